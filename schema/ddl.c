@@ -1,0 +1,91 @@
+/*
+ * ddl.c - SQL DDL from the record descriptors: one table per kind, named
+ * by records.def, with a host column first and one column per field.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddl.h"
+#include "record.h"
+#include "views-sql.h"
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t cap = (b->cap + (size_t)n + 1) * 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static char *sb_finish(struct sbuf *b)
+{
+	if (b->oom) {
+		free(b->p);
+		return NULL;
+	}
+	return b->p;
+}
+
+char *fr_schema_sql(void)
+{
+	struct sbuf b = { 0 };
+
+	for (unsigned i = 0; i < fr_nkinds; i++) {
+		const struct fr_kind_desc *k = &fr_kinds[i];
+
+		sb_printf(&b, "-- %s\nCREATE TABLE %s (\n\thost TEXT NOT NULL", k->doc, k->table);
+		for (unsigned j = 0; j < k->nfields; j++) {
+			const struct fr_field *f = &k->fields[j];
+			sb_printf(&b, ",\n\t%s %s -- %s", f->name, fr_field_is_text(f) ? "TEXT" : "INTEGER",
+				  f->doc);
+		}
+		sb_printf(&b, "\n);\n\n");
+	}
+	sb_printf(&b, "%s", fr_views_sql);
+	return sb_finish(&b);
+}
+
+char *fr_schema_index_sql(void)
+{
+	struct sbuf b = { 0 };
+
+	for (unsigned i = 0; i < fr_nkinds; i++) {
+		const struct fr_kind_desc *k = &fr_kinds[i];
+
+		sb_printf(&b, "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts);\n", k->table, k->table);
+		for (unsigned j = 0; j < k->nfields; j++)
+			if (!strcmp(k->fields[j].name, "pid"))
+				sb_printf(&b, "CREATE INDEX IF NOT EXISTS %s_pid ON %s(pid);\n", k->table,
+					  k->table);
+	}
+	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);\n");
+	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_start ON processes(start_ts);\n");
+	return sb_finish(&b);
+}

@@ -1,0 +1,72 @@
+/*
+ * flightrec.h - record structs shared by bpf/, recorder/ and replay/.
+ *
+ * The structs below are generated from records.def.  They are the in-memory
+ * and ring-buffer form of a record: native byte order, natural alignment,
+ * allowed to change between releases.  They are never written to disk as
+ * they are: schema/record.c encodes them field by field, little-endian,
+ * as FORMAT.md describes.
+ *
+ * This header is included by BPF programs (after vmlinux.h, which defines
+ * the __uN types) and by user space (which gets them from linux/types.h), so
+ * it must not include any libc header.
+ */
+#ifndef FLIGHTREC_H
+#define FLIGHTREC_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define FR_COMM_LEN 16
+
+/* Every ring-buffer event starts with this; it is not part of the format. */
+struct fr_head {
+	__u32 kind;
+	__u32 size; /* sizeof the whole event, checked by the consumer */
+};
+
+#define FR_T_TS __u64
+#define FR_T_U8 __u8
+#define FR_T_U16 __u16
+#define FR_T_U32 __u32
+#define FR_T_U64 __u64
+#define FR_T_S32 __s32
+#define FR_T_S64 __s64
+
+/* Record kind numbers: FR_KIND_EXEC, ... */
+enum fr_kind {
+	FR_KIND_NONE = 0,
+#define RECORD(ID, NAME, TABLE, DOC) FR_KIND_##NAME = ID,
+#define FIELD(REC, NAME, TYPE, DOC)
+#define STR(REC, NAME, SIZE, DOC)
+#define STRV(REC, NAME, SIZE, DOC)
+#define END(REC)
+#include "records.def"
+#undef RECORD
+#undef FIELD
+#undef STR
+#undef STRV
+#undef END
+	FR_KIND_MAX
+};
+
+/* struct fr_exec, struct fr_fork, ... */
+#define RECORD(ID, NAME, TABLE, DOC) struct fr_##NAME { struct fr_head head;
+#define FIELD(REC, NAME, TYPE, DOC) FR_T_##TYPE NAME;
+#define STR(REC, NAME, SIZE, DOC) char NAME[SIZE];
+#define STRV(REC, NAME, SIZE, DOC) __u16 NAME##_len; char NAME[SIZE];
+#define END(REC) };
+#include "records.def"
+#undef RECORD
+#undef FIELD
+#undef STR
+#undef STRV
+#undef END
+
+/* Sources named in drop records. */
+#define FR_DROP_RINGBUF "ringbuf"
+#define FR_DROP_WRITER "writer"
+#define FR_CPU_NONE 0xffffffffu
+
+#endif /* FLIGHTREC_H */

@@ -1,0 +1,351 @@
+/*
+ * input.c - read records from a segment, a recorder directory or an archive.
+ * Archive members are read into memory, never extracted: a hostile name
+ * cannot write anywhere.  Layout: FORMAT.md, "Archives".
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "input.h"
+#include "sha256.h"
+
+struct member_sum {
+	char name[256];
+	char hex[65];
+};
+
+struct archive_state {
+	struct member_sum *sums; /* digests of the members we read */
+	size_t nsums, cap;
+	char *sumfile;           /* SHA256SUMS as found */
+	int have_manifest;
+};
+
+static void warn(const struct fr_input_ops *ops, void *ctx, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void warn(const struct fr_input_ops *ops, void *ctx, const char *name, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!ops->warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ops->warn(ctx, name, msg);
+}
+
+static int read_segment_mem(const uint8_t *data, size_t len, const char *name, const struct fr_input_ops *ops,
+			    void *ctx, struct fr_read_stats *stats, char *err, size_t errlen)
+{
+	struct fr_seg_reader r;
+	int ret = fr_seg_reader_open(&r, data, len, name, stats, ops->warn, ctx, err, errlen);
+
+	if (ret)
+		return ret;
+	if (ops->segment && (ret = ops->segment(ctx, name, &r.hdr)) != 0) {
+		fr_seg_reader_close(&r);
+		snprintf(err, errlen, "stopped by the reader");
+		return ret < 0 ? ret : -ECANCELED;
+	}
+	ret = fr_seg_read_records(&r, ops->record, ctx);
+	fr_seg_reader_close(&r);
+	if (ret) {
+		snprintf(err, errlen, "stopped by the reader");
+		return ret < 0 ? ret : -ECANCELED;
+	}
+	return 0;
+}
+
+static int read_segment_file(const char *path, const struct fr_input_ops *ops, void *ctx,
+			     struct fr_read_stats *stats, char *err, size_t errlen)
+{
+	const uint8_t *data;
+	size_t len;
+	int ret = fr_map_file(path, &data, &len);
+
+	if (ret) {
+		snprintf(err, errlen, "%s", strerror(-ret));
+		return ret;
+	}
+	ret = read_segment_mem(data, len, path, ops, ctx, stats, err, errlen);
+	fr_unmap_file(data, len);
+	return ret;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.seg under DIR in name order, which is the order they were written. */
+static int read_directory(const char *dir, const struct fr_input_ops *ops, void *ctx,
+			  struct fr_read_stats *stats, char *err, size_t errlen)
+{
+	char logdir[4096], path[4096 + 256];
+	struct stat st;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int ret = 0;
+	DIR *d;
+
+	snprintf(logdir, sizeof(logdir), "%s/log", dir);
+	if (stat(logdir, &st) < 0 || !S_ISDIR(st.st_mode))
+		snprintf(logdir, sizeof(logdir), "%s", dir);
+	d = opendir(logdir);
+	if (!d) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open directory: %s", strerror(errno));
+		return ret;
+	}
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".seg"))
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof(*names));
+			if (!nn) {
+				ret = -ENOMEM;
+				break;
+			}
+			names = nn;
+		}
+		if (!(names[n] = strdup(de->d_name))) {
+			ret = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (ret == 0 && n == 0) {
+		snprintf(err, errlen, "no segments (*.seg) in %s", logdir);
+		ret = -ENOENT;
+	}
+	if (ret == 0)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		char e[256];
+		snprintf(path, sizeof(path), "%s/%s", logdir, names[i]);
+		/* One unreadable segment must not hide the others. */
+		if (read_segment_file(path, ops, ctx, stats, e, sizeof(e)) == -ECANCELED)
+			ret = -ECANCELED;
+		else if (e[0] && strcmp(e, "stopped by the reader"))
+			warn(ops, ctx, path, "%s, segment skipped", e);
+		e[0] = '\0';
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	return ret;
+}
+
+/* Refuse names that could mean anything outside a private directory. */
+static const char *bad_member_name(const char *name)
+{
+	if (!name || !*name)
+		return "empty name";
+	if (name[0] == '/')
+		return "absolute path";
+	if (strlen(name) >= 256)
+		return "name too long";
+	for (const char *p = name; *p; p++) {
+		if ((p == name || p[-1] == '/') && p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))
+			return "'..' in path";
+		if ((unsigned char)*p < 0x20)
+			return "control character in name";
+	}
+	return NULL;
+}
+
+static int record_sum(struct archive_state *as, const char *name, const char *hex)
+{
+	if (as->nsums == as->cap) {
+		size_t cap = as->cap ? 2 * as->cap : 8;
+		struct member_sum *s = realloc(as->sums, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		as->sums = s;
+		as->cap = cap;
+	}
+	snprintf(as->sums[as->nsums].name, sizeof(as->sums[0].name), "%s", name);
+	memcpy(as->sums[as->nsums].hex, hex, 65);
+	as->nsums++;
+	return 0;
+}
+
+/* Compare SHA256SUMS with what was read; report each difference. */
+static void verify_sums(struct archive_state *as, const char *path, const struct fr_input_ops *ops, void *ctx)
+{
+	if (!as->sumfile) {
+		warn(ops, ctx, path, "no SHA256SUMS member, checksums not verified");
+		return;
+	}
+	for (size_t i = 0; i < as->nsums; i++) {
+		const char *want = NULL;
+		char *line = as->sumfile;
+		size_t nl = strlen(as->sums[i].name);
+
+		while (line && *line) {
+			char *end = strchr(line, '\n');
+			size_t ll = end ? (size_t)(end - line) : strlen(line);
+			if (ll == 66 + nl && line[64] == ' ' && line[65] == ' ' &&
+			    !memcmp(line + 66, as->sums[i].name, nl))
+				want = line;
+			line = end ? end + 1 : NULL;
+		}
+		if (!want)
+			warn(ops, ctx, path, "member %s is not listed in SHA256SUMS", as->sums[i].name);
+		else if (memcmp(want, as->sums[i].hex, 64))
+			warn(ops, ctx, path, "member %s does not match its SHA256SUMS checksum", as->sums[i].name);
+	}
+}
+
+static int read_archive(const char *path, const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats,
+			char *err, size_t errlen)
+{
+	struct archive_state as = { 0 };
+	struct archive_entry *ent;
+	struct archive *a = archive_read_new();
+	uint8_t *buf = NULL;
+	int ret = 0, r, members = 0;
+
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		snprintf(err, errlen, "%s", archive_error_string(a));
+		archive_read_free(a);
+		return -EINVAL;
+	}
+	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname(ent);
+		const char *why = bad_member_name(name);
+		la_int64_t size = archive_entry_size(ent);
+		struct sha256 sh;
+		char hex[65];
+		size_t got = 0;
+		la_ssize_t n;
+
+		members++;
+		if (!why && archive_entry_filetype(ent) != AE_IFREG)
+			why = "not a regular file (link, device or directory)";
+		if (!why && (size < 0 || (size_t)size > FR_MEMBER_MAX))
+			why = "member too large";
+		if (why) {
+			warn(ops, ctx, path, "member %s refused: %s", name ? name : "(null)", why);
+			continue;
+		}
+		free(buf);
+		buf = malloc((size_t)size + 1);
+		if (!buf) {
+			snprintf(err, errlen, "out of memory for member %s", name);
+			ret = -ENOMEM;
+			break;
+		}
+		sha256_init(&sh);
+		while (got < (size_t)size && (n = archive_read_data(a, buf + got, (size_t)size - got)) > 0)
+			got += (size_t)n;
+		sha256_update(&sh, buf, got);
+		sha256_hex(&sh, hex);
+		buf[got] = '\0';
+		if (got < (size_t)size) {
+			warn(ops, ctx, path, "member %s truncated (%zu of %lld bytes)", name, got, (long long)size);
+			stats->truncated_bytes += (size_t)size - got;
+		}
+		if (!strcmp(name, "SHA256SUMS")) {
+			free(as.sumfile);
+			as.sumfile = (char *)buf;
+			buf = NULL;
+			continue;
+		}
+		if ((ret = record_sum(&as, name, hex)) != 0) {
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		if (!strcmp(name, "MANIFEST.json")) {
+			as.have_manifest = 1;
+			if (got > FR_MANIFEST_MAX)
+				warn(ops, ctx, path, "MANIFEST.json larger than %zu bytes, ignored", FR_MANIFEST_MAX);
+			else if (ops->manifest && (ret = ops->manifest(ctx, path, (char *)buf, got)) != 0)
+				break;
+		} else if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".seg")) {
+			char e[256] = "", member[4096 + 300];
+			snprintf(member, sizeof(member), "%s:%s", path, name);
+			ret = read_segment_mem(buf, got, member, ops, ctx, stats, e, sizeof(e));
+			if (ret == -ECANCELED)
+				break;
+			if (ret)
+				warn(ops, ctx, member, "%s, member skipped", e);
+			ret = 0;
+		}
+	}
+	if (ret == 0 && r != ARCHIVE_EOF) {
+		if (members == 0) {
+			snprintf(err, errlen, "not a flightrec segment or archive (%s)", archive_error_string(a));
+			ret = -EINVAL;
+		} else {
+			warn(ops, ctx, path, "archive damaged after member %d: %s", members,
+			     archive_error_string(a));
+		}
+	}
+	if (ret == 0 && !as.have_manifest) {
+		snprintf(err, errlen, "not a flightrec archive (no MANIFEST.json)");
+		ret = -EINVAL;
+	}
+	if (ret == 0)
+		verify_sums(&as, path, ops, ctx);
+	free(buf);
+	free(as.sums);
+	free(as.sumfile);
+	archive_read_free(a);
+	return ret;
+}
+
+int fr_input_read(const char *path, const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats,
+		  char *err, size_t errlen)
+{
+	char magic[8] = { 0 };
+	struct stat st;
+	FILE *f;
+
+	err[0] = '\0';
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode))
+		return read_directory(path, ops, ctx, stats, err, errlen);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		return -EINVAL;
+	}
+	if (st.st_size == 0) {
+		snprintf(err, errlen, "empty file");
+		return -EINVAL;
+	}
+	f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic))
+		memset(magic, 0, sizeof(magic));
+	fclose(f);
+	if (!memcmp(magic, FR_SEG_MAGIC, 8))
+		return read_segment_file(path, ops, ctx, stats, err, errlen);
+	return read_archive(path, ops, ctx, stats, err, errlen);
+}

@@ -1,0 +1,37 @@
+/*
+ * input.h - read records from whatever a user points at: one segment file,
+ * a recorder directory (DIR or DIR/log), or an archive (a tar).
+ *
+ * Archives are untrusted: member names and types are checked, member sizes
+ * are bounded, SHA256SUMS is verified, and damage inside a segment costs
+ * only the damaged blocks.  Layout: FORMAT.md, "Archives".
+ */
+#ifndef FR_INPUT_H
+#define FR_INPUT_H
+
+#include <stddef.h>
+
+#include "segment.h"
+
+/* Largest archive member read into memory. */
+#define FR_MEMBER_MAX ((size_t)2 << 30)
+#define FR_MANIFEST_MAX ((size_t)1 << 20)
+
+struct fr_input_ops {
+	fr_record_fn record;
+	fr_warn_fn warn;
+	/* An archive's MANIFEST.json (NUL-terminated), may be NULL. */
+	int (*manifest)(void *ctx, const char *path, const char *json, size_t len);
+	/* Each segment (or archive window) before its records, may be NULL. */
+	int (*segment)(void *ctx, const char *name, const struct fr_seg_hdr *hdr);
+};
+
+/*
+ * Read every record under PATH.  Returns 0 when PATH was read (damage inside
+ * is reported through ops->warn and counted in STATS); a negative errno
+ * with a one-line reason in ERR when PATH cannot be read at all.
+ */
+int fr_input_read(const char *path, const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats,
+		  char *err, size_t errlen);
+
+#endif

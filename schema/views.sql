@@ -1,0 +1,60 @@
+-- views.sql - the tables and views derived from the record tables.
+--
+-- The record tables (proc_exec, proc_fork, proc_exit, drops, ...) are
+-- generated from records.def by schema/ddl.c; this file adds what a
+-- responder queries first.  All times are integer ns since the Unix epoch
+-- (UTC); durations are integer ns in columns ending _ns.
+
+-- One row per process lifetime, rebuilt by the replay loader from the
+-- fork, exec and exit records.  start_ts is NULL when the process started
+-- before the window; exit_ts when it outlived it.  exe and argv are those
+-- of its last exec.
+CREATE TABLE processes (
+	host TEXT NOT NULL,
+	pid INTEGER NOT NULL,
+	ppid INTEGER,
+	uid INTEGER,
+	gid INTEGER,
+	comm TEXT,
+	exe TEXT,
+	argv TEXT,
+	start_ts INTEGER,
+	exit_ts INTEGER,
+	exit_code INTEGER,
+	exit_signal INTEGER
+);
+
+-- The archives (or segment directories) loaded, with their manifests.
+CREATE TABLE archives (
+	host TEXT,
+	path TEXT NOT NULL,
+	manifest TEXT,
+	records INTEGER,
+	bad_blocks INTEGER,
+	truncated_bytes INTEGER
+);
+
+-- Everything in time order, one row per event.  Lost records show as
+-- rows of kind 'gap'.
+CREATE VIEW timeline AS
+	SELECT ts, host, pid, comm, 'exec' AS kind,
+	       'exec ' || filename || CASE WHEN argv <> '' THEN ' [' || argv || ']' ELSE '' END AS summary,
+	       NULL AS duration_ns
+	  FROM proc_exec
+	UNION ALL
+	SELECT ts, host, pid, comm, 'fork', 'fork from ' || ppid, NULL
+	  FROM proc_fork
+	UNION ALL
+	SELECT ts, host, pid, comm, 'exit',
+	       CASE WHEN exit_signal <> 0 THEN 'killed by signal ' || exit_signal ||
+	                 CASE WHEN core_dumped THEN ' (core dumped)' ELSE '' END
+	            ELSE 'exit ' || exit_code END,
+	       NULL
+	  FROM proc_exit
+	UNION ALL
+	SELECT ts, host, NULL, NULL, 'gap',
+	       count || ' records lost (' || source ||
+	       CASE WHEN cpu <> 4294967295 THEN ', cpu ' || cpu ELSE '' END || ')',
+	       ts - since_ts
+	  FROM drops
+	ORDER BY ts;
