@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * process.bpf.c - process lifecycle: fork (new processes, not threads),
+ * exec with filename and argv, and the exit of a process's last thread with
+ * its exit status.  tp_btf programs: typed arguments, no tracefs needed.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flightrec.h"
+#include "maps.bpf.h"
+#include "task.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct fr_fork *e;
+
+	/* clone(CLONE_THREAD) also fires here: threads are not processes. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	e = event_reserve(sizeof(*e), FR_KIND_fork);
+	if (!e)
+		return 0;
+	e->ts = bpf_ktime_get_boot_ns();
+	e->pid = BPF_CORE_READ(child, tgid);
+	e->ppid = task_ppid(child);
+	task_ids(child, &e->uid, &e->gid);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), child->comm);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	unsigned long arg_start, arg_end, len;
+	struct fr_exec *e;
+
+	e = event_reserve(sizeof(*e), FR_KIND_exec);
+	if (!e)
+		return 0;
+	e->ts = bpf_ktime_get_boot_ns();
+	e->pid = BPF_CORE_READ(p, tgid);
+	e->tid = old_pid; /* the thread that called exec, before de_thread() */
+	e->ppid = task_ppid(p);
+	task_ids(p, &e->uid, &e->gid);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+
+	/* The new image's arguments are on its stack, just copied there by exec. */
+	arg_start = BPF_CORE_READ(p, mm, arg_start);
+	arg_end = BPF_CORE_READ(p, mm, arg_end);
+	len = arg_end - arg_start;
+	if (len > sizeof(e->argv))
+		len = sizeof(e->argv);
+	e->argv_len = 0;
+	if (len > 0 && bpf_probe_read_user(e->argv, len & 0x1ff, (void *)arg_start) == 0)
+		e->argv_len = len;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	struct fr_exit *e;
+	int code;
+
+	/*
+	 * Fires for every thread; signal->live reaches 0 (decremented in
+	 * do_exit() before this tracepoint) only for the last one.
+	 */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	e = event_reserve(sizeof(*e), FR_KIND_exit);
+	if (!e)
+		return 0;
+	e->ts = bpf_ktime_get_boot_ns();
+	e->pid = BPF_CORE_READ(p, tgid);
+	e->tid = BPF_CORE_READ(p, pid);
+	e->ppid = task_ppid(p);
+	task_ids(p, &e->uid, &e->gid);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
+	code = BPF_CORE_READ(p, exit_code);
+	if (code & 0x7f) {
+		e->exit_code = -1;
+		e->exit_signal = code & 0x7f;
+		e->core_dumped = (code & 0x80) ? 1 : 0;
+	} else {
+		e->exit_code = (code >> 8) & 0xff;
+		e->exit_signal = 0;
+		e->core_dumped = 0;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * archive_write.h - freeze a time window of the log into a portable archive:
+ * a POSIX pax tar holding MANIFEST.json, schema.sql, window.seg (only the
+ * records inside the window, re-packed into blocks) and SHA256SUMS.
+ * Layout: schema/FORMAT.md, "Archives".
+ */
+#ifndef FR_ARCHIVE_WRITE_H
+#define FR_ARCHIVE_WRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hostinfo.h"
+
+struct window_spec {
+	uint64_t start_boot, end_boot; /* boot-time ns, inclusive */
+	uint64_t trigger_boot;
+	char reason[128];
+	char trigger_type[16];     /* "signal", "command" */
+	char trigger_detail[256];
+};
+
+struct archive_job {
+	const char *logdir;   /* DIR/log */
+	const char *snapdir;  /* DIR/snapshots */
+	const struct hostinfo *hi;
+	const char *extra_json; /* recorder facts for the manifest: "\"probes\":[...],..." */
+	struct window_spec win;
+};
+
+/*
+ * Write the archive of JOB under job->snapdir, first under a temporary name,
+ * then fsync'd and renamed.  Returns 0 with its path in PATH, or -errno with
+ * a one-line reason in ERR (and no file left behind).
+ */
+int archive_write_window(const struct archive_job *job, char *path, size_t pathcap, char *err, size_t errlen);
+
+/* HOST-YYYYMMDDTHHMMSSZ-REASON.tar with only [A-Za-z0-9._-] into BUF. */
+void archive_name(const char *host, uint64_t real_ns, const char *reason, char *buf, size_t cap);
+
+#endif

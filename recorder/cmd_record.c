@@ -1,0 +1,587 @@
+/*
+ * cmd_record.c - `flightrec record`: the recorder's life.
+ *
+ * open -> lock DIR -> repair and open the store -> load and attach probes ->
+ * one epoll loop over the ring buffer, signals, a 1 s timer and the control
+ * socket -> on SIGTERM/SIGINT, drain, write pending snapshots, flush, close.
+ *
+ * The 1 s tick seals the partial block (so a crash loses at most about a
+ * second), turns new ring-buffer drop counts into drop records, fsyncs the
+ * segment, and starts the archives whose windows have ended.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "control.h"
+#include "hostinfo.h"
+#include "probes.h"
+#include "snapshot.h"
+#include "store.h"
+#include "util.h"
+#include "writer.h"
+
+struct record_opts {
+	const char *dir;
+	struct store_opts store;
+	uint64_t snap_before, snap_after;
+	uint64_t ring_size;
+	int verbose;
+};
+
+struct recorder {
+	struct record_opts o;
+	struct hostinfo hi;
+	struct store store;
+	struct writer writer;
+	struct probes probes;
+	struct snapshots snaps;
+	char logdir[4200], snapdir[4200], sockpath[4200];
+	int lock_fd, ctl_fd, sig_fd, timer_fd, ep_fd;
+	uint64_t started_boot;
+	uint64_t events;       /* events taken from the ring buffer */
+	uint64_t bad_events;   /* events too short or of an unknown kind */
+	uint64_t ringbuf_lost; /* ring-buffer drops, in all */
+	uint64_t last_drop_poll;
+	uint64_t kind_counts[FR_KIND_MAX];
+	int write_failing;     /* the last flush failed: report once per episode */
+	char extra_json[4096]; /* probes and options, for manifests and status */
+};
+
+static const struct option long_opts[] = {
+	{ "dir", required_argument, NULL, 'd' },
+	{ "max-disk", required_argument, NULL, 'm' },
+	{ "segment-size", required_argument, NULL, 'S' },
+	{ "segment-age", required_argument, NULL, 'A' },
+	{ "snapshot-before", required_argument, NULL, 'b' },
+	{ "snapshot-after", required_argument, NULL, 'a' },
+	{ "ring-size", required_argument, NULL, 'r' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: flightrec record [OPTIONS]\n"
+		"\n"
+		"Record process lifecycles into a rolling, LZ4-compressed log under DIR/log.\n"
+		"SIGUSR1 or `flightrec snapshot` freezes a window of it into DIR/snapshots.\n"
+		"\n"
+		"  -d, --dir DIR              where the log lives (default " FR_DEFAULT_DIR ")\n"
+		"      --max-disk SIZE        disk budget for the log (default 1G)\n"
+		"      --segment-size SIZE    rotate segments at this size (default 64M)\n"
+		"      --segment-age DUR      rotate segments at this age (default 1h)\n"
+		"      --snapshot-before DUR  window before a SIGUSR1 trigger (default 5m)\n"
+		"      --snapshot-after DUR   window after a SIGUSR1 trigger (default 10s)\n"
+		"      --ring-size SIZE       BPF ring buffer size, a power of two (default 8M)\n"
+		"  -v, --verbose              print libbpf's messages\n"
+		"  -h, --help                 this help\n");
+}
+
+static int bad_value(const char *opt, const char *val, const char *what)
+{
+	fprintf(stderr, "flightrec: record: invalid --%s '%s': %s\n", opt, val, what);
+	return -EINVAL;
+}
+
+static int parse_opts(int argc, char **argv, struct record_opts *o)
+{
+	int c;
+
+	o->dir = FR_DEFAULT_DIR;
+	o->store.max_disk = 1ULL << 30;
+	o->store.segment_size = 64ULL << 20;
+	o->store.segment_age_ns = 3600 * NSEC_PER_SEC;
+	o->snap_before = 300 * NSEC_PER_SEC;
+	o->snap_after = 10 * NSEC_PER_SEC;
+	o->ring_size = 8ULL << 20;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o->store.max_disk) || o->store.max_disk < (1 << 20))
+				return bad_value("max-disk", optarg, "expected a size of at least 1M, like 2G");
+			break;
+		case 'S':
+			if (parse_size(optarg, &o->store.segment_size) || o->store.segment_size < (64 << 10))
+				return bad_value("segment-size", optarg, "expected a size of at least 64K, like 64M");
+			break;
+		case 'A':
+			if (parse_duration(optarg, &o->store.segment_age_ns) || o->store.segment_age_ns < NSEC_PER_SEC)
+				return bad_value("segment-age", optarg, "expected a duration of at least 1s, like 1h");
+			break;
+		case 'b':
+			if (parse_duration(optarg, &o->snap_before))
+				return bad_value("snapshot-before", optarg, "expected a duration like 5m");
+			break;
+		case 'a':
+			if (parse_duration(optarg, &o->snap_after))
+				return bad_value("snapshot-after", optarg, "expected a duration like 10s");
+			break;
+		case 'r':
+			if (parse_size(optarg, &o->ring_size) || o->ring_size < 4096 || o->ring_size > (1ULL << 30) ||
+			    (o->ring_size & (o->ring_size - 1)))
+				return bad_value("ring-size", optarg, "expected a power of two between 4K and 1G");
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "flightrec: record: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	/* A segment is the unit of retention: several must fit the budget. */
+	if (o->store.segment_size > o->store.max_disk / 4)
+		o->store.segment_size = o->store.max_disk / 4;
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/* Ring-buffer callback: one event of the ring-buffer ABI into the writer. */
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct recorder *rc = ctx;
+	const struct fr_head *h = data;
+	const struct fr_kind_desc *k;
+
+	rc->events++;
+	if (size < sizeof(*h) || !(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {
+		rc->bad_events++;
+		return 0;
+	}
+	rc->kind_counts[h->kind]++;
+	writer_add(&rc->writer, k, data);
+	return 0;
+}
+
+static void on_ringbuf_drop(void *ctx, int cpu, uint64_t n)
+{
+	struct recorder *rc = ctx;
+	struct fr_drop d;
+
+	memset(&d, 0, sizeof(d));
+	d.head.kind = FR_KIND_drop;
+	d.ts = now_boot_ns();
+	memcpy(d.source, FR_DROP_RINGBUF, sizeof(FR_DROP_RINGBUF));
+	d.cpu = (uint32_t)cpu;
+	d.count = n;
+	d.since_ts = rc->last_drop_poll;
+	rc->ringbuf_lost += n;
+	writer_add(&rc->writer, fr_kind_by_id(FR_KIND_drop), &d);
+}
+
+static void flush(struct recorder *rc)
+{
+	int ret = writer_flush(&rc->writer);
+
+	if (ret && !rc->write_failing)
+		fprintf(stderr, "flightrec: %s; counting lost records until writes succeed again\n",
+			rc->store.err);
+	else if (!ret && rc->write_failing)
+		fprintf(stderr, "flightrec: writing again; %" PRIu64 " records were lost in all\n",
+			rc->writer.lost);
+	rc->write_failing = ret != 0;
+}
+
+static void describe(struct recorder *rc)
+{
+	char *p = rc->extra_json;
+	size_t cap = sizeof(rc->extra_json);
+	int n = snprintf(p, cap, "\"probes\": [");
+
+	for (int i = 0; i < rc->probes.nstatus && n < (int)cap; i++) {
+		const struct probe_status *s = &rc->probes.status[i];
+		n += snprintf(p + n, cap - (size_t)n, "%s{\"name\": \"%s\", \"attach\": \"%s\", \"ok\": %s%s%s%s}",
+			      i ? ", " : "", s->name, s->attach, s->ok ? "true" : "false",
+			      s->ok ? "" : ", \"error\": \"", s->ok ? "" : s->why, s->ok ? "" : "\"");
+	}
+	if (n < (int)cap)
+		snprintf(p + n, cap - (size_t)n,
+			 "],\n  \"options\": {\"max_disk\": %" PRIu64 ", \"segment_size\": %" PRIu64
+			 ", \"segment_age_ns\": %" PRIu64 ", \"snapshot_before_ns\": %" PRIu64
+			 ", \"snapshot_after_ns\": %" PRIu64 ", \"ring_size\": %" PRIu64 "}",
+			 rc->o.store.max_disk, rc->o.store.segment_size, rc->o.store.segment_age_ns,
+			 rc->o.snap_before, rc->o.snap_after, rc->o.ring_size);
+}
+
+static struct archive_job job_for(struct recorder *rc, const struct snap_req *r)
+{
+	struct archive_job job = {
+		.logdir = rc->logdir,
+		.snapdir = rc->snapdir,
+		.hi = &rc->hi,
+		.extra_json = rc->extra_json,
+		.win = r->win,
+	};
+	return job;
+}
+
+static int request_snapshot(struct recorder *rc, uint64_t before, uint64_t after, const char *type,
+			    const char *reason, int client)
+{
+	struct window_spec w = { 0 };
+	uint64_t now = now_boot_ns();
+	int ret;
+
+	w.trigger_boot = now;
+	w.start_boot = now > before ? now - before : 0;
+	w.end_boot = now + after;
+	snprintf(w.reason, sizeof(w.reason), "%s", reason);
+	snprintf(w.trigger_type, sizeof(w.trigger_type), "%s", type);
+	snprintf(w.trigger_detail, sizeof(w.trigger_detail), "%s", type[0] == 's' && type[1] == 'i' ? "SIGUSR1" : reason);
+	ret = snapshots_add(&rc->snaps, &w, store_seq_for(&rc->store, w.start_boot), client);
+	if (ret == 0)
+		store_pin(&rc->store, snapshots_pin(&rc->snaps));
+	fprintf(stderr, "flightrec: snapshot requested (%s): window of %.1fs before and %.1fs after\n", reason,
+		(double)before / 1e9, (double)after / 1e9);
+	return ret;
+}
+
+static void start_due_snapshots(struct recorder *rc, uint64_t now)
+{
+	struct snap_req *r;
+
+	/* One writer at a time keeps the disk and memory cost of snapshots bounded. */
+	if (snapshots_running(&rc->snaps) || !(r = snapshots_due(&rc->snaps, now)))
+		return;
+	flush(rc);
+	store_sync(&rc->store);
+	struct archive_job job = job_for(rc, r);
+	if (snapshots_start(&rc->snaps, r, &job) < 0)
+		snapshots_run_now(&rc->snaps, r, &job);
+	store_pin(&rc->store, snapshots_pin(&rc->snaps));
+}
+
+static void tick(struct recorder *rc)
+{
+	uint64_t now = now_boot_ns();
+
+	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
+	rc->last_drop_poll = now;
+	flush(rc);
+	store_sync(&rc->store);
+	start_due_snapshots(rc, now);
+}
+
+static void answer_status(struct recorder *rc, int fd)
+{
+	char buf[8192];
+	uint64_t now = now_boot_ns();
+	int n = snprintf(buf, sizeof(buf),
+			 "ok {\"pid\": %d, \"dir\": \"%s\", \"uptime_ns\": %" PRIu64 ", \"events\": %" PRIu64
+			 ", \"records_written\": %" PRIu64 ", \"blocks\": %" PRIu64 ", \"bytes_written\": %" PRIu64
+			 ", \"ringbuf_drops\": %" PRIu64 ", \"writer_lost\": %" PRIu64 ", \"bad_events\": %" PRIu64
+			 ", \"segments\": %zu, \"disk_bytes\": %" PRIu64 ", \"snapshots_written\": %" PRIu64
+			 ", \"snapshots_pending\": %d, %s}\n",
+			 getpid(), rc->o.dir, now - rc->started_boot, rc->events, rc->writer.records, rc->writer.blocks,
+			 rc->writer.bytes, rc->ringbuf_lost, rc->writer.lost, rc->bad_events, rc->store.nsegs,
+			 rc->store.total, rc->snaps.written, rc->snaps.head != NULL, rc->extra_json);
+	for (char *p = buf; *p && p < buf + n - 1; p++)
+		if (*p == '\n')
+			*p = ' ';
+	send(fd, buf, strlen(buf), MSG_NOSIGNAL);
+	close(fd);
+}
+
+static void on_control(struct recorder *rc)
+{
+	struct control_req req;
+	int fd = control_accept(rc->ctl_fd, &req);
+
+	if (fd < 0)
+		return;
+	if (req.op == CTL_STATUS) {
+		answer_status(rc, fd);
+		return;
+	}
+	if (request_snapshot(rc, req.before_ns, req.after_ns, "command", req.reason[0] ? req.reason : "manual",
+			     req.wait ? fd : -1) < 0) {
+		send(fd, "error out of memory\n", 20, MSG_NOSIGNAL);
+		close(fd);
+		return;
+	}
+	if (!req.wait) {
+		send(fd, "queued\n", 7, MSG_NOSIGNAL);
+		close(fd);
+	}
+	/* A window that ends now is written on this turn of the loop. */
+	start_due_snapshots(rc, now_boot_ns());
+}
+
+static void reap_children(struct recorder *rc)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		snapshots_reap(&rc->snaps, pid, status);
+	store_pin(&rc->store, snapshots_pin(&rc->snaps));
+}
+
+/* 1 to go on, 0 to stop. */
+static int on_signal(struct recorder *rc)
+{
+	struct signalfd_siginfo si;
+
+	while (read(rc->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGUSR1:
+			request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "signal", "sigusr1", -1);
+			break;
+		case SIGCHLD:
+			reap_children(rc);
+			break;
+		case SIGINT:
+		case SIGTERM:
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int ep_add(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int setup_loop(struct recorder *rc)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	rc->timer_fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	rc->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (rc->sig_fd < 0 || rc->timer_fd < 0 || rc->ep_fd < 0 || timerfd_settime(rc->timer_fd, 0, &its, NULL) < 0)
+		return -errno;
+	if (ep_add(rc->ep_fd, rc->sig_fd) || ep_add(rc->ep_fd, rc->timer_fd) || ep_add(rc->ep_fd, rc->ctl_fd) ||
+	    ep_add(rc->ep_fd, probes_fd(&rc->probes)))
+		return -errno;
+	return 0;
+}
+
+static void run_loop(struct recorder *rc)
+{
+	struct epoll_event evs[8];
+
+	for (;;) {
+		int n = epoll_wait(rc->ep_fd, evs, 8, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == rc->sig_fd) {
+				if (!on_signal(rc))
+					return;
+			} else if (fd == rc->timer_fd) {
+				uint64_t expirations;
+				if (read(rc->timer_fd, &expirations, sizeof(expirations)) > 0)
+					tick(rc);
+			} else if (fd == rc->ctl_fd) {
+				on_control(rc);
+			} else {
+				probes_consume(&rc->probes);
+			}
+		}
+	}
+}
+
+/* Stop: drain what the kernel has, answer every pending snapshot, flush. */
+static void shutdown_recorder(struct recorder *rc)
+{
+	struct snap_req *r;
+	int status;
+	pid_t pid;
+
+	probes_consume(&rc->probes);
+	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
+	flush(rc);
+	store_sync(&rc->store);
+	while (snapshots_running(&rc->snaps) && (pid = waitpid(-1, &status, 0)) > 0)
+		snapshots_reap(&rc->snaps, pid, status);
+	while ((r = rc->snaps.head) != NULL) {
+		uint64_t now = now_boot_ns();
+		if (r->win.end_boot > now)
+			r->win.end_boot = now; /* the window ends with the recording */
+		struct archive_job job = job_for(rc, r);
+		snapshots_run_now(&rc->snaps, r, &job);
+	}
+	fprintf(stderr, "flightrec: stopped: %" PRIu64 " records written, %" PRIu64 " lost in the kernel, %" PRIu64
+		" lost on the way to disk\n", rc->writer.records, rc->ringbuf_lost, rc->writer.lost);
+}
+
+/* Take DIR/lock: one recorder per directory. */
+static int lock_dir(struct recorder *rc)
+{
+	char path[4200], pid[32], other[32] = "";
+	int fd, ret;
+
+	if ((ret = mkdir_mode(rc->o.dir, 0700))) {
+		fprintf(stderr, "flightrec: cannot create %s: %s\n", rc->o.dir, strerror(-ret));
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/lock", rc->o.dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		fprintf(stderr, "flightrec: cannot open %s: %s\n", path, strerror(errno));
+		return ret;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ret = -errno;
+		if (pread(fd, other, sizeof(other) - 1, 0) <= 0)
+			snprintf(other, sizeof(other), "?");
+		other[strcspn(other, "\n")] = '\0';
+		fprintf(stderr, "flightrec: another recorder (pid %s) is already recording in %s\n", other, rc->o.dir);
+		close(fd);
+		return ret;
+	}
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
+		/* the pid is informational only; the flock is the lock */
+	}
+	rc->lock_fd = fd;
+	return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct recorder *rc = calloc(1, sizeof(*rc));
+	struct probes_opts po = { 0 };
+	char err[512], size[32], segsize[32];
+	int ret, status = 1;
+
+	if (!rc) {
+		fprintf(stderr, "flightrec: out of memory\n");
+		return 1;
+	}
+	rc->lock_fd = rc->ctl_fd = rc->sig_fd = rc->timer_fd = rc->ep_fd = -1;
+	ret = parse_opts(argc, argv, &rc->o);
+	if (ret) {
+		free(rc);
+		return ret > 0 ? 0 : 1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "flightrec: record needs root (to load BPF programs); run it with sudo\n");
+		free(rc);
+		return 1;
+	}
+	libbpf_set_print(rc->o.verbose ? libbpf_print : libbpf_quiet);
+	hostinfo_read(&rc->hi);
+	rc->started_boot = rc->last_drop_poll = now_boot_ns();
+	snprintf(rc->logdir, sizeof(rc->logdir), "%s/log", rc->o.dir);
+	snprintf(rc->snapdir, sizeof(rc->snapdir), "%s/snapshots", rc->o.dir);
+	snprintf(rc->sockpath, sizeof(rc->sockpath), "%s/control.sock", rc->o.dir);
+
+	if (lock_dir(rc))
+		goto out;
+	if ((ret = store_open(&rc->store, rc->o.dir, &rc->o.store, &rc->hi))) {
+		fprintf(stderr, "flightrec: %s\n", rc->store.err);
+		goto out;
+	}
+	if (rc->store.repaired_bytes)
+		fprintf(stderr, "flightrec: repaired the log tail: cut %" PRIu64 " bytes of an incomplete block\n",
+			rc->store.repaired_bytes);
+	if (writer_init(&rc->writer, &rc->store)) {
+		fprintf(stderr, "flightrec: out of memory\n");
+		goto out_store;
+	}
+	po.ring_size = (uint32_t)rc->o.ring_size;
+	po.on_event = on_event;
+	po.ctx = rc;
+	ret = probes_open(&rc->probes, &po, err, sizeof(err));
+	for (int i = 0; i < rc->probes.nstatus; i++) {
+		const struct probe_status *s = &rc->probes.status[i];
+		if (s->ok)
+			fprintf(stderr, "flightrec: probe %s attached (%s)\n", s->name, s->attach);
+		else
+			fprintf(stderr, "flightrec: probe %s failed (%s): %s\n", s->name, s->attach, s->why);
+	}
+	if (ret) {
+		fprintf(stderr, "flightrec: %s\n", err);
+		goto out_probes;
+	}
+	describe(rc);
+	rc->ctl_fd = control_listen(rc->sockpath);
+	if (rc->ctl_fd < 0) {
+		fprintf(stderr, "flightrec: cannot listen on %s: %s\n", rc->sockpath, strerror(-rc->ctl_fd));
+		goto out_probes;
+	}
+	if ((ret = setup_loop(rc))) {
+		fprintf(stderr, "flightrec: cannot set up the event loop: %s\n", strerror(-ret));
+		goto out_ctl;
+	}
+	format_size(rc->o.store.max_disk, size, sizeof(size));
+	format_size(rc->o.store.segment_size, segsize, sizeof(segsize));
+	fprintf(stderr, "flightrec: recording to %s (budget %s, segments of %s), pid %d\n", rc->logdir, size, segsize,
+		getpid());
+	fprintf(stderr, "flightrec: take a snapshot with `flightrec snapshot --dir %s` or `kill -USR1 %d`; "
+		"archives go to %s\n", rc->o.dir, getpid(), rc->snapdir);
+	run_loop(rc);
+	shutdown_recorder(rc);
+	status = 0;
+out_ctl:
+	close(rc->ctl_fd);
+	unlink(rc->sockpath);
+out_probes:
+	probes_close(&rc->probes);
+	writer_free(&rc->writer);
+	snapshots_free(&rc->snaps);
+out_store:
+	store_close(&rc->store);
+out:
+	if (rc->lock_fd >= 0)
+		close(rc->lock_fd);
+	if (rc->sig_fd >= 0)
+		close(rc->sig_fd);
+	if (rc->timer_fd >= 0)
+		close(rc->timer_fd);
+	if (rc->ep_fd >= 0)
+		close(rc->ep_fd);
+	free(rc);
+	return status;
+}

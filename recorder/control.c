@@ -1,0 +1,151 @@
+/*
+ * control.c - the control socket: root-only, one line in, one line out.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control.h"
+
+static int sun_path(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path, path, strlen(path));
+	return 0;
+}
+
+int control_listen(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, ret;
+
+	if ((ret = sun_path(&sa, path)))
+		return ret;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path); /* we hold the directory's lock: any socket here is stale */
+	/* Created 0600 from the start, not chmod'ed after: no window for others. */
+	mode_t old = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (ret < 0 || listen(fd, 16) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int control_parse(const char *line, struct control_req *req, char *err, size_t errlen)
+{
+	unsigned long long before, after;
+	int wait, off = 0;
+
+	memset(req, 0, sizeof(*req));
+	if (!strcmp(line, "status")) {
+		req->op = CTL_STATUS;
+		return 0;
+	}
+	if (sscanf(line, "snapshot %llu %llu %d %n", &before, &after, &wait, &off) == 3 && off > 0) {
+		req->op = CTL_SNAPSHOT;
+		req->before_ns = before;
+		req->after_ns = after;
+		req->wait = wait != 0;
+		snprintf(req->reason, sizeof(req->reason), "%s", line + off);
+		return 0;
+	}
+	snprintf(err, errlen, "unknown request");
+	return -EINVAL;
+}
+
+int control_accept(int lfd, struct control_req *req)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	char line[CONTROL_LINE_MAX], err[128];
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	size_t got = 0;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+		static const char msg[] = "error permission denied: only root may control the recorder\n";
+		send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL);
+		close(fd);
+		return -EPERM;
+	}
+	/* Requests come whole and at once; a silent peer must not stall us. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (got < sizeof(line) - 1) {
+		ssize_t n = recv(fd, line + got, sizeof(line) - 1 - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(line, '\n', got))
+			break;
+	}
+	line[got] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (control_parse(line, req, err, sizeof(err)) < 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "error %s\n", err);
+		send(fd, msg, strlen(msg), MSG_NOSIGNAL);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+int control_call(const char *path, const char *line, char *reply, size_t cap, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	size_t got = 0;
+	int fd, ret;
+
+	if ((ret = sun_path(&sa, path))) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return ret;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "no recorder is running there (cannot connect to %s: %s)", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot send to %s: %s", path, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	while (got < cap - 1) {
+		ssize_t n = recv(fd, reply + got, cap - 1 - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	reply[got] = '\0';
+	reply[strcspn(reply, "\n")] = '\0';
+	if (got == 0) {
+		snprintf(err, errlen, "the recorder closed the connection without a reply");
+		return -EPIPE;
+	}
+	return 0;
+}

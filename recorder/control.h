@@ -1,0 +1,38 @@
+/*
+ * control.h - the recorder's control socket, DIR/control.sock (mode 0600,
+ * root only: the peer's credentials are checked with SO_PEERCRED).
+ *
+ * Protocol: one request line, one reply line, both text.
+ *   snapshot BEFORE_NS AFTER_NS WAIT REASON  ->  ok PATH | queued | error MSG
+ *   status                                   ->  ok {json}
+ */
+#ifndef FR_CONTROL_H
+#define FR_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONTROL_LINE_MAX 1024
+
+struct control_req {
+	enum { CTL_SNAPSHOT, CTL_STATUS } op;
+	uint64_t before_ns, after_ns;
+	int wait;
+	char reason[128];
+};
+
+/* Listen on PATH (replacing a stale socket).  Returns the fd or -errno. */
+int control_listen(const char *path);
+/*
+ * Accept one connection, check it is root's and read its request.  Returns
+ * the connection fd with REQ filled, or -errno after replying an error
+ * line (refused peer, malformed request) and closing it.
+ */
+int control_accept(int lfd, struct control_req *req);
+/* Parse one request line; 0 or -EINVAL with a message in ERR. */
+int control_parse(const char *line, struct control_req *req, char *err, size_t errlen);
+
+/* Client side: connect to PATH, send LINE, read the reply into REPLY. */
+int control_call(const char *path, const char *line, char *reply, size_t cap, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * writer.c - records to sealed blocks to the store, with loss accounting.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "writer.h"
+
+int writer_init(struct writer *w, struct store *s)
+{
+	memset(w, 0, sizeof(*w));
+	w->store = s;
+	if (fr_blockbuf_init(&w->bb, FR_BLOCK_RAW_TARGET))
+		return -ENOMEM;
+	w->sealed_cap = fr_block_bound(FR_BLOCK_RAW_TARGET);
+	w->sealed = malloc(w->sealed_cap);
+	if (!w->sealed) {
+		fr_blockbuf_free(&w->bb);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void writer_free(struct writer *w)
+{
+	fr_blockbuf_free(&w->bb);
+	free(w->sealed);
+	w->sealed = NULL;
+}
+
+/* Put the report of earlier losses at the head of the block being sealed. */
+static int add_loss_report(struct writer *w)
+{
+	struct fr_drop d;
+
+	memset(&d, 0, sizeof(d));
+	d.head.kind = FR_KIND_drop;
+	d.ts = now_boot_ns();
+	memcpy(d.source, FR_DROP_WRITER, sizeof(FR_DROP_WRITER));
+	d.cpu = FR_CPU_NONE;
+	d.count = w->lost_pending;
+	d.since_ts = w->lost_since;
+	return fr_blockbuf_add(&w->bb, fr_kind_by_id(FR_KIND_drop), &d);
+}
+
+int writer_flush(struct writer *w)
+{
+	uint64_t boot, real;
+	uint32_t reported = 0;
+	int n, ret;
+
+	if (w->lost_pending && add_loss_report(w) == 0)
+		reported = 1;
+	if (w->bb.nrecords == 0)
+		return 0;
+	clock_pair(&boot, &real);
+	n = fr_block_seal(&w->bb, boot, real, w->sealed, w->sealed_cap);
+	ret = n < 0 ? n : store_append(w->store, w->sealed, (size_t)n);
+	if (ret) {
+		uint64_t lost = w->bb.nrecords - reported;
+		if (w->lost_pending == 0)
+			w->lost_since = w->bb.first_ts;
+		w->lost_pending += lost;
+		w->lost += lost;
+		w->failing = 1;
+	} else {
+		w->records += w->bb.nrecords - reported;
+		w->blocks++;
+		w->bytes += (uint64_t)n;
+		w->raw_bytes += w->bb.len;
+		if (reported)
+			w->lost_pending = 0;
+		w->failing = 0;
+	}
+	fr_blockbuf_reset(&w->bb);
+	return ret;
+}
+
+int writer_add(struct writer *w, const struct fr_kind_desc *k, const void *rec)
+{
+	int ret = fr_blockbuf_add(&w->bb, k, rec);
+
+	if (ret == -ENOSPC) {
+		writer_flush(w); /* a failure is counted in w->lost */
+		ret = fr_blockbuf_add(&w->bb, k, rec);
+	}
+	return ret;
+}
