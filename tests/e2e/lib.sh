@@ -1,0 +1,101 @@
+# lib.sh - TAP helpers for the end-to-end tests (sourced, bash).
+#
+# Each test prints TAP for automake's tap-driver: one line per property,
+# "ok N - what, expect X" or "not ok N - ...", and the plan at the end.
+# A test that needs root or eBPF and lacks it is SKIPPED with the reason;
+# under CI (CI=true) that is a failure instead, since CI must run them all.
+
+set -u
+TAP_N=0
+TAP_FAILED=0
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/flightrec-test.XXXXXX")
+REC_PID=
+
+cleanup() {
+	if [ -n "$REC_PID" ] && kill -0 "$REC_PID" 2>/dev/null; then
+		kill -TERM "$REC_PID" 2>/dev/null
+		for _ in $(seq 1 100); do kill -0 "$REC_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$REC_PID" 2>/dev/null
+	fi
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+
+pass() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+fail() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# ok STATUS MSG: pass when STATUS is 0.
+ok() { if [ "$1" -eq 0 ]; then pass "$2"; else fail "$2"; fi; }
+
+# is GOT WANT MSG: exact string comparison, shows both on failure.
+is() {
+	if [ "$1" = "$2" ]; then pass "$3"; else
+		fail "$3"
+		diag "got:" "$1" "want:" "$2"
+	fi
+}
+
+# like GOT REGEX MSG
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then pass "$3"; else
+		fail "$3"
+		diag "got:" "$1" "want match:" "$2"
+	fi
+}
+
+# skip_all REASON: the whole test cannot run here.
+skip_all() {
+	if [ "${CI:-}" = true ]; then
+		echo "1..1"
+		echo "not ok 1 - cannot run under CI: $*"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# need_bpf: root, BTF and a kernel that lets us load BPF.
+need_bpf() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root to load BPF programs"
+	[ -r /sys/kernel/btf/vmlinux ] || skip_all "needs a kernel with BTF (/sys/kernel/btf/vmlinux)"
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1 on timeout.
+wait_for() {
+	local limit=$(($1 * 10)); shift
+	for _ in $(seq 1 "$limit"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_recorder DIR [ARGS...]: run `flightrec record` in the background and
+# wait until it answers on its control socket.
+start_recorder() {
+	local dir=$1; shift
+	"$FLIGHTREC" record --dir "$dir" "$@" >"$TEST_TMP/recorder.log" 2>&1 &
+	REC_PID=$!
+	if ! wait_for 20 "$FLIGHTREC" status --dir "$dir"; then
+		diag "recorder did not start:" "$(cat "$TEST_TMP/recorder.log")"
+		return 1
+	fi
+}
+
+# stop_recorder: SIGTERM and wait (bounded); returns the recorder's status.
+stop_recorder() {
+	local st=0
+	[ -n "$REC_PID" ] || return 0
+	kill -TERM "$REC_PID" 2>/dev/null
+	for _ in $(seq 1 150); do kill -0 "$REC_PID" 2>/dev/null || break; sleep 0.1; done
+	wait "$REC_PID" || st=$?
+	REC_PID=
+	return $st
+}
+
+# done_testing: the plan, and the exit status.
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
