@@ -48,6 +48,7 @@ struct recorder {
 	struct hostinfo hi;
 	struct store store;
 	struct writer writer;
+	struct probe_config probe_cfg;
 	struct probes probes;
 	struct snapshots snaps;
 	char logdir[4200], snapdir[4200], sockpath[4200];
@@ -292,6 +293,7 @@ static void tick(struct recorder *rc)
 {
 	uint64_t now = now_boot_ns();
 
+	probes_tick(&rc->probes, now);
 	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
 	rc->last_drop_poll = now;
 	flush(rc);
@@ -491,7 +493,6 @@ static int lock_dir(struct recorder *rc)
 int cmd_record(int argc, char **argv)
 {
 	struct recorder *rc = calloc(1, sizeof(*rc));
-	struct probes_opts po = { 0 };
 	char err[512], size[32], segsize[32];
 	int ret, status = 1;
 
@@ -530,10 +531,8 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
 	}
-	po.ring_size = (uint32_t)rc->o.ring_size;
-	po.on_event = on_event;
-	po.ctx = rc;
-	ret = probes_open(&rc->probes, &po, err, sizeof(err));
+	rc->probe_cfg.ring_size = (uint32_t)rc->o.ring_size;
+	ret = probes_open(&rc->probes, &rc->probe_cfg, on_event, rc, err, sizeof(err));
 	for (int i = 0; i < rc->probes.nstatus; i++) {
 		const struct probe_status *s = &rc->probes.status[i];
 		if (s->ok)

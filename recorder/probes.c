@@ -1,8 +1,7 @@
 /*
- * probes.c - the probe families: open -> configure -> load -> attach each
- * program separately, so one that the kernel refuses does not take the
- * others down.  The ring buffer and drop counter are created by the first
- * family and shared by the rest through bpf_map__reuse_fd().
+ * probes.c - the family table, the shared ring buffer and drop counter, and
+ * the status of every probe.  Each family follows the libbpf lifecycle
+ * open -> configure -> load -> attach in its own recorder/family_NAME.c.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -10,9 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "probes.h"
-#include "process.skel.h"
+
+extern const struct probe_family family_process;
+
+static const struct probe_family *const families[] = {
+	&family_process,
+};
 
 static void add_status(struct probes *p, const char *family, const struct bpf_program *prog, int err)
 {
@@ -24,8 +29,7 @@ static void add_status(struct probes *p, const char *family, const struct bpf_pr
 		return;
 	s = &p->status[p->nstatus++];
 	/* handle_exec -> process/exec */
-	snprintf(s->name, sizeof(s->name), "%s/%s", family,
-		 strncmp(name, "handle_", 7) ? name : name + 7);
+	snprintf(s->name, sizeof(s->name), "%s/%s", family, strncmp(name, "handle_", 7) ? name : name + 7);
 	snprintf(s->attach, sizeof(s->attach), "%s", sec ? sec : "?");
 	s->ok = err == 0;
 	if (err)
@@ -34,53 +38,62 @@ static void add_status(struct probes *p, const char *family, const struct bpf_pr
 		p->nattached++;
 }
 
-/* Attach one program, keeping its link in *LINK and recording its status. */
-static void attach_one(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link)
+int probes_attach(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link)
 {
 	struct bpf_link *l = bpf_program__attach(prog);
 	int err = libbpf_get_error(l);
 
 	*link = err ? NULL : l;
 	add_status(p, family, prog, err);
+	return err;
 }
 
-/* Every program of a family that failed to load gets the same reason. */
-static void family_failed(struct probes *p, const char *family, struct bpf_object *obj, int err)
+void probes_family_failed(struct probes *p, const char *family, struct bpf_object *obj, int err)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj)
-		add_status(p, family, prog, err ? err : -EINVAL);
+		if (bpf_program__autoload(prog))
+			add_status(p, family, prog, err ? err : -EINVAL);
 }
 
-static int open_process(struct probes *p, const struct probes_opts *o)
+int probes_prepare_object(struct probes *p, struct bpf_object *obj)
 {
-	struct process_bpf *skel = process_bpf__open();
-	int err;
+	struct bpf_map *m;
+	int ret;
 
-	if (!skel)
-		return -errno;
-	bpf_map__set_max_entries(skel->maps.events, o->ring_size);
-	err = process_bpf__load(skel);
-	if (err) {
-		family_failed(p, "process", skel->obj, err);
-		process_bpf__destroy(skel);
-		return err;
-	}
-	p->process = skel;
-	p->events_fd = bpf_map__fd(skel->maps.events);
-	p->drops_fd = bpf_map__fd(skel->maps.ringbuf_drops);
-	attach_one(p, "process", skel->progs.handle_fork, &skel->links.handle_fork);
-	attach_one(p, "process", skel->progs.handle_exec, &skel->links.handle_exec);
-	attach_one(p, "process", skel->progs.handle_exit, &skel->links.handle_exit);
+	if ((m = bpf_object__find_map_by_name(obj, "events")) && (ret = bpf_map__reuse_fd(m, p->events_fd)))
+		return ret;
+	if ((m = bpf_object__find_map_by_name(obj, "ringbuf_drops")) && (ret = bpf_map__reuse_fd(m, p->drops_fd)))
+		return ret;
 	return 0;
 }
 
-int probes_open(struct probes *p, const struct probes_opts *o, char *err, size_t errlen)
+static int create_shared_maps(struct probes *p, char *err, size_t errlen)
+{
+	p->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, p->cfg->ring_size, NULL);
+	if (p->events_fd < 0) {
+		snprintf(err, errlen, "cannot create the BPF ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	p->drops_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "ringbuf_drops", sizeof(uint32_t), sizeof(uint64_t), 1,
+				     NULL);
+	if (p->drops_fd < 0) {
+		snprintf(err, errlen, "cannot create the drop counter map: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_fn emit, void *ctx, char *err,
+		size_t errlen)
 {
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
+	p->emit = emit;
+	p->ctx = ctx;
 	p->events_fd = p->drops_fd = -1;
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
@@ -92,12 +105,16 @@ int probes_open(struct probes *p, const struct probes_opts *o, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	ret = open_process(p, o);
-	if (p->events_fd < 0) {
-		snprintf(err, errlen, "cannot load BPF programs: %s", strerror(ret < 0 ? -ret : EINVAL));
-		return ret < 0 ? ret : -EINVAL;
+	if ((ret = create_shared_maps(p, err, errlen)))
+		return ret;
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && p->nfamilies < FAMILIES_MAX; i++) {
+		void *state = NULL;
+		if (families[i]->open(p, &state) == 0) {
+			p->family[p->nfamilies] = families[i];
+			p->state[p->nfamilies++] = state;
+		}
 	}
-	p->rb = ring_buffer__new(p->events_fd, (ring_buffer_sample_fn)o->on_event, o->ctx, NULL);
+	p->rb = ring_buffer__new(p->events_fd, (ring_buffer_sample_fn)emit, ctx, NULL);
 	if (!p->rb) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
@@ -118,6 +135,13 @@ int probes_fd(struct probes *p)
 int probes_consume(struct probes *p)
 {
 	return ring_buffer__consume(p->rb);
+}
+
+void probes_tick(struct probes *p, uint64_t now_boot)
+{
+	for (int i = 0; i < p->nfamilies; i++)
+		if (p->family[i]->tick)
+			p->family[i]->tick(p, p->state[i], now_boot);
 }
 
 uint64_t probes_read_drops(struct probes *p, void (*fn)(void *ctx, int cpu, uint64_t n), void *ctx)
@@ -147,8 +171,14 @@ void probes_close(struct probes *p)
 {
 	ring_buffer__free(p->rb);
 	p->rb = NULL;
-	process_bpf__destroy(p->process);
-	p->process = NULL;
+	for (int i = 0; i < p->nfamilies; i++)
+		p->family[i]->close(p->state[i]);
+	p->nfamilies = 0;
+	if (p->events_fd >= 0)
+		close(p->events_fd);
+	if (p->drops_fd >= 0)
+		close(p->drops_fd);
+	p->events_fd = p->drops_fd = -1;
 	free(p->drops_seen);
 	p->drops_seen = NULL;
 }

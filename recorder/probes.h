@@ -1,16 +1,27 @@
 /*
- * probes.h - loading and attaching the BPF probe families, and draining
- * their shared ring buffer.
+ * probes.h - the BPF probe families, their shared ring buffer, and the
+ * status of every probe.
  *
- * Every probe is optional: a family that fails to load, or a program that
- * fails to attach, is reported with its reason and the others go on.
+ * A family is one bpf/NAME.bpf.c with its skeleton and a small loader in
+ * recorder/family_NAME.c, listed in the table in probes.c.  Every family
+ * and every program in it is optional: one that fails to load or attach
+ * is reported with its reason and the others go on.  All families write
+ * to one ring buffer and count failed reserves in one per-CPU array, both
+ * created here and handed to each family's object (bpf_map__reuse_fd), so
+ * events of all kinds arrive in one stream.
  */
 #ifndef FR_PROBES_H
 #define FR_PROBES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#define PROBES_MAX 32
+#define PROBES_MAX 64
+#define FAMILIES_MAX 16
+
+struct bpf_object;
+struct bpf_program;
+struct bpf_link;
 
 struct probe_status {
 	char name[64];    /* "process/exec" */
@@ -19,41 +30,71 @@ struct probe_status {
 	char why[160];    /* reason for a failure */
 };
 
+/* Called with each event (a struct fr_NAME starting with struct fr_head). */
 typedef int (*probes_event_fn)(void *ctx, const void *data, size_t size);
 
+/* What the families are asked to record; each reads the fields it needs. */
+struct probe_config {
+	uint32_t ring_size; /* bytes, a power of two */
+};
+
+struct probes;
+
+struct probe_family {
+	const char *name;
+	/*
+	 * Open, configure, load (with probes_prepare_object() before the
+	 * load) and attach (with probes_attach()).  Returns 0 and its state
+	 * in *STATE, or -errno after reporting with probes_family_failed().
+	 */
+	int (*open)(struct probes *p, void **state);
+	/* Once a second, e.g. to turn per-CPU counters into records; may be NULL. */
+	void (*tick)(struct probes *p, void *state, uint64_t now_boot);
+	void (*close)(void *state);
+};
+
 struct probes {
-	struct process_bpf *process;
+	const struct probe_config *cfg;
+	probes_event_fn emit; /* also for records that families make in user space */
+	void *ctx;
 	struct ring_buffer *rb;
-	int events_fd;       /* the shared ring buffer */
-	int drops_fd;        /* per-CPU count of failed reserves */
+	int events_fd;        /* the shared ring buffer */
+	int drops_fd;         /* per-CPU count of failed reserves */
 	int ncpus;
 	uint64_t *drops_seen; /* per CPU, as of the last probes_read_drops() */
+	const struct probe_family *family[FAMILIES_MAX];
+	void *state[FAMILIES_MAX];
+	int nfamilies;
 	struct probe_status status[PROBES_MAX];
 	int nstatus;
 	int nattached;
 };
 
-struct probes_opts {
-	uint32_t ring_size; /* bytes, a power of two */
-	probes_event_fn on_event;
-	void *ctx;
-};
-
 /*
- * Load and attach every family.  Returns 0 when at least one probe
- * attached; -errno with ERR set when none did (or the ring buffer could
- * not be created).  p->status lists each probe either way.
+ * Create the shared maps, then open every family.  Returns 0 when at least
+ * one probe attached; -errno with ERR set when none did.  p->status lists
+ * every probe either way.
  */
-int probes_open(struct probes *p, const struct probes_opts *o, char *err, size_t errlen);
+int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_fn emit, void *ctx, char *err,
+		size_t errlen);
 /* File descriptor to poll for events. */
 int probes_fd(struct probes *p);
 /* Consume what is in the ring buffer; number of events or -errno. */
 int probes_consume(struct probes *p);
+/* Run every family's tick. */
+void probes_tick(struct probes *p, uint64_t now_boot);
 /*
  * New ring-buffer drops per CPU since the last call: calls FN(ctx, cpu,
  * count) for each CPU that lost events.  Returns the total.
  */
 uint64_t probes_read_drops(struct probes *p, void (*fn)(void *ctx, int cpu, uint64_t n), void *ctx);
 void probes_close(struct probes *p);
+
+/* For families: point OBJ's "events" and "ringbuf_drops" maps at the shared ones. */
+int probes_prepare_object(struct probes *p, struct bpf_object *obj);
+/* For families: attach PROG, keep its link in *LINK, record its status. */
+int probes_attach(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link);
+/* For families: every program of OBJ failed for the same reason ERR. */
+void probes_family_failed(struct probes *p, const char *family, struct bpf_object *obj, int err);
 
 #endif

@@ -1,0 +1,41 @@
+/*
+ * family_process.c - loader of bpf/process.bpf.c: fork, exec, exit.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+
+#include "probes.h"
+#include "process.skel.h"
+
+static int process_open(struct probes *p, void **state)
+{
+	struct process_bpf *skel = process_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	err = probes_prepare_object(p, skel->obj);
+	if (!err)
+		err = process_bpf__load(skel);
+	if (err) {
+		probes_family_failed(p, "process", skel->obj, err);
+		process_bpf__destroy(skel);
+		return err;
+	}
+	probes_attach(p, "process", skel->progs.handle_fork, &skel->links.handle_fork);
+	probes_attach(p, "process", skel->progs.handle_exec, &skel->links.handle_exec);
+	probes_attach(p, "process", skel->progs.handle_exit, &skel->links.handle_exit);
+	*state = skel;
+	return 0;
+}
+
+static void process_close(void *state)
+{
+	process_bpf__destroy(state);
+}
+
+const struct probe_family family_process = {
+	.name = "process",
+	.open = process_open,
+	.close = process_close,
+};
