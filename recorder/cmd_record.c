@@ -10,7 +10,6 @@
  * segment, and starts the archives whose windows have ended.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,26 +28,18 @@
 #include "commands.h"
 #include "control.h"
 #include "hostinfo.h"
+#include "options.h"
 #include "probes.h"
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
 #include "writer.h"
 
-struct record_opts {
-	const char *dir;
-	struct store_opts store;
-	uint64_t snap_before, snap_after;
-	uint64_t ring_size;
-	int verbose;
-};
-
 struct recorder {
 	struct record_opts o;
 	struct hostinfo hi;
 	struct store store;
 	struct writer writer;
-	struct probe_config probe_cfg;
 	struct probes probes;
 	struct snapshots snaps;
 	char logdir[4200], snapdir[4200], sockpath[4200];
@@ -62,107 +53,6 @@ struct recorder {
 	int write_failing;     /* the last flush failed: report once per episode */
 	char extra_json[4096]; /* probes and options, for manifests and status */
 };
-
-static const struct option long_opts[] = {
-	{ "dir", required_argument, NULL, 'd' },
-	{ "max-disk", required_argument, NULL, 'm' },
-	{ "segment-size", required_argument, NULL, 'S' },
-	{ "segment-age", required_argument, NULL, 'A' },
-	{ "snapshot-before", required_argument, NULL, 'b' },
-	{ "snapshot-after", required_argument, NULL, 'a' },
-	{ "ring-size", required_argument, NULL, 'r' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: flightrec record [OPTIONS]\n"
-		"\n"
-		"Record process lifecycles into a rolling, LZ4-compressed log under DIR/log.\n"
-		"SIGUSR1 or `flightrec snapshot` freezes a window of it into DIR/snapshots.\n"
-		"\n"
-		"  -d, --dir DIR              where the log lives (default " FR_DEFAULT_DIR ")\n"
-		"      --max-disk SIZE        disk budget for the log (default 1G)\n"
-		"      --segment-size SIZE    rotate segments at this size (default 64M)\n"
-		"      --segment-age DUR      rotate segments at this age (default 1h)\n"
-		"      --snapshot-before DUR  window before a SIGUSR1 trigger (default 5m)\n"
-		"      --snapshot-after DUR   window after a SIGUSR1 trigger (default 10s)\n"
-		"      --ring-size SIZE       BPF ring buffer size, a power of two (default 8M)\n"
-		"  -v, --verbose              print libbpf's messages\n"
-		"  -h, --help                 this help\n");
-}
-
-static int bad_value(const char *opt, const char *val, const char *what)
-{
-	fprintf(stderr, "flightrec: record: invalid --%s '%s': %s\n", opt, val, what);
-	return -EINVAL;
-}
-
-static int parse_opts(int argc, char **argv, struct record_opts *o)
-{
-	int c;
-
-	o->dir = FR_DEFAULT_DIR;
-	o->store.max_disk = 1ULL << 30;
-	o->store.segment_size = 64ULL << 20;
-	o->store.segment_age_ns = 3600 * NSEC_PER_SEC;
-	o->snap_before = 300 * NSEC_PER_SEC;
-	o->snap_after = 10 * NSEC_PER_SEC;
-	o->ring_size = 8ULL << 20;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o->dir = optarg;
-			break;
-		case 'm':
-			if (parse_size(optarg, &o->store.max_disk) || o->store.max_disk < (1 << 20))
-				return bad_value("max-disk", optarg, "expected a size of at least 1M, like 2G");
-			break;
-		case 'S':
-			if (parse_size(optarg, &o->store.segment_size) || o->store.segment_size < (64 << 10))
-				return bad_value("segment-size", optarg, "expected a size of at least 64K, like 64M");
-			break;
-		case 'A':
-			if (parse_duration(optarg, &o->store.segment_age_ns) || o->store.segment_age_ns < NSEC_PER_SEC)
-				return bad_value("segment-age", optarg, "expected a duration of at least 1s, like 1h");
-			break;
-		case 'b':
-			if (parse_duration(optarg, &o->snap_before))
-				return bad_value("snapshot-before", optarg, "expected a duration like 5m");
-			break;
-		case 'a':
-			if (parse_duration(optarg, &o->snap_after))
-				return bad_value("snapshot-after", optarg, "expected a duration like 10s");
-			break;
-		case 'r':
-			if (parse_size(optarg, &o->ring_size) || o->ring_size < 4096 || o->ring_size > (1ULL << 30) ||
-			    (o->ring_size & (o->ring_size - 1)))
-				return bad_value("ring-size", optarg, "expected a power of two between 4K and 1G");
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "flightrec: record: unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
-	/* A segment is the unit of retention: several must fit the budget. */
-	if (o->store.segment_size > o->store.max_disk / 4)
-		o->store.segment_size = o->store.max_disk / 4;
-	return 0;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -501,7 +391,7 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	rc->lock_fd = rc->ctl_fd = rc->sig_fd = rc->timer_fd = rc->ep_fd = -1;
-	ret = parse_opts(argc, argv, &rc->o);
+	ret = options_parse(argc, argv, &rc->o);
 	if (ret) {
 		free(rc);
 		return ret > 0 ? 0 : 1;
@@ -531,8 +421,7 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
 	}
-	rc->probe_cfg.ring_size = (uint32_t)rc->o.ring_size;
-	ret = probes_open(&rc->probes, &rc->probe_cfg, on_event, rc, err, sizeof(err));
+	ret = probes_open(&rc->probes, &rc->o.probe, on_event, rc, err, sizeof(err));
 	for (int i = 0; i < rc->probes.nstatus; i++) {
 		const struct probe_status *s = &rc->probes.status[i];
 		if (s->ok)

@@ -1,0 +1,296 @@
+/*
+ * options.c - the option table of `flightrec record`, its command-line and
+ * config-file parsers.  Every option is one row: its long name (also its
+ * config key), a setter that validates the value, what a valid value looks
+ * like (for the error message) and its help line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "options.h"
+#include "util.h"
+
+struct opt {
+	const char *name;
+	int shortopt;    /* 0 when none */
+	const char *arg; /* NULL for a flag */
+	int (*set)(struct record_opts *o, const char *val);
+	const char *expect;
+	const char *help;
+};
+
+static int set_dir(struct record_opts *o, const char *v)
+{
+	if (!*v || strlen(v) >= sizeof(o->dir_buf) - 64)
+		return -EINVAL;
+	snprintf(o->dir_buf, sizeof(o->dir_buf), "%s", v);
+	o->dir = o->dir_buf;
+	return 0;
+}
+
+static int set_size_min(uint64_t *dst, const char *v, uint64_t min, uint64_t max)
+{
+	uint64_t x;
+
+	if (parse_size(v, &x) || x < min || x > max)
+		return -EINVAL;
+	*dst = x;
+	return 0;
+}
+
+static int set_duration_min(uint64_t *dst, const char *v, uint64_t min)
+{
+	uint64_t x;
+
+	if (parse_duration(v, &x) || x < min)
+		return -EINVAL;
+	*dst = x;
+	return 0;
+}
+
+static int set_max_disk(struct record_opts *o, const char *v)
+{
+	return set_size_min(&o->store.max_disk, v, 1 << 20, UINT64_MAX);
+}
+
+static int set_segment_size(struct record_opts *o, const char *v)
+{
+	return set_size_min(&o->store.segment_size, v, 64 << 10, 1ULL << 40);
+}
+
+static int set_segment_age(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->store.segment_age_ns, v, NSEC_PER_SEC);
+}
+
+static int set_snapshot_before(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->snap_before, v, 0);
+}
+
+static int set_snapshot_after(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->snap_after, v, 0);
+}
+
+static int set_ring_size(struct record_opts *o, const char *v)
+{
+	uint64_t x;
+
+	if (set_size_min(&x, v, 4096, 1ULL << 30) || (x & (x - 1)))
+		return -EINVAL;
+	o->ring_size = x;
+	return 0;
+}
+
+static int set_verbose(struct record_opts *o, const char *v)
+{
+	o->verbose = 1;
+	return 0;
+}
+
+static int set_config(struct record_opts *o, const char *v)
+{
+	return 0; /* read before everything else, in options_parse() */
+}
+
+static const struct opt opts[] = {
+	{ "dir", 'd', "DIR", set_dir, "a directory path", "where the log lives (default " FR_DEFAULT_DIR ")" },
+	{ "config", 'c', "FILE", set_config, "a file", "read options from FILE (key = value lines)" },
+	{ "max-disk", 0, "SIZE", set_max_disk, "a size of at least 1M, like 2G", "disk budget for the log (default 1G)" },
+	{ "segment-size", 0, "SIZE", set_segment_size, "a size of at least 64K, like 64M",
+	  "rotate segments at this size (default 64M)" },
+	{ "segment-age", 0, "DUR", set_segment_age, "a duration of at least 1s, like 1h",
+	  "rotate segments at this age (default 1h)" },
+	{ "snapshot-before", 0, "DUR", set_snapshot_before, "a duration like 5m",
+	  "window before a SIGUSR1 trigger (default 5m)" },
+	{ "snapshot-after", 0, "DUR", set_snapshot_after, "a duration like 10s",
+	  "window after a SIGUSR1 trigger (default 10s)" },
+	{ "ring-size", 0, "SIZE", set_ring_size, "a power of two between 4K and 1G",
+	  "BPF ring buffer size (default 8M)" },
+	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
+};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+void options_usage(FILE *out)
+{
+	fprintf(out, "usage: flightrec record [OPTIONS]\n"
+		     "\n"
+		     "Record what the host does into a rolling, LZ4-compressed log under DIR/log.\n"
+		     "SIGUSR1 or `flightrec snapshot` freezes a window of it into DIR/snapshots.\n"
+		     "\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s", opts[i].shortopt ? '-' : ' ',
+			 opts[i].shortopt ? opts[i].shortopt : ' ', opts[i].shortopt ? ',' : ' ', opts[i].name,
+			 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		fprintf(out, "  %-30s %s\n", left, opts[i].help);
+	}
+	fprintf(out, "  %-30s %s\n", "-h, --help", "this help");
+	fprintf(out, "\nEvery long option is also a config-file key: `max-disk = 2G`.\n");
+}
+
+static const struct opt *find_opt(const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return &opts[i];
+	return NULL;
+}
+
+static void defaults(struct record_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dir = FR_DEFAULT_DIR;
+	o->store.max_disk = 1ULL << 30;
+	o->store.segment_size = 64ULL << 20;
+	o->store.segment_age_ns = 3600 * NSEC_PER_SEC;
+	o->snap_before = 300 * NSEC_PER_SEC;
+	o->snap_after = 10 * NSEC_PER_SEC;
+	o->ring_size = 8ULL << 20;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Read `key = value` lines; the first error is reported with FILE:LINE. */
+static int parse_config(const char *path, struct record_opts *o)
+{
+	char line[4096];
+	int lineno = 0, ret = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		fprintf(stderr, "flightrec: cannot read config file %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *val, *eq;
+		const struct opt *opt;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			fprintf(stderr, "flightrec: %s:%d: line too long\n", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		key = trim(line);
+		if (!*key || *key == '#')
+			continue;
+		if (!(eq = strchr(key, '='))) {
+			fprintf(stderr, "flightrec: %s:%d: expected 'key = value'\n", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		opt = find_opt(key);
+		if (!opt || opt->set == set_config) {
+			fprintf(stderr, "flightrec: %s:%d: unknown key '%s'\n", path, lineno, key);
+			ret = -EINVAL;
+			break;
+		}
+		if (!opt->arg) {
+			if (strcmp(val, "true") && strcmp(val, "yes") && strcmp(val, "1") && strcmp(val, "false") &&
+			    strcmp(val, "no") && strcmp(val, "0")) {
+				fprintf(stderr, "flightrec: %s:%d: invalid %s '%s': expected true or false\n", path, lineno,
+					key, val);
+				ret = -EINVAL;
+				break;
+			}
+			if (val[0] == 't' || val[0] == 'y' || val[0] == '1')
+				opt->set(o, val);
+			continue;
+		}
+		if (opt->set(o, val)) {
+			fprintf(stderr, "flightrec: %s:%d: invalid %s '%s': expected %s\n", path, lineno, key, val,
+				opt->expect);
+			ret = -EINVAL;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int options_parse(int argc, char **argv, struct record_opts *o)
+{
+	struct option longopts[NOPTS + 2];
+	char shortopts[2 * NOPTS + 3];
+	size_t ns = 0;
+	int c;
+
+	defaults(o);
+	for (size_t i = 0; i < NOPTS; i++) {
+		longopts[i].name = opts[i].name;
+		longopts[i].has_arg = opts[i].arg ? required_argument : no_argument;
+		longopts[i].flag = NULL;
+		longopts[i].val = 256 + (int)i;
+		if (opts[i].shortopt) {
+			shortopts[ns++] = (char)opts[i].shortopt;
+			if (opts[i].arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	longopts[NOPTS] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[NOPTS + 1] = (struct option){ 0 };
+	shortopts[ns++] = 'h';
+	shortopts[ns] = '\0';
+
+	/* The config file first, so that the command line overrides it. */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+		if (c == 'c' || (c >= 256 && opts[c - 256].set == set_config))
+			o->config = optarg;
+	if (o->config && parse_config(o->config, o))
+		return -EINVAL;
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct opt *opt = NULL;
+
+		if (c == 'h') {
+			options_usage(stdout);
+			return 1;
+		}
+		if (c >= 256)
+			opt = &opts[c - 256];
+		else
+			for (size_t i = 0; i < NOPTS; i++)
+				if (opts[i].shortopt == c)
+					opt = &opts[i];
+		if (!opt) {
+			options_usage(stderr);
+			return -EINVAL;
+		}
+		if (opt->set(o, optarg ? optarg : "")) {
+			fprintf(stderr, "flightrec: record: invalid --%s '%s': expected %s\n", opt->name, optarg,
+				opt->expect);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "flightrec: record: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	/* A segment is the unit of retention: several must fit the budget. */
+	if (o->store.segment_size > o->store.max_disk / 4)
+		o->store.segment_size = o->store.max_disk / 4;
+	o->probe.ring_size = (uint32_t)o->ring_size;
+	return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * options.h - the options of `flightrec record`, from the command line and
+ * from a config file (`--config FILE`: `key = value` lines, `#` comments,
+ * the keys being the long option names).  Both go through one table in
+ * options.c: a new option is one row there and one field here.
+ */
+#ifndef FR_OPTIONS_H
+#define FR_OPTIONS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "probes.h"
+#include "store.h"
+
+struct record_opts {
+	const char *dir;
+	const char *config;
+	struct store_opts store;
+	uint64_t snap_before, snap_after;
+	uint64_t ring_size;
+	int verbose;
+	struct probe_config probe; /* what the probe families record */
+	char dir_buf[4096];        /* storage for a dir read from the config file */
+};
+
+/* Defaults, then the config file named by --config, then the command line. */
+int options_parse(int argc, char **argv, struct record_opts *o);
+void options_usage(FILE *out);
+
+#endif
