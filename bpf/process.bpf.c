@@ -31,6 +31,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e->ppid = task_ppid(child);
 	task_ids(child, &e->uid, &e->gid);
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), child->comm);
+	/* Runs in the parent, whose cgroup the child starts in. */
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -61,6 +63,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->argv_len = 0;
 	if (len > 0 && bpf_probe_read_user(e->argv, len & 0x1ff, (void *)arg_start) == 0)
 		e->argv_len = len;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	/* Filled in user space by the recorder; ring-buffer memory is not zeroed. */
+	e->exe[0] = e->cgroup[0] = e->container[0] = '\0';
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

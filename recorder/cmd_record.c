@@ -25,11 +25,13 @@
 
 #include <bpf/libbpf.h>
 
+#include "cgroup.h"
 #include "commands.h"
 #include "control.h"
 #include "hostinfo.h"
 #include "options.h"
 #include "probes.h"
+#include "procscan.h"
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
@@ -42,6 +44,7 @@ struct recorder {
 	struct writer writer;
 	struct probes probes;
 	struct snapshots snaps;
+	struct cgroup_cache *cgroups;
 	char logdir[4200], snapdir[4200], sockpath[4200];
 	int lock_fd, ctl_fd, sig_fd, timer_fd, ep_fd;
 	uint64_t started_boot;
@@ -77,8 +80,29 @@ static int on_event(void *ctx, const void *data, size_t size)
 		return 0;
 	}
 	rc->kind_counts[h->kind]++;
+	if (h->kind == FR_KIND_exec) {
+		/* What BPF cannot cheaply read: resolved exe, cgroup path, container. */
+		struct fr_exec e;
+		memcpy(&e, data, sizeof(e));
+		procscan_enrich_exec(rc->cgroups, &e);
+		writer_add(&rc->writer, k, &e);
+		return 0;
+	}
 	writer_add(&rc->writer, k, data);
 	return 0;
+}
+
+static void add_opening_proc(void *ctx, const struct fr_proc *p)
+{
+	writer_add_opening(ctx, fr_kind_by_id(FR_KIND_proc), p);
+}
+
+/* Every segment opens with the process table, so it can be read alone. */
+static void on_new_segment(void *ctx, struct writer *w)
+{
+	struct recorder *rc = ctx;
+
+	procscan_all(rc->cgroups, now_boot_ns(), add_opening_proc, w);
 }
 
 static void on_ringbuf_drop(void *ctx, int cpu, uint64_t n)
@@ -417,10 +441,13 @@ int cmd_record(int argc, char **argv)
 	if (rc->store.repaired_bytes)
 		fprintf(stderr, "flightrec: repaired the log tail: cut %" PRIu64 " bytes of an incomplete block\n",
 			rc->store.repaired_bytes);
-	if (writer_init(&rc->writer, &rc->store)) {
+	rc->cgroups = cgroup_cache_new("/sys/fs/cgroup");
+	if (!rc->cgroups || writer_init(&rc->writer, &rc->store)) {
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
 	}
+	rc->writer.on_segment = on_new_segment;
+	rc->writer.segment_ctx = rc;
 	ret = probes_open(&rc->probes, &rc->o.probe, on_event, rc, err, sizeof(err));
 	for (int i = 0; i < rc->probes.nstatus; i++) {
 		const struct probe_status *s = &rc->probes.status[i];
@@ -461,6 +488,7 @@ out_probes:
 	snapshots_free(&rc->snaps);
 out_store:
 	store_close(&rc->store);
+	cgroup_cache_free(rc->cgroups);
 out:
 	if (rc->lock_fd >= 0)
 		close(rc->lock_fd);

@@ -246,22 +246,30 @@ static int open_segment(struct store *s)
 	return 0;
 }
 
-int store_append(struct store *s, const void *block, size_t len)
+int store_prepare(struct store *s, size_t len)
+{
+	int ret;
+
+	if (s->fd >= 0) {
+		struct store_seg *cur = &s->segs[s->nsegs - 1];
+		if (cur->size + len > s->opts.segment_size || now_boot_ns() - s->cur_created > s->opts.segment_age_ns)
+			store_rotate(s);
+	}
+	if (s->fd >= 0)
+		return 0;
+	if ((ret = open_segment(s)) != 0)
+		return ret;
+	store_enforce_budget(s);
+	return 1;
+}
+
+int store_write(struct store *s, const void *block, size_t len)
 {
 	struct store_seg *cur;
 	int ret;
 
-	if (s->fd >= 0) {
-		cur = &s->segs[s->nsegs - 1];
-		if (cur->size + len > s->opts.segment_size ||
-		    now_boot_ns() - s->cur_created > s->opts.segment_age_ns)
-			store_rotate(s);
-	}
-	if (s->fd < 0) {
-		if ((ret = open_segment(s)) != 0)
-			return ret;
-		store_enforce_budget(s);
-	}
+	if (s->fd < 0 && (ret = store_prepare(s, len)) < 0)
+		return ret;
 	cur = &s->segs[s->nsegs - 1];
 	ret = write_full(s->fd, block, len);
 	if (ret) {
@@ -279,6 +287,13 @@ int store_append(struct store *s, const void *block, size_t len)
 	if (s->total > s->opts.max_disk)
 		store_enforce_budget(s);
 	return 0;
+}
+
+int store_append(struct store *s, const void *block, size_t len)
+{
+	int ret = store_prepare(s, len);
+
+	return ret < 0 ? ret : store_write(s, block, len);
 }
 
 int store_sync(struct store *s)

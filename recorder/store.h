@@ -52,6 +52,13 @@ int store_open(struct store *s, const char *dir, const struct store_opts *o, con
  * remains in the segment.
  */
 int store_append(struct store *s, const void *block, size_t len);
+/*
+ * The two halves of store_append: make room for LEN bytes (rotating when
+ * size or age says so), returning 1 when a new segment was begun, 0 when
+ * not, -errno on failure; then write the block to the current segment.
+ */
+int store_prepare(struct store *s, size_t len);
+int store_write(struct store *s, const void *block, size_t len);
 /* fdatasync the current segment if written since the last call. */
 int store_sync(struct store *s);
 /* Start a new segment on the next append. */

@@ -16,8 +16,9 @@ int writer_init(struct writer *w, struct store *s)
 		return -ENOMEM;
 	w->sealed_cap = fr_block_bound(FR_BLOCK_RAW_TARGET);
 	w->sealed = malloc(w->sealed_cap);
-	if (!w->sealed) {
-		fr_blockbuf_free(&w->bb);
+	w->open_sealed = malloc(w->sealed_cap);
+	if (!w->sealed || !w->open_sealed || fr_blockbuf_init(&w->openbb, FR_BLOCK_RAW_TARGET)) {
+		writer_free(w);
 		return -ENOMEM;
 	}
 	return 0;
@@ -26,8 +27,44 @@ int writer_init(struct writer *w, struct store *s)
 void writer_free(struct writer *w)
 {
 	fr_blockbuf_free(&w->bb);
+	fr_blockbuf_free(&w->openbb);
 	free(w->sealed);
-	w->sealed = NULL;
+	free(w->open_sealed);
+	w->sealed = w->open_sealed = NULL;
+}
+
+/* Seal and write the opening block gathered so far. */
+static int flush_opening(struct writer *w)
+{
+	uint64_t boot, real;
+	int n, ret;
+
+	if (w->openbb.nrecords == 0)
+		return 0;
+	clock_pair(&boot, &real);
+	n = fr_block_seal(&w->openbb, boot, real, w->open_sealed, w->sealed_cap);
+	ret = n < 0 ? n : store_write(w->store, w->open_sealed, (size_t)n);
+	if (ret) {
+		w->lost += w->openbb.nrecords;
+	} else {
+		w->records += w->openbb.nrecords;
+		w->blocks++;
+		w->bytes += (uint64_t)n;
+		w->raw_bytes += w->openbb.len;
+	}
+	fr_blockbuf_reset(&w->openbb);
+	return ret;
+}
+
+int writer_add_opening(struct writer *w, const struct fr_kind_desc *k, const void *rec)
+{
+	int ret = fr_blockbuf_add(&w->openbb, k, rec);
+
+	if (ret == -ENOSPC) {
+		flush_opening(w);
+		ret = fr_blockbuf_add(&w->openbb, k, rec);
+	}
+	return ret;
 }
 
 /* Put the report of earlier losses at the head of the block being sealed. */
@@ -57,7 +94,17 @@ int writer_flush(struct writer *w)
 		return 0;
 	clock_pair(&boot, &real);
 	n = fr_block_seal(&w->bb, boot, real, w->sealed, w->sealed_cap);
-	ret = n < 0 ? n : store_append(w->store, w->sealed, (size_t)n);
+	ret = n < 0 ? n : store_prepare(w->store, (size_t)n);
+	if (ret == 1) {
+		/* A new segment: its opening records (the process table) go first. */
+		if (w->on_segment) {
+			w->on_segment(w->segment_ctx, w);
+			flush_opening(w);
+		}
+		ret = 0;
+	}
+	if (ret == 0)
+		ret = store_write(w->store, w->sealed, (size_t)n);
 	if (ret) {
 		uint64_t lost = w->bb.nrecords - reported;
 		if (w->lost_pending == 0)

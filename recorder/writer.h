@@ -13,9 +13,17 @@
 #include "record.h"
 #include "store.h"
 
+struct writer;
+/* Called when a segment begins: add its opening records with writer_add_opening(). */
+typedef void (*writer_segment_fn)(void *ctx, struct writer *w);
+
 struct writer {
 	struct store *store;
+	writer_segment_fn on_segment;
+	void *segment_ctx;
 	struct fr_blockbuf bb;
+	struct fr_blockbuf openbb; /* the opening records of a new segment */
+	uint8_t *open_sealed;
 	uint8_t *sealed;
 	size_t sealed_cap;
 	uint64_t records;      /* records written to disk */
@@ -34,5 +42,7 @@ void writer_free(struct writer *w);
 int writer_add(struct writer *w, const struct fr_kind_desc *k, const void *rec);
 /* Seal and append the partial block, if any.  0 or -errno (store->err). */
 int writer_flush(struct writer *w);
+/* From an on_segment callback: add a record to the head of the new segment. */
+int writer_add_opening(struct writer *w, const struct fr_kind_desc *k, const void *rec);
 
 #endif
