@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -47,12 +48,17 @@ struct recorder {
 	struct cgroup_cache *cgroups;
 	char logdir[4200], snapdir[4200], sockpath[4200];
 	int lock_fd, ctl_fd, sig_fd, timer_fd, ep_fd;
-	uint64_t started_boot;
+	uint64_t started_boot, started_real;
 	uint64_t events;       /* events taken from the ring buffer */
 	uint64_t bad_events;   /* events too short or of an unknown kind */
 	uint64_t ringbuf_lost; /* ring-buffer drops, in all */
 	uint64_t last_drop_poll;
 	uint64_t kind_counts[FR_KIND_MAX];
+	struct {                 /* counters at the last health record */
+		uint64_t ts, events, records, bytes, ringbuf_lost, writer_lost, cpu_ns;
+		uint64_t kind_counts[FR_KIND_MAX];
+	} prev;
+	char rates[512];         /* events per second per kind, from the last interval */
 	int write_failing;     /* the last flush failed: report once per episode */
 	char extra_json[4096]; /* probes and options, for manifests and status */
 };
@@ -203,6 +209,73 @@ static void start_due_snapshots(struct recorder *rc, uint64_t now)
 	store_pin(&rc->store, snapshots_pin(&rc->snaps));
 }
 
+static uint64_t self_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t self_rss(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Once a second: the recorder's own vital signs, as a health record. */
+static void write_health(struct recorder *rc, uint64_t now)
+{
+	struct fr_health h;
+	uint64_t cpu = self_cpu_ns(), interval = now - rc->prev.ts;
+	size_t n = 0;
+	int ok = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.head.kind = FR_KIND_health;
+	h.ts = now;
+	h.interval_ns = interval;
+	h.events = rc->events - rc->prev.events;
+	h.records = rc->writer.records - rc->prev.records;
+	h.bytes = rc->writer.bytes - rc->prev.bytes;
+	h.ringbuf_drops = rc->ringbuf_lost - rc->prev.ringbuf_lost;
+	h.writer_lost = rc->writer.lost - rc->prev.writer_lost;
+	h.disk_bytes = rc->store.total;
+	h.disk_budget = rc->o.store.max_disk;
+	h.rss_bytes = self_rss();
+	h.cpu_ns = cpu - rc->prev.cpu_ns;
+	for (int i = 0; i < rc->probes.nstatus; i++)
+		ok += rc->probes.status[i].ok;
+	h.probes_ok = (uint32_t)ok;
+	h.probes_failed = (uint32_t)(rc->probes.nstatus - ok);
+	rc->rates[0] = '\0';
+	for (unsigned i = 0; i < fr_nkinds; i++) {
+		unsigned id = fr_kinds[i].id;
+		uint64_t d = rc->kind_counts[id] - rc->prev.kind_counts[id];
+		if (!d || n >= sizeof(h.kinds) - 1)
+			continue;
+		n += (size_t)snprintf(h.kinds + n, sizeof(h.kinds) - n, "%s%s=%llu", n ? " " : "", fr_kinds[i].name,
+				      (unsigned long long)d);
+	}
+	snprintf(rc->rates, sizeof(rc->rates), "%s", h.kinds);
+	writer_add(&rc->writer, fr_kind_by_id(FR_KIND_health), &h);
+	rc->prev.ts = now;
+	rc->prev.events = rc->events;
+	rc->prev.records = rc->writer.records;
+	rc->prev.bytes = rc->writer.bytes;
+	rc->prev.ringbuf_lost = rc->ringbuf_lost;
+	rc->prev.writer_lost = rc->writer.lost;
+	rc->prev.cpu_ns = cpu;
+	memcpy(rc->prev.kind_counts, rc->kind_counts, sizeof(rc->kind_counts));
+}
+
 static void tick(struct recorder *rc)
 {
 	uint64_t now = now_boot_ns();
@@ -210,27 +283,64 @@ static void tick(struct recorder *rc)
 	probes_tick(&rc->probes, now);
 	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
 	rc->last_drop_poll = now;
+	write_health(rc, now);
 	flush(rc);
 	store_sync(&rc->store);
 	start_due_snapshots(rc, now);
 }
 
-static void answer_status(struct recorder *rc, int fd)
+static void answer_status(struct recorder *rc, int fd, int json)
 {
-	char buf[8192];
-	uint64_t now = now_boot_ns();
-	int n = snprintf(buf, sizeof(buf),
-			 "ok {\"pid\": %d, \"dir\": \"%s\", \"uptime_ns\": %" PRIu64 ", \"events\": %" PRIu64
-			 ", \"records_written\": %" PRIu64 ", \"blocks\": %" PRIu64 ", \"bytes_written\": %" PRIu64
-			 ", \"ringbuf_drops\": %" PRIu64 ", \"writer_lost\": %" PRIu64 ", \"bad_events\": %" PRIu64
-			 ", \"segments\": %zu, \"disk_bytes\": %" PRIu64 ", \"snapshots_written\": %" PRIu64
-			 ", \"snapshots_pending\": %d, %s}\n",
-			 getpid(), rc->o.dir, now - rc->started_boot, rc->events, rc->writer.records, rc->writer.blocks,
-			 rc->writer.bytes, rc->ringbuf_lost, rc->writer.lost, rc->bad_events, rc->store.nsegs,
-			 rc->store.total, rc->snaps.written, rc->snaps.head != NULL, rc->extra_json);
-	for (char *p = buf; *p && p < buf + n - 1; p++)
-		if (*p == '\n')
-			*p = ' ';
+	char buf[16384], started[40], oldest[40], budget[32], used[32];
+	uint64_t boot, real, oldest_boot = rc->store.nsegs ? rc->store.segs[0].created_boot : 0;
+	int ok = 0, n;
+
+	clock_pair(&boot, &real);
+	fr_format_utc((int64_t)rc->started_real, started, sizeof(started));
+	if (oldest_boot)
+		fr_format_utc((int64_t)(oldest_boot + (real - boot)), oldest, sizeof(oldest));
+	else
+		snprintf(oldest, sizeof(oldest), "-");
+	for (int i = 0; i < rc->probes.nstatus; i++)
+		ok += rc->probes.status[i].ok;
+	if (json) {
+		n = snprintf(buf, sizeof(buf),
+			     "ok {\"pid\": %d, \"dir\": \"%s\", \"started_utc\": \"%s\", \"uptime_ns\": %" PRIu64
+			     ", \"events\": %" PRIu64 ", \"events_per_second\": \"%s\", \"records_written\": %" PRIu64
+			     ", \"blocks\": %" PRIu64 ", \"bytes_written\": %" PRIu64 ", \"ringbuf_drops\": %" PRIu64
+			     ", \"writer_lost\": %" PRIu64 ", \"bad_events\": %" PRIu64 ", \"segments\": %zu"
+			     ", \"disk_bytes\": %" PRIu64 ", \"disk_budget\": %" PRIu64 ", \"oldest_utc\": \"%s\""
+			     ", \"probes_ok\": %d, \"probes_failed\": %d, \"snapshots_written\": %" PRIu64
+			     ", \"snapshots_pending\": %d, %s}\n",
+			     getpid(), rc->o.dir, started, boot - rc->started_boot, rc->events, rc->rates,
+			     rc->writer.records, rc->writer.blocks, rc->writer.bytes, rc->ringbuf_lost, rc->writer.lost,
+			     rc->bad_events, rc->store.nsegs, rc->store.total, rc->o.store.max_disk, oldest, ok,
+			     rc->probes.nstatus - ok, rc->snaps.written, rc->snaps.head != NULL, rc->extra_json);
+		/* one line: the manifest part is pretty-printed */
+		for (char *p = buf; *p && p < buf + n - 1; p++)
+			if (*p == '\n')
+				*p = ' ';
+	} else {
+		format_size(rc->store.total, used, sizeof(used));
+		format_size(rc->o.store.max_disk, budget, sizeof(budget));
+		n = snprintf(buf, sizeof(buf),
+			     "ok recorder pid %d, recording to %s/log since %s\n"
+			     "events:    %" PRIu64 " in all; last second: %s\n"
+			     "written:   %" PRIu64 " records in %" PRIu64 " blocks, %" PRIu64 " bytes\n"
+			     "lost:      %" PRIu64 " in the ring buffer, %" PRIu64 " on the way to disk\n"
+			     "disk:      %s of %s in %zu segments; oldest record from %s\n"
+			     "snapshots: %" PRIu64 " written, %s pending, in %s\n"
+			     "probes:    %d attached, %d failed\n",
+			     getpid(), rc->o.dir, started, rc->events, rc->rates[0] ? rc->rates : "none",
+			     rc->writer.records, rc->writer.blocks, rc->writer.bytes, rc->ringbuf_lost, rc->writer.lost,
+			     used, budget, rc->store.nsegs, oldest, rc->snaps.written, rc->snaps.head ? "some" : "none",
+			     rc->snapdir, ok, rc->probes.nstatus - ok);
+		for (int i = 0; i < rc->probes.nstatus && n < (int)sizeof(buf); i++) {
+			const struct probe_status *st = &rc->probes.status[i];
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  %-22s %-8s %s%s%s\n", st->name,
+				      st->ok ? "attached" : "FAILED", st->attach, st->ok ? "" : ": ", st->ok ? "" : st->why);
+		}
+	}
 	send(fd, buf, strlen(buf), MSG_NOSIGNAL);
 	close(fd);
 }
@@ -243,7 +353,7 @@ static void on_control(struct recorder *rc)
 	if (fd < 0)
 		return;
 	if (req.op == CTL_STATUS) {
-		answer_status(rc, fd);
+		answer_status(rc, fd, req.json);
 		return;
 	}
 	if (request_snapshot(rc, req.before_ns, req.after_ns, "command", req.reason[0] ? req.reason : "manual",
@@ -427,7 +537,9 @@ int cmd_record(int argc, char **argv)
 	}
 	libbpf_set_print(rc->o.verbose ? libbpf_print : libbpf_quiet);
 	hostinfo_read(&rc->hi);
-	rc->started_boot = rc->last_drop_poll = now_boot_ns();
+	rc->started_boot = rc->last_drop_poll = rc->prev.ts = now_boot_ns();
+	rc->started_real = now_real_ns();
+	rc->prev.cpu_ns = self_cpu_ns();
 	snprintf(rc->logdir, sizeof(rc->logdir), "%s/log", rc->o.dir);
 	snprintf(rc->snapdir, sizeof(rc->snapdir), "%s/snapshots", rc->o.dir);
 	snprintf(rc->sockpath, sizeof(rc->sockpath), "%s/control.sock", rc->o.dir);
@@ -448,6 +560,17 @@ int cmd_record(int argc, char **argv)
 	}
 	rc->writer.on_segment = on_new_segment;
 	rc->writer.segment_ctx = rc;
+	if (rc->store.last_ts && !strcmp(rc->store.last_boot_id, rc->hi.boot_id)) {
+		/* From the last record of the previous run to now, nothing was seen. */
+		struct fr_drop d;
+		memset(&d, 0, sizeof(d));
+		d.head.kind = FR_KIND_drop;
+		d.ts = now_boot_ns();
+		memcpy(d.source, "down", 5);
+		d.cpu = FR_CPU_NONE;
+		d.since_ts = rc->store.last_ts;
+		writer_add(&rc->writer, fr_kind_by_id(FR_KIND_drop), &d);
+	}
 	ret = probes_open(&rc->probes, &rc->o.probe, on_event, rc, err, sizeof(err));
 	for (int i = 0; i < rc->probes.nstatus; i++) {
 		const struct probe_status *s = &rc->probes.status[i];

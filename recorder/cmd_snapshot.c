@@ -115,25 +115,31 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dir = FR_DEFAULT_DIR;
-	char reply[8192];
-	int c;
+	char reply[16384];
+	int c, json = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
 			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'h':
-			printf("usage: flightrec status [--dir DIR]\n\n"
-			       "Print the running recorder's counters as one JSON object.\n");
+			printf("usage: flightrec status [--dir DIR] [--json]\n\n"
+			       "Show what the running recorder is doing: since when, events per second per kind,\n"
+			       "losses, disk used and budget, oldest record, probes attached and failed.\n"
+			       "  -j, --json   one JSON object\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: flightrec status [--dir DIR]\n");
+			fprintf(stderr, "usage: flightrec status [--dir DIR] [--json]\n");
 			return 1;
 		}
 	}
@@ -141,7 +147,7 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "flightrec: status: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
-	if (call(dir, "status", reply, sizeof(reply)))
+	if (call(dir, json ? "status json" : "status", reply, sizeof(reply)))
 		return 1;
 	printf("%s\n", reply + 3);
 	return 0;

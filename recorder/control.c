@@ -52,8 +52,9 @@ int control_parse(const char *line, struct control_req *req, char *err, size_t e
 	int wait, off = 0;
 
 	memset(req, 0, sizeof(*req));
-	if (!strcmp(line, "status")) {
+	if (!strcmp(line, "status") || !strcmp(line, "status json")) {
 		req->op = CTL_STATUS;
+		req->json = line[6] != '\0';
 		return 0;
 	}
 	if (sscanf(line, "snapshot %llu %llu %d %n", &before, &after, &wait, &off) == 3 && off > 0) {
@@ -142,7 +143,8 @@ int control_call(const char *path, const char *line, char *reply, size_t cap, ch
 	}
 	close(fd);
 	reply[got] = '\0';
-	reply[strcspn(reply, "\n")] = '\0';
+	while (got > 0 && reply[got - 1] == '\n')
+		reply[--got] = '\0';
 	if (got == 0) {
 		snprintf(err, errlen, "the recorder closed the connection without a reply");
 		return -EPIPE;

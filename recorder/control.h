@@ -4,7 +4,7 @@
  *
  * Protocol: one request line, one reply line, both text.
  *   snapshot BEFORE_NS AFTER_NS WAIT REASON  ->  ok PATH | queued | error MSG
- *   status                                   ->  ok {json}
+ *   status [json]                            ->  ok TEXT... | ok {json}
  */
 #ifndef FR_CONTROL_H
 #define FR_CONTROL_H
@@ -18,6 +18,7 @@ struct control_req {
 	enum { CTL_SNAPSHOT, CTL_STATUS } op;
 	uint64_t before_ns, after_ns;
 	int wait;
+	int json; /* status as one JSON line, else as text lines */
 	char reason[128];
 };
 
@@ -32,7 +33,7 @@ int control_accept(int lfd, struct control_req *req);
 /* Parse one request line; 0 or -EINVAL with a message in ERR. */
 int control_parse(const char *line, struct control_req *req, char *err, size_t errlen);
 
-/* Client side: connect to PATH, send LINE, read the reply into REPLY. */
+/* Client side: connect to PATH, send LINE, read the whole reply into REPLY. */
 int control_call(const char *path, const char *line, char *reply, size_t cap, char *err, size_t errlen);
 
 #endif

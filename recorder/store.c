@@ -109,8 +109,12 @@ static int repair_tail(struct store *s, struct store_seg *seg)
 		seg->size = 0;
 		return 1; /* removed */
 	}
-	while (fr_seg_reader_next(&r, &h, &off) == 1)
+	snprintf(s->last_boot_id, sizeof(s->last_boot_id), "%s", r.hdr.boot_id);
+	while (fr_seg_reader_next(&r, &h, &off) == 1) {
 		end = off + FR_BLOCK_HDR_LEN + h.stored_len;
+		if (h.last_ts > s->last_ts)
+			s->last_ts = h.last_ts;
+	}
 	fr_seg_reader_close(&r);
 	fr_unmap_file(data, len);
 	if (end < len) {

@@ -38,6 +38,8 @@ struct store {
 	uint64_t pin_seq;        /* keep segments with seq >= this (UINT64_MAX: none) */
 	uint64_t deleted;        /* segments deleted by retention */
 	uint64_t repaired_bytes; /* torn tail cut at open */
+	uint64_t last_ts;        /* newest record time in the log found at open, boot ns */
+	char last_boot_id[40];   /* ... and the boot it belongs to */
 	char err[512];
 };
 

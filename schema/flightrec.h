@@ -48,8 +48,10 @@ enum fr_kind {
 #undef STR
 #undef STRV
 #undef END
-	FR_KIND_MAX
 };
+
+/* Kind numbers are below this (arrays indexed by kind use it). */
+#define FR_KIND_MAX 64
 
 /* struct fr_exec, struct fr_fork, ... */
 #define RECORD(ID, NAME, TABLE, DOC) struct fr_##NAME { struct fr_head head;

@@ -45,7 +45,8 @@ const unsigned fr_nkinds = sizeof(fr_kinds) / sizeof(fr_kinds[0]);
 
 /* Every struct must fit the decode buffers that FR_RECORD_STRUCT_MAX sizes. */
 #define RECORD(ID, NAME, TABLE, DOC)                                                               \
-	_Static_assert(sizeof(struct fr_##NAME) <= FR_RECORD_STRUCT_MAX, #NAME " too large");
+	_Static_assert(sizeof(struct fr_##NAME) <= FR_RECORD_STRUCT_MAX, #NAME " too large");       \
+	_Static_assert(ID > 0 && ID < FR_KIND_MAX, #NAME " kind number out of range");
 #define FIELD(REC, NAME, TYPE, DOC)
 #define STR(REC, NAME, SIZE, DOC)
 #define STRV(REC, NAME, SIZE, DOC)

@@ -34,6 +34,22 @@ CREATE TABLE archives (
 	truncated_bytes INTEGER
 );
 
+-- Every stretch where records were lost, and why: the ring buffer was full
+-- (per CPU), the disk could not take them, a family's map was full, or the
+-- recorder was not running (from the end of its last log to its restart).
+CREATE VIEW gaps AS
+	SELECT host,
+	       CASE WHEN since_ts > 0 THEN since_ts ELSE ts END AS start_ts,
+	       ts AS end_ts,
+	       CASE WHEN cpu <> 4294967295 THEN cpu END AS cpu,
+	       CASE WHEN source NOT IN ('ringbuf', 'writer', 'down') THEN source END AS kind,
+	       count AS dropped,
+	       CASE source WHEN 'ringbuf' THEN 'ring buffer full'
+	                   WHEN 'writer' THEN 'cannot write to disk'
+	                   WHEN 'down' THEN 'recorder not running'
+	                   ELSE source || ' map full' END AS reason
+	  FROM drops;
+
 -- Everything in time order, one row per event.  Lost records show as
 -- rows of kind 'gap'.
 CREATE VIEW timeline AS
@@ -52,9 +68,9 @@ CREATE VIEW timeline AS
 	       NULL
 	  FROM proc_exit
 	UNION ALL
-	SELECT ts, host, NULL, NULL, 'gap',
-	       count || ' records lost (' || source ||
-	       CASE WHEN cpu <> 4294967295 THEN ', cpu ' || cpu ELSE '' END || ')',
-	       ts - since_ts
-	  FROM drops
+	SELECT start_ts, host, NULL, NULL, 'gap',
+	       reason || CASE WHEN cpu IS NOT NULL THEN ' on cpu ' || cpu ELSE '' END ||
+	       CASE WHEN dropped > 0 THEN ': ' || dropped || ' records lost' ELSE '' END,
+	       end_ts - start_ts
+	  FROM gaps
 	ORDER BY ts;

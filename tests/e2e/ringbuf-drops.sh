@@ -20,7 +20,7 @@ for i in $(seq 1 $n); do "$EXIT_WITH" 0 "$mark" "$i" & done
 wait
 archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason drops)
 ok $? "snapshot - after the burst"
-status=$("$FLIGHTREC" status --dir "$dir")
+status=$("$FLIGHTREC" status --json --dir "$dir")
 drops_status=$(printf '%s' "$status" | sed -n 's/.*"ringbuf_drops": \([0-9]*\).*/\1/p')
 stop_recorder
 
