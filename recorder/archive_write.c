@@ -149,6 +149,8 @@ static int select_segment(const struct archive_job *job, const char *path, struc
 	/* Boot-time ns of another boot mean other moments. */
 	if (strcmp(r.hdr.boot_id, job->hi->boot_id))
 		goto out;
+	r.min_ts = job->win.start_boot;
+	r.max_ts = job->win.end_boot;
 	while (fr_seg_reader_next(&r, &h, NULL) == 1) {
 		int64_t delta = (int64_t)(h.clock_real - h.clock_boot);
 		const uint8_t *payload;
@@ -365,6 +367,10 @@ static int name_cmp(const void *a, const void *b)
 
 static int select_window(const struct archive_job *job, struct window_out *o)
 {
+	struct seg_start {
+		int same_boot;
+		uint64_t boot;
+	} *created = NULL;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -394,8 +400,10 @@ static int select_window(const struct archive_job *job, struct window_out *o)
 	closedir(d);
 	if (ret == 0)
 		qsort(names, n, sizeof(*names), name_cmp);
-	/* The newest segment of this boot created before the start holds it. */
-	for (size_t i = n; ret == 0 && i-- > 0;) {
+	/* When each segment began, from its header. */
+	if (ret == 0 && !(created = calloc(n ? n : 1, sizeof(*created))))
+		ret = -ENOMEM;
+	for (size_t i = 0; ret == 0 && i < n; i++) {
 		char path[4400];
 		uint8_t hdr[FR_SEG_HDR_LEN];
 		struct fr_seg_hdr sh;
@@ -408,20 +416,35 @@ static int select_window(const struct archive_job *job, struct window_out *o)
 			got = fread(hdr, 1, sizeof(hdr), f);
 			fclose(f);
 		}
-		if (got != sizeof(hdr) || fr_seg_hdr_parse(hdr, got, &sh, e, sizeof(e)) ||
-		    strcmp(sh.boot_id, job->hi->boot_id) || sh.created_boot > job->win.start_boot)
+		if (got == sizeof(hdr) && !fr_seg_hdr_parse(hdr, got, &sh, e, sizeof(e)) &&
+		    !strcmp(sh.boot_id, job->hi->boot_id)) {
+			created[i].same_boot = 1;
+			created[i].boot = sh.created_boot;
+		}
+	}
+	/* The newest segment of this boot created before the start holds it. */
+	for (size_t i = n; ret == 0 && i-- > 0;) {
+		char path[4400];
+		if (!created[i].same_boot || created[i].boot > job->win.start_boot)
 			continue;
+		snprintf(path, sizeof(path), "%s/%s", job->logdir, names[i]);
 		ret = emit_start_table(job, path, o);
 		break;
 	}
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		char path[4400];
 		snprintf(path, sizeof(path), "%s/%s", job->logdir, names[i]);
+		/* A segment of this boot ends where the next one begins. */
+		if (i + 1 < n && created[i + 1].same_boot && created[i + 1].boot < job->win.start_boot)
+			continue;
+		if (created[i].same_boot && created[i].boot > job->win.end_boot)
+			continue;
 		ret = select_segment(job, path, o);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	free(created);
 	if (ret == 0)
 		ret = seal_out(o);
 	return ret;

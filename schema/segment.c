@@ -155,6 +155,10 @@ int fr_seg_reader_next(struct fr_seg_reader *r, struct fr_block_hdr *h, size_t *
 			r->off = r->len;
 			return 0;
 		}
+		if (ret == 0 && r->max_ts && (h->last_ts < r->min_ts || h->first_ts > r->max_ts)) {
+			r->off = at + FR_BLOCK_HDR_LEN + h->stored_len;
+			continue;
+		}
 		if (ret == 0)
 			ret = fr_block_unpack(h, r->data + at + FR_BLOCK_HDR_LEN, r->raw, &why);
 		if (ret == 0) {

@@ -68,6 +68,9 @@ struct fr_seg_reader {
 	struct fr_read_stats *stats;
 	fr_warn_fn warn;
 	void *ctx;
+	/* When max_ts is set, blocks wholly outside [min_ts, max_ts] (boot ns)
+	 * are stepped over without being checked or decompressed. */
+	uint64_t min_ts, max_ts;
 };
 
 /* Check the header of DATA; 0, or a negative errno with ERR set. */
