@@ -26,8 +26,9 @@ like "$st" '"max_disk": 67108864, .*"snapshot_before_ns": 20000000000, "snapshot
 
 mark=frcrash$$x$RANDOM
 for i in 1 2 3 4 5; do "$EXIT_WITH" 0 "$mark" "$i"; done
-count_marked() { "$FLIGHTREC" dump "$dir" 2>/dev/null | grep -c "exec .*argv=\".*$mark"; }
-wait_for 10 test "$(count_marked)" -eq 5
+count_marked() { "$FLIGHTREC" dump "$dir" 2>/dev/null | grep -c "exec .*argv=\"$EXIT_WITH [0-9-]* $mark "; }
+all_marked() { [ "$(count_marked)" -eq 5 ]; }
+wait_for 10 all_marked
 ok $? "the 5 processes reach the disk within the flush interval"
 
 kill -KILL "$REC_PID"; wait "$REC_PID" 2>/dev/null; REC_PID=

@@ -62,6 +62,8 @@ need_bpf() {
 }
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1 on timeout.
+# Beware: a command whose argv holds a test's marker is itself recorded;
+# match markers anchored to the program that carries them.
 wait_for() {
 	local limit=$(($1 * 10)); shift
 	for _ in $(seq 1 "$limit"); do

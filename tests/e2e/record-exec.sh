@@ -66,7 +66,7 @@ got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c \
 is "$got" $'kind,count(*)\nexec,6\nexit,6\nfork,6' "timeline - a fork, an exec and an exit for each"
 
 # dump reads the live log directory too.
-got=$("$FLIGHTREC" dump "$dir" | grep -c "exec .*argv=\".*$mark")
+got=$("$FLIGHTREC" dump "$dir" | grep -c "exec .*argv=\"$EXIT_WITH [0-9-]* $mark ")
 is "$got" 6 "dump - the live log directory shows the 6 execs"
 got=$("$FLIGHTREC" dump --json "$archive" | grep -c "\"kind\":\"exit\".*\"comm\":\"exit-with\"")
 [ "$got" -ge 6 ]; ok $? "dump --json - archive exit records as JSON lines"

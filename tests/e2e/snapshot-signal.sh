@@ -40,7 +40,7 @@ $EXIT_WITH 4 $new 4,4" "SIGUSR1 - the 4 processes inside the window, with exit c
 
 got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM proc_exec WHERE argv LIKE '%$old%'" | tail -1)
 is "$got" 0 "SIGUSR1 - processes 3 s before the trigger are outside a 2 s window"
-got=$("$FLIGHTREC" dump "$dir" | grep -c "exec .*argv=\".*$old")
+got=$("$FLIGHTREC" dump "$dir" | grep -c "exec .*argv=\"$EXIT_WITH [0-9-]* $old ")
 is "$got" 3 "dump - the log itself still holds them"
 
 manifest=$(tar xOf "$archive" MANIFEST.json)
