@@ -16,6 +16,7 @@ static const struct {
 	{ "snapshot", cmd_snapshot, "freeze a window of the log into an archive (root)" },
 	{ "status", cmd_status, "show what the running recorder is doing (root)" },
 	{ "dump", cmd_dump, "print the records of a segment, a log directory or an archive" },
+	{ "verify", cmd_verify, "check an archive: checksums, block CRCs, records inside its window" },
 };
 
 static void usage(FILE *out)
