@@ -33,6 +33,7 @@
 #include "options.h"
 #include "probes.h"
 #include "procscan.h"
+#include "snapdir.h"
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
@@ -376,7 +377,8 @@ static void reap_children(struct recorder *rc)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		snapshots_reap(&rc->snaps, pid, status);
+		if (snapshots_reap(&rc->snaps, pid, status))
+			snapdir_enforce(rc->snapdir, rc->o.max_snapshots, rc->o.max_snapshot_disk);
 	store_pin(&rc->store, snapshots_pin(&rc->snaps));
 }
 

@@ -12,5 +12,6 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_snapshots(int argc, char **argv);
 
 #endif

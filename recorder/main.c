@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "record", cmd_record, "record process lifecycles into a rolling log (root)" },
 	{ "snapshot", cmd_snapshot, "freeze a window of the log into an archive (root)" },
+	{ "snapshots", cmd_snapshots, "list the archives in DIR/snapshots" },
 	{ "status", cmd_status, "show what the running recorder is doing (root)" },
 	{ "dump", cmd_dump, "print the records of a segment, a log directory or an archive" },
 	{ "verify", cmd_verify, "check an archive: checksums, block CRCs, records inside its window" },

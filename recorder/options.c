@@ -76,6 +76,22 @@ static int set_snapshot_after(struct record_opts *o, const char *v)
 	return set_duration_min(&o->snap_after, v, 0);
 }
 
+static int set_max_snapshots(struct record_opts *o, const char *v)
+{
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10);
+
+	if (!*v || *end || *v == '-')
+		return -EINVAL;
+	o->max_snapshots = x;
+	return 0;
+}
+
+static int set_max_snapshot_disk(struct record_opts *o, const char *v)
+{
+	return set_size_min(&o->max_snapshot_disk, v, 0, UINT64_MAX);
+}
+
 static int set_ring_size(struct record_opts *o, const char *v)
 {
 	uint64_t x;
@@ -109,6 +125,10 @@ static const struct opt opts[] = {
 	  "window before a SIGUSR1 trigger (default 5m)" },
 	{ "snapshot-after", 0, "DUR", set_snapshot_after, "a duration like 10s",
 	  "window after a SIGUSR1 trigger (default 10s)" },
+	{ "max-snapshots", 0, "N", set_max_snapshots, "a count, 0 for no bound",
+	  "keep at most N archives in DIR/snapshots (default 100)" },
+	{ "max-snapshot-disk", 0, "SIZE", set_max_snapshot_disk, "a size like 2G, 0 for no bound",
+	  "keep DIR/snapshots within SIZE (default 2G)" },
 	{ "ring-size", 0, "SIZE", set_ring_size, "a power of two between 4K and 1G",
 	  "BPF ring buffer size (default 8M)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
@@ -151,6 +171,8 @@ static void defaults(struct record_opts *o)
 	o->snap_before = 300 * NSEC_PER_SEC;
 	o->snap_after = 10 * NSEC_PER_SEC;
 	o->ring_size = 8ULL << 20;
+	o->max_snapshots = 100;
+	o->max_snapshot_disk = 2ULL << 30;
 }
 
 static char *trim(char *s)

@@ -18,6 +18,7 @@ struct record_opts {
 	const char *config;
 	struct store_opts store;
 	uint64_t snap_before, snap_after;
+	uint64_t max_snapshots, max_snapshot_disk; /* bounds of DIR/snapshots, 0: none */
 	uint64_t ring_size;
 	int verbose;
 	struct probe_config probe; /* what the probe families record */
