@@ -104,3 +104,29 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
+
+/*
+ * mark_victim has carried the victim's task since 6.8 (before, only its
+ * pid); on older kernels this program fails to load its BTF types and is
+ * reported as failed while the others run.
+ */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(handle_oom, struct task_struct *victim)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task_btf();
+	struct fr_oom *e;
+
+	e = event_reserve(sizeof(*e), FR_KIND_oom);
+	if (!e)
+		return 0;
+	e->ts = bpf_ktime_get_boot_ns();
+	e->pid = BPF_CORE_READ(victim, tgid);
+	e->uid = BPF_CORE_READ(victim, real_cred, uid.val);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), victim->comm);
+	e->cgroup_id = BPF_CORE_READ(victim, cgroups, dfl_cgrp, kn, id);
+	e->oom_score_adj = BPF_CORE_READ(victim, signal, oom_score_adj);
+	e->trigger_pid = BPF_CORE_READ(cur, tgid);
+	bpf_probe_read_kernel_str(e->trigger_comm, sizeof(e->trigger_comm), cur->comm);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -27,13 +27,42 @@ struct cgroup_cache {
 	uint64_t last_scan;
 };
 
+/* Mount point of the first cgroup2 file system in /proc/self/mountinfo. */
+static void find_cgroup2(char *buf, size_t cap)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[1024], *sep = strstr(line, " - ");
+		/* id parent maj:min root mountpoint options... - fstype source super */
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+			continue;
+		snprintf(buf, cap, "%s", mnt);
+		break;
+	}
+	fclose(f);
+}
+
 struct cgroup_cache *cgroup_cache_new(const char *root)
 {
 	struct cgroup_cache *c = calloc(1, sizeof(*c));
 
-	if (c)
+	if (!c)
+		return NULL;
+	if (root)
 		snprintf(c->root, sizeof(c->root), "%s", root);
+	else
+		find_cgroup2(c->root, sizeof(c->root));
 	return c;
+}
+
+const char *cgroup_cache_root(const struct cgroup_cache *c)
+{
+	return c ? c->root : "";
 }
 
 static void clear(struct cgroup_cache *c)
@@ -104,6 +133,10 @@ const char *cgroup_cache_path(struct cgroup_cache *c, uint64_t id)
 	uint64_t now;
 
 	if (!c || id == 0)
+		return "";
+	if (id == 1) /* the root cgroup, the same on every host */
+		return "/";
+	if (!c->root[0])
 		return "";
 	s = find(c, id);
 	if (s && s->id == id)

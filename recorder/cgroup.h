@@ -13,8 +13,15 @@
 
 struct cgroup_cache;
 
-/* A cache over the cgroup v2 hierarchy mounted at ROOT (usually /sys/fs/cgroup). */
+/*
+ * A cache over the cgroup v2 hierarchy mounted at ROOT, or, when ROOT is
+ * NULL, wherever /proc/self/mountinfo says cgroup2 is mounted (/sys/fs/cgroup,
+ * or /sys/fs/cgroup/unified on hybrid hosts).  Without a cgroup2 mount only
+ * the root cgroup (id 1) has a path.
+ */
 struct cgroup_cache *cgroup_cache_new(const char *root);
+/* Where the cgroup2 hierarchy is mounted, "" when it is not. */
+const char *cgroup_cache_root(const struct cgroup_cache *c);
 void cgroup_cache_free(struct cgroup_cache *c);
 /* Path of cgroup ID relative to the root ("/system.slice/x.service"); "" when unknown. */
 const char *cgroup_cache_path(struct cgroup_cache *c, uint64_t id);

@@ -555,7 +555,7 @@ int cmd_record(int argc, char **argv)
 	if (rc->store.repaired_bytes)
 		fprintf(stderr, "flightrec: repaired the log tail: cut %" PRIu64 " bytes of an incomplete block\n",
 			rc->store.repaired_bytes);
-	rc->cgroups = cgroup_cache_new("/sys/fs/cgroup");
+	rc->cgroups = cgroup_cache_new(NULL);
 	if (!rc->cgroups || writer_init(&rc->writer, &rc->store)) {
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;

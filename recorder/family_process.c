@@ -1,5 +1,5 @@
 /*
- * family_process.c - loader of bpf/process.bpf.c: fork, exec, exit.
+ * family_process.c - loader of bpf/process.bpf.c: fork, exec, exit, OOM kills.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -25,6 +25,7 @@ static int process_open(struct probes *p, void **state)
 	probes_attach(p, "process", skel->progs.handle_fork, &skel->links.handle_fork);
 	probes_attach(p, "process", skel->progs.handle_exec, &skel->links.handle_exec);
 	probes_attach(p, "process", skel->progs.handle_exit, &skel->links.handle_exit);
+	probes_attach(p, "process", skel->progs.handle_oom, &skel->links.handle_oom);
 	*state = skel;
 	return 0;
 }

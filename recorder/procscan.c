@@ -84,10 +84,12 @@ static int read_proc(struct cgroup_cache *cg, int pid, uint64_t now_boot, struct
 	n = read_file(path, p->argv, sizeof(p->argv));
 	p->argv_len = (uint16_t)(n > 0 ? n : 0);
 	if (cgroup_of_pid(pid, p->cgroup, sizeof(p->cgroup)) == 0) {
-		char abs[512];
+		char abs[768];
 		struct stat st;
-		snprintf(abs, sizeof(abs), "/sys/fs/cgroup%s", p->cgroup);
-		if (stat(abs, &st) == 0)
+		snprintf(abs, sizeof(abs), "%s%s", cgroup_cache_root(cg), p->cgroup);
+		if (!strcmp(p->cgroup, "/"))
+			p->cgroup_id = 1;
+		else if (cgroup_cache_root(cg)[0] && stat(abs, &st) == 0)
 			p->cgroup_id = (uint64_t)st.st_ino;
 	}
 	fill_container(cg, p->cgroup_id, p->cgroup, sizeof(p->cgroup), p->container, sizeof(p->container));
