@@ -484,7 +484,12 @@ static int build_manifest(const struct archive_job *job, const struct window_out
 	mb_json_string(m, w->trigger_type);
 	mb_printf(m, ", \"detail\": ");
 	mb_json_string(m, w->trigger_detail);
-	mb_printf(m, ", \"utc\": \"%s\", \"ns\": %" PRIu64 "},\n", trig, w->trigger_boot + (uint64_t)delta);
+	if (w->trigger_record[0]) {
+		mb_printf(m, ", \"record\": ");
+		mb_json_string(m, w->trigger_record);
+	}
+	mb_printf(m, ", \"utc\": \"%s\", \"ns\": %" PRIu64 ", \"count\": %u},\n", trig,
+		  w->trigger_boot + (uint64_t)delta, w->ntriggers ? w->ntriggers : 1);
 	mb_printf(m, "  \"records\": {");
 	for (unsigned i = 0; i < fr_nkinds; i++)
 		mb_printf(m, "%s\"%s\": %" PRIu64, i ? ", " : "", fr_kinds[i].name,

@@ -16,8 +16,10 @@ struct window_spec {
 	uint64_t start_boot, end_boot; /* boot-time ns, inclusive */
 	uint64_t trigger_boot;
 	char reason[128];
-	char trigger_type[16];     /* "signal", "command" */
-	char trigger_detail[256];
+	char trigger_type[16];     /* "signal", "command", "rule" */
+	char trigger_detail[256];  /* the signal, the command's reason, the rule */
+	char trigger_record[512];  /* a rule's triggering record, as `flightrec dump` prints it */
+	uint32_t ntriggers;        /* triggers folded into this window (a burst makes one archive) */
 };
 
 struct archive_job {

@@ -74,6 +74,19 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+static int request_snapshot(struct recorder *rc, uint64_t before, uint64_t after, const char *type,
+			    const char *reason, const char *record, int client);
+
+/* A rule that holds for this record takes a snapshot around it. */
+static void check_triggers(struct recorder *rc, const struct fr_kind_desc *k, const void *rec)
+{
+	const struct trigger_rule *r;
+	char what[512];
+
+	if ((r = triggers_check(&rc->o.triggers, k, rec, what, sizeof(what))))
+		request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "rule", r->text, what, -1);
+}
+
 /* Ring-buffer callback: one event of the ring-buffer ABI into the writer. */
 static int on_event(void *ctx, const void *data, size_t size)
 {
@@ -87,6 +100,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		return 0;
 	}
 	rc->kind_counts[h->kind]++;
+	if (triggers_watch(&rc->o.triggers, h->kind))
+		check_triggers(rc, k, data);
 	if (h->kind == FR_KIND_exec) {
 		/* What BPF cannot cheaply read: resolved exe, cgroup path, container. */
 		struct fr_exec e;
@@ -175,18 +190,38 @@ static struct archive_job job_for(struct recorder *rc, const struct snap_req *r)
 }
 
 static int request_snapshot(struct recorder *rc, uint64_t before, uint64_t after, const char *type,
-			    const char *reason, int client)
+			    const char *reason, const char *record, int client)
 {
 	struct window_spec w = { 0 };
 	uint64_t now = now_boot_ns();
 	int ret;
 
+	/* A trigger inside a window still waiting to be written extends it. */
+	for (struct snap_req *r = rc->snaps.head; r; r = r->next) {
+		if (r->pid || now > r->win.end_boot)
+			continue;
+		if (now + after > r->win.end_boot)
+			r->win.end_boot = now + after;
+		if (now - before < r->win.start_boot && now > before)
+			r->win.start_boot = now - before;
+		r->win.ntriggers++;
+		if (client >= 0 && r->nclients < SNAP_CLIENTS_MAX)
+			r->clients[r->nclients++] = client;
+		else if (client >= 0)
+			close(client);
+		fprintf(stderr, "flightrec: snapshot trigger (%s) folded into the pending window, which now ends %.1fs from now\n",
+			reason, (double)(r->win.end_boot - now) / 1e9);
+		return 0;
+	}
 	w.trigger_boot = now;
+	w.ntriggers = 1;
+	if (record)
+		snprintf(w.trigger_record, sizeof(w.trigger_record), "%s", record);
 	w.start_boot = now > before ? now - before : 0;
 	w.end_boot = now + after;
 	snprintf(w.reason, sizeof(w.reason), "%s", reason);
 	snprintf(w.trigger_type, sizeof(w.trigger_type), "%s", type);
-	snprintf(w.trigger_detail, sizeof(w.trigger_detail), "%s", type[0] == 's' && type[1] == 'i' ? "SIGUSR1" : reason);
+	snprintf(w.trigger_detail, sizeof(w.trigger_detail), "%s", !strcmp(type, "signal") ? "SIGUSR1" : reason);
 	ret = snapshots_add(&rc->snaps, &w, store_seq_for(&rc->store, w.start_boot), client);
 	if (ret == 0)
 		store_pin(&rc->store, snapshots_pin(&rc->snaps));
@@ -357,7 +392,7 @@ static void on_control(struct recorder *rc)
 		answer_status(rc, fd, req.json);
 		return;
 	}
-	if (request_snapshot(rc, req.before_ns, req.after_ns, "command", req.reason[0] ? req.reason : "manual",
+	if (request_snapshot(rc, req.before_ns, req.after_ns, "command", req.reason[0] ? req.reason : "manual", NULL,
 			     req.wait ? fd : -1) < 0) {
 		send(fd, "error out of memory\n", 20, MSG_NOSIGNAL);
 		close(fd);
@@ -390,7 +425,7 @@ static int on_signal(struct recorder *rc)
 	while (read(rc->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGUSR1:
-			request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "signal", "sigusr1", -1);
+			request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "signal", "sigusr1", NULL, -1);
 			break;
 		case SIGCHLD:
 			reap_children(rc);

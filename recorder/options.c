@@ -92,6 +92,16 @@ static int set_max_snapshot_disk(struct record_opts *o, const char *v)
 	return set_size_min(&o->max_snapshot_disk, v, 0, UINT64_MAX);
 }
 
+static int set_trigger(struct record_opts *o, const char *v)
+{
+	return triggers_add(&o->triggers, v, o->err, sizeof(o->err));
+}
+
+static int set_trigger_cooldown(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->triggers.cooldown_ns, v, 0);
+}
+
 static int set_ring_size(struct record_opts *o, const char *v)
 {
 	uint64_t x;
@@ -129,6 +139,10 @@ static const struct opt opts[] = {
 	  "keep at most N archives in DIR/snapshots (default 100)" },
 	{ "max-snapshot-disk", 0, "SIZE", set_max_snapshot_disk, "a size like 2G, 0 for no bound",
 	  "keep DIR/snapshots within SIZE (default 2G)" },
+	{ "trigger", 't', "EXPR", set_trigger, "a rule such as 'runq > 250ms', 'crash' or 'exec nc'",
+	  "take a snapshot when EXPR holds (repeatable; see flightrec(8))" },
+	{ "trigger-cooldown", 0, "DUR", set_trigger_cooldown, "a duration like 1m",
+	  "at most one snapshot per rule within DUR (default 1m)" },
 	{ "ring-size", 0, "SIZE", set_ring_size, "a power of two between 4K and 1G",
 	  "BPF ring buffer size (default 8M)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
@@ -173,6 +187,7 @@ static void defaults(struct record_opts *o)
 	o->ring_size = 8ULL << 20;
 	o->max_snapshots = 100;
 	o->max_snapshot_disk = 2ULL << 30;
+	o->triggers.cooldown_ns = 60 * NSEC_PER_SEC;
 }
 
 static char *trim(char *s)
@@ -238,8 +253,8 @@ static int parse_config(const char *path, struct record_opts *o)
 			continue;
 		}
 		if (opt->set(o, val)) {
-			fprintf(stderr, "flightrec: %s:%d: invalid %s '%s': expected %s\n", path, lineno, key, val,
-				opt->expect);
+			fprintf(stderr, "flightrec: %s:%d: invalid %s '%s': %s%s\n", path, lineno, key, val,
+				o->err[0] ? "" : "expected ", o->err[0] ? o->err : opt->expect);
 			ret = -EINVAL;
 			break;
 		}
@@ -301,8 +316,8 @@ int options_parse(int argc, char **argv, struct record_opts *o)
 			return -EINVAL;
 		}
 		if (opt->set(o, optarg ? optarg : "")) {
-			fprintf(stderr, "flightrec: record: invalid --%s '%s': expected %s\n", opt->name, optarg,
-				opt->expect);
+			fprintf(stderr, "flightrec: record: invalid --%s '%s': %s%s\n", opt->name, optarg,
+				o->err[0] ? "" : "expected ", o->err[0] ? o->err : opt->expect);
 			return -EINVAL;
 		}
 	}

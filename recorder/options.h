@@ -12,6 +12,7 @@
 
 #include "probes.h"
 #include "store.h"
+#include "triggers.h"
 
 struct record_opts {
 	const char *dir;
@@ -22,6 +23,8 @@ struct record_opts {
 	uint64_t ring_size;
 	int verbose;
 	struct probe_config probe; /* what the probe families record */
+	struct triggers triggers;  /* --trigger rules and --trigger-cooldown */
+	char err[256];             /* why a setter refused its value, when it knows better than the table */
 	char dir_buf[4096];        /* storage for a dir read from the config file */
 };
 

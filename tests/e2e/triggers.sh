@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# triggers.sh - rules take snapshots by themselves: `crash` fires on a
+# process killed by SIGSEGV, once per cooldown, and the manifest names the
+# rule and the process; `exec NAME` fires on an exec; `oom` fires when the
+# OOM killer kills a process in a small memory cgroup made by the test;
+# a burst of SIGUSR1 inside a pending window makes one archive.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+
+snaps() { ls "$1"/snapshots/*.tar 2>/dev/null | wc -l; }
+manifest() { tar xOf "$1" MANIFEST.json; }
+
+# --- crash, with a 3 s cooldown ---
+dir=$TEST_TMP/crash
+if ! start_recorder "$dir" --trigger crash --trigger-cooldown 3s --snapshot-before 5s --snapshot-after 1s; then
+	fail "record --trigger crash starts"; done_testing; exit
+fi
+pass "record --trigger crash starts"
+for i in 1 2 3; do "$EXIT_WITH" -11 frsegv "$i" 2>/dev/null; done
+has_one() { [ "$(snaps "$dir")" -ge 1 ]; }
+wait_for 15 has_one; ok $? "crash - three SIGSEGV deaths take a snapshot"
+sleep 1.5 # past the window's end: no second archive may appear from the same burst
+is "$(snaps "$dir")" 1 "crash - once per cooldown, expect exactly 1 archive"
+a=$(ls "$dir"/snapshots/*.tar | head -1)
+like "$a" "-crash\.tar$" "crash - archive named after the rule"
+m=$(manifest "$a")
+like "$m" '"trigger": \{"type": "rule", "detail": "crash", "record": "exit pid=[0-9]+ .*comm=\\"exit-with\\" exit_code=-1 exit_signal=11' \
+	"crash - manifest names the rule and the dying process with its signal"
+sleep 2 # the cooldown (3 s from the first crash) has passed
+"$EXIT_WITH" -6 frabrt 2>/dev/null
+has_two() { [ "$(snaps "$dir")" -ge 2 ]; }
+wait_for 15 has_two; ok $? "crash - after the cooldown a SIGABRT death takes a second snapshot"
+"$EXIT_WITH" 3 frfine
+sleep 2
+is "$(snaps "$dir")" 2 "crash - a normal exit with code 3 takes none"
+stop_recorder
+
+# --- exec NAME, and a burst of SIGUSR1 folded into one window ---
+dir=$TEST_TMP/exec
+if ! start_recorder "$dir" --trigger 'exec frtrig*' --snapshot-before 5s --snapshot-after 2s; then
+	fail "record --trigger 'exec frtrig*' starts"; done_testing; exit
+fi
+pass "record --trigger 'exec frtrig*' starts"
+cp "$EXIT_WITH" "$TEST_TMP/frtrigger-prog"
+"$TEST_TMP/frtrigger-prog" 0
+wait_for 15 has_one; ok $? "exec - running frtrigger-prog takes a snapshot"
+a=$(ls "$dir"/snapshots/*.tar | head -1)
+like "$(manifest "$a")" '"detail": "exec frtrig\*", "record": "exec pid=[0-9]+ .*filename=\\"'"$TEST_TMP"'/frtrigger-prog\\"' \
+	"exec - manifest names the rule and the exec"
+before=$(snaps "$dir")
+kill -USR1 "$REC_PID"; kill -USR1 "$REC_PID"; kill -USR1 "$REC_PID"
+more() { [ "$(snaps "$dir")" -gt "$before" ]; }
+wait_for 15 more; ok $? "SIGUSR1 burst - an archive is written"
+sleep 2.5
+is "$(snaps "$dir")" $((before + 1)) "SIGUSR1 burst - three signals, expect one archive"
+a=$(ls -t "$dir"/snapshots/*.tar | head -1)
+like "$(manifest "$a")" '"type": "signal", "detail": "SIGUSR1", .*"count": 3\}' "SIGUSR1 burst - the manifest counts 3 triggers"
+stop_recorder
+
+# --- oom, in a memory cgroup of the test's own ---
+cg=
+if [ -w /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/memory ]; then
+	cg=/sys/fs/cgroup/memory/frtest$$
+	mkdir "$cg" && echo $((32 * 1024 * 1024)) > "$cg/memory.limit_in_bytes" || cg=
+else
+	root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	if [ -n "$root" ] && grep -qw memory "$root/cgroup.controllers" 2>/dev/null; then
+		cg=$root/frtest$$
+		echo +memory > "$root/cgroup.subtree_control" 2>/dev/null
+		mkdir "$cg" && echo 32M > "$cg/memory.max" && echo 0 > "$cg/memory.swap.max" 2>/dev/null || true
+		[ -f "$cg/memory.max" ] || cg=
+	fi
+fi
+if [ -z "$cg" ]; then
+	for i in 1 2 3; do echo "ok - # SKIP no memory cgroup to confine an OOM in"; done
+else
+	dir=$TEST_TMP/oom
+	if start_recorder "$dir" --trigger oom --snapshot-before 5s --snapshot-after 1s; then
+		pass "record --trigger oom starts"
+		# Allocates and touches 256 MiB in a 32 MiB cgroup: the OOM killer ends it.
+		sh -c "echo \$\$ > $cg/cgroup.procs; exec python3 -c 'b = bytearray(256 << 20)'" 2>/dev/null
+		wait_for 15 has_one; ok $? "oom - the OOM kill takes a snapshot"
+		a=$(ls "$dir"/snapshots/*.tar 2>/dev/null | head -1)
+		like "$(manifest "$a" 2>/dev/null)" '"detail": "oom", "record": "oom pid=[0-9]+ .*comm=\\"python3' \
+			"oom - the manifest names the victim"
+		stop_recorder
+	else
+		fail "record --trigger oom starts"
+	fi
+	rmdir "$cg" 2>/dev/null
+fi
+
+# Bad rules are refused with one line.
+out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --trigger 'crash now' 2>&1); st=$?
+is "$st:$out" "1:flightrec: record: invalid --trigger 'crash now': 'crash' takes no argument" "a bad rule, expect one line"
+done_testing
