@@ -437,7 +437,9 @@ static int select_window(const struct archive_job *job, struct window_out *o)
 		/* A segment of this boot ends where the next one begins. */
 		if (i + 1 < n && created[i + 1].same_boot && created[i + 1].boot < job->win.start_boot)
 			continue;
-		if (created[i].same_boot && created[i].boot > job->win.end_boot)
+		/* Records wait up to a flush interval in the writer: a segment begun
+		 * just after the window's end may still hold some of its records. */
+		if (created[i].same_boot && created[i].boot > job->win.end_boot + 5 * NSEC_PER_SEC)
 			continue;
 		ret = select_segment(job, path, o);
 	}

@@ -60,13 +60,15 @@ char *fr_schema_sql(void)
 	for (unsigned i = 0; i < fr_nkinds; i++) {
 		const struct fr_kind_desc *k = &fr_kinds[i];
 
-		sb_printf(&b, "-- %s\nCREATE TABLE %s (\n\thost TEXT NOT NULL", k->doc, k->table);
+		sb_printf(&b, "-- %s\nCREATE TABLE %s (\n\thost TEXT NOT NULL, -- the host it was recorded on\n", k->doc,
+			  k->table);
+		/* the comma goes before the comment, which runs to the end of the line */
 		for (unsigned j = 0; j < k->nfields; j++) {
 			const struct fr_field *f = &k->fields[j];
-			sb_printf(&b, ",\n\t%s %s -- %s", f->name, fr_field_is_text(f) ? "TEXT" : "INTEGER",
-				  f->doc);
+			sb_printf(&b, "\t%s %s%s -- %s\n", f->name, fr_field_is_text(f) ? "TEXT" : "INTEGER",
+				  j + 1 < k->nfields ? "," : "", f->doc);
 		}
-		sb_printf(&b, "\n);\n\n");
+		sb_printf(&b, ");\n\n");
 	}
 	sb_printf(&b, "%s", fr_views_sql);
 	return sb_finish(&b);

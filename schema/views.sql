@@ -68,6 +68,11 @@ CREATE VIEW timeline AS
 	       NULL
 	  FROM proc_exit
 	UNION ALL
+	SELECT ts, host, pid, comm, 'oom',
+	       'killed by the OOM killer (oom_score_adj ' || oom_score_adj || ') while ' ||
+	       trigger_comm || ' [' || trigger_pid || '] was allocating', NULL
+	  FROM oom_kills
+	UNION ALL
 	SELECT start_ts, host, NULL, NULL, 'gap',
 	       reason || CASE WHEN cpu IS NOT NULL THEN ' on cpu ' || cpu ELSE '' END ||
 	       CASE WHEN dropped > 0 THEN ': ' || dropped || ' records lost' ELSE '' END,

@@ -16,8 +16,9 @@ pass "flightrec record starts with --ring-size 4K"
 mark=frdrop$$x$RANDOM
 n=400
 # A burst of n processes at once, bounded by n.
-for i in $(seq 1 $n); do "$EXIT_WITH" 0 "$mark" "$i" & done
-wait
+pids=()
+for i in $(seq 1 $n); do "$EXIT_WITH" 0 "$mark" "$i" & pids+=($!); done
+wait "${pids[@]}" # not a bare wait: the recorder is a child of this shell too
 archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason drops)
 ok $? "snapshot - after the burst"
 status=$("$FLIGHTREC" status --json --dir "$dir")

@@ -1,0 +1,273 @@
+/*
+ * dotcmd.c - the dot-commands of the replay shell, one row each in the
+ * table below: name, handler, usage, help.  `.help` prints the table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+
+#define ARGS_MAX 8
+
+typedef int (*dot_fn)(struct replay *r, int argc, char **argv);
+
+struct dotcmd {
+	const char *name;
+	dot_fn fn;
+	int min_args, max_args;
+	const char *usage;
+	const char *help;
+};
+
+static const struct dotcmd *dot_table(size_t *n);
+
+static int query(struct replay *r, const char *sql, const char *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	if (arg)
+		sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	rc = output_statement(&r->out, s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int dot_help(struct replay *r, int argc, char **argv)
+{
+	size_t n;
+	const struct dotcmd *t = dot_table(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), ".%s%s%s", t[i].name, t[i].usage[0] ? " " : "", t[i].usage);
+		fprintf(r->out.fp, "%-28s %s\n", left, t[i].help);
+	}
+	return 0;
+}
+
+static int dot_tables(struct replay *r, int argc, char **argv)
+{
+	sqlite3_stmt *s;
+	int col = 0;
+
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+			       " ORDER BY name",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		fprintf(r->out.fp, "%s%-16s", col ? "  " : "", sqlite3_column_text(s, 0));
+		if (++col == 4) {
+			fputc('\n', r->out.fp);
+			col = 0;
+		}
+	}
+	if (col)
+		fputc('\n', r->out.fp);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int dot_schema(struct replay *r, int argc, char **argv)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('table', 'view')"
+			       " AND name NOT LIKE 'sqlite_%' AND (?1 IS NULL OR name = ?1) ORDER BY name",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (argc > 1)
+		sqlite3_bind_text(s, 1, argv[1], -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		fprintf(r->out.fp, "%s;\n", sqlite3_column_text(s, 0));
+		found++;
+	}
+	sqlite3_finalize(s);
+	if (argc > 1 && !found) {
+		fprintf(stderr, "flightrec-replay: .schema: no table or view named '%s'\n", argv[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static int dot_mode(struct replay *r, int argc, char **argv)
+{
+	int m;
+
+	if (argc == 1) {
+		fprintf(r->out.fp, "current output mode: %s\n", output_mode_name(r->out.mode));
+		return 0;
+	}
+	if ((m = output_mode_by_name(argv[1])) < 0) {
+		fprintf(stderr, "flightrec-replay: .mode: unknown mode '%s' (%s)\n", argv[1], output_mode_names());
+		return -1;
+	}
+	r->out.mode = (enum output_mode)m;
+	return 0;
+}
+
+static int on_off(const char *cmd, const char *v, int *dst)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes"))
+		*dst = 1;
+	else if (!strcmp(v, "off") || !strcmp(v, "0") || !strcmp(v, "no"))
+		*dst = 0;
+	else {
+		fprintf(stderr, "flightrec-replay: .%s: expected on or off, not '%s'\n", cmd, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int dot_headers(struct replay *r, int argc, char **argv)
+{
+	return on_off("headers", argv[1], &r->out.headers);
+}
+
+static int dot_timer(struct replay *r, int argc, char **argv)
+{
+	return on_off("timer", argv[1], &r->timer);
+}
+
+static int dot_output(struct replay *r, int argc, char **argv)
+{
+	FILE *f = stdout;
+
+	if (argc > 1 && strcmp(argv[1], "stdout") && !(f = fopen(argv[1], "w"))) {
+		fprintf(stderr, "flightrec-replay: .output: cannot open %s\n", argv[1]);
+		return -1;
+	}
+	if (r->out.fp != stdout)
+		fclose(r->out.fp);
+	r->out.fp = f;
+	return 0;
+}
+
+static int dot_read(struct replay *r, int argc, char **argv)
+{
+	char *buf;
+	long len;
+	int ret;
+	FILE *f = fopen(argv[1], "r");
+
+	if (!f) {
+		fprintf(stderr, "flightrec-replay: .read: cannot open %s\n", argv[1]);
+		return -1;
+	}
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	if (len < 0 || len > (64L << 20) || !(buf = malloc((size_t)len + 1))) {
+		fclose(f);
+		fprintf(stderr, "flightrec-replay: .read: %s is too large\n", argv[1]);
+		return -1;
+	}
+	len = (long)fread(buf, 1, (size_t)len, f);
+	buf[len] = '\0';
+	fclose(f);
+	ret = replay_exec(r, buf);
+	free(buf);
+	return ret;
+}
+
+static int dot_hosts(struct replay *r, int argc, char **argv)
+{
+	return query(r,
+		     "SELECT host, count(*) AS archives, sum(records) AS records,"
+		     " utc(min(json_extract(manifest, '$.window.start_ns'))) AS first,"
+		     " utc(max(json_extract(manifest, '$.window.end_ns'))) AS last"
+		     " FROM archives GROUP BY host ORDER BY host",
+		     NULL);
+}
+
+static int dot_gaps(struct replay *r, int argc, char **argv)
+{
+	return query(r,
+		     "SELECT utc(start_ts) AS start, utc(end_ts) AS end, dur(end_ts - start_ts) AS length, host, cpu,"
+		     " kind, dropped, reason FROM gaps ORDER BY start_ts",
+		     NULL);
+}
+
+static int dot_quit(struct replay *r, int argc, char **argv)
+{
+	r->quit = 1;
+	return 0;
+}
+
+static const struct dotcmd dots[] = {
+	{ "gaps", dot_gaps, 0, 0, "", "where records were lost, and why" },
+	{ "headers", dot_headers, 1, 1, "on|off", "show column names" },
+	{ "help", dot_help, 0, 0, "", "this list" },
+	{ "hosts", dot_hosts, 0, 0, "", "the hosts loaded, with their windows" },
+	{ "mode", dot_mode, 0, 1, "table|csv|json|line", "how results are printed" },
+	{ "output", dot_output, 0, 1, "[FILE]", "send results to FILE (no FILE: back to the terminal)" },
+	{ "quit", dot_quit, 0, 0, "", "leave (also .exit, Ctrl-D)" },
+	{ "exit", dot_quit, 0, 0, "", "leave" },
+	{ "read", dot_read, 1, 1, "FILE", "run the SQL and dot-commands in FILE" },
+	{ "schema", dot_schema, 0, 1, "[TABLE]", "CREATE statements of all tables and views, or of TABLE" },
+	{ "tables", dot_tables, 0, 0, "", "the tables and views" },
+	{ "timer", dot_timer, 1, 1, "on|off", "print how long each statement took" },
+};
+
+static const struct dotcmd *dot_table(size_t *n)
+{
+	*n = sizeof(dots) / sizeof(dots[0]);
+	return dots;
+}
+
+/* The names of the dot-commands, for completion; NULL after the last. */
+const char *replay_dot_name(size_t i)
+{
+	return i < sizeof(dots) / sizeof(dots[0]) ? dots[i].name : NULL;
+}
+
+int replay_dot(struct replay *r, const char *line)
+{
+	char buf[1024], *argv[ARGS_MAX + 1], *p = buf;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line + 1);
+	/* words separated by blanks; "quoted" or 'quoted' words may hold blanks */
+	while (*p && argc < ARGS_MAX + 1) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		if (*p == '"' || *p == '\'') {
+			char q = *p++;
+			argv[argc++] = p;
+			while (*p && *p != q)
+				p++;
+		} else {
+			argv[argc++] = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+				p++;
+		}
+		if (*p)
+			*p++ = '\0';
+	}
+	if (argc == 0) {
+		fprintf(stderr, "flightrec-replay: empty dot-command (see .help)\n");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(dots) / sizeof(dots[0]); i++) {
+		if (strcmp(argv[0], dots[i].name))
+			continue;
+		if (argc - 1 < dots[i].min_args || argc - 1 > dots[i].max_args) {
+			fprintf(stderr, "flightrec-replay: usage: .%s %s\n", dots[i].name, dots[i].usage);
+			return -1;
+		}
+		return dots[i].fn(r, argc, argv);
+	}
+	fprintf(stderr, "flightrec-replay: unknown command '.%s' (see .help)\n", argv[0]);
+	return -1;
+}

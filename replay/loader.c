@@ -1,0 +1,376 @@
+/*
+ * loader.c - archives into SQLite: one prepared INSERT per record kind,
+ * bound field by field from the descriptors of schema/records.def, one
+ * transaction per input; then `processes` is rebuilt from the lifecycle
+ * records in time order and the indexes are created.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "ddl.h"
+#include "input.h"
+
+struct load_ctx {
+	struct replay *r;
+	const char *path;
+	sqlite3_stmt *ins[FR_KIND_MAX];
+	char host[72];
+	char *manifest;
+	int failed;
+	char err[512];
+};
+
+int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
+{
+	char *ddl;
+	char *msg = NULL;
+	int fresh = 1;
+
+	memset(r, 0, sizeof(*r));
+	r->out.fp = stdout;
+	r->out.headers = 1;
+	r->out.mode = MODE_TABLE;
+	if (file && access(file, F_OK) == 0)
+		fresh = 0;
+	if (sqlite3_open(file ? file : ":memory:", &r->db) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", file ? file : ":memory:", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	replay_register_functions(r->db);
+	if (!fresh)
+		return 0; /* --db FILE again: its tables are there */
+	if (!(ddl = fr_schema_sql())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sqlite3_exec(r->db, ddl, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot create the schema: %s", msg);
+		sqlite3_free(msg);
+		free(ddl);
+		return -1;
+	}
+	free(ddl);
+	return 0;
+}
+
+void replay_close(struct replay *r)
+{
+	if (r->out.fp && r->out.fp != stdout)
+		fclose(r->out.fp);
+	sqlite3_close(r->db);
+	r->db = NULL;
+}
+
+static sqlite3_stmt *insert_for(struct load_ctx *c, const struct fr_kind_desc *k)
+{
+	char sql[4096];
+	size_t n;
+
+	if (c->ins[k->id])
+		return c->ins[k->id];
+	n = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (?", k->table);
+	for (unsigned i = 0; i < k->nfields && n < sizeof(sql) - 4; i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, ",?");
+	snprintf(sql + n, sizeof(sql) - n, ")");
+	if (sqlite3_prepare_v2(c->r->db, sql, -1, &c->ins[k->id], NULL) != SQLITE_OK) {
+		snprintf(c->err, sizeof(c->err), "cannot prepare the insert into %s: %s", k->table,
+			 sqlite3_errmsg(c->r->db));
+		return NULL;
+	}
+	return c->ins[k->id];
+}
+
+static int on_segment(void *ctx, const char *name, const struct fr_seg_hdr *hdr)
+{
+	struct load_ctx *c = ctx;
+
+	snprintf(c->host, sizeof(c->host), "%s", hdr->host);
+	return 0;
+}
+
+static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_kind_desc *k, const void *rec)
+{
+	struct load_ctx *c = ctx;
+	sqlite3_stmt *s = insert_for(c, k);
+	char text[1024];
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_TRANSIENT);
+	for (unsigned i = 0; i < k->nfields; i++) {
+		const struct fr_field *f = &k->fields[i];
+		if (fr_field_is_text(f)) {
+			size_t n = fr_field_text(f, rec, text, sizeof(text));
+			sqlite3_bind_text(s, (int)i + 2, text, (int)n, SQLITE_TRANSIENT);
+		} else if (f->type == FR_TS && fr_field_int(f, rec) == 0 && i > 0) {
+			sqlite3_bind_null(s, (int)i + 2); /* an unknown time */
+		} else {
+			sqlite3_bind_int64(s, (int)i + 2, fr_field_int(f, rec));
+		}
+	}
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		snprintf(c->err, sizeof(c->err), "cannot insert into %s: %s", k->table, sqlite3_errmsg(c->r->db));
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+static void on_warn(void *ctx, const char *name, const char *msg)
+{
+	fprintf(stderr, "flightrec-replay: %s: %s\n", name, msg);
+}
+
+static int on_manifest(void *ctx, const char *path, const char *json, size_t len)
+{
+	struct load_ctx *c = ctx;
+
+	free(c->manifest);
+	c->manifest = strndup(json, len);
+	return 0;
+}
+
+int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
+{
+	struct fr_input_ops ops = { .record = on_record, .warn = on_warn, .manifest = on_manifest,
+				    .segment = on_segment };
+	struct fr_read_stats st = { 0 };
+	struct load_ctx *c = calloc(1, sizeof(*c));
+	sqlite3_stmt *s;
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->r = r;
+	c->path = path;
+	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+	ret = fr_input_read(path, &ops, c, &st, err, errlen);
+	if (ret < 0 && c->err[0])
+		snprintf(err, errlen, "%s", c->err);
+	for (unsigned i = 0; i < FR_KIND_MAX; i++)
+		sqlite3_finalize(c->ins[i]);
+	if (ret == 0 && sqlite3_prepare_v2(r->db, "INSERT INTO archives VALUES (?, ?, ?, ?, ?, ?)", -1, &s, NULL) ==
+				SQLITE_OK) {
+		sqlite3_bind_text(s, 1, c->host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+		if (c->manifest)
+			sqlite3_bind_text(s, 3, c->manifest, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)st.records);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)st.bad_blocks);
+		sqlite3_bind_int64(s, 6, (sqlite3_int64)st.truncated_bytes);
+		sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
+	sqlite3_exec(r->db, ret == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	if (ret == 0)
+		r->loaded++;
+	free(c->manifest);
+	free(c);
+	return ret < 0 ? -1 : 0;
+}
+
+/* One process lifetime being rebuilt. */
+struct life {
+	char host[72];
+	int64_t pid, ppid, uid, gid;
+	char comm[32], exe[512], argv[512];
+	int64_t start_ts, exit_ts, exit_code, exit_signal;
+	int has_start, has_exit, has_code;
+	struct life *next; /* hash chain */
+};
+
+#define LIFE_BUCKETS 4096
+
+struct lives {
+	struct life *bucket[LIFE_BUCKETS];
+	sqlite3_stmt *ins;
+};
+
+static unsigned life_hash(const char *host, int64_t pid)
+{
+	unsigned h = (unsigned)pid * 2654435761u;
+	for (; *host; host++)
+		h = h * 31 + (unsigned char)*host;
+	return h % LIFE_BUCKETS;
+}
+
+static struct life **life_find(struct lives *L, const char *host, int64_t pid)
+{
+	struct life **pp = &L->bucket[life_hash(host, pid)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->pid == pid && !strcmp((*pp)->host, host))
+			return pp;
+	return pp;
+}
+
+static void life_emit(struct lives *L, struct life *l)
+{
+	sqlite3_stmt *s = L->ins;
+
+	sqlite3_bind_text(s, 1, l->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, l->pid);
+	sqlite3_bind_int64(s, 3, l->ppid);
+	sqlite3_bind_int64(s, 4, l->uid);
+	sqlite3_bind_int64(s, 5, l->gid);
+	sqlite3_bind_text(s, 6, l->comm, -1, SQLITE_STATIC);
+	if (l->exe[0])
+		sqlite3_bind_text(s, 7, l->exe, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 7);
+	if (l->argv[0])
+		sqlite3_bind_text(s, 8, l->argv, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 8);
+	if (l->has_start)
+		sqlite3_bind_int64(s, 9, l->start_ts);
+	else
+		sqlite3_bind_null(s, 9);
+	if (l->has_exit)
+		sqlite3_bind_int64(s, 10, l->exit_ts);
+	else
+		sqlite3_bind_null(s, 10);
+	if (l->has_exit && l->has_code) {
+		sqlite3_bind_int64(s, 11, l->exit_code);
+		sqlite3_bind_int64(s, 12, l->exit_signal);
+	} else {
+		sqlite3_bind_null(s, 11);
+		sqlite3_bind_null(s, 12);
+	}
+	sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(s, col);
+
+	if (v)
+		snprintf(dst, cap, "%s", v);
+}
+
+/*
+ * One row per process lifetime, from the process table at the window's
+ * start (proc_snapshot), forks, execs and exits in time order.
+ */
+static int rebuild_processes(struct replay *r, char *err, size_t errlen)
+{
+	static const char *sql =
+		"SELECT host, kind, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, exit_code, exit_signal FROM ("
+		" SELECT host, 0 AS kind, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts,"
+		"        NULL AS exit_code, NULL AS exit_signal FROM proc_snapshot"
+		" UNION ALL SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL FROM proc_fork"
+		" UNION ALL SELECT host, 2, ts, pid, ppid, uid, gid, comm,"
+		"        CASE WHEN exe <> '' THEN exe ELSE filename END, argv, NULL, NULL, NULL FROM proc_exec"
+		" UNION ALL SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal"
+		"        FROM proc_exit"
+		") ORDER BY host, ts, kind";
+	struct lives *L = calloc(1, sizeof(*L));
+	sqlite3_stmt *q = NULL;
+	int ret = 0;
+
+	if (!L) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(r->db, sql, -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
+		    SQLITE_OK) {
+		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
+		ret = -1;
+		goto out;
+	}
+	sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *host = (const char *)sqlite3_column_text(q, 0);
+		int kind = sqlite3_column_int(q, 1);
+		int64_t ts = sqlite3_column_int64(q, 2), pid = sqlite3_column_int64(q, 3);
+		struct life **pp = life_find(L, host ? host : "", pid), *l = *pp;
+
+		if (kind == 0 && l)
+			continue; /* the table at a window's start: already known */
+		if (kind == 1 && l) {
+			/* a new process under a pid still open: its exit was lost */
+			*pp = l->next;
+			life_emit(L, l);
+			free(l);
+			l = NULL;
+			pp = life_find(L, host ? host : "", pid);
+		}
+		if (!l) {
+			if (!(l = calloc(1, sizeof(*l)))) {
+				ret = -1;
+				snprintf(err, errlen, "out of memory");
+				break;
+			}
+			snprintf(l->host, sizeof(l->host), "%s", host ? host : "");
+			l->pid = pid;
+			l->next = *pp;
+			*pp = l;
+			if (sqlite3_column_type(q, 10) != SQLITE_NULL) {
+				l->start_ts = sqlite3_column_int64(q, 10);
+				l->has_start = 1;
+			}
+		}
+		copy_text(l->comm, sizeof(l->comm), q, 7);
+		if (kind != 3) {
+			l->ppid = sqlite3_column_int64(q, 4);
+			l->uid = sqlite3_column_int64(q, 5);
+			l->gid = sqlite3_column_int64(q, 6);
+			copy_text(l->exe, sizeof(l->exe), q, 8);
+			copy_text(l->argv, sizeof(l->argv), q, 9);
+		}
+		if (kind == 3) {
+			l->exit_ts = ts;
+			l->has_exit = 1;
+			l->exit_code = sqlite3_column_int64(q, 11);
+			l->exit_signal = sqlite3_column_int64(q, 12);
+			l->has_code = 1;
+			*pp = l->next;
+			life_emit(L, l);
+			free(l);
+		}
+	}
+	for (size_t b = 0; b < LIFE_BUCKETS; b++) {
+		while (L->bucket[b]) {
+			struct life *l = L->bucket[b];
+			L->bucket[b] = l->next;
+			life_emit(L, l);
+			free(l);
+		}
+	}
+	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(L->ins);
+	free(L);
+	return ret;
+}
+
+int replay_finish(struct replay *r, char *err, size_t errlen)
+{
+	char *idx, *msg = NULL;
+
+	if (r->loaded && rebuild_processes(r, err, errlen))
+		return -1;
+	if (!(idx = fr_schema_index_sql())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sqlite3_exec(r->db, idx, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot create indexes: %s", msg);
+		sqlite3_free(msg);
+		free(idx);
+		return -1;
+	}
+	free(idx);
+	return 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * main.c - flightrec-replay: load archives into SQLite and ask them what
+ * happened.  Needs neither root nor eBPF.
+ *
+ *   flightrec-replay [OPTIONS] ARCHIVE...          a shell (or a script on stdin)
+ *   flightrec-replay [OPTIONS] ARCHIVE... -c SQL   run SQL or a dot-command, exit
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "shell.h"
+
+#define COMMANDS_MAX 32
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: flightrec-replay [OPTIONS] ARCHIVE... [-c SQL]...\n"
+		     "\n"
+		     "Load flightrec archives (or segments, or a recorder directory) into SQLite and\n"
+		     "query them: with -c, run each SQL statement or dot-command and exit; without,\n"
+		     "open a shell (or run the script on standard input).\n"
+		     "\n"
+		     "  -c, --command SQL   run SQL or a dot-command (repeatable, in order)\n"
+		     "      --csv           print CSV\n"
+		     "      --json          print a JSON array of objects\n"
+		     "      --line          print one 'column = value' line per column\n"
+		     "      --headers on|off  column names in table and CSV output (default on)\n"
+		     "      --db FILE       keep the database in FILE; loading it again with the\n"
+		     "                      same archives skips the load\n"
+		     "  -h, --help          this help\n"
+		     "      --version       the version\n");
+}
+
+/* 1 when FILE already holds archive PATH (a --db reopened). */
+static int already_loaded(struct replay *r, const char *path)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM archives WHERE path = ?", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "command", required_argument, NULL, 'c' }, { "csv", no_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'J' },          { "line", no_argument, NULL, 'L' },
+		{ "headers", required_argument, NULL, 'H' }, { "db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const char *commands[COMMANDS_MAX], *dbfile = NULL;
+	int ncommands = 0, mode = MODE_TABLE, headers = 1, c, status = 0;
+	struct replay r;
+	char err[512];
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (ncommands == COMMANDS_MAX) {
+				fprintf(stderr, "flightrec-replay: at most %d -c commands\n", COMMANDS_MAX);
+				return 1;
+			}
+			commands[ncommands++] = optarg;
+			break;
+		case 'C':
+			mode = MODE_CSV;
+			break;
+		case 'J':
+			mode = MODE_JSON;
+			break;
+		case 'L':
+			mode = MODE_LINE;
+			break;
+		case 'H':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "flightrec-replay: invalid --headers '%s': expected on or off\n", optarg);
+				return 1;
+			}
+			headers = !strcmp(optarg, "on");
+			break;
+		case 'D':
+			dbfile = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("flightrec-replay %s\n", FR_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind >= argc && !dbfile) {
+		fprintf(stderr, "flightrec-replay: no archive given (see --help)\n");
+		return 1;
+	}
+	if (replay_open(&r, dbfile, err, sizeof(err))) {
+		fprintf(stderr, "flightrec-replay: %s\n", err);
+		replay_close(&r);
+		return 1;
+	}
+	r.out.mode = (enum output_mode)mode;
+	r.out.headers = headers;
+	for (int i = optind; i < argc; i++) {
+		if (dbfile && already_loaded(&r, argv[i]))
+			continue;
+		if (replay_load(&r, argv[i], err, sizeof(err))) {
+			fprintf(stderr, "flightrec-replay: cannot load %s: %s\n", argv[i], err);
+			replay_close(&r);
+			return 1;
+		}
+	}
+	if (replay_finish(&r, err, sizeof(err))) {
+		fprintf(stderr, "flightrec-replay: %s\n", err);
+		replay_close(&r);
+		return 1;
+	}
+	if (ncommands) {
+		for (int i = 0; i < ncommands && !r.quit; i++) {
+			const char *cmd = commands[i] + strspn(commands[i], " \t\n");
+			if ((*cmd == '.' ? replay_dot(&r, cmd) : replay_exec(&r, cmd)) != 0) {
+				status = 1;
+				break;
+			}
+		}
+	} else {
+		status = shell_run(&r, stdin);
+	}
+	replay_close(&r);
+	return status;
+}

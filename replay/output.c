@@ -1,0 +1,254 @@
+/*
+ * output.c - output modes: an aligned table, CSV (RFC 4180), JSON (an array
+ * of objects), and one "column = value" line per column.  Table mode needs
+ * every row to size its columns, so it buffers them; the others stream.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+static const char *const mode_names[] = { "table", "csv", "json", "line" };
+
+int output_mode_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+		if (!strcmp(name, mode_names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *output_mode_name(enum output_mode m)
+{
+	return mode_names[m];
+}
+
+const char *output_mode_names(void)
+{
+	return "table|csv|json|line";
+}
+
+/* Text of column I as the mode shows it; NULL for SQL NULL. */
+static const char *cell(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static void csv_field(FILE *fp, const char *v)
+{
+	if (!v)
+		return;
+	if (!strpbrk(v, ",\"\r\n")) {
+		fputs(v, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', fp);
+		fputc(*v, fp);
+	}
+	fputc('"', fp);
+}
+
+static void json_string(FILE *fp, const char *v)
+{
+	fputc('"', fp);
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", fp);
+		else if (c == '\t')
+			fputs("\\t", fp);
+		else if (c < 0x20)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+static int run_csv(struct output *o, sqlite3_stmt *s)
+{
+	int n = sqlite3_column_count(s), rc;
+
+	if (o->headers) {
+		for (int i = 0; i < n; i++) {
+			if (i)
+				fputc(',', o->fp);
+			csv_field(o->fp, sqlite3_column_name(s, i));
+		}
+		fputc('\n', o->fp);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			if (i)
+				fputc(',', o->fp);
+			csv_field(o->fp, cell(s, i));
+		}
+		fputc('\n', o->fp);
+	}
+	return rc;
+}
+
+static int run_json(struct output *o, sqlite3_stmt *s)
+{
+	int n = sqlite3_column_count(s), rc, rows = 0;
+
+	fputc('[', o->fp);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		fputs(rows++ ? ",\n{" : "{", o->fp);
+		for (int i = 0; i < n; i++) {
+			if (i)
+				fputc(',', o->fp);
+			json_string(o->fp, sqlite3_column_name(s, i));
+			fputc(':', o->fp);
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_NULL:
+				fputs("null", o->fp);
+				break;
+			case SQLITE_INTEGER:
+				fprintf(o->fp, "%lld", (long long)sqlite3_column_int64(s, i));
+				break;
+			case SQLITE_FLOAT:
+				fprintf(o->fp, "%.17g", sqlite3_column_double(s, i));
+				break;
+			default:
+				json_string(o->fp, cell(s, i));
+			}
+		}
+		fputc('}', o->fp);
+	}
+	fputs("]\n", o->fp);
+	return rc;
+}
+
+static int run_line(struct output *o, sqlite3_stmt *s)
+{
+	int n = sqlite3_column_count(s), rc, rows = 0, w = 0;
+
+	for (int i = 0; i < n; i++) {
+		int l = (int)strlen(sqlite3_column_name(s, i));
+		if (l > w)
+			w = l;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (rows++)
+			fputc('\n', o->fp);
+		for (int i = 0; i < n; i++) {
+			const char *v = cell(s, i);
+			fprintf(o->fp, "%*s = %s\n", w, sqlite3_column_name(s, i), v ? v : "NULL");
+		}
+	}
+	return rc;
+}
+
+/* Display width of UTF-8 text: code points, not bytes. */
+static int width(const char *v)
+{
+	int w = 0;
+
+	for (; *v; v++)
+		if (((unsigned char)*v & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static int run_table(struct output *o, sqlite3_stmt *s)
+{
+	int n = sqlite3_column_count(s), rc;
+	size_t rows = 0, cap = 0;
+	char **cells = NULL;
+	int *w = calloc((size_t)n + 1, sizeof(int)), *numeric = calloc((size_t)n + 1, sizeof(int));
+
+	if (!w || !numeric) {
+		free(w);
+		free(numeric);
+		return SQLITE_NOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		w[i] = o->headers ? width(sqlite3_column_name(s, i)) : 0;
+		numeric[i] = 1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (rows == cap) {
+			char **nc = realloc(cells, (cap = cap ? cap * 2 : 64) * (size_t)n * sizeof(*cells));
+			if (!nc) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			cells = nc;
+		}
+		for (int i = 0; i < n; i++) {
+			const char *v = cell(s, i);
+			int t = sqlite3_column_type(s, i);
+			char *c = strdup(v ? v : "NULL");
+			cells[rows * (size_t)n + (size_t)i] = c;
+			if (c && width(c) > w[i])
+				w[i] = width(c);
+			if (t != SQLITE_INTEGER && t != SQLITE_FLOAT && t != SQLITE_NULL)
+				numeric[i] = 0;
+		}
+		rows++;
+	}
+	if (o->headers && n > 0) {
+		for (int i = 0; i < n; i++)
+			fprintf(o->fp, "%s%-*s", i ? "  " : "", i == n - 1 ? 0 : w[i], sqlite3_column_name(s, i));
+		fputc('\n', o->fp);
+		for (int i = 0; i < n; i++) {
+			fputs(i ? "  " : "", o->fp);
+			for (int j = 0; j < w[i]; j++)
+				fputc('-', o->fp);
+		}
+		fputc('\n', o->fp);
+	}
+	for (size_t r = 0; r < rows; r++) {
+		for (int i = 0; i < n; i++) {
+			const char *c = cells[r * (size_t)n + (size_t)i];
+			int pad = w[i] - (c ? width(c) : 0);
+			fputs(i ? "  " : "", o->fp);
+			if (numeric[i])
+				fprintf(o->fp, "%*s%s", pad, "", c ? c : "");
+			else if (i == n - 1)
+				fputs(c ? c : "", o->fp);
+			else
+				fprintf(o->fp, "%s%*s", c ? c : "", pad, "");
+		}
+		fputc('\n', o->fp);
+	}
+	for (size_t k = 0; k < rows * (size_t)n; k++)
+		free(cells[k]);
+	free(cells);
+	free(w);
+	free(numeric);
+	return rc;
+}
+
+int output_statement(struct output *o, sqlite3_stmt *stmt)
+{
+	int rc;
+
+	/* A statement without columns (CREATE, INSERT) prints nothing. */
+	if (sqlite3_column_count(stmt) == 0) {
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			;
+		return rc;
+	}
+	switch (o->mode) {
+	case MODE_CSV:
+		rc = run_csv(o, stmt);
+		break;
+	case MODE_JSON:
+		rc = run_json(o, stmt);
+		break;
+	case MODE_LINE:
+		rc = run_line(o, stmt);
+		break;
+	default:
+		rc = run_table(o, stmt);
+	}
+	fflush(o->fp);
+	return rc;
+}
