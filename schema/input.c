@@ -227,7 +227,7 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		snprintf(err, errlen, "%s", archive_error_string(a));
+		snprintf(err, errlen, "not a flightrec segment or archive (%s)", archive_error_string(a));
 		archive_read_free(a);
 		return -EINVAL;
 	}
