@@ -48,7 +48,8 @@ a=$(ls "$dir"/snapshots/*.tar | head -1)
 like "$(manifest "$a")" '"detail": "exec frtrig\*", "record": "exec pid=[0-9]+ .*filename=\\"'"$TEST_TMP"'/frtrigger-prog\\"' \
 	"exec - manifest names the rule and the exec"
 before=$(snaps "$dir")
-kill -USR1 "$REC_PID"; kill -USR1 "$REC_PID"; kill -USR1 "$REC_PID"
+# Spaced out: signals of one kind sent together merge in the kernel.
+kill -USR1 "$REC_PID"; sleep 0.3; kill -USR1 "$REC_PID"; sleep 0.3; kill -USR1 "$REC_PID"
 more() { [ "$(snaps "$dir")" -gt "$before" ]; }
 wait_for 15 more; ok $? "SIGUSR1 burst - an archive is written"
 sleep 2.5
