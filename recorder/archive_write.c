@@ -18,6 +18,7 @@
 #include "archive_write.h"
 #include "block.h"
 #include "ddl.h"
+#include "redact.h"
 #include "segment.h"
 #include "sha256.h"
 #include "store.h"
@@ -94,6 +95,7 @@ struct window_out {
 	uint64_t drops_ringbuf, drops_writer;
 	uint64_t records;
 	uint64_t start_procs; /* processes alive at the window's start */
+	const struct redactor *redact; /* NULL: records are copied as they are */
 };
 
 static int seal_out(struct window_out *o)
@@ -163,7 +165,20 @@ static int select_segment(const struct archive_job *job, const char *path, struc
 			uint64_t ts = fr_payload_ts(payload, plen);
 			if (ts < job->win.start_boot || ts > job->win.end_boot)
 				continue;
-			ret = copy_record(o, payload - FR_RECORD_FRAME, plen + FR_RECORD_FRAME, ts, delta);
+			if (o->redact && fr_kind_by_id(kind)) {
+				/* decode, replace, encode again: the hashes take the place of the values */
+				_Alignas(8) uint8_t rec[FR_RECORD_STRUCT_MAX];
+				uint8_t framed[FR_RECORD_STRUCT_MAX + 64];
+				const struct fr_kind_desc *k = fr_kind_by_id(kind);
+				int n;
+				if (fr_record_decode(k, payload, plen, rec, NULL))
+					continue;
+				redact_record(o->redact, k, rec);
+				n = fr_record_encode(k, rec, framed, sizeof(framed));
+				ret = n > 0 ? copy_record(o, framed, (size_t)n, ts, delta) : -EINVAL;
+			} else {
+				ret = copy_record(o, payload - FR_RECORD_FRAME, plen + FR_RECORD_FRAME, ts, delta);
+			}
 			if (ret)
 				goto fail;
 			o->records++;
@@ -344,6 +359,7 @@ static int emit_start_table(const struct archive_job *job, const char *path, str
 		if (!p)
 			continue;
 		p->ts = job->win.start_boot;
+		redact_record(o->redact, fr_kind_by_id(FR_KIND_proc), p);
 		n = fr_record_encode(fr_kind_by_id(FR_KIND_proc), p, framed, sizeof(framed));
 		if (n > 0 && (ret = copy_record(o, framed, (size_t)n, p->ts, delta)) == 0) {
 			o->records++;
@@ -487,8 +503,9 @@ static int build_manifest(const struct archive_job *job, const struct window_out
 	mb_printf(m, ", \"detail\": ");
 	mb_json_string(m, w->trigger_detail);
 	if (w->trigger_record[0]) {
+		/* the triggering record as the recorder saw it: hidden like the rest */
 		mb_printf(m, ", \"record\": ");
-		mb_json_string(m, w->trigger_record);
+		mb_json_string(m, job->redact ? "(redacted)" : w->trigger_record);
 	}
 	mb_printf(m, ", \"utc\": \"%s\", \"ns\": %" PRIu64 ", \"count\": %u},\n", trig,
 		  w->trigger_boot + (uint64_t)delta, w->ntriggers ? w->ntriggers : 1);
@@ -498,8 +515,11 @@ static int build_manifest(const struct archive_job *job, const struct window_out
 			  fr_kinds[i].id < FR_KIND_MAX ? o->counts[fr_kinds[i].id] : 0);
 	mb_printf(m, "},\n  \"records_total\": %" PRIu64 ",\n", o->records);
 	mb_printf(m, "  \"processes_at_start\": %" PRIu64 ",\n", o->start_procs);
-	mb_printf(m, "  \"drops\": {\"ringbuf\": %" PRIu64 ", \"writer\": %" PRIu64 "}", o->drops_ringbuf,
+	mb_printf(m, "  \"drops\": {\"ringbuf\": %" PRIu64 ", \"writer\": %" PRIu64 "},\n", o->drops_ringbuf,
 		  o->drops_writer);
+	char classes[64];
+	redact_describe(job->redact, classes, sizeof(classes));
+	mb_printf(m, "  \"redacted\": %s", classes);
 	if (job->extra_json && *job->extra_json)
 		mb_printf(m, ",\n  %s", job->extra_json);
 	return mb_printf(m, "\n}\n");
@@ -592,6 +612,14 @@ int archive_write_window(const struct archive_job *job, char *path, size_t pathc
 	snprintf(sh.host, sizeof(sh.host), "%s", job->hi->host);
 	snprintf(sh.kernel, sizeof(sh.kernel), "%s", job->hi->kernel);
 	fr_seg_hdr_encode(&sh, seghdr);
+	struct redactor redactor;
+	if (job->redact) {
+		if ((ret = redactor_init(&redactor, job->redact))) {
+			snprintf(err, errlen, "cannot draw a redaction key: %s", strerror(-ret));
+			goto out;
+		}
+		o.redact = &redactor;
+	}
 	if ((ret = mb_append(&o.seg, seghdr, sizeof(seghdr))) || (ret = select_window(job, &o))) {
 		snprintf(err, errlen, "cannot gather the window from %s: %s", job->logdir, strerror(-ret));
 		goto out;

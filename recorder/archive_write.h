@@ -20,6 +20,7 @@ struct window_spec {
 	char trigger_detail[256];  /* the signal, the command's reason, the rule */
 	char trigger_record[512];  /* a rule's triggering record, as `flightrec dump` prints it */
 	uint32_t ntriggers;        /* triggers folded into this window (a burst makes one archive) */
+	unsigned redact;           /* REDACT_* classes asked for by the trigger */
 };
 
 struct archive_job {
@@ -27,6 +28,7 @@ struct archive_job {
 	const char *snapdir;  /* DIR/snapshots */
 	const struct hostinfo *hi;
 	const char *extra_json; /* recorder facts for the manifest: "\"probes\":[...],..." */
+	unsigned redact;        /* REDACT_* classes to replace by keyed hashes */
 	struct window_spec win;
 };
 

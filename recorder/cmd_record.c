@@ -75,7 +75,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 static int request_snapshot(struct recorder *rc, uint64_t before, uint64_t after, const char *type,
-			    const char *reason, const char *record, int client);
+			    const char *reason, const char *record, unsigned redact, int client);
 
 /* A rule that holds for this record takes a snapshot around it. */
 static void check_triggers(struct recorder *rc, const struct fr_kind_desc *k, const void *rec)
@@ -84,7 +84,7 @@ static void check_triggers(struct recorder *rc, const struct fr_kind_desc *k, co
 	char what[512];
 
 	if ((r = triggers_check(&rc->o.triggers, k, rec, what, sizeof(what))))
-		request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "rule", r->text, what, -1);
+		request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "rule", r->text, what, 0, -1);
 }
 
 /* Ring-buffer callback: one event of the ring-buffer ABI into the writer. */
@@ -184,13 +184,14 @@ static struct archive_job job_for(struct recorder *rc, const struct snap_req *r)
 		.snapdir = rc->snapdir,
 		.hi = &rc->hi,
 		.extra_json = rc->extra_json,
+		.redact = rc->o.redact | r->win.redact,
 		.win = r->win,
 	};
 	return job;
 }
 
 static int request_snapshot(struct recorder *rc, uint64_t before, uint64_t after, const char *type,
-			    const char *reason, const char *record, int client)
+			    const char *reason, const char *record, unsigned redact, int client)
 {
 	struct window_spec w = { 0 };
 	uint64_t now = now_boot_ns();
@@ -205,6 +206,7 @@ static int request_snapshot(struct recorder *rc, uint64_t before, uint64_t after
 		if (now - before < r->win.start_boot && now > before)
 			r->win.start_boot = now - before;
 		r->win.ntriggers++;
+		r->win.redact |= redact; /* whoever asks for less exposure wins */
 		if (client >= 0 && r->nclients < SNAP_CLIENTS_MAX)
 			r->clients[r->nclients++] = client;
 		else if (client >= 0)
@@ -215,6 +217,7 @@ static int request_snapshot(struct recorder *rc, uint64_t before, uint64_t after
 	}
 	w.trigger_boot = now;
 	w.ntriggers = 1;
+	w.redact = redact;
 	if (record)
 		snprintf(w.trigger_record, sizeof(w.trigger_record), "%s", record);
 	w.start_boot = now > before ? now - before : 0;
@@ -393,7 +396,7 @@ static void on_control(struct recorder *rc)
 		return;
 	}
 	if (request_snapshot(rc, req.before_ns, req.after_ns, "command", req.reason[0] ? req.reason : "manual", NULL,
-			     req.wait ? fd : -1) < 0) {
+			     req.redact, req.wait ? fd : -1) < 0) {
 		send(fd, "error out of memory\n", 20, MSG_NOSIGNAL);
 		close(fd);
 		return;
@@ -425,7 +428,7 @@ static int on_signal(struct recorder *rc)
 	while (read(rc->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGUSR1:
-			request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "signal", "sigusr1", NULL, -1);
+			request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "signal", "sigusr1", NULL, 0, -1);
 			break;
 		case SIGCHLD:
 			reap_children(rc);

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "control.h"
+#include "redact.h"
 #include "util.h"
 
 static void snapshot_usage(FILE *out)
@@ -24,6 +25,7 @@ static void snapshot_usage(FILE *out)
 		"  -b, --before DUR     window before now (default 5m)\n"
 		"  -a, --after DUR      window after now (default 10s)\n"
 		"  -r, --reason TEXT    why, recorded in the manifest and the file name (default manual)\n"
+		"      --redact LIST    hide argv, paths, addrs (comma-separated) behind keyed hashes\n"
 		"      --no-wait        return once the request is queued\n"
 		"  -h, --help           this help\n");
 }
@@ -54,12 +56,15 @@ int cmd_snapshot(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },     { "before", required_argument, NULL, 'b' },
 		{ "after", required_argument, NULL, 'a' },   { "reason", required_argument, NULL, 'r' },
 		{ "no-wait", no_argument, NULL, 'n' },       { "help", no_argument, NULL, 'h' },
+		{ "redact", required_argument, NULL, 'R' },
 		{ 0 },
 	};
 	const char *dir = FR_DEFAULT_DIR, *reason = "manual";
 	uint64_t before = 300 * NSEC_PER_SEC, after = 10 * NSEC_PER_SEC;
 	char line[CONTROL_LINE_MAX], reply[8192];
 	int c, wait = 1;
+	unsigned redact = 0;
+	char rerr[128];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:b:a:r:h", opts, NULL)) != -1) {
@@ -85,6 +90,12 @@ int cmd_snapshot(int argc, char **argv)
 		case 'n':
 			wait = 0;
 			break;
+		case 'R':
+			if (redact_parse(optarg, &redact, rerr, sizeof(rerr))) {
+				fprintf(stderr, "flightrec: snapshot: invalid --redact '%s': %s\n", optarg, rerr);
+				return 1;
+			}
+			break;
 		case 'h':
 			snapshot_usage(stdout);
 			return 0;
@@ -101,7 +112,7 @@ int cmd_snapshot(int argc, char **argv)
 		fprintf(stderr, "flightrec: snapshot: invalid --reason: at most 100 characters on one line\n");
 		return 1;
 	}
-	snprintf(line, sizeof(line), "snapshot %" PRIu64 " %" PRIu64 " %d %s", before, after, wait, reason);
+	snprintf(line, sizeof(line), "snapshot %" PRIu64 " %" PRIu64 " %d %u %s", before, after, wait, redact, reason);
 	if (call(dir, line, reply, sizeof(reply)))
 		return 1;
 	if (!strncmp(reply, "ok ", 3))

@@ -49,6 +49,7 @@ int control_listen(const char *path)
 int control_parse(const char *line, struct control_req *req, char *err, size_t errlen)
 {
 	unsigned long long before, after;
+	unsigned redact;
 	int wait, off = 0;
 
 	memset(req, 0, sizeof(*req));
@@ -57,11 +58,12 @@ int control_parse(const char *line, struct control_req *req, char *err, size_t e
 		req->json = line[6] != '\0';
 		return 0;
 	}
-	if (sscanf(line, "snapshot %llu %llu %d %n", &before, &after, &wait, &off) == 3 && off > 0) {
+	if (sscanf(line, "snapshot %llu %llu %d %u %n", &before, &after, &wait, &redact, &off) == 4 && off > 0) {
 		req->op = CTL_SNAPSHOT;
 		req->before_ns = before;
 		req->after_ns = after;
 		req->wait = wait != 0;
+		req->redact = redact & 7;
 		snprintf(req->reason, sizeof(req->reason), "%s", line + off);
 		return 0;
 	}

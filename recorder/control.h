@@ -3,7 +3,7 @@
  * root only: the peer's credentials are checked with SO_PEERCRED).
  *
  * Protocol: one request line, one reply line, both text.
- *   snapshot BEFORE_NS AFTER_NS WAIT REASON  ->  ok PATH | queued | error MSG
+ *   snapshot BEFORE_NS AFTER_NS WAIT REDACT REASON  ->  ok PATH | queued | error MSG
  *   status [json]                            ->  ok TEXT... | ok {json}
  */
 #ifndef FR_CONTROL_H
@@ -19,6 +19,7 @@ struct control_req {
 	uint64_t before_ns, after_ns;
 	int wait;
 	int json; /* status as one JSON line, else as text lines */
+	unsigned redact; /* REDACT_* classes for this snapshot */
 	char reason[128];
 };
 

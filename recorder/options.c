@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "options.h"
+#include "redact.h"
 #include "util.h"
 
 struct opt {
@@ -102,6 +103,11 @@ static int set_trigger_cooldown(struct record_opts *o, const char *v)
 	return set_duration_min(&o->triggers.cooldown_ns, v, 0);
 }
 
+static int set_redact(struct record_opts *o, const char *v)
+{
+	return redact_parse(v, &o->redact, o->err, sizeof(o->err));
+}
+
 static int set_ring_size(struct record_opts *o, const char *v)
 {
 	uint64_t x;
@@ -143,6 +149,8 @@ static const struct opt opts[] = {
 	  "take a snapshot when EXPR holds (repeatable; see flightrec(8))" },
 	{ "trigger-cooldown", 0, "DUR", set_trigger_cooldown, "a duration like 1m",
 	  "at most one snapshot per rule within DUR (default 1m)" },
+	{ "redact", 0, "LIST", set_redact, "argv, paths, addrs, comma-separated",
+	  "hide these in every archive behind keyed hashes" },
 	{ "ring-size", 0, "SIZE", set_ring_size, "a power of two between 4K and 1G",
 	  "BPF ring buffer size (default 8M)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },

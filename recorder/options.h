@@ -20,6 +20,7 @@ struct record_opts {
 	struct store_opts store;
 	uint64_t snap_before, snap_after;
 	uint64_t max_snapshots, max_snapshot_disk; /* bounds of DIR/snapshots, 0: none */
+	unsigned redact;           /* REDACT_* classes hidden in every archive */
 	uint64_t ring_size;
 	int verbose;
 	struct probe_config probe; /* what the probe families record */
