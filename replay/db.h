@@ -21,6 +21,7 @@ struct replay {
 	int timer;   /* .timer on */
 	int quit;    /* .quit seen */
 	int errors;  /* statements that failed */
+	const char *dot_line; /* the dot-command being run, as typed */
 };
 
 /* Open an in-memory database (or FILE) with the schema and the SQL functions. */

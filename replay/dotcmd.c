@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "dot.h"
 
 #define ARGS_MAX 8
 
@@ -204,18 +205,25 @@ static int dot_quit(struct replay *r, int argc, char **argv)
 }
 
 static const struct dotcmd dots[] = {
+	{ "around", dot_around, 1, 2, "TIME [DUR]", "everything within DUR (default 5s) of TIME" },
+	{ "export", dot_export, 2, 2, "perfetto FILE", "the timeline as trace-event JSON for ui.perfetto.dev" },
+	{ "follow", dot_follow, 1, 1, "PID", "one process and its children: everything they did, in order" },
 	{ "gaps", dot_gaps, 0, 0, "", "where records were lost, and why" },
 	{ "headers", dot_headers, 1, 1, "on|off", "show column names" },
 	{ "help", dot_help, 0, 0, "", "this list" },
 	{ "hosts", dot_hosts, 0, 0, "", "the hosts loaded, with their windows" },
 	{ "mode", dot_mode, 0, 1, "table|csv|json|line", "how results are printed" },
 	{ "output", dot_output, 0, 1, "[FILE]", "send results to FILE (no FILE: back to the terminal)" },
+	{ "procs", dot_procs, 0, 0, "", "every process: when it started, how long it lived, how it ended" },
 	{ "quit", dot_quit, 0, 0, "", "leave (also .exit, Ctrl-D)" },
 	{ "exit", dot_quit, 0, 0, "", "leave" },
 	{ "read", dot_read, 1, 1, "FILE", "run the SQL and dot-commands in FILE" },
 	{ "schema", dot_schema, 0, 1, "[TABLE]", "CREATE statements of all tables and views, or of TABLE" },
+	{ "summary", dot_summary, 0, 0, "", "what happened in the window: counts, failures, worst latencies, losses" },
 	{ "tables", dot_tables, 0, 0, "", "the tables and views" },
+	{ "timeline", dot_timeline, 0, 32, "[FROM] [TO] [WHERE ...]", "events in time order (TIME: UTC, +30s, ns)" },
 	{ "timer", dot_timer, 1, 1, "on|off", "print how long each statement took" },
+	{ "tree", dot_tree, 0, 1, "[PID]", "processes as a tree, with lifetimes and exit status" },
 };
 
 static const struct dotcmd *dot_table(size_t *n)
@@ -266,7 +274,10 @@ int replay_dot(struct replay *r, const char *line)
 			fprintf(stderr, "flightrec-replay: usage: .%s %s\n", dots[i].name, dots[i].usage);
 			return -1;
 		}
-		return dots[i].fn(r, argc, argv);
+		r->dot_line = line;
+		int ret = dots[i].fn(r, argc, argv);
+		r->dot_line = NULL;
+		return ret;
 	}
 	fprintf(stderr, "flightrec-replay: unknown command '.%s' (see .help)\n", argv[0]);
 	return -1;

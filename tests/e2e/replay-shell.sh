@@ -90,6 +90,60 @@ is "$got" "one
 two,three
 2,3" "a script on standard input, with a statement over two lines"
 
+# The dot-commands that answer "what happened".
+got=$(R "$A" --csv -c ".tree" | cut -d, -f1)
+is "$got" "process
+sshd [50]
+  bash [101]
+  sleep [102]" ".tree - each process under its parent"
+got=$(R "$A" --csv -c ".tree 102" | cut -d, -f1,5)
+is "$got" "process,ended
+sleep [102],killed by signal 9" ".tree PID - one subtree, with how it ended"
+got=$(R "$A" --csv -c ".procs" | cut -d, -f2,4,6,7)
+is "$got" "pid,comm,lived,ended
+50,sshd,,running
+101,bash,3us,exit 0
+102,sleep,1us,killed by signal 9" ".procs - lifetimes and endings"
+got=$(R "$A" --csv -c ".follow 50" | cut -d, -f2,4)
+is "$got" "pid,kind
+50,exec
+101,fork
+101,exec
+102,fork
+102,exec
+102,exit
+101,exit" ".follow PID - the process and its children, in order"
+got=$(R "$A" --csv -c ".timeline +1us +2.1us" | cut -d, -f3,5)
+is "$got" "pid,kind
+101,fork
+101,exec
+102,fork
+102,exec" ".timeline FROM TO - relative to the window's start"
+got=$(R "$A" --csv -c ".timeline WHERE kind = 'exit'" | cut -d, -f3,6)
+is "$got" "pid,summary
+102,killed by signal 9
+101,exit 0" ".timeline WHERE - a condition on the timeline"
+got=$(R "$A" --csv -c ".around $((D + 4000)) 500ns" | cut -d, -f5)
+is "$got" "kind
+exit
+gap" ".around TIME DUR - everything near a moment"
+got=$(R "$A" -c ".summary")
+like "$got" "== failures and crashes" ".summary - has a failures section"
+like "$got" "102 +sleep +killed by signal 9" ".summary - lists the killed process"
+like "$got" "ring buffer full +1 +7" ".summary - counts the losses"
+R "$A" -c ".export perfetto $TEST_TMP/trace.json" >/dev/null
+got=$(python3 - "$TEST_TMP/trace.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+names = sorted(e["args"]["name"] for e in ev if e["ph"] == "M")
+life = [e for e in ev if e["name"] == "lifetime" and e["pid"] == 102]
+inst = [e for e in ev if e["ph"] == "i"]
+gaps = [e for e in ev if e["ph"] == "X" and e["name"] == "gap"]
+print(names[-1], life[0]["dur"], len(inst), gaps[0]["dur"], sep="|")
+PY
+)
+is "$got" "sshd [50] hostA|1.0|7|0.1" ".export perfetto - valid trace JSON: named tracks, a 1 us lifetime, 7 instants, the gap as a 0.1 us slice"
+
 # Damaged and foreign input.
 head -c 4000 /dev/urandom > "$TEST_TMP/garbage"
 out=$(R "$TEST_TMP/garbage" -c "SELECT 1" 2>&1); st=$?

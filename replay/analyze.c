@@ -1,0 +1,269 @@
+/*
+ * analyze.c - the dot-commands that answer "what happened": .timeline,
+ * .around, .procs, .tree, .follow and .summary.  Each is SQL over the
+ * tables and views of schema/, so what they print can be reproduced by
+ * hand.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dot.h"
+#include "timearg.h"
+
+int dot_query_i64(struct replay *r, const char *sql, const int64_t *args, int n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(s, i + 1, args[i]);
+	rc = output_statement(&r->out, s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t scalar(struct replay *r, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int64_t dot_window_start(struct replay *r)
+{
+	int64_t v = scalar(r, "SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives");
+
+	return v ? v : scalar(r, "SELECT min(ts) FROM timeline");
+}
+
+int dot_has_table(struct replay *r, const char *table)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM sqlite_schema WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+static int bad_time(const char *cmd, const char *arg)
+{
+	fprintf(stderr, "flightrec-replay: .%s: cannot read '%s' as a time (2026-11-24 15:40:03, 15:40:03, +30s, or ns)\n",
+		cmd, arg);
+	return -1;
+}
+
+/* The timeline between two times, with an optional SQL condition. */
+static int timeline_between(struct replay *r, int64_t from, int64_t to, const char *where)
+{
+	char sql[2048];
+	int64_t args[2] = { from, to };
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT utc(ts) AS time, host, pid, comm, kind, summary, dur(duration_ns) AS duration"
+		 " FROM timeline WHERE ts BETWEEN ?1 AND ?2%s%s%s ORDER BY ts",
+		 where ? " AND (" : "", where ? where : "", where ? ")" : "");
+	return dot_query_i64(r, sql, args, 2);
+}
+
+int dot_timeline(struct replay *r, int argc, char **argv)
+{
+	int64_t start = dot_window_start(r), from = INT64_MIN, to = INT64_MAX;
+	char where[1024] = "";
+	int i = 1;
+
+	if (i < argc && strcasecmp(argv[i], "where")) {
+		if (parse_time_ns(argv[i], start, &from))
+			return bad_time("timeline", argv[i]);
+		i++;
+	}
+	if (i < argc && strcasecmp(argv[i], "where")) {
+		if (parse_time_ns(argv[i], start, &to))
+			return bad_time("timeline", argv[i]);
+		i++;
+	}
+	if (i < argc) {
+		/* the condition as typed, quotes and all: it is SQL */
+		const char *w = r->dot_line ? strcasestr(r->dot_line, "where") : NULL;
+		if (strcasecmp(argv[i], "where") || i + 1 >= argc || !w) {
+			fprintf(stderr, "flightrec-replay: usage: .timeline [FROM] [TO] [WHERE CONDITION]\n");
+			return -1;
+		}
+		snprintf(where, sizeof(where), "%s", w + 5);
+	}
+	return timeline_between(r, from, to, where[0] ? where : NULL);
+}
+
+int dot_around(struct replay *r, int argc, char **argv)
+{
+	int64_t t, d = 5000000000LL;
+	const char *ds = argc > 2 ? argv[2] : NULL;
+
+	if (parse_time_ns(argv[1], dot_window_start(r), &t))
+		return bad_time("around", argv[1]);
+	if (ds && (*ds == '+' || *ds == '-') && ds[1] != '\0')
+		ds++; /* ±DUR: the sign is only a reminder */
+	if (ds && !strncmp(ds, "\xc2\xb1", 2))
+		ds += 2;
+	if (ds && parse_dur_ns(ds, &d)) {
+		fprintf(stderr, "flightrec-replay: .around: cannot read '%s' as a duration (like 5s)\n", argv[2]);
+		return -1;
+	}
+	return timeline_between(r, t - d, t + d, NULL);
+}
+
+/* How a process ended, in words. */
+#define ENDED_SQL                                                                                                  \
+	"CASE WHEN exit_ts IS NULL THEN 'running' WHEN exit_signal > 0 THEN 'killed by signal ' || exit_signal"     \
+	" WHEN exit_code IS NULL THEN 'exited' ELSE 'exit ' || exit_code END"
+
+int dot_procs(struct replay *r, int argc, char **argv)
+{
+	return dot_query_i64(r,
+			     "SELECT host, pid, ppid, comm, utc(start_ts) AS started, dur(exit_ts - start_ts) AS lived, " ENDED_SQL
+			     " AS ended, argv FROM processes ORDER BY coalesce(start_ts, 0), pid",
+			     NULL, 0);
+}
+
+/* Processes as a tree: each under its parent, indented, with its life. */
+#define TREE_SQL(ROOTS)                                                                                            \
+	"WITH RECURSIVE t(rid, depth, path) AS ("                                                                   \
+	"  SELECT rowid, 0, printf('%020d.%010d', coalesce(start_ts, 0), pid) FROM processes p WHERE " ROOTS        \
+	"  UNION ALL"                                                                                               \
+	"  SELECT c.rowid, t.depth + 1, t.path || '/' || printf('%020d.%010d', coalesce(c.start_ts, 0), c.pid)"     \
+	"    FROM t JOIN processes parent ON parent.rowid = t.rid"                                                  \
+	"    JOIN processes c ON c.ppid = parent.pid AND c.host = parent.host AND c.rowid <> parent.rowid"          \
+	"     AND coalesce(c.start_ts, 0) >= coalesce(parent.start_ts, 0)"                                          \
+	"   WHERE t.depth < 64)"                                                                                    \
+	" SELECT substr('                                                                ', 1, 2 * depth) ||"       \
+	"        p.comm || ' [' || p.pid || ']' AS process, p.host, utc(p.start_ts) AS started,"                    \
+	"        dur(p.exit_ts - p.start_ts) AS lived, " ENDED_SQL " AS ended, p.argv"                              \
+	" FROM t JOIN processes p ON p.rowid = t.rid ORDER BY p.host, t.path"
+
+int dot_tree(struct replay *r, int argc, char **argv)
+{
+	int64_t pid;
+	char *end;
+
+	if (argc < 2)
+		return dot_query_i64(r,
+				     TREE_SQL("NOT EXISTS (SELECT 1 FROM processes q WHERE q.pid = p.ppid AND q.host = p.host"
+					      " AND q.rowid <> p.rowid)"),
+				     NULL, 0);
+	pid = strtoll(argv[1], &end, 10);
+	if (*end || pid <= 0) {
+		fprintf(stderr, "flightrec-replay: .tree: '%s' is not a pid\n", argv[1]);
+		return -1;
+	}
+	return dot_query_i64(r, TREE_SQL("pid = ?1"), &pid, 1);
+}
+
+int dot_follow(struct replay *r, int argc, char **argv)
+{
+	int64_t pid;
+	char *end;
+
+	pid = strtoll(argv[1], &end, 10);
+	if (*end || pid <= 0) {
+		fprintf(stderr, "flightrec-replay: .follow: '%s' is not a pid\n", argv[1]);
+		return -1;
+	}
+	/* the process and its descendants, everything they did, in order */
+	return dot_query_i64(r,
+			     "WITH RECURSIVE d(pid, host, depth) AS ("
+			     "  SELECT DISTINCT pid, host, 0 FROM processes WHERE pid = ?1"
+			     "  UNION SELECT c.pid, c.host, d.depth + 1 FROM processes c JOIN d"
+			     "    ON c.ppid = d.pid AND c.host = d.host WHERE d.depth < 64)"
+			     " SELECT utc(t.ts) AS time, t.pid, t.comm, t.kind, t.summary, dur(t.duration_ns) AS duration"
+			     " FROM timeline t JOIN d ON t.pid = d.pid AND t.host = d.host ORDER BY t.ts",
+			     &pid, 1);
+}
+
+static void heading(struct replay *r, const char *title)
+{
+	fprintf(r->out.fp, "\n== %s\n", title);
+}
+
+int dot_summary(struct replay *r, int argc, char **argv)
+{
+	int ret = 0;
+
+	heading(r, "window");
+	ret |= dot_query_i64(r,
+			     "SELECT host, json_extract(manifest, '$.window.start_utc') AS start,"
+			     " json_extract(manifest, '$.window.end_utc') AS end,"
+			     " dur(json_extract(manifest, '$.window.end_ns') - json_extract(manifest, '$.window.start_ns')) AS length,"
+			     " json_extract(manifest, '$.trigger.type') || ': ' || json_extract(manifest, '$.trigger.detail') AS trigger,"
+			     " records FROM archives ORDER BY host",
+			     NULL, 0);
+	heading(r, "events per kind");
+	ret |= dot_query_i64(r, "SELECT kind, count(*) AS events FROM timeline GROUP BY kind ORDER BY events DESC", NULL, 0);
+	heading(r, "processes");
+	ret |= dot_query_i64(r,
+			     "SELECT count(*) AS seen,"
+			     " sum(start_ts >= coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0))"
+			     " AS started, count(exit_ts) AS exited,"
+			     " sum(exit_code > 0) AS failed, sum(exit_signal > 0) AS killed FROM processes",
+			     NULL, 0);
+	heading(r, "failures and crashes");
+	ret |= dot_query_i64(r,
+			     "SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv FROM processes"
+			     " WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts LIMIT 20",
+			     NULL, 0);
+	if (dot_has_table(r, "oom_kills")) {
+		heading(r, "OOM kills");
+		ret |= dot_query_i64(r, "SELECT utc(ts) AS time, host, pid, comm, oom_score_adj FROM oom_kills ORDER BY ts",
+				     NULL, 0);
+	}
+	if (dot_has_table(r, "syscalls")) {
+		heading(r, "slowest system calls");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, pid, comm, name, dur(latency_ns) AS latency, error FROM syscalls"
+				     " ORDER BY latency_ns DESC LIMIT 5",
+				     NULL, 0);
+		heading(r, "failed system calls");
+		ret |= dot_query_i64(r,
+				     "SELECT name, error, count(*) AS calls FROM syscalls WHERE error IS NOT NULL AND error <> ''"
+				     " GROUP BY name, error ORDER BY calls DESC LIMIT 10",
+				     NULL, 0);
+	}
+	if (dot_has_table(r, "runq")) {
+		heading(r, "longest run-queue delays");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, pid, comm, cpu, dur(delay_ns) AS delay FROM runq"
+				     " ORDER BY delay_ns DESC LIMIT 5",
+				     NULL, 0);
+	}
+	if (dot_has_table(r, "io")) {
+		heading(r, "slowest disk requests");
+		ret |= dot_query_i64(r, "SELECT * FROM io ORDER BY service_ns DESC LIMIT 5", NULL, 0);
+	}
+	if (dot_has_table(r, "connections")) {
+		heading(r, "connections by outcome");
+		ret |= dot_query_i64(r, "SELECT outcome, count(*) AS connections FROM connections GROUP BY outcome", NULL, 0);
+	}
+	heading(r, "losses");
+	ret |= dot_query_i64(r,
+			     "SELECT reason, count(*) AS gaps, sum(dropped) AS records, dur(sum(end_ts - start_ts)) AS time"
+			     " FROM gaps GROUP BY reason",
+			     NULL, 0);
+	return ret ? -1 : 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * export.c - `.export perfetto FILE`: the timeline as Chrome trace-event
+ * JSON, which ui.perfetto.dev and chrome://tracing open.  One track per
+ * process (named "comm [pid] host") holding its lifetime and everything it
+ * did; events with a duration become slices, the others instants; losses
+ * go on a "flightrec" track of their own.  Times are microseconds from the
+ * start of the window.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dot.h"
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* A track id per (host, pid): hosts apart by 10^8 so their pids never meet. */
+#define TRACK_SQL "((SELECT count(*) FROM (SELECT DISTINCT host FROM archives) h WHERE h.host < %s.host) * 100000000 + %s.pid)"
+
+static int export_perfetto(struct replay *r, const char *path)
+{
+	int64_t t0 = dot_window_start(r);
+	sqlite3_stmt *s = NULL;
+	char sql[2048];
+	int first = 1, events = 0;
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "flightrec-replay: .export: cannot create %s\n", path);
+		return -1;
+	}
+	fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n", f);
+	/* the tracks, named, and each process's life as one slice */
+	snprintf(sql, sizeof(sql),
+		 "SELECT " TRACK_SQL ", p.comm, p.pid, p.host, coalesce(p.start_ts, ?1), p.exit_ts, p.argv FROM processes p",
+		 "p", "p");
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto sqlerr;
+	sqlite3_bind_int64(s, 1, t0);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long track = sqlite3_column_int64(s, 0);
+		char name[256];
+		double ts = (double)(sqlite3_column_int64(s, 4) - t0) / 1e3;
+		snprintf(name, sizeof(name), "%s [%lld] %s", sqlite3_column_text(s, 1),
+			 (long long)sqlite3_column_int64(s, 2), sqlite3_column_text(s, 3));
+		fprintf(f, "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%lld,\"tid\":%lld,\"args\":{\"name\":", first ? "" : ",\n",
+			track, track);
+		json_str(f, name);
+		fputs("}}", f);
+		first = 0;
+		if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+			double d = (double)(sqlite3_column_int64(s, 5) - sqlite3_column_int64(s, 4)) / 1e3;
+			fprintf(f, ",\n{\"name\":\"lifetime\",\"cat\":\"process\",\"ph\":\"X\",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"argv\":",
+				track, track, ts, d < 0 ? 0 : d);
+			json_str(f, (const char *)sqlite3_column_text(s, 6));
+			fputs("}}", f);
+			events++;
+		}
+	}
+	sqlite3_finalize(s);
+	fprintf(f, "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"tid\":0,\"args\":{\"name\":\"flightrec (losses)\"}}",
+		first ? "" : ",\n");
+
+	/* every event of the timeline on its process's track */
+	snprintf(sql, sizeof(sql),
+		 "SELECT CASE WHEN t.pid IS NULL THEN 0 ELSE " TRACK_SQL " END, t.kind, t.summary, t.ts, t.duration_ns"
+		 " FROM timeline t ORDER BY t.ts",
+		 "t", "t");
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto sqlerr;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long track = sqlite3_column_int64(s, 0);
+		double ts = (double)(sqlite3_column_int64(s, 3) - t0) / 1e3;
+		fputs(",\n{\"name\":", f);
+		json_str(f, (const char *)sqlite3_column_text(s, 1));
+		fputs(",\"cat\":", f);
+		json_str(f, (const char *)sqlite3_column_text(s, 1));
+		if (sqlite3_column_type(s, 4) != SQLITE_NULL && sqlite3_column_int64(s, 4) > 0)
+			fprintf(f, ",\"ph\":\"X\",\"dur\":%.3f", (double)sqlite3_column_int64(s, 4) / 1e3);
+		else
+			fputs(",\"ph\":\"i\",\"s\":\"t\"", f);
+		fprintf(f, ",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,\"args\":{\"summary\":", track, track, ts);
+		json_str(f, (const char *)sqlite3_column_text(s, 2));
+		fputs("}}", f);
+		events++;
+	}
+	sqlite3_finalize(s);
+	fputs("\n]}\n", f);
+	if (fclose(f)) {
+		fprintf(stderr, "flightrec-replay: .export: cannot write %s\n", path);
+		return -1;
+	}
+	fprintf(r->out.fp, "wrote %d events to %s\n", events, path);
+	return 0;
+sqlerr:
+	fprintf(stderr, "flightrec-replay: .export: %s\n", sqlite3_errmsg(r->db));
+	sqlite3_finalize(s);
+	fclose(f);
+	return -1;
+}
+
+int dot_export(struct replay *r, int argc, char **argv)
+{
+	if (strcmp(argv[1], "perfetto")) {
+		fprintf(stderr, "flightrec-replay: .export: unknown format '%s' (perfetto)\n", argv[1]);
+		return -1;
+	}
+	return export_perfetto(r, argv[2]);
+}
