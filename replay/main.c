@@ -9,11 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "shell.h"
 
 #define COMMANDS_MAX 32
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void usage(FILE *out)
 {
@@ -112,6 +121,9 @@ int main(int argc, char **argv)
 	}
 	r.out.mode = (enum output_mode)mode;
 	r.out.headers = headers;
+	/* FLIGHTREC_REPLAY_TIMING=1: how long loading and indexing took (benchmarks) */
+	int timing = getenv("FLIGHTREC_REPLAY_TIMING") != NULL;
+	double t0 = mono();
 	for (int i = optind; i < argc; i++) {
 		if (dbfile && already_loaded(&r, argv[i]))
 			continue;
@@ -121,11 +133,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	double t1 = mono();
 	if (replay_finish(&r, err, sizeof(err))) {
 		fprintf(stderr, "flightrec-replay: %s\n", err);
 		replay_close(&r);
 		return 1;
 	}
+	if (timing)
+		fprintf(stderr, "flightrec-replay: loaded in %.3f s, processes and indexes in %.3f s\n", t1 - t0,
+			mono() - t1);
 	if (ncommands) {
 		for (int i = 0; i < ncommands && !r.quit; i++) {
 			const char *cmd = commands[i] + strspn(commands[i], " \t\n");
