@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dot.h"
+#include "record.h"
 #include "timearg.h"
 
 int dot_query_i64(struct replay *r, const char *sql, const int64_t *args, int n)
@@ -46,9 +47,19 @@ static int64_t scalar(struct replay *r, const char *sql)
 
 int64_t dot_window_start(struct replay *r)
 {
-	int64_t v = scalar(r, "SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives");
+	int64_t v = scalar(r, "SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives"), t;
+	char sql[256];
 
-	return v ? v : scalar(r, "SELECT min(ts) FROM timeline");
+	if (v)
+		return v;
+	/* no manifest (a bare segment): the first record, found through each table's ts index */
+	for (unsigned i = 0; i < fr_nkinds; i++) {
+		snprintf(sql, sizeof(sql), "SELECT min(ts) FROM %s", fr_kinds[i].table);
+		t = scalar(r, sql);
+		if (t && (!v || t < v))
+			v = t;
+	}
+	return v;
 }
 
 int dot_has_table(struct replay *r, const char *table)
@@ -214,8 +225,18 @@ int dot_summary(struct replay *r, int argc, char **argv)
 			     " json_extract(manifest, '$.trigger.type') || ': ' || json_extract(manifest, '$.trigger.detail') AS trigger,"
 			     " records FROM archives ORDER BY host",
 			     NULL, 0);
-	heading(r, "events per kind");
-	ret |= dot_query_i64(r, "SELECT kind, count(*) AS events FROM timeline GROUP BY kind ORDER BY events DESC", NULL, 0);
+	heading(r, "records per table");
+	{
+		/* counted table by table: the timeline would build a summary for every row */
+		char sql[4096];
+		size_t n = 0;
+		for (unsigned i = 0; i < fr_nkinds && n < sizeof(sql); i++)
+			n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%sSELECT '%s' AS \"table\", count(*) AS records FROM %s",
+					      i ? " UNION ALL " : "", fr_kinds[i].table, fr_kinds[i].table);
+		if (n < sizeof(sql))
+			snprintf(sql + n, sizeof(sql) - n, " ORDER BY records DESC");
+		ret |= dot_query_i64(r, sql, NULL, 0);
+	}
 	heading(r, "processes");
 	ret |= dot_query_i64(r,
 			     "SELECT count(*) AS seen,"

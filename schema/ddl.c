@@ -88,6 +88,7 @@ char *fr_schema_index_sql(void)
 					  k->table);
 	}
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);\n");
+	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_ppid ON processes(ppid);\n");
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_start ON processes(start_ts);\n");
 	return sb_finish(&b);
 }
