@@ -204,7 +204,8 @@ int dot_follow(struct replay *r, int argc, char **argv)
 			     "  UNION SELECT c.pid, c.host, d.depth + 1 FROM processes c JOIN d"
 			     "    ON c.ppid = d.pid AND c.host = d.host WHERE d.depth < 64)"
 			     " SELECT utc(t.ts) AS time, t.pid, t.comm, t.kind, t.summary, dur(t.duration_ns) AS duration"
-			     " FROM timeline t JOIN d ON t.pid = d.pid AND t.host = d.host ORDER BY t.ts",
+			     " FROM timeline t WHERE t.pid IN (SELECT pid FROM d)"
+			     "   AND (t.host, t.pid) IN (SELECT host, pid FROM d) ORDER BY t.ts",
 			     &pid, 1);
 }
 
