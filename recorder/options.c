@@ -118,6 +118,23 @@ static int set_ring_size(struct record_opts *o, const char *v)
 	return 0;
 }
 
+static int set_syscalls(struct record_opts *o, const char *v)
+{
+	static const char *const modes[] = { "off", "audit", "summary", "all" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(v, modes[i])) {
+			o->probe.syscalls = i; /* SYSCALLS_OFF ... SYSCALLS_ALL */
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int set_slow_syscall(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->probe.slow_syscall_ns, v, 0);
+}
+
 static int set_verbose(struct record_opts *o, const char *v)
 {
 	o->verbose = 1;
@@ -153,6 +170,10 @@ static const struct opt opts[] = {
 	  "hide these in every archive behind keyed hashes" },
 	{ "ring-size", 0, "SIZE", set_ring_size, "a power of two between 4K and 1G",
 	  "BPF ring buffer size (default 8M)" },
+	{ "syscalls", 0, "MODE", set_syscalls, "off, audit, summary or all",
+	  "system calls: audit set only, + per-second counts and failed/slow calls (summary, default), or every call" },
+	{ "slow-syscall", 0, "DUR", set_slow_syscall, "a duration like 10ms, 0 for none",
+	  "summary: record each call at least this slow (default 10ms)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -196,6 +217,8 @@ static void defaults(struct record_opts *o)
 	o->max_snapshots = 100;
 	o->max_snapshot_disk = 2ULL << 30;
 	o->triggers.cooldown_ns = 60 * NSEC_PER_SEC;
+	o->probe.syscalls = SYSCALLS_SUMMARY;
+	o->probe.slow_syscall_ns = 10 * NSEC_PER_SEC / 1000;
 }
 
 static char *trim(char *s)

@@ -14,9 +14,11 @@
 #include "probes.h"
 
 extern const struct probe_family family_process;
+extern const struct probe_family family_syscall;
 
 static const struct probe_family *const families[] = {
 	&family_process,
+	&family_syscall,
 };
 
 static void add_status(struct probes *p, const char *family, const struct bpf_program *prog, int err)

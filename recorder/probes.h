@@ -33,9 +33,13 @@ struct probe_status {
 /* Called with each event (a struct fr_NAME starting with struct fr_head). */
 typedef int (*probes_event_fn)(void *ctx, const void *data, size_t size);
 
+enum { SYSCALLS_OFF, SYSCALLS_AUDIT, SYSCALLS_SUMMARY, SYSCALLS_ALL };
+
 /* What the families are asked to record; each reads the fields it needs. */
 struct probe_config {
 	uint32_t ring_size; /* bytes, a power of two */
+	int syscalls;             /* --syscalls: SYSCALLS_OFF, _AUDIT, _SUMMARY (default) or _ALL */
+	uint64_t slow_syscall_ns; /* --slow-syscall: summary rows for calls at least this slow */
 };
 
 struct probes;

@@ -78,4 +78,27 @@ CREATE VIEW timeline AS
 	       CASE WHEN dropped > 0 THEN ': ' || dropped || ' records lost' ELSE '' END,
 	       end_ts - start_ts
 	  FROM gaps
+	UNION ALL
+	SELECT ts, host, pid, comm, 'syscall',
+	       name || '(' || args || ') = ' || ret || COALESCE(' ' || error, '') ||
+	       CASE WHEN reason IN ('error', 'slow') THEN ' [' || reason || ']' ELSE '' END,
+	       latency_ns
+	  FROM syscalls
 	ORDER BY ts;
+
+-- A syscall record holds an empty error when the call succeeded; the
+-- column is NULL then, so that `error IS NULL` means success.
+CREATE TRIGGER syscalls_error_null AFTER INSERT ON syscalls WHEN NEW.error = ''
+BEGIN
+	UPDATE syscalls SET error = NULL WHERE rowid = NEW.rowid;
+END;
+
+-- The per-second counts of syscall_stats over the whole window, per
+-- process and call: where a process spent its time in the kernel.
+CREATE VIEW syscall_totals AS
+	SELECT host, pid, max(comm) AS comm, name, sum(count) AS calls, sum(errors) AS errors,
+	       sum(total_ns) AS total_ns, max(max_ns) AS max_ns,
+	       CASE WHEN sum(count) > 0 THEN sum(total_ns) / sum(count) END AS avg_ns,
+	       min(ts - interval_ns) AS first_ts, max(ts) AS last_ts
+	  FROM syscall_stats
+	 GROUP BY host, pid, name;

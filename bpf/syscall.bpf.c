@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * syscall.bpf.c - system calls, tiered by --syscalls so that the default
+ * costs little:
+ *
+ *   audit    a syscalls row for each call of the audit set
+ *            (SC_AUDIT_CALLS), with its arguments decoded at entry;
+ *   summary  audit, plus every call of every process counted per (pid, call)
+ *            in a per-CPU map that the recorder drains each second into
+ *            syscall_stats, plus a row for each call slower than
+ *            --slow-syscall and each failure with an errno worth seeing;
+ *   all      a row for every call (and the counts).
+ *
+ * The loader fills sc_flags[nr] for the mode; a call whose flags are 0
+ * leaves at the first test of either program.  The start of a call is kept
+ * per task (task storage; an LRU hash keyed by tid before 5.11), its
+ * decoded arguments per thread in sc_pending until the call returns, and
+ * the row is written at exit with the return value and the latency.
+ *
+ * Counts go to one of two per-CPU hash maps, reached through the one-slot
+ * array-of-maps sc_stats: each second the recorder points the slot at the
+ * other map (the kernel waits for running programs when a map-in-map slot
+ * changes, see maybe_wait_bpf_programs()), then reads and empties the old
+ * one at leisure: no increment is ever lost between a read and a delete.
+ *
+ * Call numbers and names are those of x86_64.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flightrec.h"
+#include "maps.bpf.h"
+#include "syscall_abi.bpf.h"
+#include "syscall_fmt.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before the load. */
+const volatile __u32 self_tgid = 0;       /* the recorder: never recorded */
+const volatile __u64 slow_ns = 0;         /* summary: a row for calls at least this slow; 0: none */
+const volatile __u8 error_rows = 0;       /* summary: a row for failures worth seeing */
+const volatile __u8 sc_flags[SC_NR_MAX] = {};
+const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
+const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
+const volatile char sc_errno_names[SC_ERRNO_SLOTS][SC_ERRNO_LEN] = {};
+
+#define TS_COMPAT 0x0002 /* x86 thread_info.status: a 32-bit call is running */
+#define MAX_ERRNO 4095
+
+struct sc_start {
+	__u64 ts; /* bpf_ktime_get_ns() at entry, 0 when none is pending */
+	__u32 nr;
+	__u32 pad;
+};
+
+/* The start of the running call, per task (5.11+). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sc_start);
+} sc_starts SEC(".maps");
+
+/* The same keyed by tid, for kernels without task storage in tracing programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct sc_start);
+} sc_starts_tid SEC(".maps");
+
+/* Arguments decoded at entry of an audit-set call, by tid, until its exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct sc_text);
+} sc_pending SEC(".maps");
+
+/* Where the text is built before it goes to sc_pending (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_text);
+} sc_scratch SEC(".maps");
+
+struct sc_stats_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SC_STATS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sc_key);
+	__type(value, struct sc_agg);
+};
+struct sc_stats_map sc_stats_a SEC(".maps");
+struct sc_stats_map sc_stats_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct sc_stats_map);
+} sc_stats SEC(".maps") = {
+	.values = { &sc_stats_a },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SC_LOST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sc_lost SEC(".maps");
+
+static const struct sc_agg sc_agg_zero;
+
+static __always_inline void lost(__u32 slot)
+{
+	__u64 *n = bpf_map_lookup_elem(&sc_lost, &slot);
+
+	if (n)
+		*n += 1;
+}
+
+/* --- argument decoding, at entry ------------------------------------------ */
+
+static const struct sc_flagname open_flags[] = {
+	{ 00000100, "O_CREAT" },     { 00000200, "O_EXCL" },	  { 00000400, "O_NOCTTY" },
+	{ 00001000, "O_TRUNC" },     { 00002000, "O_APPEND" },	  { 00004000, "O_NONBLOCK" },
+	{ 04010000, "O_SYNC" },	     { 00010000, "O_DSYNC" },	  { 00020000, "O_ASYNC" },
+	{ 00040000, "O_DIRECT" },    { 00100000, "O_LARGEFILE" }, { 020200000, "O_TMPFILE" },
+	{ 00200000, "O_DIRECTORY" }, { 00400000, "O_NOFOLLOW" },  { 01000000, "O_NOATIME" },
+	{ 02000000, "O_CLOEXEC" },   { 010000000, "O_PATH" },
+};
+
+static const struct sc_flagname clone_flags[] = {
+	{ 0x00020000, "CLONE_NEWNS" },	 { 0x02000000, "CLONE_NEWCGROUP" }, { 0x04000000, "CLONE_NEWUTS" },
+	{ 0x08000000, "CLONE_NEWIPC" },	 { 0x10000000, "CLONE_NEWUSER" },   { 0x20000000, "CLONE_NEWPID" },
+	{ 0x40000000, "CLONE_NEWNET" },	 { 0x00000080, "CLONE_NEWTIME" },   { 0x00000400, "CLONE_FILES" },
+	{ 0x00000200, "CLONE_FS" },	 { 0x00040000, "CLONE_SYSVSEM" },
+};
+
+static const struct sc_flagname at_flags[] = {
+	{ 0x100, "AT_SYMLINK_NOFOLLOW" }, { 0x200, "AT_REMOVEDIR" }, { 0x400, "AT_SYMLINK_FOLLOW" },
+	{ 0x800, "AT_NO_AUTOMOUNT" },	  { 0x1000, "AT_EMPTY_PATH" },
+};
+
+static const struct sc_flagname rename_flags[] = {
+	{ 1, "RENAME_NOREPLACE" }, { 2, "RENAME_EXCHANGE" }, { 4, "RENAME_WHITEOUT" },
+};
+
+static const char sig_names[32][10] = {
+	"0",	   "SIGHUP",  "SIGINT",	 "SIGQUIT", "SIGILL",  "SIGTRAP",   "SIGABRT",	"SIGBUS",
+	"SIGFPE",  "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE",   "SIGALRM",	"SIGTERM",
+	"SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
+	"SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",  "SIGPWR",	"SIGSYS",
+};
+
+static const char bpf_cmds[37][28] = {
+	"MAP_CREATE",	     "MAP_LOOKUP_ELEM",	     "MAP_UPDATE_ELEM",
+	"MAP_DELETE_ELEM",   "MAP_GET_NEXT_KEY",     "PROG_LOAD",
+	"OBJ_PIN",	     "OBJ_GET",		     "PROG_ATTACH",
+	"PROG_DETACH",	     "PROG_TEST_RUN",	     "PROG_GET_NEXT_ID",
+	"MAP_GET_NEXT_ID",   "PROG_GET_FD_BY_ID",    "MAP_GET_FD_BY_ID",
+	"OBJ_GET_INFO_BY_FD", "PROG_QUERY",	     "RAW_TRACEPOINT_OPEN",
+	"BTF_LOAD",	     "BTF_GET_FD_BY_ID",     "TASK_FD_QUERY",
+	"MAP_LOOKUP_AND_DELETE_ELEM", "MAP_FREEZE",  "BTF_GET_NEXT_ID",
+	"MAP_LOOKUP_BATCH",  "MAP_LOOKUP_AND_DELETE_BATCH", "MAP_UPDATE_BATCH",
+	"MAP_DELETE_BATCH",  "LINK_CREATE",	     "LINK_UPDATE",
+	"LINK_GET_FD_BY_ID", "LINK_GET_NEXT_ID",     "ENABLE_STATS",
+	"ITER_CREATE",	     "LINK_DETACH",	     "PROG_BIND_MAP",
+	"TOKEN_CREATE",
+};
+
+#define NFLAGS(t) ((int)(sizeof(t) / sizeof(t[0])))
+#define AT_FDCWD -100
+
+/* dirfd=N, unless it is AT_FDCWD (relative to the working directory). */
+static __always_inline void ap_dirfd(struct sc_text *t, __s64 fd)
+{
+	if ((int)fd == AT_FDCWD)
+		return;
+	ap_key(t, "dirfd");
+	ap_dec(t, (int)fd);
+}
+
+static __always_inline void ap_path(struct sc_text *t, const char *key, __u64 uptr)
+{
+	ap_key(t, key);
+	ap_ustr(t, (const void *)uptr, SC_ARGS_LEN);
+}
+
+static __always_inline void ap_num(struct sc_text *t, const char *key, __s64 v)
+{
+	ap_key(t, key);
+	ap_dec(t, v);
+}
+
+static __always_inline void ap_id(struct sc_text *t, const char *key, __u64 v)
+{
+	ap_key(t, key);
+	ap_dec(t, (int)v); /* -1: unchanged */
+}
+
+static __always_inline void ap_sig(struct sc_text *t, __u64 sig)
+{
+	ap_key(t, "sig");
+	if (sig < 32)
+		ap_lit(t, sig_names[sig]);
+	else
+		ap_unum(t, sig);
+}
+
+static __noinline void ap_open(struct sc_text *t, __u64 dirfd, __u64 path, __u64 flags, __u64 mode)
+{
+	static const char acc[4][9] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACC3" };
+
+	ap_dirfd(t, dirfd);
+	ap_path(t, "path", path);
+	ap_key(t, "flags");
+	ap_lit(t, acc[flags & 3]);
+	if (flags & ~3ULL) {
+		ap_c(t, '|');
+		ap_flags(t, flags & ~3ULL, open_flags, NFLAGS(open_flags));
+	}
+	if (flags & (00000100 | 020000000)) { /* O_CREAT, O_TMPFILE: a mode applies */
+		ap_key(t, "mode");
+		ap_oct(t, mode & 07777);
+	}
+}
+
+static __noinline void ap_ptrace(struct sc_text *t, __u64 req, __u64 pid)
+{
+	ap_key(t, "request");
+	switch (req) {
+	case 0: ap_lit(t, "TRACEME"); break;
+	case 1: ap_lit(t, "PEEKTEXT"); break;
+	case 2: ap_lit(t, "PEEKDATA"); break;
+	case 4: ap_lit(t, "POKETEXT"); break;
+	case 5: ap_lit(t, "POKEDATA"); break;
+	case 7: ap_lit(t, "CONT"); break;
+	case 8: ap_lit(t, "KILL"); break;
+	case 9: ap_lit(t, "SINGLESTEP"); break;
+	case 12: ap_lit(t, "GETREGS"); break;
+	case 13: ap_lit(t, "SETREGS"); break;
+	case 16: ap_lit(t, "ATTACH"); break;
+	case 17: ap_lit(t, "DETACH"); break;
+	case 24: ap_lit(t, "SYSCALL"); break;
+	case 0x4206: ap_lit(t, "SEIZE"); break;
+	case 0x4207: ap_lit(t, "INTERRUPT"); break;
+	default: ap_hex(t, req);
+	}
+	if (req)
+		ap_num(t, "pid", (int)pid);
+}
+
+/* bpf(2): the command, and for loads the type and name the caller gave. */
+static __noinline void ap_bpf(struct sc_text *t, __u64 cmd, __u64 uattr, __u64 size)
+{
+	__u8 attr[48] = {};
+	char name[16] = {};
+
+	ap_key(t, "cmd");
+	if (cmd < 37)
+		ap_lit(t, bpf_cmds[cmd]);
+	else
+		ap_unum(t, cmd);
+	if ((cmd == 0 || cmd == 5) && uattr && bpf_probe_read_user(attr, sizeof(attr), (void *)uattr) == 0) {
+		/* union bpf_attr: map_type at 0, map_name at 28; prog_type at 0, prog_name at 48 */
+		ap_num(t, cmd == 0 ? "map_type" : "prog_type", attr[0] | (attr[1] << 8));
+		if (size >= (cmd == 0 ? 44 : 64) &&
+		    bpf_probe_read_user(name, sizeof(name), (char *)uattr + (cmd == 0 ? 28 : 48)) == 0 && name[0]) {
+			name[15] = '\0';
+			ap_key(t, "name");
+			ap_lit(t, name);
+		}
+	}
+}
+
+/* capset(2): the target and the 64-bit effective, permitted and inheritable sets. */
+static __noinline void ap_capset(struct sc_text *t, __u64 hdrp, __u64 datap)
+{
+	__u32 hdr[2] = {}, d[6] = {};
+
+	if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)hdrp)) {
+		ap_lit(t, "?");
+		return;
+	}
+	ap_num(t, "pid", (int)hdr[1]);
+	/* _LINUX_CAPABILITY_VERSION_1 has one 32-bit set, versions 2 and 3 two */
+	if (bpf_probe_read_user(d, hdr[0] == 0x19980330 ? 12 : 24, (void *)datap))
+		return;
+	ap_key(t, "effective");
+	ap_hex(t, d[0] | ((__u64)d[3] << 32));
+	ap_key(t, "permitted");
+	ap_hex(t, d[1] | ((__u64)d[4] << 32));
+	ap_key(t, "inheritable");
+	ap_hex(t, d[2] | ((__u64)d[5] << 32));
+}
+
+/* The arguments of audit-set call NR, x86_64 registers: di si dx r10 r8 r9. */
+static __noinline void decode_args(struct sc_text *t, __u64 nr)
+{
+	__u64 a0 = t->arg[0], a1 = t->arg[1], a2 = t->arg[2], a3 = t->arg[3], a4 = t->arg[4];
+
+	switch (nr) {
+	case SC_NR_open:
+		ap_open(t, AT_FDCWD, a0, a1, a2);
+		break;
+	case SC_NR_creat:
+		ap_open(t, AT_FDCWD, a0, 01101 /* O_CREAT|O_WRONLY|O_TRUNC */, a1);
+		break;
+	case SC_NR_openat:
+		ap_open(t, a0, a1, a2, a3);
+		break;
+	case SC_NR_openat2: {
+		__u64 how[2] = {}; /* struct open_how: flags, mode, resolve */
+		bpf_probe_read_user(how, sizeof(how), (void *)a2);
+		ap_open(t, a0, a1, how[0], how[1]);
+		break;
+	}
+	case SC_NR_execve:
+		ap_path(t, "path", a0);
+		break;
+	case SC_NR_execveat:
+		ap_dirfd(t, a0);
+		ap_path(t, "path", a1);
+		if (a4) {
+			ap_key(t, "flags");
+			ap_flags(t, a4, at_flags, NFLAGS(at_flags));
+		}
+		break;
+	case SC_NR_connect:
+	case SC_NR_bind:
+		ap_num(t, "fd", (int)a0);
+		ap_key(t, "addr");
+		ap_sockaddr(t, (const void *)a1, (__u32)a2);
+		break;
+	case SC_NR_accept:
+	case SC_NR_accept4:
+		ap_num(t, "fd", (int)a0);
+		t->aux = a1; /* the peer is known at exit */
+		break;
+	case SC_NR_listen:
+		ap_num(t, "fd", (int)a0);
+		ap_num(t, "backlog", (int)a1);
+		break;
+	case SC_NR_unlink:
+		ap_path(t, "path", a0);
+		break;
+	case SC_NR_unlinkat:
+		ap_dirfd(t, a0);
+		ap_path(t, "path", a1);
+		if (a2) {
+			ap_key(t, "flags");
+			ap_flags(t, a2, at_flags, NFLAGS(at_flags));
+		}
+		break;
+	case SC_NR_rename:
+		ap_path(t, "old", a0);
+		ap_path(t, "new", a1);
+		break;
+	case SC_NR_renameat:
+	case SC_NR_renameat2:
+		if ((int)a0 != AT_FDCWD)
+			ap_num(t, "olddirfd", (int)a0);
+		ap_path(t, "old", a1);
+		if ((int)a2 != AT_FDCWD)
+			ap_num(t, "newdirfd", (int)a2);
+		ap_path(t, "new", a3);
+		if (nr == SC_NR_renameat2 && a4) {
+			ap_key(t, "flags");
+			ap_flags(t, a4, rename_flags, NFLAGS(rename_flags));
+		}
+		break;
+	case SC_NR_chmod:
+		ap_path(t, "path", a0);
+		ap_key(t, "mode");
+		ap_oct(t, a1 & 07777);
+		break;
+	case SC_NR_fchmodat:
+	case SC_NR_fchmodat2:
+		ap_dirfd(t, a0);
+		ap_path(t, "path", a1);
+		ap_key(t, "mode");
+		ap_oct(t, a2 & 07777);
+		if (nr == SC_NR_fchmodat2 && a3) {
+			ap_key(t, "flags");
+			ap_flags(t, a3, at_flags, NFLAGS(at_flags));
+		}
+		break;
+	case SC_NR_chown:
+	case SC_NR_lchown:
+		ap_path(t, "path", a0);
+		ap_id(t, "uid", a1);
+		ap_id(t, "gid", a2);
+		break;
+	case SC_NR_fchownat:
+		ap_dirfd(t, a0);
+		ap_path(t, "path", a1);
+		ap_id(t, "uid", a2);
+		ap_id(t, "gid", a3);
+		if (a4) {
+			ap_key(t, "flags");
+			ap_flags(t, a4, at_flags, NFLAGS(at_flags));
+		}
+		break;
+	case SC_NR_setuid:
+		ap_id(t, "uid", a0);
+		break;
+	case SC_NR_setgid:
+		ap_id(t, "gid", a0);
+		break;
+	case SC_NR_setreuid:
+		ap_id(t, "ruid", a0);
+		ap_id(t, "euid", a1);
+		break;
+	case SC_NR_setregid:
+		ap_id(t, "rgid", a0);
+		ap_id(t, "egid", a1);
+		break;
+	case SC_NR_setresuid:
+		ap_id(t, "ruid", a0);
+		ap_id(t, "euid", a1);
+		ap_id(t, "suid", a2);
+		break;
+	case SC_NR_setresgid:
+		ap_id(t, "rgid", a0);
+		ap_id(t, "egid", a1);
+		ap_id(t, "sgid", a2);
+		break;
+	case SC_NR_capset:
+		ap_capset(t, a0, a1);
+		break;
+	case SC_NR_ptrace:
+		ap_ptrace(t, a0, a1);
+		break;
+	case SC_NR_mount:
+		ap_path(t, "source", a0);
+		ap_path(t, "target", a1);
+		ap_path(t, "fstype", a2);
+		ap_key(t, "flags");
+		ap_hex(t, a3);
+		break;
+	case SC_NR_umount2:
+		ap_path(t, "target", a0);
+		ap_key(t, "flags");
+		ap_hex(t, a1);
+		break;
+	case SC_NR_unshare:
+		ap_key(t, "flags");
+		ap_flags(t, a0, clone_flags, NFLAGS(clone_flags));
+		break;
+	case SC_NR_setns:
+		ap_num(t, "fd", (int)a0);
+		ap_key(t, "nstype");
+		ap_flags(t, a1, clone_flags, NFLAGS(clone_flags));
+		break;
+	case SC_NR_pivot_root:
+		ap_path(t, "new_root", a0);
+		ap_path(t, "put_old", a1);
+		break;
+	case SC_NR_init_module:
+		ap_num(t, "len", (__s64)a1);
+		ap_path(t, "params", a2);
+		break;
+	case SC_NR_finit_module:
+		ap_num(t, "fd", (int)a0);
+		ap_path(t, "params", a1);
+		if (a2) {
+			ap_key(t, "flags");
+			ap_hex(t, a2);
+		}
+		break;
+	case SC_NR_bpf:
+		ap_bpf(t, a0, a1, a2);
+		break;
+	case SC_NR_kill:
+		ap_num(t, "pid", (int)a0);
+		ap_sig(t, a1);
+		break;
+	case SC_NR_tkill:
+		ap_num(t, "tid", (int)a0);
+		ap_sig(t, a1);
+		break;
+	case SC_NR_tgkill:
+		ap_num(t, "tgid", (int)a0);
+		ap_num(t, "tid", (int)a1);
+		ap_sig(t, a2);
+		break;
+	}
+}
+
+/* Decode the arguments of an audit-set call into sc_pending[tid]. */
+static __always_inline void capture_args(struct pt_regs *regs, __u64 nr, __u32 tid, int btf_regs)
+{
+	__u32 zero = 0;
+	struct sc_text *t = bpf_map_lookup_elem(&sc_scratch, &zero);
+
+	if (!t)
+		return;
+	if (btf_regs) {
+		t->arg[0] = regs->di;
+		t->arg[1] = regs->si;
+		t->arg[2] = regs->dx;
+		t->arg[3] = regs->r10;
+		t->arg[4] = regs->r8;
+	} else {
+		t->arg[0] = BPF_CORE_READ(regs, di);
+		t->arg[1] = BPF_CORE_READ(regs, si);
+		t->arg[2] = BPF_CORE_READ(regs, dx);
+		t->arg[3] = BPF_CORE_READ(regs, r10);
+		t->arg[4] = BPF_CORE_READ(regs, r8);
+	}
+	t->len = 0;
+	t->nr = nr;
+	t->aux = 0;
+	decode_args(t, nr);
+	t->buf[t->len & SC_MASK] = '\0';
+	if (bpf_map_update_elem(&sc_pending, &tid, t, BPF_ANY))
+		lost(SC_LOST_ARGS);
+}
+
+/* --- counting and reporting, at exit ----------------------------------------- */
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, s;
+
+	s = (v > 0xFFFFFFFFULL) << 5;
+	v >>= s;
+	r |= s;
+	s = (v > 0xFFFF) << 4;
+	v >>= s;
+	r |= s;
+	s = (v > 0xFF) << 3;
+	v >>= s;
+	r |= s;
+	s = (v > 0xF) << 2;
+	v >>= s;
+	r |= s;
+	s = (v > 0x3) << 1;
+	v >>= s;
+	r |= s;
+	return r | (__u32)(v >> 1);
+}
+
+static __always_inline void aggregate(__u32 tgid, __u32 nr, long ret, __u64 lat)
+{
+	struct sc_key k = { .tgid = tgid, .nr = nr };
+	__u32 zero = 0, b;
+	struct sc_agg *a;
+	void *m = bpf_map_lookup_elem(&sc_stats, &zero);
+
+	if (!m)
+		return;
+	a = bpf_map_lookup_elem(m, &k);
+	if (!a) {
+		/* -EEXIST: another CPU added it first, which is as good */
+		bpf_map_update_elem(m, &k, &sc_agg_zero, BPF_NOEXIST);
+		a = bpf_map_lookup_elem(m, &k);
+		if (!a) {
+			lost(SC_LOST_STATS);
+			return;
+		}
+		if (!a->comm[0])
+			bpf_get_current_comm(a->comm, sizeof(a->comm));
+	}
+	a->count++;
+	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)
+		a->errors++;
+	a->total_ns += lat;
+	if (lat > a->max_ns)
+		a->max_ns = lat;
+	b = log2_u64(lat);
+	if (b >= SC_HIST_BUCKETS)
+		b = SC_HIST_BUCKETS - 1;
+	a->hist[b]++;
+}
+
+static __always_inline __u32 errno_slot(long err)
+{
+	if (err < SC_ERRNO_BASE)
+		return (__u32)err;
+	if (err >= 512 && err < 512 + (SC_ERRNO_SLOTS - SC_ERRNO_BASE))
+		return (__u32)(SC_ERRNO_BASE + err - 512);
+	return SC_ERRNO_SLOTS; /* none */
+}
+
+enum why { WHY_NONE, WHY_AUDIT, WHY_ALL, WHY_ERROR, WHY_SLOW };
+
+static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
+{
+	if (fl & SCF_EMIT)
+		return fl & SCF_ARGS ? WHY_AUDIT : WHY_ALL;
+	if (error_rows && (unsigned long)ret >= (unsigned long)-MAX_ERRNO) {
+		__u32 s = errno_slot(-ret);
+		__u8 ef = 0;
+
+		barrier_var(s); /* keep the bound test where the verifier can see it */
+		if (s < SC_ERRNO_SLOTS)
+			ef = sc_errno_flags[s];
+		if ((ef & SCE_ANY) || ((ef & SCE_OPEN) && (fl & SCF_OPEN)) || ((ef & SCE_NOT_WAIT) && !(fl & SCF_WAIT)))
+			return WHY_ERROR;
+	}
+	if (slow_ns && lat >= slow_ns && !(fl & SCF_WAIT))
+		return WHY_SLOW;
+	return WHY_NONE;
+}
+
+static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u64 lat, int why)
+{
+	struct fr_syscall *e;
+	struct sc_text *t = NULL;
+	__u32 tid = (__u32)pt;
+
+	if (fl & SCF_ARGS) {
+		t = bpf_map_lookup_elem(&sc_pending, &tid);
+		if (t && t->nr != nr)
+			t = NULL;
+		if (t && t->aux && ret >= 0) { /* accept: the peer it returned */
+			ap_key(t, "peer");
+			ap_sockaddr(t, (const void *)t->aux, 28);
+			t->buf[t->len & SC_MASK] = '\0';
+		}
+	}
+	e = event_reserve(sizeof(*e), FR_KIND_syscall);
+	if (!e)
+		goto out;
+	e->ts = bpf_ktime_get_boot_ns() - lat;
+	e->pid = pt >> 32;
+	e->tid = tid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->name, (const char *)sc_names[nr], SC_NAME_LEN);
+	if (t) {
+		__builtin_memcpy(e->args, t->buf, SC_ARGS_LEN);
+		e->args[SC_ARGS_LEN - 1] = '\0';
+	} else if (fl & SCF_ARGS) {
+		__builtin_memcpy(e->args, "(args lost)", 12);
+		lost(SC_LOST_ARGS);
+	} else {
+		e->args[0] = '\0';
+	}
+	e->ret = ret;
+	e->error[0] = '\0';
+	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO) {
+		__u32 s = errno_slot(-ret);
+
+		barrier_var(s);
+		if (s < SC_ERRNO_SLOTS && sc_errno_names[s][0]) {
+			__builtin_memcpy(e->error, (const char *)sc_errno_names[s], SC_ERRNO_LEN);
+		} else { /* E and the number */
+			long v = -ret;
+			e->error[0] = 'E';
+			e->error[1] = '0' + (v / 1000) % 10;
+			e->error[2] = '0' + (v / 100) % 10;
+			e->error[3] = '0' + (v / 10) % 10;
+			e->error[4] = '0' + v % 10;
+			e->error[5] = '\0';
+		}
+	}
+	e->latency_ns = lat;
+	e->nr = nr;
+	switch (why) {
+	case WHY_AUDIT: __builtin_memcpy(e->reason, "audit", 6); break;
+	case WHY_ALL: __builtin_memcpy(e->reason, "all", 4); break;
+	case WHY_ERROR: __builtin_memcpy(e->reason, "error", 6); break;
+	default: __builtin_memcpy(e->reason, "slow", 5); break;
+	}
+	bpf_ringbuf_submit(e, 0);
+out:
+	if (t)
+		bpf_map_delete_elem(&sc_pending, &tid);
+}
+
+static __always_inline void on_exit(struct sc_start *st, __u64 pt, __u32 nr, __u8 fl, long ret)
+{
+	__u64 lat = bpf_ktime_get_ns() - st->ts;
+	int why;
+
+	st->ts = 0;
+	if (fl & SCF_COUNT)
+		aggregate(pt >> 32, nr, ret, lat);
+	why = why_row(fl, ret, lat);
+	if (why != WHY_NONE)
+		write_row(pt, nr, fl, ret, lat, why);
+}
+
+/* --- the programs ------------------------------------------------------------ */
+
+/*
+ * Task storage (5.11+).  tp_btf: regs is a typed pointer, read directly.
+ * The self test comes after the flags: in audit mode most calls leave on
+ * one load, without a helper call.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task;
+	struct sc_start *st;
+	__u64 pt;
+	__u8 fl;
+
+	if ((__u64)id >= SC_NR_MAX)
+		return 0;
+	fl = sc_flags[id];
+	if (!fl)
+		return 0;
+	pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->thread_info.status & TS_COMPAT)
+		return 0; /* an i386 call: its number means another call */
+	st = bpf_task_storage_get(&sc_starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		lost(SC_LOST_START);
+		return 0;
+	}
+	if (fl & SCF_ARGS)
+		capture_args(regs, id, (__u32)pt, 1);
+	st->nr = id;
+	st->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 nr = regs->orig_ax, pt;
+	struct sc_start *st;
+	__u8 fl;
+
+	if (nr >= SC_NR_MAX)
+		return 0;
+	fl = sc_flags[nr];
+	if (!fl)
+		return 0;
+	pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	st = bpf_task_storage_get(&sc_starts, bpf_get_current_task_btf(), 0, 0);
+	/* None: it entered before we attached, or it is a new task's first return from clone. */
+	if (!st || !st->ts || st->nr != nr)
+		return 0;
+	on_exit(st, pt, nr, fl, ret);
+	return 0;
+}
+
+/* Before 5.11: the start keyed by tid in an LRU hash, the task read with CO-RE. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_tid, struct pt_regs *regs, long id)
+{
+	struct task_struct *task;
+	struct sc_start *st, s0 = {};
+	__u32 tid;
+	__u64 pt;
+	__u8 fl;
+
+	if ((__u64)id >= SC_NR_MAX)
+		return 0;
+	fl = sc_flags[id];
+	if (!fl)
+		return 0;
+	pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+		return 0;
+	tid = (__u32)pt;
+	if (fl & SCF_ARGS)
+		capture_args(regs, id, tid, 0);
+	st = bpf_map_lookup_elem(&sc_starts_tid, &tid);
+	if (st) {
+		st->nr = id;
+		st->ts = bpf_ktime_get_ns();
+		return 0;
+	}
+	s0.nr = id;
+	s0.ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&sc_starts_tid, &tid, &s0, BPF_ANY))
+		lost(SC_LOST_START);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_tid, struct pt_regs *regs, long ret)
+{
+	__u64 nr = BPF_CORE_READ(regs, orig_ax), pt;
+	struct sc_start *st;
+	__u32 tid;
+	__u8 fl;
+
+	if (nr >= SC_NR_MAX)
+		return 0;
+	fl = sc_flags[nr];
+	if (!fl)
+		return 0;
+	pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	tid = (__u32)pt;
+	st = bpf_map_lookup_elem(&sc_starts_tid, &tid);
+	if (!st || !st->ts || st->nr != nr)
+		return 0;
+	on_exit(st, pt, nr, fl, ret);
+	return 0;
+}

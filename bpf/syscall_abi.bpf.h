@@ -1,0 +1,86 @@
+/*
+ * syscall_abi.bpf.h - what bpf/syscall.bpf.c and its loader
+ * (recorder/family_syscall.c) share: the per-call-number flags the loader
+ * fills for the chosen --syscalls mode, the audit set, the key and value of
+ * the per-second aggregation map, and the slots of the lost-event counter.
+ * Plain C, no BPF helpers, so that user space can include it too.  Not part
+ * of the file format: the records are described in schema/records.def.
+ */
+#ifndef FR_SYSCALL_ABI_BPF_H
+#define FR_SYSCALL_ABI_BPF_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define SC_NR_MAX 512        /* x86_64 call numbers are below this; x32 ones (bit 30 set) are not */
+#define SC_NAME_LEN 24       /* longest x86_64 name: landlock_create_ruleset, 23 */
+#define SC_ERRNO_LEN 24      /* longest errno name: ERESTART_RESTARTBLOCK, 21 */
+#define SC_ERRNO_BASE 134    /* slots 0-133: errno 0-133; 134-141: kernel codes 512-519 */
+#define SC_ERRNO_SLOTS 142
+#define SC_ARGS_LEN 256      /* the args field of a syscall record */
+#define SC_ARGS_BUF 512      /* twice that, so a masked offset plus a bounded copy always fits */
+#define SC_HIST_BUCKETS 32   /* bucket b: latency in [2^b, 2^(b+1)) ns; the last one open-ended */
+#define SC_STATS_MAX 16384   /* (pid, call) pairs per second before counts are lost */
+
+/* sc_flags[nr]: what the mode wants of call NR. */
+enum sc_flag {
+	SCF_TRACK = 1 << 0, /* note when it enters (for its latency) */
+	SCF_COUNT = 1 << 1, /* count it in syscall_stats */
+	SCF_EMIT = 1 << 2,  /* a syscalls row for every call */
+	SCF_ARGS = 1 << 3,  /* the audit set: decode its arguments */
+	SCF_OPEN = 1 << 4,  /* the open family: ENOENT is worth a row */
+	SCF_WAIT = 1 << 5,  /* waits by design: neither slow nor ETIMEDOUT is news */
+};
+
+/* sc_errno_flags[slot]: when a failure with this errno is worth a row (summary). */
+enum sc_errno_flag {
+	SCE_ANY = 1 << 0,      /* from any call */
+	SCE_OPEN = 1 << 1,     /* from the open family only */
+	SCE_NOT_WAIT = 1 << 2, /* from any call but those that wait by design */
+};
+
+struct sc_key {
+	__u32 tgid;
+	__u32 nr;
+};
+
+/* Per CPU, per (process, call), since the last drain. */
+struct sc_agg {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u32 hist[SC_HIST_BUCKETS];
+	char comm[16]; /* of the thread that made the first call of the interval on this CPU */
+};
+
+/* Slots of the per-CPU sc_lost counter; each becomes a drop record "syscall". */
+enum sc_lost_slot {
+	SC_LOST_STATS = 0, /* calls not counted: the aggregation map was full */
+	SC_LOST_START = 1, /* calls not timed nor reported: no room to note their start */
+	SC_LOST_ARGS = 2,  /* rows whose arguments were lost (shown as "(args lost)") */
+	SC_LOST_SLOTS = 3,
+};
+
+/*
+ * The audit set: calls whose every occurrence is recorded with decoded
+ * arguments (in audit, summary and all modes).  X(name, x86_64 number).
+ */
+#define SC_AUDIT_CALLS(X)                                                                           \
+	X(open, 2) X(openat, 257) X(openat2, 437) X(creat, 85)                                      \
+	X(execve, 59) X(execveat, 322)                                                              \
+	X(connect, 42) X(accept, 43) X(accept4, 288) X(bind, 49) X(listen, 50)                      \
+	X(unlink, 87) X(unlinkat, 263) X(rename, 82) X(renameat, 264) X(renameat2, 316)             \
+	X(chmod, 90) X(fchmodat, 268) X(fchmodat2, 452) X(chown, 92) X(lchown, 94) X(fchownat, 260) \
+	X(setuid, 105) X(setgid, 106) X(setreuid, 113) X(setregid, 114) X(setresuid, 117)          \
+	X(setresgid, 119) X(capset, 126) X(ptrace, 101)                                             \
+	X(mount, 165) X(umount2, 166) X(unshare, 272) X(setns, 308) X(pivot_root, 155)              \
+	X(init_module, 175) X(finit_module, 313) X(bpf, 321)                                        \
+	X(kill, 62) X(tkill, 200) X(tgkill, 234)
+
+#define SC_X_ENUM(name, nr) SC_NR_##name = nr,
+enum sc_audit_nr { SC_AUDIT_CALLS(SC_X_ENUM) };
+#undef SC_X_ENUM
+
+#endif

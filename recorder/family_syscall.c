@@ -1,0 +1,340 @@
+/*
+ * family_syscall.c - loader of bpf/syscall.bpf.c: system calls, tiered by
+ * --syscalls (off, audit, summary, all) and --slow-syscall.
+ *
+ * The mode becomes sc_flags[nr], one byte per call number, set before the
+ * load: a call the mode does not want leaves both programs at their first
+ * test.  Names of calls and errnos go into the object's read-only data, so
+ * the records carry them as text and the replay side needs no table.
+ *
+ * Each second the tick swaps the aggregation map that the programs count
+ * into (sc_stats, a one-slot array of maps; the update returns once no
+ * program can still be using the old map), reads and empties the old one
+ * into syscall_stats records, and turns the kernel's lost-event counters
+ * into drop records with source "syscall".
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../bpf/syscall_abi.bpf.h"
+#include "flightrec.h"
+#include "probes.h"
+#include "syscall.skel.h"
+#include "syscall_names.h"
+#include "util.h"
+
+#define BATCH 256
+
+struct sc_state {
+	struct syscall_bpf *skel;
+	int mode;
+	int outer_fd;
+	int stats_fd[2];
+	int cur;                       /* which of stats_fd the programs count into */
+	uint64_t last_swap;            /* boot ns */
+	uint64_t lost_seen[SC_LOST_SLOTS];
+	int ncpus;
+	struct sc_key *keys;           /* BATCH keys */
+	struct sc_agg *vals;           /* BATCH * ncpus values */
+};
+
+/* Calls that wait by design: slow is their normal, ETIMEDOUT their answer. */
+static const char *const wait_calls[] = {
+	"poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2", "nanosleep",
+	"clock_nanosleep", "pause", "wait4", "waitid", "rt_sigsuspend", "rt_sigtimedwait", "futex",
+	"futex_waitv", "futex_wait", "io_getevents", "io_pgetevents", "io_uring_enter", "msgrcv",
+	"mq_timedreceive", "semop", "semtimedop", "accept", "accept4",
+};
+
+static const char *const open_calls[] = { "open", "openat", "openat2", "creat" };
+
+/* Failures worth a row in summary mode, and from which calls. */
+static const struct {
+	int err;
+	unsigned flags;
+} errno_rows[] = {
+	{ EACCES, SCE_ANY },	    { EPERM, SCE_ANY },	    { ENOENT, SCE_OPEN },      { ENOSPC, SCE_ANY },
+	{ EIO, SCE_ANY },	    { EDQUOT, SCE_ANY },    { ECONNREFUSED, SCE_ANY }, { ETIMEDOUT, SCE_NOT_WAIT },
+	{ ENOMEM, SCE_ANY },	    { EMFILE, SCE_ANY },    { ENFILE, SCE_ANY },       { EROFS, SCE_ANY },
+	{ EADDRINUSE, SCE_ANY },    { ENETUNREACH, SCE_ANY }, { EHOSTUNREACH, SCE_ANY }, { ECONNRESET, SCE_ANY },
+};
+
+static int nr_by_name(const char *name)
+{
+	for (int i = 0; i < SYSCALL_NAMES_MAX; i++)
+		if (syscall_names[i] && !strcmp(syscall_names[i], name))
+			return i;
+	return -1;
+}
+
+static void mark(volatile __u8 *flags, const char *const *names, size_t n, __u8 bit)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = nr_by_name(names[i]);
+		if (nr >= 0)
+			flags[nr] |= bit;
+	}
+}
+
+/* The object's read-only data for MODE: flags per call, names, errno rules. */
+static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
+{
+	struct syscall_bpf__rodata *ro = skel->rodata;
+	static const int audit[] = {
+#define SC_X_NR(name, nr) nr,
+		SC_AUDIT_CALLS(SC_X_NR)
+#undef SC_X_NR
+	};
+	__u8 base = 0;
+
+	ro->self_tgid = (__u32)getpid();
+	if (cfg->syscalls == SYSCALLS_SUMMARY) {
+		base = SCF_TRACK | SCF_COUNT;
+		ro->slow_ns = cfg->slow_syscall_ns;
+		ro->error_rows = 1;
+	} else if (cfg->syscalls == SYSCALLS_ALL) {
+		base = SCF_TRACK | SCF_COUNT | SCF_EMIT;
+	}
+	for (int nr = 0; nr < SC_NR_MAX; nr++) {
+		ro->sc_flags[nr] = base;
+		if (nr < SYSCALL_NAMES_MAX && syscall_names[nr])
+			snprintf((char *)ro->sc_names[nr], SC_NAME_LEN, "%s", syscall_names[nr]);
+		else
+			snprintf((char *)ro->sc_names[nr], SC_NAME_LEN, "sys_%d", nr);
+	}
+	for (size_t i = 0; i < sizeof(audit) / sizeof(audit[0]); i++)
+		ro->sc_flags[audit[i]] |= SCF_TRACK | SCF_EMIT | SCF_ARGS;
+	if (base) {
+		mark(ro->sc_flags, wait_calls, sizeof(wait_calls) / sizeof(wait_calls[0]), SCF_WAIT);
+		mark(ro->sc_flags, open_calls, sizeof(open_calls) / sizeof(open_calls[0]), SCF_OPEN);
+	}
+	for (int e = 1; e < ERRNO_NAMES_MAX; e++)
+		if (errno_names[e])
+			snprintf((char *)ro->sc_errno_names[e], SC_ERRNO_LEN, "%s", errno_names[e]);
+	for (int e = 0; e < ERRNO_KERNEL_COUNT; e++)
+		snprintf((char *)ro->sc_errno_names[SC_ERRNO_BASE + e], SC_ERRNO_LEN, "%s", errno_kernel_names[e]);
+	for (size_t i = 0; i < sizeof(errno_rows) / sizeof(errno_rows[0]); i++)
+		ro->sc_errno_flags[errno_rows[i].err] |= (__u8)errno_rows[i].flags;
+}
+
+/* Task storage in tracing programs came with 5.11; before, starts are keyed by tid. */
+static int have_task_storage(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+}
+
+static void sc_state_free(struct sc_state *st)
+{
+	if (!st)
+		return;
+	syscall_bpf__destroy(st->skel);
+	free(st->keys);
+	free(st->vals);
+	free(st);
+}
+
+static int syscall_open(struct probes *p, void **state)
+{
+	struct sc_state *st;
+	struct syscall_bpf *skel;
+	int err, ts;
+
+	*state = NULL;
+	if (p->cfg->syscalls == SYSCALLS_OFF)
+		return 0; /* nothing loaded, nothing attached */
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->mode = p->cfg->syscalls;
+	st->ncpus = p->ncpus;
+	st->keys = calloc(BATCH, sizeof(*st->keys));
+	st->vals = calloc((size_t)BATCH * (size_t)st->ncpus, sizeof(*st->vals));
+	skel = st->skel = syscall_bpf__open();
+	if (!skel || !st->keys || !st->vals) {
+		err = skel ? -ENOMEM : -errno;
+		sc_state_free(st);
+		return err;
+	}
+#if !defined(__x86_64__)
+	/* The call numbers and the register use are those of x86_64. */
+	probes_family_failed(p, "syscall", skel->obj, -ENOTSUP);
+	sc_state_free(st);
+	return -ENOTSUP;
+#endif
+	configure(skel, p->cfg);
+	ts = have_task_storage();
+	bpf_program__set_autoload(skel->progs.sys_enter, ts);
+	bpf_program__set_autoload(skel->progs.sys_exit, ts);
+	bpf_program__set_autoload(skel->progs.sys_enter_tid, !ts);
+	bpf_program__set_autoload(skel->progs.sys_exit_tid, !ts);
+	bpf_map__set_autocreate(skel->maps.sc_starts, ts);
+	if (ts)
+		bpf_map__set_max_entries(skel->maps.sc_starts_tid, 1);
+	if (st->mode < SYSCALLS_SUMMARY) { /* nothing is counted: keep the maps small */
+		bpf_map__set_max_entries(skel->maps.sc_stats_a, 1);
+		bpf_map__set_max_entries(skel->maps.sc_stats_b, 1);
+	}
+	err = probes_prepare_object(p, skel->obj);
+	if (!err)
+		err = syscall_bpf__load(skel);
+	if (err) {
+		probes_family_failed(p, "syscall", skel->obj, err);
+		sc_state_free(st);
+		return err;
+	}
+	st->outer_fd = bpf_map__fd(skel->maps.sc_stats);
+	st->stats_fd[0] = bpf_map__fd(skel->maps.sc_stats_a);
+	st->stats_fd[1] = bpf_map__fd(skel->maps.sc_stats_b);
+	st->last_swap = now_boot_ns();
+	if (ts) {
+		probes_attach(p, "syscall", skel->progs.sys_enter, &skel->links.sys_enter);
+		probes_attach(p, "syscall", skel->progs.sys_exit, &skel->links.sys_exit);
+	} else {
+		probes_attach(p, "syscall", skel->progs.sys_enter_tid, &skel->links.sys_enter_tid);
+		probes_attach(p, "syscall", skel->progs.sys_exit_tid, &skel->links.sys_exit_tid);
+	}
+	*state = st;
+	return 0;
+}
+
+/* "B:N B:N ..." for the non-empty buckets. */
+static void format_hist(const __u32 *hist, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int b = 0; b < SC_HIST_BUCKETS && n < cap; b++)
+		if (hist[b])
+			n += (size_t)snprintf(buf + n, cap - n, "%s%d:%u", n ? " " : "", b, hist[b]);
+}
+
+static void emit_stat(struct probes *p, struct sc_state *st, const struct sc_key *k, const struct sc_agg *percpu,
+		      uint64_t now)
+{
+	struct fr_syscall_stat r;
+	__u32 hist[SC_HIST_BUCKETS] = { 0 };
+
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_syscall_stat;
+	r.head.size = sizeof(r);
+	r.ts = now;
+	r.pid = k->tgid;
+	r.nr = k->nr;
+	r.interval_ns = now - st->last_swap;
+	for (int cpu = 0; cpu < st->ncpus; cpu++) {
+		const struct sc_agg *a = &percpu[cpu];
+		r.count += a->count;
+		r.errors += a->errors;
+		r.total_ns += a->total_ns;
+		if (a->max_ns > r.max_ns)
+			r.max_ns = a->max_ns;
+		for (int b = 0; b < SC_HIST_BUCKETS; b++)
+			hist[b] += a->hist[b];
+		if (!r.comm[0] && a->comm[0])
+			memcpy(r.comm, a->comm, sizeof(r.comm) - 1);
+	}
+	if (!r.count)
+		return;
+	if (k->nr < SYSCALL_NAMES_MAX && syscall_names[k->nr])
+		snprintf(r.name, sizeof(r.name), "%s", syscall_names[k->nr]);
+	else
+		snprintf(r.name, sizeof(r.name), "sys_%u", k->nr);
+	format_hist(hist, r.hist, sizeof(r.hist));
+	p->emit(p->ctx, &r, sizeof(r));
+}
+
+/*
+ * Point the programs at the other map, then empty the one they used.  The
+ * map-in-map update waits for running programs (synchronize_rcu), so
+ * nothing writes to the old map while it is read.
+ */
+static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
+{
+	__u32 zero = 0, count;
+	__u64 in = 0, out = 0;
+	int old = st->stats_fd[st->cur], next = st->stats_fd[!st->cur], ret;
+	void *inp = NULL;
+
+	if (bpf_map_update_elem(st->outer_fd, &zero, &next, BPF_ANY)) {
+		fprintf(stderr, "flightrec: syscall: cannot swap the counting maps: %s\n", strerror(errno));
+		return;
+	}
+	st->cur = !st->cur;
+	do {
+		count = BATCH;
+		ret = bpf_map_lookup_and_delete_batch(old, inp, &out, st->keys, st->vals, &count, NULL);
+		if (ret && ret != -ENOENT) {
+			fprintf(stderr, "flightrec: syscall: cannot read the counts: %s\n", strerror(-ret));
+			break;
+		}
+		for (__u32 i = 0; i < count; i++)
+			emit_stat(p, st, &st->keys[i], &st->vals[(size_t)i * (size_t)st->ncpus], now);
+		in = out;
+		inp = &in;
+	} while (ret == 0);
+	st->last_swap = now;
+}
+
+static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uint64_t since)
+{
+	__u64 *vals = calloc((size_t)st->ncpus, sizeof(*vals));
+	uint64_t total = 0;
+	int fd = bpf_map__fd(st->skel->maps.sc_lost);
+
+	if (!vals)
+		return;
+	for (__u32 slot = 0; slot < SC_LOST_SLOTS; slot++) {
+		uint64_t sum = 0;
+		if (bpf_map_lookup_elem(fd, &slot, vals))
+			continue;
+		for (int cpu = 0; cpu < st->ncpus; cpu++)
+			sum += vals[cpu];
+		total += sum - st->lost_seen[slot];
+		st->lost_seen[slot] = sum;
+	}
+	free(vals);
+	if (total) {
+		struct fr_drop d;
+		memset(&d, 0, sizeof(d));
+		d.head.kind = FR_KIND_drop;
+		d.head.size = sizeof(d);
+		d.ts = now;
+		snprintf(d.source, sizeof(d.source), "syscall");
+		d.cpu = FR_CPU_NONE;
+		d.count = total;
+		d.since_ts = since;
+		p->emit(p->ctx, &d, sizeof(d));
+	}
+}
+
+static void syscall_tick(struct probes *p, void *state, uint64_t now)
+{
+	struct sc_state *st = state;
+	uint64_t since;
+
+	if (!st)
+		return;
+	since = st->last_swap;
+	if (st->mode >= SYSCALLS_SUMMARY)
+		drain_stats(p, st, now);
+	else
+		st->last_swap = now;
+	report_lost(p, st, now, since);
+}
+
+static void syscall_close(void *state)
+{
+	sc_state_free(state);
+}
+
+const struct probe_family family_syscall = {
+	.name = "syscall",
+	.open = syscall_open,
+	.tick = syscall_tick,
+	.close = syscall_close,
+};

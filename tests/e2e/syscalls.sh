@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# syscalls.sh - the syscall family end to end, against counts the test
+# makes itself with tests/helpers/sysloop (which prints nothing, so its own
+# writes never add to them):
+#   summary (default)  N failed opens of a marked path -> exactly N rows,
+#                      ENOENT, path in args; M getppid() -> syscall_stats
+#                      counts exactly M for that pid, and no getppid rows
+#   audit              a connect to 127.0.0.1:PORT -> one connect row with
+#                      127.0.0.1:PORT in args (and bind, listen, accept4);
+#                      nothing counted, no getppid rows
+#   all                M getppid() -> exactly M rows, and M counted
+#   off (config key)   no syscall rows, no counts, no syscall probe
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+
+SYSLOOP=${SYSLOOP:-$(dirname "$EXIT_WITH")/sysloop}
+[ -x "$SYSLOOP" ] || skip_all "tests/helpers/sysloop is not built (make check builds it)"
+
+N=7
+M=20000
+mark=frsc$$x$RANDOM
+
+# q ARCHIVE SQL: the last line of the CSV answer (the value, for one-cell queries).
+q() { "$FLIGHTREC_REPLAY" "$1" --csv -c "$2" | tail -1; }
+
+# snap DIR: a snapshot of the last minute that waits 2 s, so that the
+# counts of the last second are drained into it; prints the archive path.
+snap() { "$FLIGHTREC" snapshot --dir "$1" --before 1m --after 2s --reason syscalls; }
+
+# --- summary, the default ------------------------------------------------------
+dir=$TEST_TMP/summary
+if start_recorder "$dir"; then
+	pass "summary - flightrec record starts"
+	log=$(cat "$TEST_TMP/recorder.log")
+	like "$log" "probe syscall/sys_enter attached \(tp_btf/sys_enter\)" "summary - sys_enter attached"
+	like "$log" "probe syscall/sys_exit attached \(tp_btf/sys_exit\)" "summary - sys_exit attached"
+	"$SYSLOOP" open "/nonexistent-$mark/file" "$N"
+	ok $? "summary - sysloop: $N opens of a missing path, each failing with ENOENT"
+	"$SYSLOOP" getppid "$M" &
+	gpid=$!
+	wait "$gpid"
+	ok $? "summary - sysloop: $M getppid() calls"
+	archive=$(snap "$dir")
+	ok $? "summary - snapshot"
+
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE args LIKE '%$mark%'")" "$N" \
+		"summary - failed opens of the marked path, expect exactly $N rows"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE args = 'path=\"/nonexistent-$mark/file\" flags=O_RDONLY|O_CLOEXEC'
+		AND name = 'openat' AND ret = -2 AND error = 'ENOENT' AND reason = 'audit' AND nr = 257 AND comm = 'sysloop'")" "$N" \
+		"summary - each is openat, path and flags in args, ret -2, error ENOENT"
+	is "$(q "$archive" "SELECT sum(count) FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M" \
+		"summary - syscall_stats counts exactly $M getppid for the helper's pid"
+	is "$(q "$archive" "SELECT sum(errors) || ' ' || (sum(total_ns) > 0) || ' ' || (max(max_ns) > 0) FROM syscall_stats
+		WHERE pid = $gpid AND name = 'getppid'")" "0 1 1" \
+		"summary - getppid: no errors, latencies summed, a maximum"
+	# the histogram holds every call: the B:N counts add up to count
+	hist=$(q "$archive" "SELECT group_concat(hist, ' ') FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")
+	is "$(printf '%s\n' $hist | awk -F: '{ s += $2 } END { print s }')" "$M" \
+		"summary - the latency histogram holds all $M calls"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid'")" 0 \
+		"summary - no row per getppid call"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE ret >= 0 AND error IS NOT NULL")" 0 \
+		"summary - calls that succeeded have a NULL error"
+	is "$(q "$archive" "SELECT count(*) FROM timeline WHERE kind = 'syscall' AND summary LIKE 'openat(%$mark%) = -2 ENOENT'")" "$N" \
+		"summary - the timeline shows the $N failed opens"
+	is "$(q "$archive" "SELECT count(*) FROM drops WHERE source = 'syscall'")" 0 "summary - nothing lost"
+	stop_recorder
+	ok $? "summary - recorder stops cleanly"
+else
+	fail "summary - flightrec record starts"
+fi
+
+# --- audit ------------------------------------------------------------------------
+dir=$TEST_TMP/audit
+if start_recorder "$dir" --syscalls=audit; then
+	pass "audit - flightrec record --syscalls=audit starts"
+	st=3
+	for _ in 1 2 3 4 5 6 7 8; do
+		port=$((20000 + RANDOM % 40000))
+		"$SYSLOOP" connect "$port"
+		st=$?
+		[ "$st" -ne 3 ] && break # 3: the port was taken, try another
+	done
+	is "$st" 0 "audit - sysloop: listen, connect and accept on 127.0.0.1:$port"
+	"$SYSLOOP" getppid 1000 &
+	gpid=$!
+	wait "$gpid"
+	archive=$(snap "$dir")
+	ok $? "audit - snapshot"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE name = 'connect' AND args LIKE '%addr=127.0.0.1:$port'")" 1 \
+		"audit - exactly one connect row with 127.0.0.1:$port in args"
+	is "$(q "$archive" "SELECT ret || ' ' || ifnull(error, 'NULL') || ' ' || reason FROM syscalls
+		WHERE name = 'connect' AND args LIKE '%addr=127.0.0.1:$port'")" "0 NULL audit" \
+		"audit - the connect returned 0, no error"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE name = 'bind' AND args LIKE 'fd=% addr=127.0.0.1:$port'")" 1 \
+		"audit - one bind row with the address"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE name = 'listen' AND args LIKE 'fd=% backlog=1'
+		AND pid IN (SELECT pid FROM syscalls WHERE name = 'bind' AND args LIKE '%:$port')")" 1 \
+		"audit - one listen row, backlog 1"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE name = 'accept4' AND ret >= 0
+		AND pid IN (SELECT pid FROM syscalls WHERE name = 'bind' AND args LIKE '%:$port')")" 1 \
+		"audit - one accept4 row"
+	is "$(q "$archive" "SELECT count(*) FROM syscall_stats")" 0 "audit - nothing counted"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid'")" 0 \
+		"audit - no getppid rows"
+	stop_recorder
+	ok $? "audit - recorder stops cleanly"
+else
+	fail "audit - flightrec record --syscalls=audit starts"
+fi
+
+# --- all ----------------------------------------------------------------------------
+dir=$TEST_TMP/all
+if start_recorder "$dir" --syscalls=all --ring-size 64M; then
+	pass "all - flightrec record --syscalls=all starts"
+	"$SYSLOOP" getppid "$M" &
+	gpid=$!
+	wait "$gpid"
+	ok $? "all - sysloop: $M getppid() calls"
+	archive=$(snap "$dir")
+	ok $? "all - snapshot"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid' AND reason = 'all'
+		AND ret > 0 AND error IS NULL AND nr = 110")" "$M" \
+		"all - exactly $M getppid rows for the helper's pid"
+	is "$(q "$archive" "SELECT sum(count) FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M" \
+		"all - and $M counted"
+	is "$(q "$archive" "SELECT count(*) FROM drops WHERE source IN ('ringbuf', 'syscall')")" 0 "all - nothing lost"
+	stop_recorder
+	ok $? "all - recorder stops cleanly"
+else
+	fail "all - flightrec record --syscalls=all starts"
+fi
+
+# --- off, from the config file ------------------------------------------------------
+dir=$TEST_TMP/off
+printf 'syscalls = off\n' >"$TEST_TMP/off.conf"
+if start_recorder "$dir" --config "$TEST_TMP/off.conf"; then
+	pass "off - flightrec record with 'syscalls = off' in its config starts"
+	unlike=$(grep -c "probe syscall/" "$TEST_TMP/recorder.log")
+	is "$unlike" 0 "off - no syscall probe loaded"
+	"$SYSLOOP" open "/nonexistent-$mark/off" "$N"
+	"$SYSLOOP" getppid 1000
+	archive=$(snap "$dir")
+	ok $? "off - snapshot"
+	is "$(q "$archive" "SELECT (SELECT count(*) FROM syscalls) || ' ' || (SELECT count(*) FROM syscall_stats)")" "0 0" \
+		"off - no syscall rows and no counts"
+	is "$(q "$archive" "SELECT count(*) FROM proc_exec WHERE argv LIKE '%/nonexistent-$mark/off%'")" 1 \
+		"off - the other families still record (the exec of sysloop)"
+	stop_recorder
+	ok $? "off - recorder stops cleanly"
+else
+	fail "off - flightrec record with 'syscalls = off' in its config starts"
+fi
+
+# --- bad values ---------------------------------------------------------------------
+out=$("$FLIGHTREC" record --dir "$TEST_TMP/bad" --syscalls=loud 2>&1); st=$?
+is "$st" 1 "options - --syscalls=loud is refused, expect exit 1"
+like "$out" "invalid --syscalls 'loud': expected off, audit, summary or all" "options - the message names the modes"
+done_testing

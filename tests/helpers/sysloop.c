@@ -1,0 +1,93 @@
+/*
+ * sysloop.c - make an exact number of system calls, for the syscall tests
+ * (tests/e2e/syscalls.sh) and scripts/bench-syscalls.
+ *
+ *   sysloop getppid N        N getppid() calls
+ *   sysloop read N           N reads of 64 bytes from /dev/zero (after one
+ *                            openat of /dev/zero)
+ *   sysloop open PATH N      N open(PATH, O_RDONLY) calls, each of which must
+ *                            fail with ENOENT
+ *   sysloop connect PORT     listen on 127.0.0.1:PORT, connect to it once,
+ *                            accept that connection; exit 3 when PORT is in use
+ *
+ * It prints nothing and exits 0 when every call did what it should, so that
+ * its own writes never add to the counts the tests assert.  The calls go
+ * through syscall(2), so no libc cache can answer one in user space.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int count(const char *s, unsigned long *n)
+{
+	char *end;
+
+	*n = strtoul(s, &end, 10);
+	return !*s || *end ? -1 : 0;
+}
+
+static int do_connect(unsigned long port)
+{
+	struct sockaddr_in a;
+	int l, c, s, one = 1;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		return 1;
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)))
+		return errno == EADDRINUSE ? 3 : 1;
+	if (listen(l, 1))
+		return 1;
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+		return 1;
+	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (s < 0)
+		return 1;
+	close(s);
+	close(c);
+	close(l);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char buf[64];
+	unsigned long n;
+	int fd;
+
+	if (argc == 3 && !strcmp(argv[1], "getppid") && !count(argv[2], &n)) {
+		for (unsigned long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "read") && !count(argv[2], &n)) {
+		fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 1;
+		for (unsigned long i = 0; i < n; i++)
+			if (syscall(SYS_read, fd, buf, sizeof(buf)) != (long)sizeof(buf))
+				return 1;
+		close(fd);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "open") && !count(argv[3], &n)) {
+		for (unsigned long i = 0; i < n; i++)
+			if (open(argv[2], O_RDONLY | O_CLOEXEC) >= 0 || errno != ENOENT)
+				return 1;
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "connect") && !count(argv[2], &n) && n > 0 && n < 65536)
+		return do_connect(n);
+	return 2;
+}
