@@ -61,7 +61,7 @@ got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c \
 is "$got" 6 "processes - start_ts and exit_ts within 2 s of the wall clock"
 
 got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c \
-	"SELECT kind, count(*) FROM timeline WHERE pid IN (SELECT pid FROM processes WHERE argv LIKE '%$mark%')
+	"SELECT kind, count(*) FROM timeline WHERE kind IN ('exec', 'exit', 'fork') AND pid IN (SELECT pid FROM processes WHERE argv LIKE '%$mark%')
 	 GROUP BY kind ORDER BY kind")
 is "$got" $'kind,count(*)\nexec,6\nexit,6\nfork,6' "timeline - a fork, an exec and an exit for each"
 
