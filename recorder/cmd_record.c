@@ -145,15 +145,15 @@ static void on_ringbuf_drop(void *ctx, int cpu, uint64_t n)
 
 static void flush(struct recorder *rc)
 {
-	int ret = writer_flush(&rc->writer);
-
-	if (ret && !rc->write_failing)
+	writer_flush(&rc->writer);
+	/* Full blocks are also written (or not) between ticks: report changes of state. */
+	if (rc->writer.failing && !rc->write_failing)
 		fprintf(stderr, "flightrec: %s; counting lost records until writes succeed again\n",
 			rc->store.err);
-	else if (!ret && rc->write_failing)
+	else if (!rc->writer.failing && rc->write_failing)
 		fprintf(stderr, "flightrec: writing again; %" PRIu64 " records were lost in all\n",
 			rc->writer.lost);
-	rc->write_failing = ret != 0;
+	rc->write_failing = rc->writer.failing;
 }
 
 static void describe(struct recorder *rc)
