@@ -41,6 +41,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 self_tgid = 0;       /* the recorder: never recorded */
 const volatile __u64 slow_ns = 0;         /* summary: a row for calls at least this slow; 0: none */
 const volatile __u8 error_rows = 0;       /* summary: a row for failures worth seeing */
+const volatile __u64 wake_bytes = 1 << 20; /* all: wake the recorder when this much waits */
 const volatile __u8 sc_flags[SC_NR_MAX] = {};
 const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
 const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
@@ -590,6 +591,19 @@ static __always_inline __u32 errno_slot(long err)
 
 enum why { WHY_NONE, WHY_AUDIT, WHY_ALL, WHY_ERROR, WHY_SLOW };
 
+/*
+ * --syscalls=all: waking the recorder for each row costs more than the
+ * row (an irq_work and a wakeup whenever it has caught up); wake it when
+ * wake_bytes wait instead.  The family's tick drains the rest each second.
+ * Rows of the other reasons are rare and wake it as usual.
+ */
+static __always_inline __u64 submit_flags(int why)
+{
+	if (why != WHY_ALL)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
 {
 	if (fl & SCF_EMIT)
@@ -668,7 +682,7 @@ static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 	case WHY_ERROR: __builtin_memcpy(e->reason, "error", 6); break;
 	default: __builtin_memcpy(e->reason, "slow", 5); break;
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags(why));
 out:
 	if (t)
 		bpf_map_delete_elem(&sc_pending, &tid);
@@ -699,7 +713,6 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task;
 	struct sc_start *st;
-	__u64 pt;
 	__u8 fl;
 
 	if ((__u64)id >= SC_NR_MAX)
@@ -707,10 +720,10 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	fl = sc_flags[id];
 	if (!fl)
 		return 0;
-	pt = bpf_get_current_pid_tgid();
-	if ((pt >> 32) == self_tgid)
-		return 0;
+	/* ids from the typed task: loads, cheaper than bpf_get_current_pid_tgid() */
 	task = bpf_get_current_task_btf();
+	if (task->tgid == self_tgid)
+		return 0;
 	if (task->thread_info.status & TS_COMPAT)
 		return 0; /* an i386 call: its number means another call */
 	st = bpf_task_storage_get(&sc_starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -719,7 +732,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	}
 	if (fl & SCF_ARGS)
-		capture_args(regs, id, (__u32)pt, 1);
+		capture_args(regs, id, task->pid, 1);
 	st->nr = id;
 	st->ts = bpf_ktime_get_ns();
 	return 0;
@@ -728,7 +741,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 nr = regs->orig_ax, pt;
+	__u64 nr = regs->orig_ax;
+	struct task_struct *task;
 	struct sc_start *st;
 	__u8 fl;
 
@@ -737,14 +751,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	fl = sc_flags[nr];
 	if (!fl)
 		return 0;
-	pt = bpf_get_current_pid_tgid();
-	if ((pt >> 32) == self_tgid)
+	task = bpf_get_current_task_btf();
+	if (task->tgid == self_tgid)
 		return 0;
-	st = bpf_task_storage_get(&sc_starts, bpf_get_current_task_btf(), 0, 0);
+	st = bpf_task_storage_get(&sc_starts, task, 0, 0);
 	/* None: it entered before we attached, or it is a new task's first return from clone. */
 	if (!st || !st->ts || st->nr != nr)
 		return 0;
-	on_exit(st, pt, nr, fl, ret);
+	on_exit(st, ((__u64)task->tgid << 32) | (__u32)task->pid, nr, fl, ret);
 	return 0;
 }
 

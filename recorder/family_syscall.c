@@ -93,6 +93,7 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 	__u8 base = 0;
 
 	ro->self_tgid = (__u32)getpid();
+	ro->wake_bytes = cfg->ring_size / 8;
 	if (cfg->syscalls == SYSCALLS_SUMMARY) {
 		base = SCF_TRACK | SCF_COUNT;
 		ro->slow_ns = cfg->slow_syscall_ns;
@@ -319,6 +320,9 @@ static void syscall_tick(struct probes *p, void *state, uint64_t now)
 
 	if (!st)
 		return;
+	/* --syscalls=all rows do not wake the recorder below a threshold: take them now */
+	if (st->mode == SYSCALLS_ALL && p->rb)
+		ring_buffer__consume(p->rb);
 	since = st->last_swap;
 	if (st->mode >= SYSCALLS_SUMMARY)
 		drain_stats(p, st, now);
