@@ -58,6 +58,28 @@ a=$(ls -t "$dir"/snapshots/*.tar | head -1)
 like "$(manifest "$a")" '"type": "signal", "detail": "SIGUSR1", .*"count": 3\}' "SIGUSR1 burst - the manifest counts 3 triggers"
 stop_recorder
 
+# --- open GLOB and syscall > DUR, on the records of the syscall family ---
+dir=$TEST_TMP/sys
+secret=$TEST_TMP/frsecret-$$
+if ! start_recorder "$dir" --trigger "open $TEST_TMP/frsecret-*" --trigger 'syscall > 250ms' \
+	--snapshot-before 3s --snapshot-after 1s; then
+	fail "record --trigger 'open GLOB' --trigger 'syscall > 250ms' starts"; done_testing; exit
+fi
+pass "record --trigger 'open GLOB' --trigger 'syscall > 250ms' starts"
+cat "$secret" 2>/dev/null
+has_open() { ls "$dir"/snapshots/*-open_*.tar >/dev/null 2>&1; }
+wait_for 15 has_open; ok $? "open - opening a matching path takes a snapshot"
+a=$(ls "$dir"/snapshots/*-open_*.tar 2>/dev/null | head -1)
+like "$(manifest "$a" 2>/dev/null)" '"record": "syscall pid=[0-9]+ .*comm=\\"cat\\" name=\\"openat\\" args=\\"path=\\\\\"'"$secret"'\\\\\".* error=\\"ENOENT\\"' \
+	"open - the manifest names the openat of cat, its path and ENOENT"
+sleep 0.4
+has_slow() { ls "$dir"/snapshots/*-syscall_250ms.tar >/dev/null 2>&1; }
+wait_for 15 has_slow; ok $? "syscall > 250ms - a 400 ms sleep (or any slower call) takes a snapshot"
+a=$(ls "$dir"/snapshots/*-syscall_250ms.tar 2>/dev/null | head -1)
+lat=$(manifest "$a" | sed -n 's/.*"record": "syscall .* latency_ns=\([0-9]*\).*/\1/p')
+[ "${lat:-0}" -gt 250000000 ]; ok $? "syscall > 250ms - the triggering call took longer than 250 ms ($lat ns)"
+stop_recorder
+
 # --- oom, in a memory cgroup of the test's own ---
 cg=
 if [ -w /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/memory ]; then
