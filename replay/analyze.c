@@ -289,3 +289,93 @@ int dot_summary(struct replay *r, int argc, char **argv)
 			     NULL, 0);
 	return ret ? -1 : 0;
 }
+
+/* Print "no TABLE records in these archives" and succeed: absence is an answer. */
+static int none(struct replay *r, const char *what)
+{
+	fprintf(r->out.fp, "(no %s in these archives)\n", what);
+	return 0;
+}
+
+int dot_slow(struct replay *r, int argc, char **argv)
+{
+	int ret = 0, any = 0;
+
+	if (dot_has_table(r, "syscalls")) {
+		heading(r, "slowest system calls");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, host, pid, comm, name, dur(latency_ns) AS latency, error, args"
+				     " FROM syscalls ORDER BY latency_ns DESC LIMIT 10",
+				     NULL, 0);
+		any = 1;
+	}
+	if (dot_has_table(r, "io")) {
+		heading(r, "slowest disk requests");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, host, pid, comm, disk, op, bytes, dur(queue_ns) AS queued,"
+				     " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 10",
+				     NULL, 0);
+		any = 1;
+	}
+	if (dot_has_table(r, "runq")) {
+		heading(r, "longest run-queue delays");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, host, pid, comm, cpu, dur(delay_ns) AS delay FROM runq"
+				     " ORDER BY delay_ns DESC LIMIT 10",
+				     NULL, 0);
+		any = 1;
+	}
+	if (!any)
+		return none(r, "system call, disk or scheduler records");
+	return ret ? -1 : 0;
+}
+
+int dot_top(struct replay *r, int argc, char **argv)
+{
+	const char *what = argv[1];
+
+	if (!strcmp(what, "syscalls")) {
+		if (!dot_has_table(r, "syscall_stats"))
+			return none(r, "syscall_stats records");
+		return dot_query_i64(r,
+				     "SELECT host, pid, comm, sum(count) AS calls, sum(errors) AS errors,"
+				     " dur(sum(total_ns)) AS time_in_calls, dur(max(max_ns)) AS longest FROM syscall_stats"
+				     " GROUP BY host, pid ORDER BY calls DESC LIMIT 15",
+				     NULL, 0);
+	}
+	if (!strcmp(what, "cpu")) {
+		if (!dot_has_table(r, "runq_stats"))
+			return none(r, "scheduler records (runq_stats)");
+		return dot_query_i64(r,
+				     "SELECT host, pid, comm, sum(count) AS waits, dur(sum(total_ns)) AS waited_for_cpu,"
+				     " dur(max(max_ns)) AS longest FROM runq_stats GROUP BY host, pid"
+				     " ORDER BY sum(total_ns) DESC LIMIT 15",
+				     NULL, 0);
+	}
+	if (!strcmp(what, "io")) {
+		if (!dot_has_table(r, "io"))
+			return none(r, "disk I/O records");
+		return dot_query_i64(r,
+				     "SELECT host, pid, comm, count(*) AS requests, size(sum(bytes)) AS bytes,"
+				     " dur(sum(service_ns)) AS service FROM io GROUP BY host, pid ORDER BY sum(bytes) DESC LIMIT 15",
+				     NULL, 0);
+	}
+	if (!strcmp(what, "net")) {
+		if (!dot_has_table(r, "connections"))
+			return none(r, "TCP connection records");
+		return dot_query_i64(r,
+				     "SELECT host, pid, comm, count(*) AS connections, size(sum(bytes_sent)) AS sent,"
+				     " size(sum(bytes_received)) AS received FROM connections GROUP BY host, pid"
+				     " ORDER BY sum(bytes_sent) + sum(bytes_received) DESC LIMIT 15",
+				     NULL, 0);
+	}
+	fprintf(stderr, "flightrec-replay: .top: unknown '%s' (cpu, io, net, syscalls)\n", what);
+	return -1;
+}
+
+int dot_conns(struct replay *r, int argc, char **argv)
+{
+	if (!dot_has_table(r, "connections"))
+		return none(r, "TCP connection records");
+	return dot_query_i64(r, "SELECT * FROM connections ORDER BY ts", NULL, 0);
+}

@@ -23,5 +23,8 @@ int dot_tree(struct replay *r, int argc, char **argv);
 int dot_follow(struct replay *r, int argc, char **argv);
 int dot_summary(struct replay *r, int argc, char **argv);
 int dot_export(struct replay *r, int argc, char **argv);
+int dot_slow(struct replay *r, int argc, char **argv);
+int dot_top(struct replay *r, int argc, char **argv);
+int dot_conns(struct replay *r, int argc, char **argv);
 
 #endif

@@ -206,6 +206,7 @@ static int dot_quit(struct replay *r, int argc, char **argv)
 
 static const struct dotcmd dots[] = {
 	{ "around", dot_around, 1, 2, "TIME [DUR]", "everything within DUR (default 5s) of TIME" },
+	{ "conns", dot_conns, 0, 0, "", "TCP connections with bytes, duration and outcome" },
 	{ "export", dot_export, 2, 2, "perfetto FILE", "the timeline as trace-event JSON for ui.perfetto.dev" },
 	{ "follow", dot_follow, 1, 1, "PID", "one process and its children: everything they did, in order" },
 	{ "gaps", dot_gaps, 0, 0, "", "where records were lost, and why" },
@@ -219,10 +220,12 @@ static const struct dotcmd dots[] = {
 	{ "exit", dot_quit, 0, 0, "", "leave" },
 	{ "read", dot_read, 1, 1, "FILE", "run the SQL and dot-commands in FILE" },
 	{ "schema", dot_schema, 0, 1, "[TABLE]", "CREATE statements of all tables and views, or of TABLE" },
+	{ "slow", dot_slow, 0, 0, "", "the slowest system calls, disk requests and run-queue delays" },
 	{ "summary", dot_summary, 0, 0, "", "what happened in the window: counts, failures, worst latencies, losses" },
 	{ "tables", dot_tables, 0, 0, "", "the tables and views" },
 	{ "timeline", dot_timeline, 0, 32, "[FROM] [TO] [WHERE ...]", "events in time order (TIME: UTC, +30s, ns)" },
 	{ "timer", dot_timer, 1, 1, "on|off", "print how long each statement took" },
+	{ "top", dot_top, 1, 1, "cpu|io|net|syscalls", "the processes that used the most of it" },
 	{ "tree", dot_tree, 0, 1, "[PID]", "processes as a tree, with lifetimes and exit status" },
 };
 
