@@ -17,6 +17,8 @@
 struct load_ctx {
 	struct replay *r;
 	const char *path;
+	int progress;      /* stderr is a terminal: show how far the load is */
+	uint64_t records;
 	sqlite3_stmt *ins[FR_KIND_MAX];
 	char host[72];
 	char *manifest;
@@ -127,6 +129,8 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 		return -1;
 	}
 	sqlite3_reset(s);
+	if (c->progress && ++c->records % 262144 == 0)
+		fprintf(stderr, "\rloading %s: %.1fM records", c->path, (double)c->records / 1e6);
 	return 0;
 }
 
@@ -159,8 +163,11 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	}
 	c->r = r;
 	c->path = path;
+	c->progress = isatty(STDERR_FILENO);
 	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
 	ret = fr_input_read(path, &ops, c, &st, err, errlen);
+	if (c->progress && c->records >= 262144)
+		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
 	if (ret < 0 && c->err[0])
 		snprintf(err, errlen, "%s", c->err);
 	for (unsigned i = 0; i < FR_KIND_MAX; i++)
