@@ -17,11 +17,16 @@
  * decoded arguments per thread in sc_pending until the call returns, and
  * the row is written at exit with the return value and the latency.
  *
- * Counts go to one of two per-CPU hash maps, reached through the one-slot
- * array-of-maps sc_stats: each second the recorder points the slot at the
- * other map (the kernel waits for running programs when a map-in-map slot
- * changes, see maybe_wait_bpf_programs()), then reads and empties the old
- * one at leisure: no increment is ever lost between a read and a delete.
+ * Counts go first to sc_hot, a per-CPU array indexed by call number that
+ * one process per CPU owns at a time (no hash lookup on the hot path), and
+ * from there, when another process calls on that CPU, into a per-CPU hash
+ * keyed by (pid, call).  Both come in two generations, chosen by sc_gen:
+ * each second the recorder flips sc_gen, then waits for every program that
+ * may still use the old generation (updating the slot of sc_barrier, an
+ * array of maps, returns only after an RCU grace period, see
+ * maybe_wait_bpf_programs(); every tracing program runs under
+ * rcu_read_lock()), then reads and empties the old generation at leisure:
+ * no increment is ever lost between a read and a delete.
  *
  * Call numbers and names are those of x86_64.
  */
@@ -95,16 +100,35 @@ struct sc_stats_map {
 	__type(key, struct sc_key);
 	__type(value, struct sc_agg);
 };
-struct sc_stats_map sc_stats_a SEC(".maps");
-struct sc_stats_map sc_stats_b SEC(".maps");
+struct sc_stats_map sc_stats_a SEC(".maps"); /* generation 0 */
+struct sc_stats_map sc_stats_b SEC(".maps"); /* generation 1 */
+
+/* Both generations of the hot counters, SC_HOT_SLOTS each (see syscall_abi.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * SC_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sc_agg);
+} sc_hot SEC(".maps");
+
+/* The live generation; the recorder flips it through the mmapped .bss. */
+__u32 sc_gen = 0;
+
+/* Never read by the programs: its slot update is the recorder's grace period. */
+struct sc_barrier_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sc_barrier_a SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct sc_stats_map);
-} sc_stats SEC(".maps") = {
-	.values = { &sc_stats_a },
+	__array(values, struct sc_barrier_inner);
+} sc_barrier SEC(".maps") = {
+	.values = { &sc_barrier_a },
 };
 
 struct {
@@ -116,12 +140,17 @@ struct {
 
 static const struct sc_agg sc_agg_zero;
 
-static __always_inline void lost(__u32 slot)
+static __always_inline void lost_n(__u32 slot, __u64 count)
 {
 	__u64 *n = bpf_map_lookup_elem(&sc_lost, &slot);
 
 	if (n)
-		*n += 1;
+		*n += count;
+}
+
+static __always_inline void lost(__u32 slot)
+{
+	lost_n(slot, 1);
 }
 
 /* --- argument decoding, at entry ------------------------------------------ */
@@ -547,26 +576,80 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r | (__u32)(v >> 1);
 }
 
-static __always_inline void aggregate(__u32 tgid, __u32 nr, long ret, __u64 lat)
+/* Add the hot counts A of (OWNER, NR) to generation G's hash. */
+static __noinline void merge(__u32 g, __u32 owner, __u32 nr, struct sc_agg *a)
 {
-	struct sc_key k = { .tgid = tgid, .nr = nr };
-	__u32 zero = 0, b;
-	struct sc_agg *a;
-	void *m = bpf_map_lookup_elem(&sc_stats, &zero);
+	struct sc_key k = { .tgid = owner, .nr = nr };
+	void *m = g ? (void *)&sc_stats_b : (void *)&sc_stats_a;
+	struct sc_agg *s = bpf_map_lookup_elem(m, &k);
 
-	if (!m)
-		return;
-	a = bpf_map_lookup_elem(m, &k);
-	if (!a) {
+	if (!s) {
 		/* -EEXIST: another CPU added it first, which is as good */
 		bpf_map_update_elem(m, &k, &sc_agg_zero, BPF_NOEXIST);
-		a = bpf_map_lookup_elem(m, &k);
-		if (!a) {
-			lost(SC_LOST_STATS);
+		s = bpf_map_lookup_elem(m, &k);
+		if (!s) {
+			lost_n(SC_LOST_STATS, a->count);
 			return;
 		}
-		if (!a->comm[0])
-			bpf_get_current_comm(a->comm, sizeof(a->comm));
+	}
+	if (!s->comm[0])
+		__builtin_memcpy(s->comm, a->comm, sizeof(s->comm));
+	s->count += a->count;
+	s->errors += a->errors;
+	s->total_ns += a->total_ns;
+	if (a->max_ns > s->max_ns)
+		s->max_ns = a->max_ns;
+#pragma unroll
+	for (int b = 0; b < SC_HIST_BUCKETS; b++)
+		s->hist[b] += a->hist[b];
+}
+
+/* Move this CPU's hot counts of generation G (header H) into the hash. */
+static __noinline void hot_flush(struct sc_hot_hdr *h, __u32 g)
+{
+	__u32 owner = (__u32)(h->owner - 1), n = (__u32)h->n;
+
+	if (!h->owner)
+		n = 0;
+	for (__u32 i = 0; i < SC_HOT_LIST; i++) {
+		__u32 nr, k;
+		struct sc_agg *a;
+
+		if (i >= n)
+			break;
+		nr = h->nrs[i] & (SC_NR_MAX - 1);
+		k = g * SC_HOT_SLOTS + nr;
+		a = bpf_map_lookup_elem(&sc_hot, &k);
+		if (!a)
+			continue;
+		merge(g, owner, nr, a);
+		__builtin_memset(a, 0, sizeof(*a));
+	}
+	h->n = 0;
+}
+
+static __always_inline void aggregate(__u32 tgid, __u32 nr, long ret, __u64 lat)
+{
+	__u32 g = sc_gen & 1, k = g * SC_HOT_SLOTS + SC_NR_MAX, b;
+	struct sc_hot_hdr *h = bpf_map_lookup_elem(&sc_hot, &k);
+	struct sc_agg *a;
+
+	if (!h)
+		return;
+	if (h->owner != tgid + 1ULL) {
+		hot_flush(h, g);
+		h->owner = tgid + 1ULL;
+	}
+	k = g * SC_HOT_SLOTS + nr;
+	a = bpf_map_lookup_elem(&sc_hot, &k);
+	if (!a)
+		return;
+	if (!a->count) { /* first call of NR since the last flush */
+		if (h->n >= SC_HOT_LIST)
+			hot_flush(h, g);
+		h->nrs[h->n & (SC_HOT_LIST - 1)] = nr;
+		h->n++;
+		bpf_get_current_comm(a->comm, sizeof(a->comm));
 	}
 	a->count++;
 	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)

@@ -55,6 +55,26 @@ struct sc_agg {
 	char comm[16]; /* of the thread that made the first call of the interval on this CPU */
 };
 
+/*
+ * The hot path counts into sc_hot, a per-CPU array indexed by call number,
+ * for one process per CPU at a time (the owner): no hash lookup while the
+ * same process keeps calling.  When another process calls on that CPU, or
+ * the owner has touched SC_HOT_LIST calls, the touched entries are merged
+ * into the per-CPU hash and cleared (a flush).  Two halves, one per
+ * generation: slots [gen * SC_HOT_SLOTS, (gen + 1) * SC_HOT_SLOTS), the
+ * last one of each being the header below, laid over a struct sc_agg.
+ */
+#define SC_HOT_SLOTS (SC_NR_MAX + 1)
+#define SC_HOT_LIST SC_HIST_BUCKETS /* calls touched before a flush */
+
+struct sc_hot_hdr {
+	__u64 owner;                /* tgid + 1 of the process counted here, 0: none */
+	__u64 n;                    /* entries in nrs */
+	__u64 unused[2];
+	__u32 nrs[SC_HOT_LIST];     /* the call numbers touched since the last flush */
+	char unused_comm[16];
+};
+
 /* Slots of the per-CPU sc_lost counter; each becomes a drop record "syscall". */
 enum sc_lost_slot {
 	SC_LOST_STATS = 0, /* calls not counted: the aggregation map was full */

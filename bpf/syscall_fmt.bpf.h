@@ -116,6 +116,7 @@ static __noinline void ap_unum(struct sc_text *t, __u64 v)
 	v = launder(t, v);
 #pragma unroll
 	for (int k = 0; k < 20; k++) {
+		barrier_var(v); /* one digit at a time: hoisted, the divisions spill 300 bytes of stack */
 		t->tmp[23 - k] = '0' + v % 10;
 		v /= 10;
 		nd += (v | -v) >> 63;

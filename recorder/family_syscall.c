@@ -7,11 +7,12 @@
  * test.  Names of calls and errnos go into the object's read-only data, so
  * the records carry them as text and the replay side needs no table.
  *
- * Each second the tick swaps the aggregation map that the programs count
- * into (sc_stats, a one-slot array of maps; the update returns once no
- * program can still be using the old map), reads and empties the old one
- * into syscall_stats records, and turns the kernel's lost-event counters
- * into drop records with source "syscall".
+ * Each second the tick flips the generation of the counting maps (sc_gen),
+ * waits until no program can still use the old one (the update of a slot
+ * of sc_barrier, an array of maps, returns after an RCU grace period), reads
+ * and empties the old generation (hot per-CPU arrays and per-CPU hash) into
+ * syscall_stats records, and turns the kernel's lost-event counters into
+ * drop records with source "syscall".
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,14 +34,23 @@
 struct sc_state {
 	struct syscall_bpf *skel;
 	int mode;
-	int outer_fd;
-	int stats_fd[2];
-	int cur;                       /* which of stats_fd the programs count into */
+	int barrier_fd, barrier_inner_fd;
+	int stats_fd[2];               /* the per-CPU hashes of generations 0 and 1 */
+	int hot_fd;                    /* both generations of the hot arrays */
 	uint64_t last_swap;            /* boot ns */
 	uint64_t lost_seen[SC_LOST_SLOTS];
 	int ncpus;
 	struct sc_key *keys;           /* BATCH keys */
 	struct sc_agg *vals;           /* BATCH * ncpus values */
+	struct sc_agg *cpuvals;        /* ncpus values */
+	struct hot_sum *hot;           /* the old generation's hot counts, summed per (pid, call) */
+	size_t nhot, hotcap;
+};
+
+struct hot_sum {
+	struct sc_key key;
+	struct sc_agg sum;
+	int used;                      /* merged into a record of the hash */
 };
 
 /* Calls that wait by design: slow is their normal, ETIMEDOUT their answer. */
@@ -136,6 +146,8 @@ static void sc_state_free(struct sc_state *st)
 	syscall_bpf__destroy(st->skel);
 	free(st->keys);
 	free(st->vals);
+	free(st->cpuvals);
+	free(st->hot);
 	free(st);
 }
 
@@ -155,8 +167,9 @@ static int syscall_open(struct probes *p, void **state)
 	st->ncpus = p->ncpus;
 	st->keys = calloc(BATCH, sizeof(*st->keys));
 	st->vals = calloc((size_t)BATCH * (size_t)st->ncpus, sizeof(*st->vals));
+	st->cpuvals = calloc((size_t)st->ncpus, sizeof(*st->cpuvals));
 	skel = st->skel = syscall_bpf__open();
-	if (!skel || !st->keys || !st->vals) {
+	if (!skel || !st->keys || !st->vals || !st->cpuvals) {
 		err = skel ? -ENOMEM : -errno;
 		sc_state_free(st);
 		return err;
@@ -179,6 +192,7 @@ static int syscall_open(struct probes *p, void **state)
 	if (st->mode < SYSCALLS_SUMMARY) { /* nothing is counted: keep the maps small */
 		bpf_map__set_max_entries(skel->maps.sc_stats_a, 1);
 		bpf_map__set_max_entries(skel->maps.sc_stats_b, 1);
+		bpf_map__set_max_entries(skel->maps.sc_hot, 1);
 	}
 	err = probes_prepare_object(p, skel->obj);
 	if (!err)
@@ -188,9 +202,11 @@ static int syscall_open(struct probes *p, void **state)
 		sc_state_free(st);
 		return err;
 	}
-	st->outer_fd = bpf_map__fd(skel->maps.sc_stats);
+	st->barrier_fd = bpf_map__fd(skel->maps.sc_barrier);
+	st->barrier_inner_fd = bpf_map__fd(skel->maps.sc_barrier_a);
 	st->stats_fd[0] = bpf_map__fd(skel->maps.sc_stats_a);
 	st->stats_fd[1] = bpf_map__fd(skel->maps.sc_stats_b);
+	st->hot_fd = bpf_map__fd(skel->maps.sc_hot);
 	st->last_swap = now_boot_ns();
 	if (ts) {
 		probes_attach(p, "syscall", skel->progs.sys_enter, &skel->links.sys_enter);
@@ -214,12 +230,26 @@ static void format_hist(const __u32 *hist, char *buf, size_t cap)
 			n += (size_t)snprintf(buf + n, cap - n, "%s%d:%u", n ? " " : "", b, hist[b]);
 }
 
-static void emit_stat(struct probes *p, struct sc_state *st, const struct sc_key *k, const struct sc_agg *percpu,
+static void agg_add(struct sc_agg *dst, const struct sc_agg *a)
+{
+	dst->count += a->count;
+	dst->errors += a->errors;
+	dst->total_ns += a->total_ns;
+	if (a->max_ns > dst->max_ns)
+		dst->max_ns = a->max_ns;
+	for (int b = 0; b < SC_HIST_BUCKETS; b++)
+		dst->hist[b] += a->hist[b];
+	if (!dst->comm[0] && a->comm[0])
+		memcpy(dst->comm, a->comm, sizeof(dst->comm) - 1);
+}
+
+static void emit_stat(struct probes *p, struct sc_state *st, const struct sc_key *k, const struct sc_agg *sum,
 		      uint64_t now)
 {
 	struct fr_syscall_stat r;
-	__u32 hist[SC_HIST_BUCKETS] = { 0 };
 
+	if (!sum->count)
+		return;
 	memset(&r, 0, sizeof(r));
 	r.head.kind = FR_KIND_syscall_stat;
 	r.head.size = sizeof(r);
@@ -227,45 +257,112 @@ static void emit_stat(struct probes *p, struct sc_state *st, const struct sc_key
 	r.pid = k->tgid;
 	r.nr = k->nr;
 	r.interval_ns = now - st->last_swap;
-	for (int cpu = 0; cpu < st->ncpus; cpu++) {
-		const struct sc_agg *a = &percpu[cpu];
-		r.count += a->count;
-		r.errors += a->errors;
-		r.total_ns += a->total_ns;
-		if (a->max_ns > r.max_ns)
-			r.max_ns = a->max_ns;
-		for (int b = 0; b < SC_HIST_BUCKETS; b++)
-			hist[b] += a->hist[b];
-		if (!r.comm[0] && a->comm[0])
-			memcpy(r.comm, a->comm, sizeof(r.comm) - 1);
-	}
-	if (!r.count)
-		return;
+	r.count = sum->count;
+	r.errors = sum->errors;
+	r.total_ns = sum->total_ns;
+	r.max_ns = sum->max_ns;
+	memcpy(r.comm, sum->comm, sizeof(r.comm) - 1);
 	if (k->nr < SYSCALL_NAMES_MAX && syscall_names[k->nr])
 		snprintf(r.name, sizeof(r.name), "%s", syscall_names[k->nr]);
 	else
 		snprintf(r.name, sizeof(r.name), "sys_%u", k->nr);
-	format_hist(hist, r.hist, sizeof(r.hist));
+	format_hist(sum->hist, r.hist, sizeof(r.hist));
 	p->emit(p->ctx, &r, sizeof(r));
 }
 
+static struct hot_sum *hot_find(struct sc_state *st, __u32 tgid, __u32 nr, int add)
+{
+	for (size_t i = 0; i < st->nhot; i++)
+		if (st->hot[i].key.tgid == tgid && st->hot[i].key.nr == nr)
+			return &st->hot[i];
+	if (!add)
+		return NULL;
+	if (st->nhot == st->hotcap) {
+		size_t cap = st->hotcap ? 2 * st->hotcap : 64;
+		struct hot_sum *h = realloc(st->hot, cap * sizeof(*h));
+		if (!h)
+			return NULL;
+		st->hot = h;
+		st->hotcap = cap;
+	}
+	memset(&st->hot[st->nhot], 0, sizeof(st->hot[0]));
+	st->hot[st->nhot].key.tgid = tgid;
+	st->hot[st->nhot].key.nr = nr;
+	return &st->hot[st->nhot++];
+}
+
 /*
- * Point the programs at the other map, then empty the one they used.  The
- * map-in-map update waits for running programs (synchronize_rcu), so
- * nothing writes to the old map while it is read.
+ * Sum generation G's hot arrays per (owner, call) into st->hot, then clear
+ * them.  A CPU's entries are non-zero only for the calls its header lists.
+ */
+static int read_hot(struct sc_state *st, __u32 g)
+{
+	struct sc_agg *hdrs = calloc((size_t)st->ncpus, sizeof(*hdrs));
+	__u32 hk = g * SC_HOT_SLOTS + SC_NR_MAX;
+	unsigned char seen[SC_NR_MAX] = { 0 };
+	int ret = 0;
+
+	st->nhot = 0;
+	if (!hdrs)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(st->hot_fd, &hk, hdrs)) {
+		ret = -errno;
+		goto out;
+	}
+	for (int cpu = 0; cpu < st->ncpus; cpu++) {
+		const struct sc_hot_hdr *h = (const struct sc_hot_hdr *)&hdrs[cpu];
+		for (__u64 i = 0; h->owner && i < h->n && i < SC_HOT_LIST; i++)
+			seen[h->nrs[i] & (SC_NR_MAX - 1)] = 1;
+	}
+	for (__u32 nr = 0; nr < SC_NR_MAX; nr++) {
+		__u32 k = g * SC_HOT_SLOTS + nr;
+		if (!seen[nr])
+			continue;
+		if (bpf_map_lookup_elem(st->hot_fd, &k, st->cpuvals)) {
+			ret = -errno;
+			goto out;
+		}
+		for (int cpu = 0; cpu < st->ncpus; cpu++) {
+			const struct sc_hot_hdr *h = (const struct sc_hot_hdr *)&hdrs[cpu];
+			struct hot_sum *hs;
+			if (!st->cpuvals[cpu].count || !h->owner)
+				continue;
+			if (!(hs = hot_find(st, (__u32)(h->owner - 1), nr, 1))) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			agg_add(&hs->sum, &st->cpuvals[cpu]);
+		}
+		memset(st->cpuvals, 0, (size_t)st->ncpus * sizeof(*st->cpuvals));
+		bpf_map_update_elem(st->hot_fd, &k, st->cpuvals, BPF_ANY);
+	}
+	memset(hdrs, 0, (size_t)st->ncpus * sizeof(*hdrs));
+	bpf_map_update_elem(st->hot_fd, &hk, hdrs, BPF_ANY);
+out:
+	free(hdrs);
+	return ret;
+}
+
+/*
+ * Flip the generation, wait out the programs that may still count into
+ * the old one, then read and empty it: hot arrays first, then the hash,
+ * one record per (pid, call).
  */
 static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 {
-	__u32 zero = 0, count;
+	__u32 zero = 0, count, g = st->skel->bss->sc_gen & 1;
 	__u64 in = 0, out = 0;
-	int old = st->stats_fd[st->cur], next = st->stats_fd[!st->cur], ret;
+	int old = st->stats_fd[g], ret;
 	void *inp = NULL;
 
-	if (bpf_map_update_elem(st->outer_fd, &zero, &next, BPF_ANY)) {
-		fprintf(stderr, "flightrec: syscall: cannot swap the counting maps: %s\n", strerror(errno));
+	__atomic_store_n(&st->skel->bss->sc_gen, !g, __ATOMIC_SEQ_CST);
+	if (bpf_map_update_elem(st->barrier_fd, &zero, &st->barrier_inner_fd, BPF_ANY)) {
+		/* without the grace period the old generation may still change: read it next time */
+		fprintf(stderr, "flightrec: syscall: cannot wait for the programs: %s\n", strerror(errno));
 		return;
 	}
-	st->cur = !st->cur;
+	if ((ret = read_hot(st, g)))
+		fprintf(stderr, "flightrec: syscall: cannot read the hot counts: %s\n", strerror(-ret));
 	do {
 		count = BATCH;
 		ret = bpf_map_lookup_and_delete_batch(old, inp, &out, st->keys, st->vals, &count, NULL);
@@ -273,11 +370,24 @@ static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 			fprintf(stderr, "flightrec: syscall: cannot read the counts: %s\n", strerror(-ret));
 			break;
 		}
-		for (__u32 i = 0; i < count; i++)
-			emit_stat(p, st, &st->keys[i], &st->vals[(size_t)i * (size_t)st->ncpus], now);
+		for (__u32 i = 0; i < count; i++) {
+			struct sc_agg sum;
+			struct hot_sum *hs = hot_find(st, st->keys[i].tgid, st->keys[i].nr, 0);
+			memset(&sum, 0, sizeof(sum));
+			for (int cpu = 0; cpu < st->ncpus; cpu++)
+				agg_add(&sum, &st->vals[(size_t)i * (size_t)st->ncpus + (size_t)cpu]);
+			if (hs) {
+				agg_add(&sum, &hs->sum);
+				hs->used = 1;
+			}
+			emit_stat(p, st, &st->keys[i], &sum, now);
+		}
 		in = out;
 		inp = &in;
 	} while (ret == 0);
+	for (size_t i = 0; i < st->nhot; i++)
+		if (!st->hot[i].used)
+			emit_stat(p, st, &st->hot[i].key, &st->hot[i].sum, now);
 	st->last_swap = now;
 }
 
