@@ -4,7 +4,10 @@
 # writes never add to them):
 #   summary (default)  N failed opens of a marked path -> exactly N rows,
 #                      ENOENT, path in args; M getppid() -> syscall_stats
-#                      counts exactly M for that pid, and no getppid rows
+#                      counts exactly M for that pid, and no getppid rows;
+#                      two processes taking turns on one CPU -> each one's
+#                      count exact; a read blocked 150 ms -> one slow row;
+#                      a dup failing with EMFILE -> one error row
 #   audit              a connect to 127.0.0.1:PORT -> one connect row with
 #                      127.0.0.1:PORT in args (and bind, listen, accept4);
 #                      nothing counted, no getppid rows
@@ -40,6 +43,24 @@ if start_recorder "$dir"; then
 	gpid=$!
 	wait "$gpid"
 	ok $? "summary - sysloop: $M getppid() calls"
+	# Two processes taking turns on one CPU: the per-CPU counts change hands
+	# (flushed from the hot array into the hash) at each turn; none may be lost.
+	pin=()
+	command -v taskset >/dev/null && pin=(taskset -c 0)
+	"${pin[@]}" "$SYSLOOP" getppid 30011 &
+	p1=$!
+	"${pin[@]}" "$SYSLOOP" getppid 17003 &
+	p2=$!
+	wait "$p1" && wait "$p2"
+	ok $? "summary - sysloop: two processes, 30011 and 17003 getppid() calls, ${pin[*]:-unpinned}"
+	"$SYSLOOP" slowread 150 &
+	spid=$!
+	wait "$spid"
+	ok $? "summary - sysloop: one read of a pipe written 150 ms later"
+	"$SYSLOOP" emfile &
+	epid=$!
+	wait "$epid"
+	ok $? "summary - sysloop: dup() until EMFILE"
 	archive=$(snap "$dir")
 	ok $? "summary - snapshot"
 
@@ -50,6 +71,9 @@ if start_recorder "$dir"; then
 		"summary - each is openat, path and flags in args, ret -2, error ENOENT"
 	is "$(q "$archive" "SELECT sum(count) FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M" \
 		"summary - syscall_stats counts exactly $M getppid for the helper's pid"
+	is "$(q "$archive" "SELECT group_concat(n, ' ') FROM (SELECT sum(count) AS n FROM syscall_stats
+		WHERE pid IN ($p1, $p2) AND name = 'getppid' GROUP BY pid ORDER BY pid = $p2)")" "30011 17003" \
+		"summary - two processes on one CPU, expect exactly 30011 and 17003 counted"
 	is "$(q "$archive" "SELECT sum(errors) || ' ' || (sum(total_ns) > 0) || ' ' || (max(max_ns) > 0) FROM syscall_stats
 		WHERE pid = $gpid AND name = 'getppid'")" "0 1 1" \
 		"summary - getppid: no errors, latencies summed, a maximum"
@@ -63,6 +87,14 @@ if start_recorder "$dir"; then
 		"summary - calls that succeeded have a NULL error"
 	is "$(q "$archive" "SELECT count(*) FROM timeline WHERE kind = 'syscall' AND summary LIKE 'openat(%$mark%) = -2 ENOENT'")" "$N" \
 		"summary - the timeline shows the $N failed opens"
+	is "$(q "$archive" "SELECT count(*) || ' ' || min(latency_ns >= 150000000) || ' ' || min(ret) || ' ' || min(reason)
+		FROM syscalls WHERE pid = $spid AND name = 'read'")" "1 1 1 slow" \
+		"summary - the read slower than --slow-syscall (10ms), expect one row, latency >= 150ms"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $spid AND reason = 'slow' AND name <> 'read'")" 0 \
+		"summary - no other slow rows for it (its child's nanosleep and its wait4 wait by design)"
+	is "$(q "$archive" "SELECT count(*) || ' ' || min(name) || ' ' || min(ret) || ' ' || min(error) || ' ' || min(reason)
+		FROM syscalls WHERE pid = $epid AND reason = 'error'")" "1 dup -24 EMFILE error" \
+		"summary - the failed dup, expect one row, EMFILE"
 	is "$(q "$archive" "SELECT count(*) FROM drops WHERE source = 'syscall'")" 0 "summary - nothing lost"
 	stop_recorder
 	ok $? "summary - recorder stops cleanly"

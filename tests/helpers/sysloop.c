@@ -9,6 +9,10 @@
  *                            fail with ENOENT
  *   sysloop connect PORT     listen on 127.0.0.1:PORT, connect to it once,
  *                            accept that connection; exit 3 when PORT is in use
+ *   sysloop slowread MS      one read(2) of a pipe that a child writes to
+ *                            after sleeping MS milliseconds: one slow read
+ *   sysloop emfile           with RLIMIT_NOFILE at 16, dup(0) until it fails;
+ *                            exit 0 when exactly the last one failed, EMFILE
  *
  * It prints nothing and exits 0 when every call did what it should, so that
  * its own writes never add to the counts the tests assert.  The calls go
@@ -20,8 +24,11 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int count(const char *s, unsigned long *n)
@@ -60,6 +67,40 @@ static int do_connect(unsigned long port)
 	return 0;
 }
 
+static int do_slowread(unsigned long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	int fds[2], status;
+	char c;
+	pid_t pid;
+
+	if (pipe(fds))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		nanosleep(&ts, NULL);
+		_exit(write(fds[1], "x", 1) == 1 ? 0 : 1);
+	}
+	if (read(fds[0], &c, 1) != 1 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return 1;
+	return 0;
+}
+
+static int do_emfile(void)
+{
+	struct rlimit rl = { 16, 16 };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return 1;
+	for (int i = 0; i < 64; i++)
+		if (dup(0) < 0)
+			return errno == EMFILE ? 0 : 1;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	char buf[64];
@@ -89,5 +130,9 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "connect") && !count(argv[2], &n) && n > 0 && n < 65536)
 		return do_connect(n);
+	if (argc == 3 && !strcmp(argv[1], "slowread") && !count(argv[2], &n))
+		return do_slowread(n);
+	if (argc == 2 && !strcmp(argv[1], "emfile"))
+		return do_emfile();
 	return 2;
 }
