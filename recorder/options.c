@@ -108,6 +108,11 @@ static int set_redact(struct record_opts *o, const char *v)
 	return redact_parse(v, &o->redact, o->err, sizeof(o->err));
 }
 
+static int set_runq_threshold(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->probe.runq_threshold_ns, v, 0);
+}
+
 static int set_ring_size(struct record_opts *o, const char *v)
 {
 	uint64_t x;
@@ -174,6 +179,8 @@ static const struct opt opts[] = {
 	  "system calls: audit set only, + per-second counts and failed/slow calls (summary, default), or every call" },
 	{ "slow-syscall", 0, "DUR", set_slow_syscall, "a duration like 10ms, 0 for none",
 	  "summary: record each call at least this slow (default 10ms)" },
+	{ "runq-threshold", 0, "DUR", set_runq_threshold, "a duration like 5ms",
+	  "a runq row for each wait for a CPU longer than DUR (default 5ms)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -217,6 +224,7 @@ static void defaults(struct record_opts *o)
 	o->max_snapshots = 100;
 	o->max_snapshot_disk = 2ULL << 30;
 	o->triggers.cooldown_ns = 60 * NSEC_PER_SEC;
+	o->probe.runq_threshold_ns = 5 * NSEC_PER_SEC / 1000;
 	o->probe.syscalls = SYSCALLS_SUMMARY;
 	o->probe.slow_syscall_ns = 10 * NSEC_PER_SEC / 1000;
 }

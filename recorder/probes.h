@@ -40,6 +40,7 @@ struct probe_config {
 	uint32_t ring_size; /* bytes, a power of two */
 	int syscalls;             /* --syscalls: SYSCALLS_OFF, _AUDIT, _SUMMARY (default) or _ALL */
 	uint64_t slow_syscall_ns; /* --slow-syscall: summary rows for calls at least this slow */
+	uint64_t runq_threshold_ns; /* --runq-threshold: a runq event for each longer wait */
 };
 
 struct probes;

@@ -73,6 +73,10 @@ CREATE VIEW timeline AS
 	       trigger_comm || ' [' || trigger_pid || '] was allocating', NULL
 	  FROM oom_kills
 	UNION ALL
+	SELECT ts, host, pid, comm, 'runq', 'waited ' || (delay_ns / 1000000) || '.' ||
+	       substr('00' || (delay_ns / 10000 % 100), -2) || 'ms for a CPU, then ran on cpu ' || cpu, delay_ns
+	  FROM runq
+	UNION ALL
 	SELECT start_ts, host, NULL, NULL, 'gap',
 	       reason || CASE WHEN cpu IS NOT NULL THEN ' on cpu ' || cpu ELSE '' END ||
 	       CASE WHEN dropped > 0 THEN ': ' || dropped || ' records lost' ELSE '' END,

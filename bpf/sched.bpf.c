@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sched.bpf.c - run-queue delays and off-CPU time.
+ *
+ * Run-queue delay is the time from becoming runnable (sched_wakeup,
+ * sched_wakeup_new, or being preempted while still runnable) to running
+ * (sched_switch).  Each delay above runq_threshold_ns is a `runq` event;
+ * every delay is counted per process in a per-CPU hash that the recorder
+ * turns into `runq_stat` records each second.  Off-CPU time is the time
+ * from switching out asleep to the wakeup, split into uninterruptible
+ * (I/O wait) and other sleep, counted per process the same way.
+ *
+ * The counts live in two generations of maps, chosen by `gen`: the
+ * recorder flips gen each second and drains the generation it flipped away
+ * from a second earlier, when no program can still be writing it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flightrec.h"
+#include "maps.bpf.h"
+#include "sched.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u64 runq_threshold_ns = 5000000;
+const volatile __u32 self_tgid = 0;
+__u32 gen = 0; /* flipped by the recorder */
+
+#define TASK_RUNNING 0
+#define TASK_UNINTERRUPTIBLE 0x2
+
+/* When each thread became runnable, or went to sleep (and how). */
+struct sleep_start {
+	__u64 ts;
+	__u32 uninterruptible;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} runnable_since SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct sleep_start);
+} asleep_since SEC(".maps");
+
+#define AGG_MAP(NAME, VALUE)                                                                                       \
+	struct {                                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                                            \
+		__uint(max_entries, SCHED_AGG_MAX);                                                                \
+		__type(key, __u32);                                                                                \
+		__type(value, VALUE);                                                                              \
+	} NAME SEC(".maps")
+
+AGG_MAP(runq_agg0, struct runq_agg);
+AGG_MAP(runq_agg1, struct runq_agg);
+AGG_MAP(offcpu_agg0, struct offcpu_agg);
+AGG_MAP(offcpu_agg1, struct offcpu_agg);
+
+/* Aggregates that found their map full, per CPU: reported as drops. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sched_lost SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&sched_lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline unsigned log2_bucket(__u64 v)
+{
+	unsigned b = 0;
+
+	/* bounded: 64 bits at most */
+	for (int i = 0; i < 6; i++) {
+		unsigned s = 32 >> i;
+		if (v >> s) {
+			v >>= s;
+			b += s;
+		}
+	}
+	return b < SCHED_HIST_BUCKETS ? b : SCHED_HIST_BUCKETS - 1;
+}
+
+static __always_inline void *agg_of(void *map0, void *map1, __u32 tgid, void *zero)
+{
+	void *map = (gen & 1) ? map1 : map0;
+	void *v = bpf_map_lookup_elem(map, &tgid);
+
+	if (v)
+		return v;
+	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && bpf_map_lookup_elem(map, &tgid) == NULL) {
+		count_lost();
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, &tgid);
+}
+
+static __always_inline void mark_runnable(struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	if (tid == 0)
+		return;
+	bpf_map_update_elem(&runnable_since, &tid, &now, BPF_ANY);
+}
+
+/* A wakeup ends a sleep (off-CPU time) and starts a wait for the CPU. */
+static __always_inline void on_wakeup(struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
+	struct sleep_start *s;
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	if (tid == 0)
+		return;
+	bpf_map_update_elem(&runnable_since, &tid, &now, BPF_ANY);
+	s = bpf_map_lookup_elem(&asleep_since, &tid);
+	if (!s)
+		return;
+	if (tgid != self_tgid && now > s->ts) {
+		struct offcpu_agg zero = {}, *a;
+		a = agg_of(&offcpu_agg0, &offcpu_agg1, tgid, &zero);
+		if (a) {
+			if (s->uninterruptible)
+				a->iowait_ns += now - s->ts;
+			else
+				a->sleep_ns += now - s->ts;
+			a->count++;
+			if (!a->comm[0])
+				bpf_probe_read_kernel_str(a->comm, sizeof(a->comm), p->comm);
+		}
+	}
+	bpf_map_delete_elem(&asleep_since, &tid);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(handle_wakeup, struct task_struct *p)
+{
+	on_wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(handle_wakeup_new, struct task_struct *p)
+{
+	mark_runnable(p);
+	return 0;
+}
+
+/*
+ * prev_state is the fourth argument since 5.18 (commit fa2c3254d7cf,
+ * "sched/tracing: Don't re-read p->state when emitting sched_switch
+ * event"); re-reading prev->__state here would race with a wakeup.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
+	__u32 tgid = BPF_CORE_READ(next, tgid);
+	__u64 now = bpf_ktime_get_boot_ns(), *since, delay;
+
+	if (prev_tid) {
+		if (prev_state == TASK_RUNNING) {
+			/* preempted: still runnable, waiting again from now */
+			bpf_map_update_elem(&runnable_since, &prev_tid, &now, BPF_ANY);
+		} else {
+			struct sleep_start s = { .ts = now, .uninterruptible = (prev_state & TASK_UNINTERRUPTIBLE) != 0 };
+			bpf_map_update_elem(&asleep_since, &prev_tid, &s, BPF_ANY);
+		}
+	}
+	if (next_tid == 0)
+		return 0;
+	since = bpf_map_lookup_elem(&runnable_since, &next_tid);
+	if (!since)
+		return 0;
+	delay = now > *since ? now - *since : 0;
+	bpf_map_delete_elem(&runnable_since, &next_tid);
+	if (tgid == self_tgid)
+		return 0;
+
+	struct runq_agg zero = {}, *a = agg_of(&runq_agg0, &runq_agg1, tgid, &zero);
+	if (a) {
+		a->count++;
+		a->total_ns += delay;
+		if (delay > a->max_ns)
+			a->max_ns = delay;
+		a->hist[log2_bucket(delay) & (SCHED_HIST_BUCKETS - 1)]++;
+		if (!a->comm[0])
+			bpf_probe_read_kernel_str(a->comm, sizeof(a->comm), next->comm);
+	}
+	if (delay >= runq_threshold_ns) {
+		struct fr_runq *e = event_reserve(sizeof(*e), FR_KIND_runq);
+		if (!e)
+			return 0;
+		e->ts = now - delay;
+		e->pid = tgid;
+		e->tid = next_tid;
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), next->comm);
+		e->cpu = bpf_get_smp_processor_id();
+		e->delay_ns = delay;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
