@@ -11,7 +11,8 @@
 #   audit              a connect to 127.0.0.1:PORT -> one connect row with
 #                      127.0.0.1:PORT in args (and bind, listen, accept4);
 #                      nothing counted, no getppid rows
-#   all                M getppid() -> exactly M rows, and M counted
+#   all                M getppid() -> exactly M rows, and M counted; the
+#                      same with the starts keyed by tid (before 5.11)
 #   off (config key)   no syscall rows, no counts, no syscall probe
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
@@ -161,6 +162,29 @@ if start_recorder "$dir" --syscalls=all --ring-size 64M; then
 	ok $? "all - recorder stops cleanly"
 else
 	fail "all - flightrec record --syscalls=all starts"
+fi
+
+# --- all, with the start of each call keyed by tid (kernels before 5.11) ------
+dir=$TEST_TMP/tid
+if FLIGHTREC_SYSCALLS_TID_MAP=1 start_recorder "$dir" --syscalls=all --ring-size 64M; then
+	pass "tid map - flightrec record --syscalls=all without task storage starts"
+	like "$(cat "$TEST_TMP/recorder.log")" "probe syscall/sys_exit_tid attached" "tid map - the tid-keyed programs are attached"
+	"$SYSLOOP" getppid "$M" &
+	gpid=$!
+	wait "$gpid"
+	"$SYSLOOP" open "/nonexistent-$mark/tid" "$N"
+	archive=$(snap "$dir")
+	ok $? "tid map - snapshot"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid'")" "$M" \
+		"tid map - exactly $M getppid rows"
+	is "$(q "$archive" "SELECT sum(count) FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M" \
+		"tid map - and $M counted"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE args LIKE 'path=\"/nonexistent-$mark/tid\"%' AND error = 'ENOENT'")" "$N" \
+		"tid map - the $N failed opens with their path"
+	stop_recorder
+	ok $? "tid map - recorder stops cleanly"
+else
+	fail "tid map - flightrec record --syscalls=all without task storage starts"
 fi
 
 # --- off, from the config file ------------------------------------------------------
