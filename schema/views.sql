@@ -34,6 +34,12 @@ CREATE TABLE archives (
 	truncated_bytes INTEGER
 );
 
+-- Block requests with their device as major:minor.
+CREATE VIEW io AS
+	SELECT host, ts, pid, tid, comm, major || ':' || minor AS dev, disk, op, sector, bytes,
+	       queue_ns, service_ns, error
+	  FROM io_requests;
+
 -- Every stretch where records were lost, and why: the ring buffer was full
 -- (per CPU), the disk could not take them, a family's map was full, or the
 -- recorder was not running (from the end of its last log to its restart).
@@ -76,6 +82,10 @@ CREATE VIEW timeline AS
 	SELECT ts, host, pid, comm, 'runq', 'waited ' || (delay_ns / 1000000) || '.' ||
 	       substr('00' || (delay_ns / 10000 % 100), -2) || 'ms for a CPU, then ran on cpu ' || cpu, delay_ns
 	  FROM runq
+	UNION ALL
+	SELECT ts, host, pid, comm, 'io', op || ' ' || bytes || ' B ' || disk || ' sector ' || sector ||
+	       CASE WHEN error <> 0 THEN ' error ' || error ELSE '' END, queue_ns + service_ns
+	  FROM io_requests
 	UNION ALL
 	SELECT start_ts, host, NULL, NULL, 'gap',
 	       reason || CASE WHEN cpu IS NOT NULL THEN ' on cpu ' || cpu ELSE '' END ||
