@@ -29,6 +29,7 @@
 #include "cgroup.h"
 #include "commands.h"
 #include "control.h"
+#include "family_net.h"
 #include "hostinfo.h"
 #include "options.h"
 #include "probes.h"
@@ -100,8 +101,17 @@ static int on_event(void *ctx, const void *data, size_t size)
 		return 0;
 	}
 	rc->kind_counts[h->kind]++;
-	if (triggers_watch(&rc->o.triggers, h->kind))
+	if (triggers_watch(&rc->o.triggers, h->kind) && h->kind != FR_KIND_conn)
 		check_triggers(rc, k, data);
+	if (h->kind == FR_KIND_conn) {
+		struct fr_conn c;
+		memcpy(&c, data, sizeof(c));
+		net_format_conn(&c);
+		if (triggers_watch(&rc->o.triggers, h->kind))
+			check_triggers(rc, k, &c);
+		writer_add(&rc->writer, k, &c);
+		return 0;
+	}
 	if (h->kind == FR_KIND_exec) {
 		/* What BPF cannot cheaply read: resolved exe, cgroup path, container. */
 		struct fr_exec e;

@@ -17,12 +17,14 @@ extern const struct probe_family family_process;
 extern const struct probe_family family_syscall;
 extern const struct probe_family family_sched;
 extern const struct probe_family family_block;
+extern const struct probe_family family_net;
 
 static const struct probe_family *const families[] = {
 	&family_process,
 	&family_syscall,
 	&family_sched,
 	&family_block,
+	&family_net,
 };
 
 static void add_status(struct probes *p, const char *family, const struct bpf_program *prog, int err)

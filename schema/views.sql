@@ -87,6 +87,12 @@ CREATE VIEW timeline AS
 	       CASE WHEN error <> 0 THEN ' error ' || error ELSE '' END, queue_ns + service_ns
 	  FROM io_requests
 	UNION ALL
+	SELECT ts, host, pid, comm, 'conn',
+	       direction || ' ' || laddr || ':' || lport || ' -> ' || raddr || ':' || rport || ' ' || outcome ||
+	       ', sent ' || bytes_sent || ' B, received ' || bytes_received || ' B' ||
+	       CASE WHEN retransmits > 0 THEN ', ' || retransmits || ' retransmits' ELSE '' END, duration_ns
+	  FROM connections
+	UNION ALL
 	SELECT start_ts, host, NULL, NULL, 'gap',
 	       reason || CASE WHEN cpu IS NOT NULL THEN ' on cpu ' || cpu ELSE '' END ||
 	       CASE WHEN dropped > 0 THEN ': ' || dropped || ' records lost' ELSE '' END,

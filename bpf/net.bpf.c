@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net.bpf.c - TCP connections from socket state changes, without kprobes:
+ *
+ *   CLOSE -> SYN_SENT        an active open, in the connecting process
+ *   SYN_SENT -> ESTABLISHED  its connect latency
+ *   SYN_SENT -> CLOSE        a failed connect: refused when a reset came
+ *                            back, else timed out
+ *   SYN_RECV -> ESTABLISHED  a passive open (in softirq: the accepting
+ *                            process is not known yet; the process that
+ *                            closes the socket names it)
+ *   ... -> CLOSE             the end: one `conn` event with the byte counts
+ *                            and retransmits read from tcp_sock (CO-RE)
+ *
+ * Resets sent and received are noted per socket (tcp_send_reset,
+ * tcp_receive_reset).  Sockets are keyed by address and always deleted at
+ * CLOSE.  Addresses travel as raw bytes in laddr/raddr; the recorder
+ * formats them as text before they are written.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flightrec.h"
+#include "maps.bpf.h"
+#include "net.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_FIN_WAIT1 4
+#define TCP_CLOSE 7
+#define TCP_CLOSE_WAIT 8
+#define TCP_LAST_ACK 9
+
+#define F_CONNECT 0x1
+#define F_RST_SENT 0x2
+#define F_RST_RECEIVED 0x4
+
+struct conn {
+	__u64 start_ts;
+	__u64 established_ts;
+	__u32 pid;
+	__u32 flags;
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* the socket's address */
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_lost SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&net_lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/*
+ * ESTABLISHED -> FIN_WAIT1 and CLOSE_WAIT -> LAST_ACK happen only in
+ * tcp_close() and tcp_shutdown(): in the process that closes the socket.
+ */
+static __always_inline void note_process(struct conn *c)
+{
+	if (c->pid)
+		return;
+	c->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(c->comm, sizeof(c->comm));
+}
+
+static __always_inline void emit(const struct sock *sk, struct conn *c, __u64 now, const char *outcome, int olen)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	struct fr_conn *e = event_reserve(sizeof(*e), FR_KIND_conn);
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (!e)
+		return;
+	e->ts = c->start_ts;
+	e->end_ts = now;
+	e->pid = c->pid;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	e->family = family == AF_INET6 ? 6 : 4;
+	/* raw address bytes; the recorder turns them into text */
+	__builtin_memset(e->laddr, 0, 16);
+	__builtin_memset(e->raddr, 0, 16);
+	if (family == AF_INET6) {
+		bpf_core_read(e->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
+	}
+	/* skc_num is gone by now (inet_put_port() runs before the CLOSE
+	 * tracepoint); inet_sport keeps the local port, in network order */
+	e->lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (c->flags & F_CONNECT)
+		__builtin_memcpy(e->direction, "connect", 8);
+	else
+		__builtin_memcpy(e->direction, "accept", 7);
+	e->connect_ns = c->established_ts && (c->flags & F_CONNECT) ? c->established_ts - c->start_ts : 0;
+	/* data bytes: bytes_sent (4.19+) leaves out SYN and FIN, which
+	 * bytes_acked counts; bytes_received counts the peer's FIN, if any */
+	e->bytes_sent = BPF_CORE_READ(tp, bytes_sent);
+	e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	if (e->bytes_received && (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */))
+		e->bytes_received--;
+	e->duration_ns = now - c->start_ts;
+	e->retransmits = BPF_CORE_READ(tp, total_retrans);
+	__builtin_memset(e->outcome, 0, sizeof(e->outcome));
+	bpf_probe_read_kernel_str(e->outcome, sizeof(e->outcome), outcome);
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u64 key = (__u64)sk, now = bpf_ktime_get_boot_ns();
+	struct conn *c;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+		struct conn n = { .start_ts = now, .flags = F_CONNECT };
+		n.pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(n.comm, sizeof(n.comm));
+		if (bpf_map_update_elem(&conns, &key, &n, BPF_ANY))
+			count_lost();
+		return 0;
+	}
+	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
+		struct conn n = { .start_ts = now, .established_ts = now };
+		if (bpf_map_update_elem(&conns, &key, &n, BPF_NOEXIST) && !bpf_map_lookup_elem(&conns, &key))
+			count_lost();
+		return 0;
+	}
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0; /* opened before the recorder started */
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
+		c->established_ts = now;
+		return 0;
+	}
+	if ((newstate == TCP_FIN_WAIT1 && oldstate == TCP_ESTABLISHED) ||
+	    (newstate == TCP_LAST_ACK && oldstate == TCP_CLOSE_WAIT))
+		note_process(c);
+	if (newstate != TCP_CLOSE)
+		return 0;
+	if (oldstate == TCP_SYN_SENT)
+		emit(sk, c, now, c->flags & F_RST_RECEIVED ? "refused" : "timeout", 8);
+	else if (c->flags & F_RST_SENT)
+		emit(sk, c, now, "reset-sent", 11);
+	else if (c->flags & F_RST_RECEIVED)
+		emit(sk, c, now, "reset-received", 15);
+	else
+		emit(sk, c, now, "closed", 7);
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+static __always_inline void flag(const struct sock *sk, __u32 f)
+{
+	__u64 key = (__u64)sk;
+	struct conn *c;
+
+	if (!sk)
+		return;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (c)
+		c->flags |= f;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(handle_receive_reset, struct sock *sk)
+{
+	flag(sk, F_RST_RECEIVED);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(handle_send_reset, const struct sock *sk)
+{
+	flag(sk, F_RST_SENT);
+	return 0;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# tcp.sh - TCP connections on loopback with known byte counts: exactly K
+# client rows and K server rows with the exact ports and byte counts, their
+# durations within 10% of the time held open, and a connect to a closed
+# port as one refused row.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+
+dir=$TEST_TMP/rec
+if ! start_recorder "$dir"; then
+	fail "flightrec record starts"; done_testing; exit
+fi
+pass "flightrec record starts"
+k=5
+hold=0.4
+mapfile -t out < <(timeout 60 python3 "$TESTS_SRCDIR/helpers/tcp-exchange.py" $k $hold)
+is "${#out[@]}" $((k + 1)) "the helper made $k connections"
+read -r server_pid client_pid <<< "${out[$k]}"
+server_port=$(echo "${out[0]}" | cut -d' ' -f2)
+closed=$(python3 -c "
+import socket
+s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); print(p)")
+python3 -c "
+import socket
+try:
+    socket.create_connection(('127.0.0.1', $closed), timeout=5)
+except OSError:
+    pass"
+a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason tcp)
+stop_recorder
+
+R() { "$FLIGHTREC_REPLAY" "$a" --csv -c "$1" | tail -n +2; }
+want_c= want_s=
+for i in $(seq 0 $((k - 1))); do
+	read -r cport sport sent recv <<< "${out[$i]}"
+	want_c+="127.0.0.1,$cport,127.0.0.1,$sport,$sent,$recv,closed"$'\n'
+	want_s+="127.0.0.1,$sport,127.0.0.1,$cport,$recv,$sent,closed"$'\n'
+done
+got=$(R "SELECT laddr, lport, raddr, rport, bytes_sent, bytes_received, outcome FROM connections
+	 WHERE direction = 'connect' AND rport = $server_port AND pid = $client_pid ORDER BY ts")
+is "$got" "${want_c%$'\n'}" "connections - exactly $k client rows with their ports and byte counts"
+got=$(R "SELECT laddr, lport, raddr, rport, bytes_sent, bytes_received, outcome FROM connections
+	 WHERE direction = 'accept' AND lport = $server_port ORDER BY ts")
+is "$got" "${want_s%$'\n'}" "connections - exactly $k server rows, the mirror image"
+got=$(R "SELECT count(*) FROM connections WHERE direction = 'accept' AND lport = $server_port AND pid = $server_pid")
+is "$got" $k "connections - the accepted ones are attributed to the server process, which closed them"
+bad=$(R "SELECT count(*) FROM connections WHERE direction = 'connect' AND rport = $server_port
+	 AND NOT (duration_ns BETWEEN $hold * 0.9e9 AND $hold * 1.1e9 + 50000000)")
+is "$bad" 0 "connections - client durations within 10% of the $hold s held open"
+got=$(R "SELECT count(*) FROM connections WHERE direction = 'connect' AND rport = $server_port AND connect_ns > 0 AND connect_ns < 100000000")
+is "$got" $k "connections - each connect has its latency"
+got=$(R "SELECT outcome, direction, bytes_sent FROM connections WHERE rport = $closed")
+is "$got" "refused,connect,0" "connections - a connect to closed port $closed is one refused row"
+got=$(R "SELECT count(*) FROM timeline WHERE kind = 'conn' AND summary LIKE 'connect 127.0.0.1:% -> 127.0.0.1:$server_port closed%'")
+is "$got" $k "timeline - each client connection is a row"
+done_testing
