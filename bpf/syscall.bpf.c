@@ -19,8 +19,8 @@
  *
  * Counts go first to sc_hot, a per-CPU array indexed by call number that
  * one process per CPU owns at a time (no hash lookup on the hot path), and
- * from there, when another process calls on that CPU, into a per-CPU hash
- * keyed by (pid, call).  Both come in two generations, chosen by sc_gen:
+ * from there, when another process calls on that CPU, into a hash keyed
+ * by (pid, call).  Both come in two generations, chosen by sc_gen:
  * each second the recorder flips sc_gen, then waits for every program that
  * may still use the old generation (updating the slot of sc_barrier, an
  * array of maps, returns only after an RCU grace period, see
@@ -93,10 +93,15 @@ struct {
 	__type(value, struct sc_text);
 } sc_scratch SEC(".maps");
 
+/*
+ * Shared (not per-CPU) and preallocated: only flushes of the hot arrays
+ * write here, so atomic adds cost little, and an insert never fails for
+ * want of memory (a per-CPU hash without preallocation lost counts when a
+ * burst of flushes emptied the kernel's allocation caches).
+ */
 struct sc_stats_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SC_STATS_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct sc_key);
 	__type(value, struct sc_agg);
 };
@@ -594,14 +599,16 @@ static __noinline void merge(__u32 g, __u32 owner, __u32 nr, struct sc_agg *a)
 	}
 	if (!s->comm[0])
 		__builtin_memcpy(s->comm, a->comm, sizeof(s->comm));
-	s->count += a->count;
-	s->errors += a->errors;
-	s->total_ns += a->total_ns;
-	if (a->max_ns > s->max_ns)
+	/* other CPUs may flush the same process's calls at the same time */
+	__sync_fetch_and_add(&s->count, a->count);
+	__sync_fetch_and_add(&s->errors, a->errors);
+	__sync_fetch_and_add(&s->total_ns, a->total_ns);
+	if (a->max_ns > s->max_ns) /* racy only between two such flushes: a max may be missed */
 		s->max_ns = a->max_ns;
 #pragma unroll
 	for (int b = 0; b < SC_HIST_BUCKETS; b++)
-		s->hist[b] += a->hist[b];
+		if (a->hist[b])
+			__sync_fetch_and_add(&s->hist[b], a->hist[b]);
 }
 
 /* Move this CPU's hot counts of generation G (header H) into the hash. */

@@ -21,7 +21,7 @@
 #define SC_ARGS_LEN 256      /* the args field of a syscall record */
 #define SC_ARGS_BUF 512      /* twice that, so a masked offset plus a bounded copy always fits */
 #define SC_HIST_BUCKETS 32   /* bucket b: latency in [2^b, 2^(b+1)) ns; the last one open-ended */
-#define SC_STATS_MAX 16384   /* (pid, call) pairs per second before counts are lost */
+#define SC_STATS_MAX 16384   /* (pid, call) pairs per second before counts are lost (3.8 MB a generation) */
 
 /* sc_flags[nr]: what the mode wants of call NR. */
 enum sc_flag {
@@ -45,7 +45,7 @@ struct sc_key {
 	__u32 nr;
 };
 
-/* Per CPU, per (process, call), since the last drain. */
+/* Per (process, call) since the last drain: per CPU in sc_hot, summed in sc_stats_a/b. */
 struct sc_agg {
 	__u64 count;
 	__u64 errors;
@@ -60,7 +60,7 @@ struct sc_agg {
  * for one process per CPU at a time (the owner): no hash lookup while the
  * same process keeps calling.  When another process calls on that CPU, or
  * the owner has touched SC_HOT_LIST calls, the touched entries are merged
- * into the per-CPU hash and cleared (a flush).  Two halves, one per
+ * into the hash and cleared (a flush).  Two halves, one per
  * generation: slots [gen * SC_HOT_SLOTS, (gen + 1) * SC_HOT_SLOTS), the
  * last one of each being the header below, laid over a struct sc_agg.
  */

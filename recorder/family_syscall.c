@@ -10,7 +10,7 @@
  * Each second the tick flips the generation of the counting maps (sc_gen),
  * waits until no program can still use the old one (the update of a slot
  * of sc_barrier, an array of maps, returns after an RCU grace period), reads
- * and empties the old generation (hot per-CPU arrays and per-CPU hash) into
+ * and empties the old generation (hot per-CPU arrays and the hash) into
  * syscall_stats records, and turns the kernel's lost-event counters into
  * drop records with source "syscall".
  */
@@ -35,13 +35,13 @@ struct sc_state {
 	struct syscall_bpf *skel;
 	int mode;
 	int barrier_fd, barrier_inner_fd;
-	int stats_fd[2];               /* the per-CPU hashes of generations 0 and 1 */
+	int stats_fd[2];               /* the hashes of generations 0 and 1 */
 	int hot_fd;                    /* both generations of the hot arrays */
 	uint64_t last_swap;            /* boot ns */
 	uint64_t lost_seen[SC_LOST_SLOTS];
 	int ncpus;
 	struct sc_key *keys;           /* BATCH keys */
-	struct sc_agg *vals;           /* BATCH * ncpus values */
+	struct sc_agg *vals;           /* BATCH values */
 	struct sc_agg *cpuvals;        /* ncpus values */
 	struct hot_sum *hot;           /* the old generation's hot counts, summed per (pid, call) */
 	size_t nhot, hotcap;
@@ -174,7 +174,7 @@ static int syscall_open(struct probes *p, void **state)
 	st->mode = p->cfg->syscalls;
 	st->ncpus = p->ncpus;
 	st->keys = calloc(BATCH, sizeof(*st->keys));
-	st->vals = calloc((size_t)BATCH * (size_t)st->ncpus, sizeof(*st->vals));
+	st->vals = calloc(BATCH, sizeof(*st->vals));
 	st->cpuvals = calloc((size_t)st->ncpus, sizeof(*st->cpuvals));
 	skel = st->skel = syscall_bpf__open();
 	if (!skel || !st->keys || !st->vals || !st->cpuvals) {
@@ -382,8 +382,7 @@ static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 			struct sc_agg sum;
 			struct hot_sum *hs = hot_find(st, st->keys[i].tgid, st->keys[i].nr, 0);
 			memset(&sum, 0, sizeof(sum));
-			for (int cpu = 0; cpu < st->ncpus; cpu++)
-				agg_add(&sum, &st->vals[(size_t)i * (size_t)st->ncpus + (size_t)cpu]);
+			agg_add(&sum, &st->vals[i]);
 			if (hs) {
 				agg_add(&sum, &hs->sum);
 				hs->used = 1;
