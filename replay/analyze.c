@@ -247,8 +247,9 @@ int dot_summary(struct replay *r, int argc, char **argv)
 			     NULL, 0);
 	heading(r, "failures and crashes");
 	ret |= dot_query_i64(r,
-			     "SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv FROM processes"
-			     " WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts LIMIT 20",
+			     "SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"
+			     " FROM processes WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts DESC LIMIT 20)"
+			     " ORDER BY time",
 			     NULL, 0);
 	if (dot_has_table(r, "oom_kills")) {
 		heading(r, "OOM kills");

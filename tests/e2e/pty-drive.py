@@ -68,7 +68,12 @@ def main():
     while time.time() < end and read_some(end):
         pass
     try:
+        # the program may still be saving its history: wait for it, bounded
+        end = time.time() + timeout
         wpid, status = os.waitpid(pid, os.WNOHANG)
+        while wpid == 0 and time.time() < end:
+            time.sleep(0.05)
+            wpid, status = os.waitpid(pid, os.WNOHANG)
         if wpid == 0:
             os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
             print('pty-drive: the program did not end'); ok = False
