@@ -134,7 +134,22 @@ static void on_new_segment(void *ctx, struct writer *w)
 {
 	struct recorder *rc = ctx;
 
-	procscan_all(rc->cgroups, now_boot_ns(), add_opening_proc, w);
+	uint64_t now = now_boot_ns();
+
+	/* which probes run, so that every segment says what it can hold */
+	for (int i = 0; i < rc->probes.nstatus; i++) {
+		const struct probe_status *s = &rc->probes.status[i];
+		struct fr_probe p;
+		memset(&p, 0, sizeof(p));
+		p.head.kind = FR_KIND_probe;
+		p.ts = now;
+		snprintf(p.name, sizeof(p.name), "%s", s->name);
+		snprintf(p.attach, sizeof(p.attach), "%s", s->attach);
+		p.ok = (uint8_t)s->ok;
+		snprintf(p.error, sizeof(p.error), "%s", s->ok ? "" : s->why);
+		writer_add_opening(w, fr_kind_by_id(FR_KIND_probe), &p);
+	}
+	procscan_all(rc->cgroups, now, add_opening_proc, w);
 }
 
 static void on_ringbuf_drop(void *ctx, int cpu, uint64_t n)

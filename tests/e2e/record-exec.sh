@@ -65,6 +65,10 @@ got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c \
 	 GROUP BY kind ORDER BY kind")
 is "$got" $'kind,count(*)\nexec,6\nexit,6\nfork,6' "timeline - a fork, an exec and an exit for each"
 
+attached=$(grep -c "^flightrec: probe .* attached" "$TEST_TMP/recorder.log")
+got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM probes WHERE ok = 1" | tail -1)
+is "$got" "$attached" "probes - the segment opens with the status of every probe ($attached attached)"
+
 # dump reads the live log directory too.
 got=$("$FLIGHTREC" dump "$dir" | grep -c "exec .*argv=\"$EXIT_WITH [0-9-]* $mark ")
 is "$got" 6 "dump - the live log directory shows the 6 execs"
