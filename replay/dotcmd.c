@@ -213,7 +213,7 @@ static const struct dotcmd dots[] = {
 	{ "headers", dot_headers, 1, 1, "on|off", "show column names" },
 	{ "help", dot_help, 0, 0, "", "this list" },
 	{ "hosts", dot_hosts, 0, 0, "", "the hosts loaded, with their windows" },
-	{ "mode", dot_mode, 0, 1, "table|csv|json|line", "how results are printed" },
+	{ "mode", dot_mode, 0, 1, "table|box|csv|json|line", "how results are printed" },
 	{ "output", dot_output, 0, 1, "[FILE]", "send results to FILE (no FILE: back to the terminal)" },
 	{ "procs", dot_procs, 0, 0, "", "every process: when it started, how long it lived, how it ended" },
 	{ "quit", dot_quit, 0, 0, "", "leave (also .exit, Ctrl-D)" },

@@ -36,6 +36,7 @@ static void usage(FILE *out)
 		     "      --csv           print CSV\n"
 		     "      --json          print a JSON array of objects\n"
 		     "      --line          print one 'column = value' line per column\n"
+		     "      --box           print a table drawn with box characters\n"
 		     "      --headers on|off  column names in table and CSV output (default on)\n"
 		     "      --db FILE       keep the database in FILE; loading it again with the\n"
 		     "                      same archives skips the load\n"
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "command", required_argument, NULL, 'c' }, { "csv", no_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'J' },          { "line", no_argument, NULL, 'L' },
+		{ "box", no_argument, NULL, 'B' },
 		{ "headers", required_argument, NULL, 'H' }, { "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -88,6 +90,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			mode = MODE_LINE;
+			break;
+		case 'B':
+			mode = MODE_BOX;
 			break;
 		case 'H':
 			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {

@@ -8,7 +8,7 @@
 
 #include "output.h"
 
-static const char *const mode_names[] = { "table", "csv", "json", "line" };
+static const char *const mode_names[] = { "table", "csv", "json", "line", "box" };
 
 int output_mode_by_name(const char *name)
 {
@@ -25,7 +25,7 @@ const char *output_mode_name(enum output_mode m)
 
 const char *output_mode_names(void)
 {
-	return "table|csv|json|line";
+	return "table|box|csv|json|line";
 }
 
 /* Text of column I as the mode shows it; NULL for SQL NULL. */
@@ -156,8 +156,21 @@ static int width(const char *v)
 	return w;
 }
 
+static void rule(FILE *fp, const int *w, int n, const char *l, const char *m, const char *r)
+{
+	fputs(l, fp);
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < w[i] + 2; j++)
+			fputs("\u2500", fp);
+		fputs(i == n - 1 ? r : m, fp);
+	}
+	fputc('\n', fp);
+}
+
+/* MODE_TABLE: aligned, a dashed rule under the header; MODE_BOX: drawn with box characters. */
 static int run_table(struct output *o, sqlite3_stmt *s)
 {
+	int box = o->mode == MODE_BOX;
 	int n = sqlite3_column_count(s), rc;
 	size_t rows = 0, cap = 0;
 	char **cells = NULL;
@@ -193,31 +206,46 @@ static int run_table(struct output *o, sqlite3_stmt *s)
 		}
 		rows++;
 	}
+	if (box && n > 0)
+		rule(o->fp, w, n, "\u250c", "\u252c", "\u2510");
 	if (o->headers && n > 0) {
-		for (int i = 0; i < n; i++)
-			fprintf(o->fp, "%s%-*s", i ? "  " : "", i == n - 1 ? 0 : w[i], sqlite3_column_name(s, i));
-		fputc('\n', o->fp);
 		for (int i = 0; i < n; i++) {
-			fputs(i ? "  " : "", o->fp);
-			for (int j = 0; j < w[i]; j++)
-				fputc('-', o->fp);
+			const char *h = sqlite3_column_name(s, i);
+			if (box)
+				fprintf(o->fp, "\u2502 %s%*s ", h, w[i] - width(h), "");
+			else
+				fprintf(o->fp, "%s%-*s", i ? "  " : "", i == n - 1 ? 0 : w[i], h);
 		}
-		fputc('\n', o->fp);
+		fputs(box ? "\u2502\n" : "\n", o->fp);
+		if (box) {
+			rule(o->fp, w, n, "\u251c", "\u253c", "\u2524");
+		} else {
+			for (int i = 0; i < n; i++) {
+				fputs(i ? "  " : "", o->fp);
+				for (int j = 0; j < w[i]; j++)
+					fputc('-', o->fp);
+			}
+			fputc('\n', o->fp);
+		}
 	}
 	for (size_t r = 0; r < rows; r++) {
 		for (int i = 0; i < n; i++) {
 			const char *c = cells[r * (size_t)n + (size_t)i];
 			int pad = w[i] - (c ? width(c) : 0);
-			fputs(i ? "  " : "", o->fp);
+			fputs(box ? "\u2502 " : i ? "  " : "", o->fp);
 			if (numeric[i])
 				fprintf(o->fp, "%*s%s", pad, "", c ? c : "");
-			else if (i == n - 1)
+			else if (i == n - 1 && !box)
 				fputs(c ? c : "", o->fp);
 			else
 				fprintf(o->fp, "%s%*s", c ? c : "", pad, "");
+			if (box)
+				fputc(' ', o->fp);
 		}
-		fputc('\n', o->fp);
+		fputs(box ? "\u2502\n" : "\n", o->fp);
 	}
+	if (box && n > 0)
+		rule(o->fp, w, n, "\u2514", "\u2534", "\u2518");
 	for (size_t k = 0; k < rows * (size_t)n; k++)
 		free(cells[k]);
 	free(cells);
@@ -246,7 +274,7 @@ int output_statement(struct output *o, sqlite3_stmt *stmt)
 	case MODE_LINE:
 		rc = run_line(o, stmt);
 		break;
-	default:
+	default: /* table, box */
 		rc = run_table(o, stmt);
 	}
 	fflush(o->fp);

@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
-enum output_mode { MODE_TABLE, MODE_CSV, MODE_JSON, MODE_LINE };
+enum output_mode { MODE_TABLE, MODE_CSV, MODE_JSON, MODE_LINE, MODE_BOX };
 
 struct output {
 	enum output_mode mode;

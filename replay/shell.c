@@ -43,8 +43,12 @@ int replay_exec(struct replay *r, const char *sql)
 		double t0 = now_s();
 		int rc;
 
+		const char *stmt_start = tail + strspn(tail, " \t\r\n");
 		if (sqlite3_prepare_v2(r->db, tail, -1, &s, &tail) != SQLITE_OK) {
-			fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+			/* name the statement: a script may hold many */
+			int len = (int)strcspn(stmt_start, ";\n");
+			fprintf(stderr, "flightrec-replay: SQL error: %s (in: %.*s%s)\n", sqlite3_errmsg(r->db),
+				len > 60 ? 60 : len, stmt_start, len > 60 ? "..." : "");
 			r->errors++;
 			return -1;
 		}

@@ -65,6 +65,13 @@ is "$got" "pid  comm
 ---  -----
 101  bash
 102  sleep" "table mode - aligned columns with a header and a rule"
+got=$(R "$A" --box -c "SELECT pid, comm FROM processes WHERE pid > 100 ORDER BY pid")
+is "$got" "┌─────┬───────┐
+│ pid │ comm  │
+├─────┼───────┤
+│ 101 │ bash  │
+│ 102 │ sleep │
+└─────┴───────┘" "box mode - a table drawn with box characters"
 got=$(R "$A" --csv -c "SELECT 'x,y' AS a, 'say \"hi\"' AS b")
 is "$got" 'a,b
 "x,y","say ""hi"""' "--csv - RFC 4180 quoting"
@@ -73,7 +80,8 @@ is "$got" "utc($D + 1500000),dur(1250000),dur(3200000000),size(12897484)
 2023-11-14 22:13:20.001500,1.25ms,3.2s,12.3 MiB" "utc(), dur(), size() for people"
 
 out=$(R "$A" -c "SELECT * FROM nope" 2>&1); st=$?
-is "$st:$out" "1:flightrec-replay: SQL error: no such table: nope" "-c - a SQL error, expect exit 1 and the message"
+is "$st:$out" "1:flightrec-replay: SQL error: no such table: nope (in: SELECT * FROM nope)" \
+	"-c - a SQL error, expect exit 1, the message and the statement"
 out=$(R "$A" -c ".bogus" 2>&1); st=$?
 is "$st:$out" "1:flightrec-replay: unknown command '.bogus' (see .help)" "-c - an unknown dot-command, expect exit 1"
 got=$(R "$A" -c ".tables")

@@ -51,6 +51,8 @@ got=$(R "SELECT count(*) FROM connections WHERE direction = 'connect' AND rport 
 is "$got" $k "connections - each connect has its latency"
 got=$(R "SELECT outcome, direction, bytes_sent FROM connections WHERE rport = $closed")
 is "$got" "refused,connect,0" "connections - a connect to closed port $closed is one refused row"
+got=$("$FLIGHTREC_REPLAY" "$a" --csv -c ".conns" | grep -c ",$server_port,.*,accept,")
+is "$got" $k ".conns - lists the $k accepted connections on port $server_port"
 got=$(R "SELECT count(*) FROM timeline WHERE kind = 'conn' AND summary LIKE 'connect 127.0.0.1:% -> 127.0.0.1:$server_port closed%'")
 is "$got" $k "timeline - each client connection is a row"
 done_testing
