@@ -35,7 +35,7 @@ is "$got" 2 "syscall_stats - both marked processes are counted"
 "$SYSLOOP" getppid 300000
 sleep 2.5
 b=$("$FLIGHTREC" snapshot --dir "$dir" --before 5s --after 0s --reason dots2)
-got=$("$FLIGHTREC_REPLAY" "$b" --csv -c ".top syscalls" | grep ",sysloop," | cut -d, -f3,4)
+got=$("$FLIGHTREC_REPLAY" "$b" --csv -c ".top syscalls" | grep ",sysloop," | head -1 | cut -d, -f3,4)
 like "$got" "^sysloop,[0-9]+$" ".top syscalls - the loop of 300000 getppid() is among the busiest"
 [ "${got#sysloop,}" -ge 300000 ]; ok $? ".top syscalls - with at least its 300000 calls (${got#sysloop,})"
 got=$(R --csv -c ".slow" | sed -n '/== slowest system calls/,/^$/p' | sed -n 3p | cut -d, -f3,5)
