@@ -119,31 +119,6 @@ static void drain(struct probes *p, struct block_state *st, int fd)
 	free(vals);
 }
 
-static void report_lost(struct probes *p, struct block_state *st, uint64_t now)
-{
-	uint64_t *vals = calloc((size_t)st->ncpus, sizeof(*vals)), total = 0;
-	uint32_t zero = 0;
-
-	if (!vals)
-		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.block_lost), &zero, vals) == 0)
-		for (int c = 0; c < st->ncpus; c++)
-			total += vals[c];
-	if (total > st->lost_seen) {
-		struct fr_drop d;
-		memset(&d, 0, sizeof(d));
-		d.head.kind = FR_KIND_drop;
-		d.ts = now;
-		memcpy(d.source, "block", 6);
-		d.cpu = FR_CPU_NONE;
-		d.count = total - st->lost_seen;
-		d.since_ts = st->prev_flip;
-		p->emit(p->ctx, &d, sizeof(d));
-		st->lost_seen = total;
-	}
-	free(vals);
-}
-
 static void block_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct block_state *st = state;
@@ -151,7 +126,7 @@ static void block_tick(struct probes *p, void *state, uint64_t now)
 	int old = (s->bss->gen & 1) ^ 1; /* not written since the last flip, a second ago */
 
 	drain(p, st, bpf_map__fd(old ? s->maps.blk_agg1 : s->maps.blk_agg0));
-	report_lost(p, st, now);
+	probes_report_lost(p, bpf_map__fd(s->maps.block_lost), &st->lost_seen, "block", st->prev_flip, now);
 	__atomic_store_n(&s->bss->gen, (uint32_t)old, __ATOMIC_RELEASE);
 	st->prev_flip = st->last_flip;
 	st->last_flip = now;

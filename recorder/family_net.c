@@ -17,7 +17,6 @@
 
 struct net_state {
 	struct net_bpf *skel;
-	int ncpus;
 	uint64_t lost_seen, last_tick;
 };
 
@@ -59,7 +58,6 @@ static int net_open(struct probes *p, void **state)
 	probes_attach(p, "net", skel->progs.handle_receive_reset, &skel->links.handle_receive_reset);
 	probes_attach(p, "net", skel->progs.handle_send_reset, &skel->links.handle_send_reset);
 	st->skel = skel;
-	st->ncpus = libbpf_num_possible_cpus();
 	st->last_tick = now_boot_ns();
 	*state = st;
 	return 0;
@@ -69,28 +67,9 @@ static int net_open(struct probes *p, void **state)
 static void net_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct net_state *st = state;
-	uint64_t *vals = calloc((size_t)st->ncpus, sizeof(*vals)), total = 0;
-	uint32_t zero = 0;
 
-	if (!vals)
-		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.net_lost), &zero, vals) == 0)
-		for (int c = 0; c < st->ncpus; c++)
-			total += vals[c];
-	if (total > st->lost_seen) {
-		struct fr_drop d;
-		memset(&d, 0, sizeof(d));
-		d.head.kind = FR_KIND_drop;
-		d.ts = now;
-		memcpy(d.source, "net", 4);
-		d.cpu = FR_CPU_NONE;
-		d.count = total - st->lost_seen;
-		d.since_ts = st->last_tick;
-		p->emit(p->ctx, &d, sizeof(d));
-		st->lost_seen = total;
-	}
+	probes_report_lost(p, bpf_map__fd(st->skel->maps.net_lost), &st->lost_seen, "net", st->last_tick, now);
 	st->last_tick = now;
-	free(vals);
 }
 
 static void net_close(void *state)

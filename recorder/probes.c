@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "probes.h"
+#include "record.h"
 
 extern const struct probe_family family_process;
 extern const struct probe_family family_syscall;
@@ -173,6 +174,32 @@ uint64_t probes_read_drops(struct probes *p, void (*fn)(void *ctx, int cpu, uint
 	}
 	free(vals);
 	return total;
+}
+
+void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
+			uint64_t now)
+{
+	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals)), total = 0;
+	uint32_t zero = 0;
+	struct fr_drop d;
+
+	if (!vals)
+		return;
+	if (bpf_map_lookup_elem(map_fd, &zero, vals) == 0)
+		for (int c = 0; c < p->ncpus; c++)
+			total += vals[c];
+	free(vals);
+	if (total <= *seen)
+		return;
+	memset(&d, 0, sizeof(d));
+	d.head.kind = FR_KIND_drop;
+	d.ts = now;
+	snprintf(d.source, sizeof(d.source), "%s", source);
+	d.cpu = FR_CPU_NONE;
+	d.count = total - *seen;
+	d.since_ts = since;
+	p->emit(p->ctx, &d, sizeof(d));
+	*seen = total;
 }
 
 void probes_close(struct probes *p)

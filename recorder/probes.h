@@ -99,6 +99,13 @@ void probes_close(struct probes *p);
 int probes_prepare_object(struct probes *p, struct bpf_object *obj);
 /* For families: attach PROG, keep its link in *LINK, record its status. */
 int probes_attach(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link);
+/*
+ * For families: the per-CPU counter of lost events in MAP_FD (a one-slot
+ * per-CPU array of u64) grew past *SEEN: write a drop record of SOURCE for
+ * the difference, lost since SINCE (boot ns), and remember the new total.
+ */
+void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
+			uint64_t now);
 /* For families: every program of OBJ failed for the same reason ERR. */
 void probes_family_failed(struct probes *p, const char *family, struct bpf_object *obj, int err);
 
