@@ -164,12 +164,18 @@ int BPF_PROG(handle_state, const struct sock *sk, const int oldstate, const int 
 		note_process(c);
 	if (newstate != TCP_CLOSE)
 		return 0;
+	/*
+	 * An orderly close passes through FIN_WAIT*, CLOSING, LAST_ACK or
+	 * TIME_WAIT; straight from ESTABLISHED or CLOSE_WAIT to CLOSE without a
+	 * reset received is an abort by this side (tcp_disconnect() closes the
+	 * socket before it sends the reset, so tcp_send_reset comes too late).
+	 */
 	if (oldstate == TCP_SYN_SENT)
 		emit(sk, c, now, c->flags & F_RST_RECEIVED ? "refused" : "timeout", 8);
-	else if (c->flags & F_RST_SENT)
-		emit(sk, c, now, "reset-sent", 11);
 	else if (c->flags & F_RST_RECEIVED)
 		emit(sk, c, now, "reset-received", 15);
+	else if ((c->flags & F_RST_SENT) || oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT)
+		emit(sk, c, now, "reset-sent", 11);
 	else
 		emit(sk, c, now, "closed", 7);
 	bpf_map_delete_elem(&conns, &key);

@@ -205,7 +205,8 @@ static int rate_hit(struct trigger_rule *r, uint64_t ts, uint64_t amount)
 		r->hit_count++;
 	for (i = 0; i < r->hit_count; i++) {
 		unsigned j = (r->hit_head + RATE_SLOTS - 1 - i) % RATE_SLOTS;
-		if (ts - r->hit_ts[j] > r->per_ns)
+		/* records come roughly, not strictly, in time order: a hit may be later */
+		if ((int64_t)(ts - r->hit_ts[j]) > (int64_t)r->per_ns)
 			break;
 		sum += r->hit_n[j];
 	}

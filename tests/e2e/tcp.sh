@@ -7,7 +7,7 @@
 need_bpf
 
 dir=$TEST_TMP/rec
-if ! start_recorder "$dir"; then
+if ! start_recorder "$dir" --trigger 'resets > 2/10s' --snapshot-before 30s --snapshot-after 1s; then
 	fail "flightrec record starts"; done_testing; exit
 fi
 pass "flightrec record starts"
@@ -26,6 +26,26 @@ try:
     socket.create_connection(('127.0.0.1', $closed), timeout=5)
 except OSError:
     pass"
+# Three connections the server aborts: SO_LINGER 0 makes close() send a reset.
+rst=$(timeout 30 python3 -c "
+import socket, struct
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(3); p = s.getsockname()[1]
+for i in range(3):
+    c = socket.create_connection(('127.0.0.1', p), timeout=5)
+    a, _ = s.accept()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    a.close()
+    try:
+        c.recv(1)
+    except OSError:
+        pass
+    c.close()
+print(p)")
+rule=
+has_rule() { rule=$(ls "$dir"/snapshots/*-resets_2_10s.tar 2>/dev/null | head -1); [ -n "$rule" ]; }
+wait_for 15 has_rule; ok $? "resets > 2/10s - three resets take a snapshot"
+like "$(tar xOf "$rule" MANIFEST.json 2>/dev/null)" '"detail": "resets > 2/10s", "record": "conn .*outcome=..reset-' \
+	"resets > 2/10s - the manifest names the connection that tipped it"
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason tcp)
 stop_recorder
 
@@ -53,6 +73,9 @@ got=$(R "SELECT outcome, direction, bytes_sent FROM connections WHERE rport = $c
 is "$got" "refused,connect,0" "connections - a connect to closed port $closed is one refused row"
 got=$("$FLIGHTREC_REPLAY" "$a" --csv -c ".conns" | grep -c ",$server_port,.*,accept,")
 is "$got" $k ".conns - lists the $k accepted connections on port $server_port"
+got=$(R "SELECT direction, outcome, count(*) FROM connections WHERE lport = $rst OR rport = $rst GROUP BY 1, 2 ORDER BY 1")
+is "$got" "accept,reset-sent,3
+connect,reset-received,3" "connections - the aborted ones: 3 reset-sent by the server, 3 reset-received by the client"
 got=$(R "SELECT count(*) FROM timeline WHERE kind = 'conn' AND summary LIKE 'connect 127.0.0.1:% -> 127.0.0.1:$server_port closed%'")
 is "$got" $k "timeline - each client connection is a row"
 done_testing
