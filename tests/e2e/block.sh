@@ -17,7 +17,7 @@ sectors() { awk -v d="$name" '$3 == d { print $10 }' /proc/diskstats; }
 flushes() { awk -v d="$name" '$3 == d { print $20 }' /proc/diskstats; }
 
 dir=$TEST_TMP/rec
-if ! start_recorder "$dir"; then
+if ! start_recorder "$dir" --trigger 'io > 1us' --snapshot-before 5s --snapshot-after 0s; then
 	fail "flightrec record starts"; done_testing; exit
 fi
 pass "flightrec record starts"
@@ -29,6 +29,9 @@ wait $dd_pid
 s1=$(sectors); f1=$(flushes)
 diag "$loop: diskstats sectors written grew by $((s1 - s0)), flushes by $((f1 - f0))"
 sleep 2.5 # the per-second counts are drained a tick after their second ends
+rule=$(ls "$dir"/snapshots/*-io_1us.tar 2>/dev/null | head -1)
+like "$(tar xOf "$rule" MANIFEST.json 2>/dev/null)" '"detail": "io > 1us", "record": "io pid=[0-9]+ .*service_ns=[0-9]+' \
+	"io > 1us - a block request takes a snapshot whose manifest names it"
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0s --reason io)
 stop_recorder
 
