@@ -42,13 +42,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define F_RST_SENT 0x2
 #define F_RST_RECEIVED 0x4
 
-struct conn {
-	__u64 start_ts;
-	__u64 established_ts;
-	__u32 pid;
-	__u32 flags;
-	char comm[16];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,6 +76,23 @@ static __always_inline void note_process(struct conn *c)
 		return;
 	c->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(c->comm, sizeof(c->comm));
+}
+
+/* Addresses and ports, for connections still open when a snapshot is taken. */
+static __always_inline void note_addresses(const struct sock *sk, struct conn *c)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	c->family = family == AF_INET6 ? 6 : 4;
+	if (family == AF_INET6) {
+		bpf_core_read(c->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(c->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		bpf_core_read(c->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(c->raddr, 4, &sk->__sk_common.skc_daddr);
+	}
+	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	c->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
 static __always_inline void emit(const struct sock *sk, struct conn *c, __u64 now, const char *outcome, int olen)
@@ -142,12 +152,14 @@ int BPF_PROG(handle_state, const struct sock *sk, const int oldstate, const int 
 		struct conn n = { .start_ts = now, .flags = F_CONNECT };
 		n.pid = bpf_get_current_pid_tgid() >> 32;
 		bpf_get_current_comm(n.comm, sizeof(n.comm));
+		note_addresses(sk, &n);
 		if (bpf_map_update_elem(&conns, &key, &n, BPF_ANY))
 			count_lost();
 		return 0;
 	}
 	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
 		struct conn n = { .start_ts = now, .established_ts = now };
+		note_addresses(sk, &n);
 		if (bpf_map_update_elem(&conns, &key, &n, BPF_NOEXIST) && !bpf_map_lookup_elem(&conns, &key))
 			count_lost();
 		return 0;

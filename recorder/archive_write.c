@@ -447,6 +447,26 @@ static int select_window(const struct archive_job *job, struct window_out *o)
 		ret = emit_start_table(job, path, o);
 		break;
 	}
+	/* Connections still open at the end of the window: stamped with the
+	 * later of their start and the window's start; duration_ns says how
+	 * long they had been open. */
+	for (size_t i = 0; ret == 0 && i < job->nopen_conns; i++) {
+		struct fr_conn c = job->open_conns[i];
+		uint8_t framed[FR_RECORD_STRUCT_MAX + 64];
+		uint64_t boot, real;
+		int len;
+		if (c.ts > job->win.end_boot)
+			continue; /* opened after the window */
+		if (c.ts < job->win.start_boot)
+			c.ts = job->win.start_boot;
+		redact_record(o->redact, fr_kind_by_id(FR_KIND_conn), &c);
+		len = fr_record_encode(fr_kind_by_id(FR_KIND_conn), &c, framed, sizeof(framed));
+		clock_pair(&boot, &real);
+		if (len > 0 && (ret = copy_record(o, framed, (size_t)len, c.ts, (int64_t)(real - boot))) == 0) {
+			o->records++;
+			o->counts[FR_KIND_conn]++;
+		}
+	}
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		char path[4400];
 		snprintf(path, sizeof(path), "%s/%s", job->logdir, names[i]);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flightrec.h"
 #include "hostinfo.h"
 
 struct window_spec {
@@ -29,6 +30,10 @@ struct archive_job {
 	const struct hostinfo *hi;
 	const char *extra_json; /* recorder facts for the manifest: "\"probes\":[...],..." */
 	unsigned redact;        /* REDACT_* classes to replace by keyed hashes */
+	/* records known only to the recorder, such as the connections still
+	 * open: written at the head of the window whatever their time */
+	const struct fr_conn *open_conns;
+	size_t nopen_conns;
 	struct window_spec win;
 };
 

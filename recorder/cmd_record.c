@@ -268,8 +268,15 @@ static void start_due_snapshots(struct recorder *rc, uint64_t now)
 	flush(rc);
 	store_sync(&rc->store);
 	struct archive_job job = job_for(rc, r);
+	struct fr_conn *open_conns = NULL;
+	size_t nopen = 0;
+	if (net_open_conns(&rc->probes, now_boot_ns(), &open_conns, &nopen) == 0) {
+		job.open_conns = open_conns;
+		job.nopen_conns = nopen;
+	}
 	if (snapshots_start(&rc->snaps, r, &job) < 0)
 		snapshots_run_now(&rc->snaps, r, &job);
+	free(open_conns); /* the child has its own copy */
 	store_pin(&rc->store, snapshots_pin(&rc->snaps));
 }
 

@@ -6,10 +6,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/types.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "family_net.h"
+#include "net.bpf.h"
 #include "net.skel.h"
 #include "probes.h"
 #include "record.h"
@@ -70,6 +72,60 @@ static void net_tick(struct probes *p, void *state, uint64_t now)
 
 	probes_report_lost(p, bpf_map__fd(st->skel->maps.net_lost), &st->lost_seen, "net", st->last_tick, now);
 	st->last_tick = now;
+}
+
+int net_open_conns(struct probes *p, uint64_t now, struct fr_conn **out, size_t *n)
+{
+	struct net_state *st = NULL;
+	struct fr_conn *v = NULL;
+	size_t cap = 0;
+	uint64_t key, next, *prev = NULL;
+	struct conn c;
+	int fd;
+
+	*out = NULL;
+	*n = 0;
+	for (int i = 0; i < p->nfamilies; i++)
+		if (!strcmp(p->family[i]->name, "net"))
+			st = p->state[i];
+	if (!st)
+		return 0;
+	fd = bpf_map__fd(st->skel->maps.conns);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct fr_conn *r;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &c) || !c.start_ts)
+			continue;
+		if (*n == cap) {
+			struct fr_conn *nv = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		r = &v[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->head.kind = FR_KIND_conn;
+		r->ts = c.start_ts;
+		r->pid = c.pid;
+		memcpy(r->comm, c.comm, sizeof(r->comm));
+		r->family = c.family;
+		memcpy(r->laddr, c.laddr, 16);
+		memcpy(r->raddr, c.raddr, 16);
+		r->lport = c.lport;
+		r->rport = c.rport;
+		snprintf(r->direction, sizeof(r->direction), "%s", c.flags & NET_F_CONNECT ? "connect" : "accept");
+		if ((c.flags & NET_F_CONNECT) && c.established_ts)
+			r->connect_ns = c.established_ts - c.start_ts;
+		r->duration_ns = now > c.start_ts ? now - c.start_ts : 0;
+		snprintf(r->outcome, sizeof(r->outcome), "open");
+		net_format_conn(r);
+	}
+	*out = v;
+	return 0;
 }
 
 static void net_close(void *state)

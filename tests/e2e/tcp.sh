@@ -46,7 +46,19 @@ has_rule() { rule=$(ls "$dir"/snapshots/*-resets_2_10s.tar 2>/dev/null | head -1
 wait_for 15 has_rule; ok $? "resets > 2/10s - three resets take a snapshot"
 like "$(tar xOf "$rule" MANIFEST.json 2>/dev/null)" '"detail": "resets > 2/10s", "record": "conn .*outcome=..reset-' \
 	"resets > 2/10s - the manifest names the connection that tipped it"
+# A connection held open across the snapshot.
+timeout 20 python3 -c "
+import socket, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1); p = s.getsockname()[1]
+c = socket.create_connection(('127.0.0.1', p)); a, _ = s.accept()
+print(p, flush=True); sys.stdout.close()
+time.sleep(6)" > "$TEST_TMP/held" &
+held_pid=$!
+has_port() { [ -s "$TEST_TMP/held" ]; }
+wait_for 10 has_port
+held=$(cat "$TEST_TMP/held")
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason tcp)
+kill "$held_pid" 2>/dev/null; wait "$held_pid" 2>/dev/null
 stop_recorder
 
 R() { "$FLIGHTREC_REPLAY" "$a" --csv -c "$1" | tail -n +2; }
@@ -76,6 +88,9 @@ is "$got" $k ".conns - lists the $k accepted connections on port $server_port"
 got=$(R "SELECT direction, outcome, count(*) FROM connections WHERE lport = $rst OR rport = $rst GROUP BY 1, 2 ORDER BY 1")
 is "$got" "accept,reset-sent,3
 connect,reset-received,3" "connections - the aborted ones: 3 reset-sent by the server, 3 reset-received by the client"
+got=$(R "SELECT direction, outcome, end_ts IS NULL, duration_ns > 0 FROM connections WHERE lport = $held OR rport = $held ORDER BY direction")
+is "$got" "accept,open,1,1
+connect,open,1,1" "connections - one still open at the snapshot is in it, both ends, outcome open, no end"
 got=$(R "SELECT count(*) FROM timeline WHERE kind = 'conn' AND summary LIKE 'connect 127.0.0.1:% -> 127.0.0.1:$server_port closed%'")
 is "$got" $k "timeline - each client connection is a row"
 done_testing
