@@ -89,6 +89,8 @@ char *fr_schema_index_sql(void)
 	}
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);\n");
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_ppid ON processes(ppid);\n");
+	/* .summary's latest failures: read backwards, no sort of every exit */
+	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_exit ON processes(exit_ts);\n");
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_start ON processes(start_ts);\n");
 	return sb_finish(&b);
 }
