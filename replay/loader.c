@@ -227,9 +227,11 @@ static struct life **life_find(struct lives *L, const char *host, int64_t pid)
 	return pp;
 }
 
-static void life_emit(struct lives *L, struct life *l)
+/* Insert L's row into processes; 0, or an SQLite error code. */
+static int life_emit(struct lives *L, struct life *l)
 {
 	sqlite3_stmt *s = L->ins;
+	int rc;
 
 	sqlite3_bind_text(s, 1, l->host, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, l->pid);
@@ -260,9 +262,10 @@ static void life_emit(struct lives *L, struct life *l)
 		sqlite3_bind_null(s, 11);
 		sqlite3_bind_null(s, 12);
 	}
-	sqlite3_step(s);
+	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : rc;
 }
 
 static void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
@@ -291,7 +294,7 @@ static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 		") ORDER BY host, ts, kind";
 	struct lives *L = calloc(1, sizeof(*L));
 	sqlite3_stmt *q = NULL;
-	int ret = 0;
+	int ret = 0, rc = SQLITE_DONE;
 
 	if (!L) {
 		snprintf(err, errlen, "out of memory");
@@ -305,20 +308,22 @@ static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 		goto out;
 	}
 	sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *host = (const char *)sqlite3_column_text(q, 0);
 		int kind = sqlite3_column_int(q, 1);
 		int64_t ts = sqlite3_column_int64(q, 2), pid = sqlite3_column_int64(q, 3);
 		struct life **pp = life_find(L, host ? host : "", pid), *l = *pp;
+		int opened = !l;
 
 		if (kind == 0 && l)
 			continue; /* the table at a window's start: already known */
 		if (kind == 1 && l) {
 			/* a new process under a pid still open: its exit was lost */
 			*pp = l->next;
-			life_emit(L, l);
+			ret = life_emit(L, l);
 			free(l);
 			l = NULL;
+			opened = 1;
 			pp = life_find(L, host ? host : "", pid);
 		}
 		if (!l) {
@@ -337,7 +342,8 @@ static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 			}
 		}
 		copy_text(l->comm, sizeof(l->comm), q, 7);
-		if (kind != 3) {
+		/* an exit keeps the parent and ids seen before it, unless it opened the row */
+		if (kind != 3 || opened) {
 			l->ppid = sqlite3_column_int64(q, 4);
 			l->uid = sqlite3_column_int64(q, 5);
 			l->gid = sqlite3_column_int64(q, 6);
@@ -351,19 +357,26 @@ static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 			l->exit_signal = sqlite3_column_int64(q, 12);
 			l->has_code = 1;
 			*pp = l->next;
-			life_emit(L, l);
+			ret = life_emit(L, l);
 			free(l);
 		}
 	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = rc;
 	for (size_t b = 0; b < LIFE_BUCKETS; b++) {
 		while (L->bucket[b]) {
 			struct life *l = L->bucket[b];
 			L->bucket[b] = l->next;
-			life_emit(L, l);
+			if (!ret)
+				ret = life_emit(L, l);
 			free(l);
 		}
 	}
-	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	if (ret > 0) {
+		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
+		ret = -1;
+	}
+	sqlite3_exec(r->db, ret ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(L->ins);
