@@ -44,6 +44,16 @@ static void usage(FILE *out)
 		     "      --version       the version\n");
 }
 
+/* The option getopt refused, as typed: "--name" (without "=value") or "-x". */
+static const char *bad_option(const char *word, int short_opt, char *buf)
+{
+	if (!strncmp(word, "--", 2))
+		snprintf(buf, 64, "%.*s", (int)strcspn(word, "="), word);
+	else
+		snprintf(buf, 64, "-%c", short_opt);
+	return buf;
+}
+
 /* 1 when FILE already holds archive PATH (a --db reopened). */
 static int already_loaded(struct replay *r, const char *path)
 {
@@ -71,9 +81,10 @@ int main(int argc, char **argv)
 	const char *commands[COMMANDS_MAX], *dbfile = NULL;
 	int ncommands = 0, mode = MODE_TABLE, headers = 1, c, status = 0;
 	struct replay r;
-	char err[512];
+	char err[512], opt[64];
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	opterr = 0; /* our own one-line messages below */
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (ncommands == COMMANDS_MAX) {
@@ -110,8 +121,19 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("flightrec-replay %s\n", FR_VERSION);
 			return 0;
+		case ':':
+			fprintf(stderr, "flightrec-replay: option '%s' needs an argument (see --help)\n",
+				bad_option(argv[optind - 1], optopt, opt));
+			return 1;
 		default:
-			usage(stderr);
+			bad_option(argv[optind - 1], optopt, opt);
+			for (const struct option *o = opts; o->name; o++) {
+				if (opt[1] == '-' && !strcmp(opt + 2, o->name)) {
+					fprintf(stderr, "flightrec-replay: option '%s' takes no argument (see --help)\n", opt);
+					return 1;
+				}
+			}
+			fprintf(stderr, "flightrec-replay: unknown option '%s' (see --help)\n", opt);
 			return 1;
 		}
 	}
