@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "dot.h"
+#include "shell.h"
 
 #define ARGS_MAX 8
 
@@ -155,29 +156,7 @@ static int dot_output(struct replay *r, int argc, char **argv)
 
 static int dot_read(struct replay *r, int argc, char **argv)
 {
-	char *buf;
-	long len;
-	int ret;
-	FILE *f = fopen(argv[1], "r");
-
-	if (!f) {
-		fprintf(stderr, "flightrec-replay: .read: cannot open %s\n", argv[1]);
-		return -1;
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	if (len < 0 || len > (64L << 20) || !(buf = malloc((size_t)len + 1))) {
-		fclose(f);
-		fprintf(stderr, "flightrec-replay: .read: %s is too large\n", argv[1]);
-		return -1;
-	}
-	len = (long)fread(buf, 1, (size_t)len, f);
-	buf[len] = '\0';
-	fclose(f);
-	ret = replay_exec(r, buf);
-	free(buf);
-	return ret;
+	return shell_read_file(r, argv[1]);
 }
 
 static int dot_hosts(struct replay *r, int argc, char **argv)

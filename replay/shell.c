@@ -4,8 +4,11 @@
  * A statement is complete when sqlite3_complete() says so, so SQL may span
  * lines; a line starting with '.' outside a statement is a dot-command.
  * Ctrl-C interrupts the running statement (sqlite3_interrupt), not the
- * shell; Ctrl-D leaves.  History lives in ~/.flightrec_history.
+ * shell, and at a prompt forgets the statement being typed; Ctrl-D leaves.
+ * History lives in ~/.flightrec_history.  `.read FILE` runs FILE through
+ * the same loop as a script on standard input.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +21,35 @@
 #include "shell.h"
 
 static sqlite3 *interrupt_db; /* the database a Ctrl-C interrupts */
+static volatile sig_atomic_t prompt_interrupted; /* Ctrl-C while readline waits */
 
 static void on_sigint(int sig)
 {
+	prompt_interrupted = 1;
 	if (interrupt_db)
 		sqlite3_interrupt(interrupt_db);
+}
+
+/*
+ * Readline's reader of keys.  Its own (rl_getc) reads again after a Ctrl-C
+ * at a prompt; this one accepts the line instead, so readline returns and
+ * the shell, seeing prompt_interrupted, drops what was typed and prompts
+ * afresh.  Readline handles the signal itself once this returns (echoes ^C,
+ * calls on_sigint).  Other signals go through rl_getc, which handles them
+ * before it reads.
+ */
+static int prompt_getc(FILE *in)
+{
+	unsigned char c;
+	ssize_t n = read(fileno(in), &c, 1);
+
+	if (n == 1)
+		return c;
+	if (n < 0 && errno == EINTR && rl_pending_signal() == SIGINT)
+		return '\n';
+	if (n < 0 && errno == EINTR)
+		return rl_getc(in);
+	return n == 0 || !RL_ISSTATE(RL_STATE_READCMD) ? EOF : READERR;
 }
 
 static double now_s(void)
@@ -155,8 +182,9 @@ static char *read_line(FILE *in, int tty, const char *prompt)
 	ssize_t n;
 
 	if (tty) {
+		prompt_interrupted = 0;
 		line = readline(prompt);
-		if (line && *line)
+		if (line && *line && !prompt_interrupted)
 			add_history(line);
 		return line;
 	}
@@ -169,41 +197,33 @@ static char *read_line(FILE *in, int tty, const char *prompt)
 	return line;
 }
 
-int shell_run(struct replay *r, FILE *in)
+/*
+ * Run the lines of IN until its end or .quit: dot-commands, and SQL
+ * statements that may span lines.  Failures are printed and counted in
+ * r->errors; the lines after them still run.
+ */
+static void run_lines(struct replay *r, FILE *in, int tty)
 {
-	int tty = in == stdin && isatty(fileno(stdin));
-	char history[4096] = "";
 	char *stmt = NULL;
 	size_t len = 0;
-	struct sigaction sa = { .sa_handler = on_sigint };
 
-	interrupt_db = r->db;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	if (tty) {
-		const char *home = getenv("HOME");
-		rl_readline_name = "flightrec-replay";
-		rl_attempted_completion_function = complete;
-		rl_basic_word_break_characters = " \t\n\"'`,;()=<>+-*/|";
-		load_names(r->db);
-		if (home && *home) {
-			snprintf(history, sizeof(history), "%s/.flightrec_history", home);
-			stifle_history(1000);
-			read_history(history);
-		}
-		printf("flightrec-replay %s: %d input%s loaded.  .help for commands, .tables for tables.\n", FR_VERSION,
-		       r->loaded, r->loaded == 1 ? "" : "s");
-	}
 	while (!r->quit) {
 		char *line = read_line(in, tty, len ? "   ...> " : "flightrec> ");
 		size_t l;
 
 		if (!line)
 			break;
+		if (tty && prompt_interrupted) {
+			/* Ctrl-C at a prompt: forget the statement being typed */
+			free(line);
+			len = 0;
+			continue;
+		}
 		if (!len) {
 			const char *p = line + strspn(line, " \t");
 			if (*p == '.') {
-				replay_dot(r, p);
+				if (replay_dot(r, p))
+					r->errors++;
 				free(line);
 				continue;
 			}
@@ -215,6 +235,8 @@ int shell_run(struct replay *r, FILE *in)
 		l = strlen(line);
 		char *ns = realloc(stmt, len + l + 2);
 		if (!ns) {
+			fprintf(stderr, "flightrec-replay: out of memory reading a statement\n");
+			r->errors++;
 			free(line);
 			break;
 		}
@@ -234,6 +256,49 @@ int shell_run(struct replay *r, FILE *in)
 		replay_exec(r, stmt);
 	}
 	free(stmt);
+}
+
+/*
+ * Where the history is kept: $HOME/.flightrec_history when HOME is set and
+ * the file (or, before the first session, HOME) is writable; else "".
+ */
+static void history_path(char *buf, size_t cap)
+{
+	const char *home = getenv("HOME");
+
+	buf[0] = '\0';
+	if (!home || !*home || (size_t)snprintf(buf, cap, "%s/.flightrec_history", home) >= cap) {
+		buf[0] = '\0';
+		return;
+	}
+	if (access(buf, W_OK) == 0 || (errno == ENOENT && access(home, W_OK) == 0))
+		return;
+	buf[0] = '\0';
+}
+
+int shell_run(struct replay *r, FILE *in)
+{
+	int tty = in == stdin && isatty(fileno(stdin));
+	char history[4096] = "";
+	struct sigaction sa = { .sa_handler = on_sigint };
+
+	interrupt_db = r->db;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	if (tty) {
+		rl_readline_name = "flightrec-replay";
+		rl_attempted_completion_function = complete;
+		rl_basic_word_break_characters = " \t\n\"'`,;()=<>+-*/|";
+		rl_getc_function = prompt_getc;
+		load_names(r->db);
+		history_path(history, sizeof(history));
+		stifle_history(1000);
+		if (history[0])
+			read_history(history);
+		printf("flightrec-replay %s: %d input%s loaded.  .help for commands, .tables for tables.\n", FR_VERSION,
+		       r->loaded, r->loaded == 1 ? "" : "s");
+	}
+	run_lines(r, in, tty);
 	if (tty) {
 		if (history[0] && write_history(history) != 0)
 			fprintf(stderr, "flightrec-replay: cannot save the history in %s\n", history);
@@ -246,4 +311,29 @@ int shell_run(struct replay *r, FILE *in)
 	nnames = 0;
 	interrupt_db = NULL;
 	return r->errors ? 1 : 0;
+}
+
+/* .read nests; a file that reads itself stops here instead of overflowing the stack. */
+#define READ_DEPTH_MAX 16
+
+int shell_read_file(struct replay *r, const char *path)
+{
+	static int depth;
+	int errors = r->errors;
+	FILE *f;
+
+	if (depth == READ_DEPTH_MAX) {
+		fprintf(stderr, "flightrec-replay: .read: cannot read %s: nested more than %d deep\n", path,
+			READ_DEPTH_MAX);
+		return -1;
+	}
+	if (!(f = fopen(path, "r"))) {
+		fprintf(stderr, "flightrec-replay: .read: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	depth++;
+	run_lines(r, f, 0);
+	depth--;
+	fclose(f);
+	return r->errors == errors ? 0 : -1;
 }
