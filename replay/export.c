@@ -11,21 +11,6 @@
 
 #include "dot.h"
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* A track id per (host, pid): hosts apart by 10^8 so their pids never meet. */
 #define TRACK_SQL "((SELECT count(*) FROM (SELECT DISTINCT host FROM archives) h WHERE h.host < %s.host) * 100000000 + %s.pid)"
 
@@ -57,14 +42,14 @@ static int export_perfetto(struct replay *r, const char *path)
 			 (long long)sqlite3_column_int64(s, 2), sqlite3_column_text(s, 3));
 		fprintf(f, "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%lld,\"tid\":%lld,\"args\":{\"name\":", first ? "" : ",\n",
 			track, track);
-		json_str(f, name);
+		output_json_string(f, name);
 		fputs("}}", f);
 		first = 0;
 		if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
 			double d = (double)(sqlite3_column_int64(s, 5) - sqlite3_column_int64(s, 4)) / 1e3;
 			fprintf(f, ",\n{\"name\":\"lifetime\",\"cat\":\"process\",\"ph\":\"X\",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"argv\":",
 				track, track, ts, d < 0 ? 0 : d);
-			json_str(f, (const char *)sqlite3_column_text(s, 6));
+			output_json_string(f, (const char *)sqlite3_column_text(s, 6));
 			fputs("}}", f);
 			events++;
 		}
@@ -84,15 +69,15 @@ static int export_perfetto(struct replay *r, const char *path)
 		long long track = sqlite3_column_int64(s, 0);
 		double ts = (double)(sqlite3_column_int64(s, 3) - t0) / 1e3;
 		fputs(",\n{\"name\":", f);
-		json_str(f, (const char *)sqlite3_column_text(s, 1));
+		output_json_string(f, (const char *)sqlite3_column_text(s, 1));
 		fputs(",\"cat\":", f);
-		json_str(f, (const char *)sqlite3_column_text(s, 1));
+		output_json_string(f, (const char *)sqlite3_column_text(s, 1));
 		if (sqlite3_column_type(s, 4) != SQLITE_NULL && sqlite3_column_int64(s, 4) > 0)
 			fprintf(f, ",\"ph\":\"X\",\"dur\":%.3f", (double)sqlite3_column_int64(s, 4) / 1e3);
 		else
 			fputs(",\"ph\":\"i\",\"s\":\"t\"", f);
 		fprintf(f, ",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,\"args\":{\"summary\":", track, track, ts);
-		json_str(f, (const char *)sqlite3_column_text(s, 2));
+		output_json_string(f, (const char *)sqlite3_column_text(s, 2));
 		fputs("}}", f);
 		events++;
 	}

@@ -51,21 +51,51 @@ static void csv_field(FILE *fp, const char *v)
 	fputc('"', fp);
 }
 
-static void json_string(FILE *fp, const char *v)
+/* Length of the well-formed UTF-8 sequence at P (1 to 4 bytes), 0 when P starts none. */
+static int utf8_len(const unsigned char *p)
 {
+	int n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (int i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+void output_json_string(FILE *fp, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)(v ? v : "");
+
 	fputc('"', fp);
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c == '\n')
+	while (*p) {
+		int n = utf8_len(p);
+		if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p == '\n')
 			fputs("\\n", fp);
-		else if (c == '\t')
+		else if (*p == '\t')
 			fputs("\\t", fp);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\u%04x", *p);
+		else if (n == 0)
+			fputs("\\ufffd", fp); /* not UTF-8: comm and arguments may hold any byte */
 		else
-			fputc(c, fp);
+			fwrite(p, 1, (size_t)n, fp);
+		p += n ? n : 1;
 	}
 	fputc('"', fp);
 }
@@ -103,7 +133,7 @@ static int run_json(struct output *o, sqlite3_stmt *s)
 		for (int i = 0; i < n; i++) {
 			if (i)
 				fputc(',', o->fp);
-			json_string(o->fp, sqlite3_column_name(s, i));
+			output_json_string(o->fp, sqlite3_column_name(s, i));
 			fputc(':', o->fp);
 			switch (sqlite3_column_type(s, i)) {
 			case SQLITE_NULL:
@@ -116,7 +146,7 @@ static int run_json(struct output *o, sqlite3_stmt *s)
 				fprintf(o->fp, "%.17g", sqlite3_column_double(s, i));
 				break;
 			default:
-				json_string(o->fp, cell(s, i));
+				output_json_string(o->fp, cell(s, i));
 			}
 		}
 		fputc('}', o->fp);

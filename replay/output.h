@@ -22,6 +22,12 @@ const char *output_mode_name(enum output_mode m);
 /* The names of all modes, "table|csv|json|line". */
 const char *output_mode_names(void);
 /*
+ * V as a JSON string literal ("" for NULL): quotes, backslashes and control
+ * characters escaped, bytes that are not UTF-8 as U+FFFD, so that the
+ * result always parses.
+ */
+void output_json_string(FILE *fp, const char *v);
+/*
  * Step STMT to the end, printing its rows in O's mode.  Returns SQLITE_DONE
  * or the error code of the failing step.
  */
