@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
 """pty-drive.py - drive an interactive program through a pseudo-terminal.
 
-usage: pty-drive.py [--timeout S] -- COMMAND [ARG...] < STEPS
+usage: pty-drive.py [--timeout S] [--status N] -- COMMAND [ARG...] < STEPS
 
 STEPS, one per line:
   send TEXT      write TEXT (escapes: \\n \\t \\x03 for Ctrl-C, \\x04 for Ctrl-D)
   expect REGEX   wait until the output since the last expect matches REGEX
   sleep S        wait S seconds
-Exits 0 when every expect matched and the program ended, 1 otherwise, with
-the transcript on stdout.  Every wait is bounded by --timeout.
+Exits 0 when every expect matched and the program ended with status N
+(default 0), 1 otherwise, with the transcript on stdout.  Every wait is
+bounded by --timeout.
 """
 import os, pty, re, select, signal, sys, time
 
 def main():
     args = sys.argv[1:]
     timeout = 10.0
-    if args[:1] == ['--timeout']:
-        timeout = float(args[1]); args = args[2:]
+    want_status = 0
+    while args[:1] in (['--timeout'], ['--status']):
+        if args[0] == '--timeout':
+            timeout = float(args[1])
+        else:
+            want_status = int(args[1])
+        args = args[2:]
     if args[:1] == ['--']:
         args = args[1:]
     steps = [l.rstrip('\n') for l in sys.stdin if l.strip()]
@@ -77,8 +83,11 @@ def main():
         if wpid == 0:
             os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
             print('pty-drive: the program did not end'); ok = False
-        elif os.WEXITSTATUS(status) != 0:
-            print('pty-drive: exit status %d' % os.WEXITSTATUS(status))
+        elif not os.WIFEXITED(status):
+            print('pty-drive: killed by signal %d' % os.WTERMSIG(status)); ok = False
+        elif os.WEXITSTATUS(status) != want_status:
+            print('pty-drive: exit status %d, expected %d' % (os.WEXITSTATUS(status), want_status))
+            ok = False
     except ChildProcessError:
         pass
     sys.stdout.write(out.decode('utf-8', 'replace').replace('\r', ''))

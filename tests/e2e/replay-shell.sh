@@ -35,6 +35,29 @@ hostA,101,50,1000,bash,/bin/bash,-bash,$((D + 2000)),$((D + 5000)),0,0
 hostA,102,50,0,sleep,/bin/sleep,sleep 600,$((D + 3000)),$((D + 4000)),-1,9" \
 	"processes - lifetimes from fork, exec and exit; NULL start for one that began before"
 
+# Lifetimes whose start or end the window does not hold, and reused pids.
+C=$TEST_TMP/c.seg
+"$MKSEG" -H hostC -d $D "$C" <<'SPEC'
+exit 6000 200 200 7 33 44 lost 2 0 0
+fork 7000 300 1 0 0 first
+fork 8000 300 1 0 0 second
+exit 9000 300 300 1 0 0 second 0 0 0
+fork 10000 400 1 1000 1000 sh
+exec 10100 400 400 1 0 0 sudo /usr/bin/sudo sudo id
+exit 10200 400 400 1 0 0 sudo 1 0 0
+exec 10300 400 400 1 5 5 cron /usr/sbin/cron cron -f
+SPEC
+ok $? "mkseg - host C"
+got=$(R "$C" --csv -c "SELECT pid, ppid, uid, gid, comm, exe, argv, start_ts - $D AS start, exit_ts - $D AS exit,
+	exit_code FROM processes ORDER BY pid, start_ts IS NULL, start_ts")
+is "$got" "pid,ppid,uid,gid,comm,exe,argv,start,exit,exit_code
+200,7,33,44,lost,,,,6000,2
+300,1,0,0,first,,,7000,,
+300,1,0,0,second,,,8000,9000,0
+400,1,0,0,sudo,/usr/bin/sudo,sudo id,10000,10200,1
+400,1,5,5,cron,/usr/sbin/cron,cron -f,,," \
+	"processes - an exit alone opens and closes a row with its ids; a fork on an open pid starts a new row; exec sets ids; an exec after an exit starts a row"
+
 got=$(R "$A" --csv -c "SELECT ts - $D, pid, kind, summary FROM timeline")
 is "$got" "ts - $D,pid,kind,summary
 1000,50,exec,exec /usr/sbin/sshd [sshd -D]
@@ -60,6 +83,8 @@ is "$got" '[{"pid":101,"comm":"bash","exit_code":0},
 {"pid":102,"comm":"sleep","exit_code":-1}]' "--json - an array of objects, integers as numbers"
 got=$(R "$A" --json -c "SELECT NULL AS n, 'a\"b' AS s")
 is "$got" '[{"n":null,"s":"a\"b"}]' "--json - NULL as null, strings escaped"
+got=$(R "$A" --json -c "SELECT CAST(x'ff41c3a90a09' AS TEXT) AS s")
+is "$got" '[{"s":"\ufffdAé\n\t"}]' "--json - bytes that are not UTF-8 as U+FFFD, control characters escaped"
 got=$(R "$A" -c "SELECT pid, comm FROM processes WHERE pid > 100 ORDER BY pid")
 is "$got" "pid  comm
 ---  -----
@@ -97,6 +122,43 @@ is "$got" "one
   1
 two,three
 2,3" "a script on standard input, with a statement over two lines"
+out=$(printf 'SELECT 1 AS a;\n.bogus\nSELECT * FROM nope;\nSELECT 2 AS b;\n' | R "$A" --csv 2>&1); st=$?
+is "$st:$out" "1:a
+1
+flightrec-replay: unknown command '.bogus' (see .help)
+flightrec-replay: SQL error: no such table: nope (in: SELECT * FROM nope)
+b
+2" "a script - errors are printed and the script goes on, expect exit 1"
+printf '.mode csv\nSELECT 3 AS c;\n.headers off\nSELECT 4\n  AS d;\n' > "$TEST_TMP/script.sql"
+got=$(R "$A" -c ".read $TEST_TMP/script.sql")
+is "$got" "c
+3
+4" ".read FILE - runs its dot-commands and SQL"
+printf '.read %s\n' "$TEST_TMP/loop.sql" > "$TEST_TMP/loop.sql"
+out=$(R "$A" -c ".read $TEST_TMP/loop.sql" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: .read: cannot read $TEST_TMP/loop.sql: nested more than 16 deep" \
+	".read FILE - a file that reads itself stops, expect exit 1"
+out=$(R "$A" -c ".read $TEST_TMP/none.sql" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: .read: cannot open $TEST_TMP/none.sql: No such file or directory" \
+	".read FILE - a missing file, expect exit 1"
+
+# The command line.
+got=$(R --version); st=$?
+like "$st:$got" "^0:flightrec-replay [0-9]+\.[0-9]+\.[0-9]+$" "--version - the program and its version"
+got=$(R --help); st=$?
+like "$st:$(echo "$got" | head -1)" "^0:usage: flightrec-replay \[OPTIONS\] ARCHIVE" "--help - usage on stdout, exit 0"
+out=$(R --bogus "$A" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: unknown option '--bogus' (see --help)" "unknown option - one line, exit 1"
+out=$(R "$A" -c 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: option '-c' needs an argument (see --help)" "-c without SQL - one line, exit 1"
+out=$(R --csv=yes "$A" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: option '--csv' takes no argument (see --help)" "--csv=yes - one line, exit 1"
+out=$(R -c "SELECT 1" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: no archive given (see --help)" "no archive - one line, exit 1"
+got=$(R "$A" --csv -c "SELECT 1 AS a" -c ".mode json" -c "SELECT 2 AS b")
+is "$got" 'a
+1
+[{"b":2}]' "-c repeated - run in order"
 
 # The dot-commands that answer "what happened".
 got=$(R "$A" --csv -c ".tree" | cut -d, -f1)
@@ -160,6 +222,36 @@ like "$out" "^flightrec-replay: cannot load $TEST_TMP/garbage: not a flightrec s
 : > "$TEST_TMP/empty"
 out=$(R "$TEST_TMP/empty" -c "SELECT 1" 2>&1); st=$?
 is "$st:$out" "1:flightrec-replay: cannot load $TEST_TMP/empty: empty file" "empty file - one line, exit 1"
+head -c 100 "$A" > "$TEST_TMP/short.seg"
+out=$(R "$TEST_TMP/short.seg" -c "SELECT 1" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: cannot load $TEST_TMP/short.seg: too short for a segment header (100 bytes)" \
+	"a segment cut inside its header - one line, exit 1"
+size=$(stat -c %s "$A")
+head -c $((size - 10)) "$A" > "$TEST_TMP/cut.seg"
+got=$(R "$TEST_TMP/cut.seg" --csv -c "SELECT count(*) FROM timeline" 2>"$TEST_TMP/err"); st=$?
+is "$st:$(echo "$got" | tail -1)" "0:6" "a segment cut inside its last block - the 6 records of the others load"
+like "$(cat "$TEST_TMP/err")" "^flightrec-replay: $TEST_TMP/cut.seg: truncated block at offset [0-9]+ \([0-9]+ bytes\), ignored$" \
+	"a segment cut inside its last block - one warning naming it"
+got=$(R "$TEST_TMP/cut.seg" --csv -c "SELECT host, records, bad_blocks, truncated_bytes > 0 FROM archives" 2>/dev/null)
+is "$got" "host,records,bad_blocks,truncated_bytes > 0
+hostA,6,0,1" "a segment cut inside its last block - archives counts what was read and what was lost"
+mkdir "$TEST_TMP/nosegs"
+echo hello > "$TEST_TMP/nosegs/notes.txt"
+out=$(R "$TEST_TMP/nosegs" -c "SELECT 1" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: cannot load $TEST_TMP/nosegs: no segments (*.seg) in $TEST_TMP/nosegs" \
+	"a directory without segments - one line, exit 1"
+out=$(R "$TEST_TMP/missing.seg" -c "SELECT 1" 2>&1); st=$?
+is "$st:$out" "1:flightrec-replay: cannot load $TEST_TMP/missing.seg: No such file or directory" \
+	"a missing file - one line, exit 1"
+out=$(R "$A" "$TEST_TMP/garbage" -c "SELECT 1" 2>&1); st=$?
+like "$st:$out" "^1:flightrec-replay: cannot load $TEST_TMP/garbage: " "garbage after a good archive - still exit 1"
+mkdir "$TEST_TMP/recdir"
+cp "$A" "$TEST_TMP/recdir/000001.seg"
+cp "$B" "$TEST_TMP/recdir/000002.seg"
+got=$(R "$TEST_TMP/recdir" --csv -c "SELECT host, count(*) FROM processes GROUP BY host ORDER BY host")
+is "$got" "host,count(*)
+hostA,3
+hostB,1" "a recorder directory - all its segments load"
 cp "$A" "$TEST_TMP/flip.seg"
 python3 - "$TEST_TMP/flip.seg" <<'PY'
 import sys
@@ -171,6 +263,9 @@ PY
 got=$(R "$TEST_TMP/flip.seg" --csv -c "SELECT count(*) FROM timeline" 2>"$TEST_TMP/err"); st=$?
 is "$st:$(echo "$got" | tail -1)" "0:5" "a corrupted block - the other blocks load (8 rows less the 3 of one block)"
 like "$(cat "$TEST_TMP/err")" "flip.seg: bad block CRC at offset [0-9]+, skipped [0-9]+ bytes" "a corrupted block - says what it skipped"
+got=$(R "$TEST_TMP/flip.seg" --csv -c "SELECT records, bad_blocks FROM archives" 2>/dev/null)
+is "$got" "records,bad_blocks
+5,1" "a corrupted block - archives counts the records read and the bad block"
 
 # --db keeps the database; opening it again with the same archive skips the load.
 R --db "$TEST_TMP/keep.db" "$A" -c "SELECT 1" >/dev/null
@@ -180,8 +275,10 @@ is "$got" 3 "--db - reopened with the same archive: loaded once, expect 3 proces
 # The interactive shell, through a pseudo-terminal.
 export HOME=$TEST_TMP/home
 mkdir -p "$HOME"
-drive() { python3 "$TESTS_SRCDIR/e2e/pty-drive.py" --timeout 10 -- "$FLIGHTREC_REPLAY" "$A"; }
-out=$(drive <<'STEPS'
+# drive STATUS: run the shell on $A in a pty, steps on stdin, expect exit STATUS
+drive() { python3 "$TESTS_SRCDIR/e2e/pty-drive.py" --timeout 10 --status "$1" -- "$FLIGHTREC_REPLAY" "$A"; }
+# status 1: a statement was interrupted and a dot-command unknown
+out=$(drive 1 <<'STEPS'
 expect flightrec> 
 send .tables\n
 expect proc_exec
@@ -189,23 +286,47 @@ expect flightrec>
 send SELECT count(*) AS n\n
 expect   \.\.\.> 
 send FROM processes;\n
-expect n\n-\n3
+expect n\n-\n3\nflightrec> 
 send SELECT pid FROM proc_fo\t
 expect proc_fork
-send  ORDER BY pid;\n
-expect 101\n102
+send ORDER BY pid;\n
+expect pid\n---\n101\n102\nflightrec> 
+send .mode csv\n
+expect flightrec> 
+send SELECT pid, comm FROM processes\n
+expect   \.\.\.> 
+send  WHERE pid > 100 ORDER BY pid;\n
+expect pid,comm\n101,bash\n102,sleep\nflightrec> 
+send .nope\n
+expect flightrec-replay: unknown command '\.nope' \(see \.help\)\nflightrec> 
+send SELECT 'dropped'\n
+expect   \.\.\.> 
+send \x03
+expect \^C\nflightrec> 
+send SELECT 7 AS kept;\n
+expect kept\n7\nflightrec> 
 send WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n
 sleep 0.5
 send \x03
-expect interrupted
-expect flightrec> 
+expect flightrec-replay: SQL error: interrupted\nflightrec> 
 send .quit\n
 STEPS
 ); st=$?
-is "$st" 0 "shell - prompt, continuation, completion, Ctrl-C and .quit through a pty"
+is "$st" 0 "shell - prompt, continuation, completion, .mode csv, unknown command, Ctrl-C at a prompt and in a query, .quit through a pty"
 [ "$st" -eq 0 ] || diag "$out"
-like "$(cat "$HOME/.flightrec_history" 2>/dev/null)" "\.tables" "shell - history saved in ~/.flightrec_history"
-out=$(drive <<'STEPS'
+is "$(cat "$HOME/.flightrec_history" 2>/dev/null)" ".tables
+SELECT count(*) AS n
+FROM processes;
+SELECT pid FROM proc_fork ORDER BY pid;
+.mode csv
+SELECT pid, comm FROM processes
+ WHERE pid > 100 ORDER BY pid;
+.nope
+SELECT 'dropped'
+SELECT 7 AS kept;
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;
+.quit" "shell - every line typed saved in ~/.flightrec_history"
+out=$(drive 0 <<'STEPS'
 expect flightrec> 
 send \x10
 expect \.quit
@@ -213,4 +334,30 @@ send \n
 STEPS
 ); st=$?
 is "$st" 0 "shell - history persists across runs (Ctrl-P recalls the last line)"
+[ "$st" -eq 0 ] || diag "$out"
+out=$(drive 0 <<'STEPS'
+expect flightrec> 
+send SELECT 1 AS one;\n
+expect one\n---\n  1\nflightrec> 
+send \x04
+STEPS
+); st=$?
+is "$st" 0 "shell - Ctrl-D leaves, expect exit 0"
+[ "$st" -eq 0 ] || diag "$out"
+before=$(cat "$HOME/.flightrec_history")
+out=$(HOME=$TEST_TMP/no/such/home drive 0 <<'STEPS'
+expect flightrec> 
+send SELECT 2 AS two;\n
+expect two\n---\n  2\nflightrec> 
+send .quit\n
+STEPS
+); st=$?
+is "$st:$(printf '%s\n' "$out" | grep -c history)" "0:0" "shell - HOME not writable: no history, no complaint, exit 0"
+[ "$st" -eq 0 ] || diag "$out"
+out=$(env -u HOME python3 "$TESTS_SRCDIR/e2e/pty-drive.py" --timeout 10 -- "$FLIGHTREC_REPLAY" "$A" <<'STEPS'
+expect flightrec> 
+send .quit\n
+STEPS
+); st=$?
+is "$st:$(cat "$HOME/.flightrec_history")" "0:$before" "shell - HOME unset: runs, and no history is written anywhere known"
 done_testing

@@ -226,7 +226,10 @@ int main(int argc, char **argv)
 	snprintf(h.host, sizeof(h.host), "%s", host);
 	snprintf(h.kernel, sizeof(h.kernel), "6.0-test");
 	fr_seg_hdr_encode(&h, hdr);
-	fwrite(hdr, 1, sizeof(hdr), o.f);
+	if (fwrite(hdr, 1, sizeof(hdr), o.f) != sizeof(hdr)) {
+		fprintf(stderr, "mkseg: cannot write %s\n", argv[optind]);
+		return 1;
+	}
 	if (nsynth) {
 		synthetic(&o, nsynth);
 	} else {
