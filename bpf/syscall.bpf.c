@@ -713,11 +713,35 @@ static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
 	return WHY_NONE;
 }
 
+/* A successful call of --syscalls=all without decoded arguments: 64 bytes. */
+static __always_inline void write_brief(__u64 pt, __u32 nr, long ret, __u64 lat)
+{
+	struct fr_syscall_brief *e;
+
+	e = event_reserve(sizeof(*e), FR_EV_SYSCALL_BRIEF);
+	if (!e)
+		return;
+	e->ts = bpf_ktime_get_boot_ns() - lat;
+	e->pid = pt >> 32;
+	e->tid = (__u32)pt;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->ret = ret;
+	e->latency_ns = lat;
+	e->nr = nr;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, submit_flags(WHY_ALL));
+}
+
 static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u64 lat, int why)
 {
 	struct fr_syscall *e;
 	struct sc_text *t = NULL;
 	__u32 tid = (__u32)pt;
+
+	if (why == WHY_ALL && !(fl & SCF_ARGS) && (unsigned long)ret < (unsigned long)-MAX_ERRNO) {
+		write_brief(pt, nr, ret, lat);
+		return;
+	}
 
 	if (fl & SCF_ARGS) {
 		t = bpf_map_lookup_elem(&sc_pending, &tid);

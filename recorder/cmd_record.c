@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "control.h"
 #include "family_net.h"
+#include "family_syscall.h"
 #include "hostinfo.h"
 #include "options.h"
 #include "probes.h"
@@ -96,6 +97,17 @@ static int on_event(void *ctx, const void *data, size_t size)
 	const struct fr_kind_desc *k;
 
 	rc->events++;
+	if (size >= sizeof(*h) && h->kind == FR_EV_SYSCALL_BRIEF && size >= sizeof(struct fr_syscall_brief)) {
+		struct fr_syscall s;
+
+		syscall_expand_brief(data, &s);
+		k = fr_kind_by_id(FR_KIND_syscall);
+		rc->kind_counts[FR_KIND_syscall]++;
+		if (triggers_watch(&rc->o.triggers, FR_KIND_syscall))
+			check_triggers(rc, k, &s);
+		writer_add(&rc->writer, k, &s);
+		return 0;
+	}
 	if (size < sizeof(*h) || !(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {
 		rc->bad_events++;
 		return 0;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../bpf/syscall_abi.bpf.h"
+#include "family_syscall.h"
 #include "flightrec.h"
 #include "probes.h"
 #include "syscall.skel.h"
@@ -459,3 +460,25 @@ const struct probe_family family_syscall = {
 	.tick = syscall_tick,
 	.close = syscall_close,
 };
+
+void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s)
+{
+	s->head.kind = FR_KIND_syscall;
+	s->head.size = sizeof(*s);
+	s->ts = b->ts;
+	s->pid = b->pid;
+	s->tid = b->tid;
+	memcpy(s->comm, b->comm, sizeof(s->comm));
+	s->comm[sizeof(s->comm) - 1] = '\0';
+	/* As configure() names them for the BPF side. */
+	if (b->nr < SYSCALL_NAMES_MAX && syscall_names[b->nr])
+		snprintf(s->name, sizeof(s->name), "%s", syscall_names[b->nr]);
+	else
+		snprintf(s->name, sizeof(s->name), "sys_%u", b->nr);
+	s->args[0] = '\0';
+	s->ret = b->ret;
+	s->error[0] = '\0';
+	s->latency_ns = b->latency_ns;
+	s->nr = b->nr;
+	memcpy(s->reason, "all", 4);
+}

@@ -66,6 +66,30 @@ enum fr_kind {
 #undef STRV
 #undef END
 
+/*
+ * Ring-only events: not records, never on disk.  The recorder turns each
+ * into the record it stands for.  Their kinds start at FR_KIND_MAX.
+ *
+ * A call recorded only because of --syscalls=all, that took no arguments
+ * worth decoding and did not fail, crosses the ring as this 64-byte event
+ * instead of a 400-byte fr_syscall: the recorder adds the name, the empty
+ * args and error, and the reason "all".  Six times less ring per call is
+ * what lets the default ring absorb a flood while the recorder waits for
+ * a CPU.
+ */
+#define FR_EV_SYSCALL_BRIEF (FR_KIND_MAX + 1)
+struct fr_syscall_brief {
+	struct fr_head head;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__s64 ret;
+	__u64 latency_ns;
+	__u32 nr;
+	__u32 pad;
+};
+
 /* Sources named in drop records. */
 #define FR_DROP_RINGBUF "ringbuf"
 #define FR_DROP_WRITER "writer"

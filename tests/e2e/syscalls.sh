@@ -150,11 +150,24 @@ if start_recorder "$dir" --syscalls=all --ring-size 64M; then
 	gpid=$!
 	wait "$gpid"
 	ok $? "all - sysloop: $M getppid() calls"
+	"$SYSLOOP" emfile &
+	epid=$!
+	wait "$epid"
+	ok $? "all - sysloop: dup() until EMFILE"
 	archive=$(snap "$dir")
 	ok $? "all - snapshot"
+	# Successful calls cross the ring as brief events: the row must be whole.
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid' AND reason = 'all'
-		AND ret > 0 AND error IS NULL AND nr = 110")" "$M" \
-		"all - exactly $M getppid rows for the helper's pid"
+		AND ret = $$ AND error IS NULL AND nr = 110 AND args = '' AND tid = pid AND comm = 'sysloop'
+		AND latency_ns > 0")" "$M" \
+		"all - exactly $M getppid rows for the helper's pid, returning its parent's pid"
+	# A failed call crosses the ring in full, with its error.
+	is "$(q "$archive" "SELECT count(*) || ' ' || min(ret) || ' ' || min(error) FROM syscalls
+		WHERE pid = $epid AND name = 'dup' AND error IS NOT NULL AND reason = 'all'")" "1 -24 EMFILE" \
+		"all - the dup() that failed: one row, ret -24, EMFILE"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $epid AND name = 'dup' AND ret >= 0 AND error IS NULL")" \
+		"$(q "$archive" "SELECT sum(count) - 1 FROM syscall_stats WHERE pid = $epid AND name = 'dup'")" \
+		"all - and a row for each dup() that succeeded, as many as the kernel counted"
 	is "$(q "$archive" "SELECT sum(count) FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M" \
 		"all - and $M counted"
 	is "$(q "$archive" "SELECT count(*) FROM drops WHERE source IN ('ringbuf', 'syscall')")" 0 "all - nothing lost"
