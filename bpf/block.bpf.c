@@ -210,7 +210,7 @@ int BPF_PROG(handle_complete, struct request *rq, blk_status_t error, unsigned i
 		e->queue_ns = queue_ns;
 		e->service_ns = service_ns;
 		e->error = error;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	bpf_map_delete_elem(&inflight, &key);
 	return 0;

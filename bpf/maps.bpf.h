@@ -7,6 +7,12 @@
  * arrive in one ring buffer in time order.  A failed reserve is never
  * silent: it is counted here and the recorder turns the count into drop
  * records, which show as gaps in the timeline.
+ *
+ * Events are submitted without waking the recorder until wake_bytes wait
+ * in the ring: a wakeup per event (an irq_work, then a context switch of
+ * the recorder) costs the traced process more than the event itself, and
+ * under a busy server it was most of what the recorder cost.  The recorder
+ * drains the ring on its own timer (every 100 ms) in any case.
  */
 #ifndef FR_MAPS_BPF_H
 #define FR_MAPS_BPF_H
@@ -38,6 +44,17 @@ static __always_inline void *event_reserve(__u32 size, __u32 kind)
 	h->kind = kind;
 	h->size = size;
 	return h;
+}
+
+/* Set by the loader to a fraction of the ring's size (--ring-size). */
+const volatile __u64 wake_bytes = 1 << 20;
+
+static __always_inline void event_submit(void *e)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP
+										   : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(e, flags);
 }
 
 #endif

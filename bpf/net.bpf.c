@@ -137,7 +137,7 @@ static __always_inline void emit(const struct sock *sk, struct conn *c, __u64 no
 	e->retransmits = BPF_CORE_READ(tp, total_retrans);
 	__builtin_memset(e->outcome, 0, sizeof(e->outcome));
 	bpf_probe_read_kernel_str(e->outcome, sizeof(e->outcome), outcome);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 SEC("tp_btf/inet_sock_set_state")

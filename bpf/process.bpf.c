@@ -33,7 +33,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), child->comm);
 	/* Runs in the parent, whose cgroup the child starts in. */
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -66,7 +66,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	/* Filled in user space by the recorder; ring-buffer memory is not zeroed. */
 	e->exe[0] = e->cgroup[0] = e->container[0] = '\0';
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -101,7 +101,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 		e->exit_signal = 0;
 		e->core_dumped = 0;
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -127,6 +127,6 @@ int BPF_PROG(handle_oom, struct task_struct *victim)
 	e->oom_score_adj = BPF_CORE_READ(victim, signal, oom_score_adj);
 	e->trigger_pid = BPF_CORE_READ(cur, tgid);
 	bpf_probe_read_kernel_str(e->trigger_comm, sizeof(e->trigger_comm), cur->comm);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }

@@ -217,7 +217,7 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), next->comm);
 		e->cpu = bpf_get_smp_processor_id();
 		e->delay_ns = delay;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	return 0;
 }

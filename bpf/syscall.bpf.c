@@ -46,7 +46,6 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 self_tgid = 0;       /* the recorder: never recorded */
 const volatile __u64 slow_ns = 0;         /* summary: a row for calls at least this slow; 0: none */
 const volatile __u8 error_rows = 0;       /* summary: a row for failures worth seeing */
-const volatile __u64 wake_bytes = 1 << 20; /* all: wake the recorder when this much waits */
 const volatile __u8 sc_flags[SC_NR_MAX] = {};
 const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
 const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
@@ -681,19 +680,6 @@ static __always_inline __u32 errno_slot(long err)
 
 enum why { WHY_NONE, WHY_AUDIT, WHY_ALL, WHY_ERROR, WHY_SLOW };
 
-/*
- * --syscalls=all: waking the recorder for each row costs more than the
- * row (an irq_work and a wakeup whenever it has caught up); wake it when
- * wake_bytes wait instead.  The family's tick drains the rest each second.
- * Rows of the other reasons are rare and wake it as usual.
- */
-static __always_inline __u64 submit_flags(int why)
-{
-	if (why != WHY_ALL)
-		return 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
 {
 	if (fl & SCF_EMIT)
@@ -729,7 +715,7 @@ static __always_inline void write_brief(__u64 pt, __u32 nr, long ret, __u64 lat)
 	e->latency_ns = lat;
 	e->nr = nr;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, submit_flags(WHY_ALL));
+	event_submit(e);
 }
 
 static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u64 lat, int why)
@@ -796,7 +782,7 @@ static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 	case WHY_ERROR: __builtin_memcpy(e->reason, "error", 6); break;
 	default: __builtin_memcpy(e->reason, "slow", 5); break;
 	}
-	bpf_ringbuf_submit(e, submit_flags(why));
+	event_submit(e);
 out:
 	if (t)
 		bpf_map_delete_elem(&sc_pending, &tid);

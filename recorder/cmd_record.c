@@ -40,6 +40,9 @@
 #include "store.h"
 #include "util.h"
 #include "writer.h"
+/* How often the ring is drained when no BPF program asked for it. */
+#define DRAIN_NS (100 * 1000 * 1000)
+
 
 struct recorder {
 	struct record_opts o;
@@ -50,7 +53,7 @@ struct recorder {
 	struct snapshots snaps;
 	struct cgroup_cache *cgroups;
 	char logdir[4200], snapdir[4200], sockpath[4200];
-	int lock_fd, ctl_fd, sig_fd, timer_fd, ep_fd;
+	int lock_fd, ctl_fd, sig_fd, timer_fd, drain_fd, ep_fd;
 	uint64_t started_boot, started_real;
 	uint64_t events;       /* events taken from the ring buffer */
 	uint64_t bad_events;   /* events too short or of an unknown kind */
@@ -494,6 +497,7 @@ static int ep_add(int ep, int fd)
 static int setup_loop(struct recorder *rc)
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct itimerspec drain = { .it_interval = { 0, DRAIN_NS }, .it_value = { 0, DRAIN_NS } };
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -505,10 +509,14 @@ static int setup_loop(struct recorder *rc)
 	signal(SIGPIPE, SIG_IGN);
 	rc->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	rc->timer_fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	/* BPF programs wake us only when the ring fills (bpf/maps.bpf.h). */
+	rc->drain_fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	rc->ep_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (rc->sig_fd < 0 || rc->timer_fd < 0 || rc->ep_fd < 0 || timerfd_settime(rc->timer_fd, 0, &its, NULL) < 0)
+	if (rc->sig_fd < 0 || rc->timer_fd < 0 || rc->drain_fd < 0 || rc->ep_fd < 0 ||
+	    timerfd_settime(rc->timer_fd, 0, &its, NULL) < 0 || timerfd_settime(rc->drain_fd, 0, &drain, NULL) < 0)
 		return -errno;
-	if (ep_add(rc->ep_fd, rc->sig_fd) || ep_add(rc->ep_fd, rc->timer_fd) || ep_add(rc->ep_fd, rc->ctl_fd) ||
+	if (ep_add(rc->ep_fd, rc->sig_fd) || ep_add(rc->ep_fd, rc->timer_fd) || ep_add(rc->ep_fd, rc->drain_fd) ||
+	    ep_add(rc->ep_fd, rc->ctl_fd) ||
 	    ep_add(rc->ep_fd, probes_fd(&rc->probes)))
 		return -errno;
 	return 0;
@@ -531,6 +539,10 @@ static void run_loop(struct recorder *rc)
 				uint64_t expirations;
 				if (read(rc->timer_fd, &expirations, sizeof(expirations)) > 0)
 					tick(rc);
+			} else if (fd == rc->drain_fd) {
+				uint64_t expirations;
+				if (read(rc->drain_fd, &expirations, sizeof(expirations)) > 0)
+					probes_consume(&rc->probes);
 			} else if (fd == rc->ctl_fd) {
 				on_control(rc);
 			} else {
@@ -608,7 +620,7 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "flightrec: out of memory\n");
 		return 1;
 	}
-	rc->lock_fd = rc->ctl_fd = rc->sig_fd = rc->timer_fd = rc->ep_fd = -1;
+	rc->lock_fd = rc->ctl_fd = rc->sig_fd = rc->timer_fd = rc->drain_fd = rc->ep_fd = -1;
 	ret = options_parse(argc, argv, &rc->o);
 	if (ret) {
 		free(rc);
@@ -703,6 +715,8 @@ out:
 		close(rc->sig_fd);
 	if (rc->timer_fd >= 0)
 		close(rc->timer_fd);
+	if (rc->drain_fd >= 0)
+		close(rc->drain_fd);
 	if (rc->ep_fd >= 0)
 		close(rc->ep_fd);
 	free(rc);

@@ -35,6 +35,7 @@ static int block_open(struct probes *p, void **state)
 		free(st);
 		return -errno;
 	}
+	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	err = probes_prepare_object(p, skel->obj);
 	if (!err)
 		err = block_bpf__load(skel);

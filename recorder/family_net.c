@@ -47,6 +47,7 @@ static int net_open(struct probes *p, void **state)
 		free(st);
 		return -errno;
 	}
+	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	err = probes_prepare_object(p, skel->obj);
 	if (!err)
 		err = net_bpf__load(skel);

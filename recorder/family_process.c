@@ -14,6 +14,7 @@ static int process_open(struct probes *p, void **state)
 
 	if (!skel)
 		return -errno;
+	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	err = probes_prepare_object(p, skel->obj);
 	if (!err)
 		err = process_bpf__load(skel);

@@ -43,6 +43,7 @@ static int sched_open(struct probes *p, void **state)
 	}
 	skel->rodata->runq_threshold_ns = p->cfg->runq_threshold_ns;
 	skel->rodata->self_tgid = (uint32_t)getpid();
+	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	err = probes_prepare_object(p, skel->obj);
 	if (!err)
 		err = sched_bpf__load(skel);

@@ -104,7 +104,7 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 	__u8 base = 0;
 
 	ro->self_tgid = (__u32)getpid();
-	ro->wake_bytes = cfg->ring_size / 8;
+	ro->wake_bytes = probes_wake_bytes(cfg);
 	if (cfg->syscalls == SYSCALLS_SUMMARY) {
 		base = SCF_TRACK | SCF_COUNT;
 		ro->slow_ns = cfg->slow_syscall_ns;

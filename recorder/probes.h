@@ -43,6 +43,13 @@ struct probe_config {
 	uint64_t runq_threshold_ns; /* --runq-threshold: a runq event for each longer wait */
 };
 
+/* What must wait in the ring before a BPF program wakes the recorder
+ * (wake_bytes in bpf/maps.bpf.h): an eighth of it. */
+static inline uint64_t probes_wake_bytes(const struct probe_config *cfg)
+{
+	return cfg->ring_size / 8;
+}
+
 struct probes;
 
 struct probe_family {
