@@ -38,10 +38,13 @@
 #include "snapdir.h"
 #include "snapshot.h"
 #include "store.h"
+#include "upload.h"
 #include "util.h"
 #include "writer.h"
 /* How often the ring is drained when no BPF program asked for it. */
 #define DRAIN_NS (100 * 1000 * 1000)
+/* How long uploads may go on once the recorder is told to stop. */
+#define UPLOAD_GRACE_NS (10 * NSEC_PER_SEC)
 
 
 struct recorder {
@@ -51,6 +54,7 @@ struct recorder {
 	struct writer writer;
 	struct probes probes;
 	struct snapshots snaps;
+	struct uploads uploads;
 	struct cgroup_cache *cgroups;
 	char logdir[4200], snapdir[4200], sockpath[4200];
 	int lock_fd, ctl_fd, sig_fd, timer_fd, drain_fd, ep_fd;
@@ -373,6 +377,7 @@ static void tick(struct recorder *rc)
 	flush(rc);
 	store_sync(&rc->store);
 	start_due_snapshots(rc, now);
+	uploads_tick(&rc->uploads, now);
 }
 
 static void answer_status(struct recorder *rc, int fd, int json)
@@ -397,11 +402,13 @@ static void answer_status(struct recorder *rc, int fd, int json)
 			     ", \"writer_lost\": %" PRIu64 ", \"bad_events\": %" PRIu64 ", \"segments\": %zu"
 			     ", \"disk_bytes\": %" PRIu64 ", \"disk_budget\": %" PRIu64 ", \"oldest_utc\": \"%s\""
 			     ", \"probes_ok\": %d, \"probes_failed\": %d, \"snapshots_written\": %" PRIu64
-			     ", \"snapshots_pending\": %d, %s}\n",
+			     ", \"snapshots_pending\": %d, \"upload_ok\": %" PRIu64 ", \"upload_failed\": %" PRIu64
+			     ", \"uploads_running\": %d, %s}\n",
 			     getpid(), rc->o.dir, started, boot - rc->started_boot, rc->events, rc->rates,
 			     rc->writer.records, rc->writer.blocks, rc->writer.bytes, rc->ringbuf_lost, rc->writer.lost,
 			     rc->bad_events, rc->store.nsegs, rc->store.total, rc->o.store.max_disk, oldest, ok,
-			     rc->probes.nstatus - ok, rc->snaps.written, rc->snaps.head != NULL, rc->extra_json);
+			     rc->probes.nstatus - ok, rc->snaps.written, rc->snaps.head != NULL, rc->uploads.ok,
+			     rc->uploads.failed, uploads_running(&rc->uploads), rc->extra_json);
 		/* one line: the manifest part is pretty-printed */
 		for (char *p = buf; *p && p < buf + n - 1; p++)
 			if (*p == '\n')
@@ -416,11 +423,13 @@ static void answer_status(struct recorder *rc, int fd, int json)
 			     "lost:      %" PRIu64 " in the ring buffer, %" PRIu64 " on the way to disk\n"
 			     "disk:      %s of %s in %zu segments; oldest record from %s\n"
 			     "snapshots: %" PRIu64 " written, %s pending, in %s\n"
+			     "uploads:   %" PRIu64 " ok, %" PRIu64 " failed, %d running\n"
 			     "probes:    %d attached, %d failed\n",
 			     getpid(), rc->o.dir, started, rc->events, rc->rates[0] ? rc->rates : "none",
 			     rc->writer.records, rc->writer.blocks, rc->writer.bytes, rc->ringbuf_lost, rc->writer.lost,
 			     used, budget, rc->store.nsegs, oldest, rc->snaps.written, rc->snaps.head ? "some" : "none",
-			     rc->snapdir, ok, rc->probes.nstatus - ok);
+			     rc->snapdir, rc->uploads.ok, rc->uploads.failed, uploads_running(&rc->uploads), ok,
+			     rc->probes.nstatus - ok);
 		for (int i = 0; i < rc->probes.nstatus && n < (int)sizeof(buf); i++) {
 			const struct probe_status *st = &rc->probes.status[i];
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  %-22s %-8s %s%s%s\n", st->name,
@@ -456,14 +465,24 @@ static void on_control(struct recorder *rc)
 	start_due_snapshots(rc, now_boot_ns());
 }
 
+static void on_archive_written(void *ctx, const char *path)
+{
+	struct recorder *rc = ctx;
+
+	uploads_start(&rc->uploads, path);
+}
+
 static void reap_children(struct recorder *rc)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (snapshots_reap(&rc->snaps, pid, status))
 			snapdir_enforce(rc->snapdir, rc->o.max_snapshots, rc->o.max_snapshot_disk);
+		else
+			uploads_reap(&rc->uploads, pid, status);
+	}
 	store_pin(&rc->store, snapshots_pin(&rc->snaps));
 }
 
@@ -564,7 +583,8 @@ static void shutdown_recorder(struct recorder *rc)
 	flush(rc);
 	store_sync(&rc->store);
 	while (snapshots_running(&rc->snaps) && (pid = waitpid(-1, &status, 0)) > 0)
-		snapshots_reap(&rc->snaps, pid, status);
+		if (!snapshots_reap(&rc->snaps, pid, status))
+			uploads_reap(&rc->uploads, pid, status);
 	while ((r = rc->snaps.head) != NULL) {
 		uint64_t now = now_boot_ns();
 		if (r->win.end_boot > now)
@@ -572,6 +592,8 @@ static void shutdown_recorder(struct recorder *rc)
 		struct archive_job job = job_for(rc, r);
 		snapshots_run_now(&rc->snaps, r, &job);
 	}
+	/* Uploads get a little time; the archives stay for a later run. */
+	uploads_finish(&rc->uploads, UPLOAD_GRACE_NS);
 	fprintf(stderr, "flightrec: stopped: %" PRIu64 " records written, %" PRIu64 " lost in the kernel, %" PRIu64
 		" lost on the way to disk\n", rc->writer.records, rc->ringbuf_lost, rc->writer.lost);
 }
@@ -654,6 +676,10 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
 	}
+	rc->uploads.cmd = rc->o.upload_cmd;
+	rc->uploads.timeout_ns = rc->o.upload_timeout_ns;
+	rc->snaps.on_written = on_archive_written;
+	rc->snaps.written_ctx = rc;
 	rc->writer.on_segment = on_new_segment;
 	rc->writer.segment_ctx = rc;
 	if (rc->store.last_ts && !strcmp(rc->store.last_boot_id, rc->hi.boot_id)) {

@@ -87,38 +87,50 @@ static void on_warn(void *ctx, const char *name, const char *msg)
 		snprintf(v->first_problem, sizeof(v->first_problem), "%s", msg);
 }
 
-static int verify_one(const char *path)
+int archive_verify(const char *path, char *msg, size_t cap)
 {
 	struct fr_input_ops ops = { .record = on_record, .warn = on_warn, .manifest = on_manifest };
 	struct fr_read_stats st = { 0 };
 	struct verify_ctx *v = calloc(1, sizeof(*v));
 	char err[512];
-	int bad = 1;
+	int bad = -1;
 
 	if (!v) {
-		fprintf(stderr, "flightrec: out of memory\n");
-		return 1;
+		snprintf(msg, cap, "out of memory");
+		return -1;
 	}
 	v->path = path;
 	if (fr_input_read(path, &ops, v, &st, err, sizeof(err)) < 0) {
-		fprintf(stderr, "flightrec: %s: %s\n", path, err);
+		snprintf(msg, cap, "%s", err);
 	} else if (v->problems) {
-		fprintf(stderr, "flightrec: %s: %s\n", path, v->first_problem);
+		snprintf(msg, cap, "%s", v->first_problem);
 	} else if (!v->have_window) {
-		fprintf(stderr, "flightrec: %s: member MANIFEST.json states no window (start_ns, end_ns)\n", path);
+		snprintf(msg, cap, "member MANIFEST.json states no window (start_ns, end_ns)");
 	} else if (v->outside) {
-		fprintf(stderr, "flightrec: %s: member window.seg holds %" PRIu64 " records outside the window, first %s\n",
-			path, v->outside, v->outside_example);
+		snprintf(msg, cap, "member window.seg holds %" PRIu64 " records outside the window, first %s",
+			 v->outside, v->outside_example);
 	} else {
 		char a[40], b[40];
 		fr_format_utc(v->start_ns, a, sizeof(a));
 		fr_format_utc(v->end_ns, b, sizeof(b));
-		printf("%s: ok, %" PRIu64 " records in %" PRIu64 " blocks, all inside %s .. %s, checksums match\n", path,
-		       v->records, st.blocks, a, b);
+		snprintf(msg, cap, "ok, %" PRIu64 " records in %" PRIu64 " blocks, all inside %s .. %s, checksums match",
+			 v->records, st.blocks, a, b);
 		bad = 0;
 	}
 	free(v);
 	return bad;
+}
+
+static int verify_one(const char *path)
+{
+	char msg[1024];
+
+	if (archive_verify(path, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "flightrec: %s: %s\n", path, msg);
+		return 1;
+	}
+	printf("%s: %s\n", path, msg);
+	return 0;
 }
 
 int cmd_verify(int argc, char **argv)

@@ -14,4 +14,11 @@ int cmd_dump(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_snapshots(int argc, char **argv);
 
+#include <stddef.h>
+/*
+ * Is the archive at PATH whole and true to its manifest (cmd_verify.c)?
+ * 0 with "ok, N records ..." in MSG, or -1 with the first problem.
+ */
+int archive_verify(const char *path, char *msg, size_t cap);
+
 #endif

@@ -140,6 +140,20 @@ static int set_slow_syscall(struct record_opts *o, const char *v)
 	return set_duration_min(&o->probe.slow_syscall_ns, v, 0);
 }
 
+static int set_upload_cmd(struct record_opts *o, const char *v)
+{
+	if (!*v || strlen(v) >= sizeof(o->upload_cmd_buf))
+		return -EINVAL;
+	snprintf(o->upload_cmd_buf, sizeof(o->upload_cmd_buf), "%s", v);
+	o->upload_cmd = o->upload_cmd_buf;
+	return 0;
+}
+
+static int set_upload_timeout(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->upload_timeout_ns, v, 0);
+}
+
 static int set_verbose(struct record_opts *o, const char *v)
 {
 	o->verbose = 1;
@@ -181,6 +195,10 @@ static const struct opt opts[] = {
 	  "summary: record each call at least this slow (default 10ms)" },
 	{ "runq-threshold", 0, "DUR", set_runq_threshold, "a duration like 5ms",
 	  "a runq row for each wait for a CPU longer than DUR (default 5ms)" },
+	{ "upload-cmd", 0, "CMD", set_upload_cmd, "a shell command, like 'cp -t /mnt/bucket'",
+	  "run `sh -c 'CMD \"$1\"' sh ARCHIVE` on each verified archive, in the background" },
+	{ "upload-timeout", 0, "DUR", set_upload_timeout, "a duration like 10m, 0 for no bound",
+	  "kill an upload command running longer than DUR (default 10m)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -227,6 +245,7 @@ static void defaults(struct record_opts *o)
 	o->probe.runq_threshold_ns = 5 * NSEC_PER_SEC / 1000;
 	o->probe.syscalls = SYSCALLS_SUMMARY;
 	o->probe.slow_syscall_ns = 10 * NSEC_PER_SEC / 1000;
+	o->upload_timeout_ns = 600 * NSEC_PER_SEC;
 }
 
 static char *trim(char *s)

@@ -27,6 +27,9 @@ struct record_opts {
 	struct triggers triggers;  /* --trigger rules and --trigger-cooldown */
 	char err[256];             /* why a setter refused its value, when it knows better than the table */
 	char dir_buf[4096];        /* storage for a dir read from the config file */
+	const char *upload_cmd;    /* --upload-cmd, NULL when none */
+	uint64_t upload_timeout_ns;
+	char upload_cmd_buf[4096];
 };
 
 /* Defaults, then the config file named by --config, then the command line. */

@@ -91,6 +91,8 @@ static void finish(struct snapshots *s, struct snap_req *r, const char *line)
 		s->written++;
 		snprintf(s->last_path, sizeof(s->last_path), "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
 		fprintf(stderr, "flightrec: snapshot written: %s\n", s->last_path);
+		if (s->on_written)
+			s->on_written(s->written_ctx, s->last_path);
 	} else {
 		s->failed++;
 		fprintf(stderr, "flightrec: snapshot failed: %.*s\n", (int)strcspn(line, "\n"), line);

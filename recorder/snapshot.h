@@ -28,6 +28,9 @@ struct snapshots {
 	struct snap_req *head; /* in trigger order */
 	uint64_t written, failed;
 	char last_path[4400];
+	/* called with the path of each archive written, after its rename */
+	void (*on_written)(void *ctx, const char *path);
+	void *written_ctx;
 };
 
 /* Queue a window; CLIENT (or -1) gets "ok PATH" or "error MSG" when done. */
