@@ -31,6 +31,7 @@
 #include "control.h"
 #include "family_net.h"
 #include "family_syscall.h"
+#include "family_uprobe.h"
 #include "hostinfo.h"
 #include "options.h"
 #include "probes.h"
@@ -430,10 +431,21 @@ static void answer_status(struct recorder *rc, int fd, int json)
 			     used, budget, rc->store.nsegs, oldest, rc->snaps.written, rc->snaps.head ? "some" : "none",
 			     rc->snapdir, rc->uploads.ok, rc->uploads.failed, uploads_running(&rc->uploads), ok,
 			     rc->probes.nstatus - ok);
+		uint64_t calls[UPROBES_MAX];
+		char ncalls[40];
+		int u = 0;
+		uprobe_calls(&rc->probes, calls, UPROBES_MAX);
 		for (int i = 0; i < rc->probes.nstatus && n < (int)sizeof(buf); i++) {
 			const struct probe_status *st = &rc->probes.status[i];
-			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  %-22s %-8s %s%s%s\n", st->name,
-				      st->ok ? "attached" : "FAILED", st->attach, st->ok ? "" : ": ", st->ok ? "" : st->why);
+			ncalls[0] = '\0';
+			/* uprobe rows come in --uprobe order, which is their slot */
+			if (!strncmp(st->name, "uprobe/", 7) && u < UPROBES_MAX && st->ok)
+				snprintf(ncalls, sizeof(ncalls), " (%" PRIu64 " calls)", calls[u]);
+			if (!strncmp(st->name, "uprobe/", 7))
+				u++;
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  %-22s %-8s %s%s%s%s\n", st->name,
+				      st->ok ? "attached" : "FAILED", st->attach, st->ok ? "" : ": ", st->ok ? "" : st->why,
+				      ncalls);
 		}
 	}
 	send(fd, buf, strlen(buf), MSG_NOSIGNAL);

@@ -154,6 +154,62 @@ static int set_upload_timeout(struct record_opts *o, const char *v)
 	return set_duration_min(&o->upload_timeout_ns, v, 0);
 }
 
+/*
+ * --probes LIST: NAME turns family NAME on, -NAME off.  A list that starts
+ * with a name attaches only the families named; one that starts with -NAME
+ * attaches all but those.  The uprobe family stays on unless named with a
+ * minus: it loads nothing without --uprobe, and one who gives --uprobe
+ * wants it.
+ */
+static int set_probes(struct record_opts *o, const char *v)
+{
+	char buf[512], *save = NULL, *tok;
+	unsigned off = 0;
+	int first = 1;
+
+	if (!*v || strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = 0) {
+		int neg = *tok == '-', i;
+		const char *name = tok + (*tok == '-' || *tok == '+');
+
+		if ((i = probes_family_index(name)) < 0) {
+			snprintf(o->err, sizeof(o->err), "unknown probe family '%s' (expected %s)", name,
+				 probes_family_names());
+			return -EINVAL;
+		}
+		if (first && !neg)
+			off = ~0u & ~(1u << probes_family_index("uprobe"));
+		if (neg)
+			off |= 1u << i;
+		else
+			off &= ~(1u << i);
+	}
+	o->probe.families_off = off;
+	return 0;
+}
+
+/* --uprobe BINARY:SYMBOL, repeatable. */
+static int set_uprobe(struct record_opts *o, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	struct uprobe_spec *u;
+
+	if (o->probe.nuprobes >= UPROBES_MAX) {
+		snprintf(o->err, sizeof(o->err), "at most %d uprobes", UPROBES_MAX);
+		return -EINVAL;
+	}
+	u = &o->probe.uprobes[o->probe.nuprobes];
+	if (!colon || colon == v || !colon[1] || (size_t)(colon - v) >= sizeof(u->binary) ||
+	    strlen(colon + 1) >= sizeof(u->symbol))
+		return -EINVAL;
+	snprintf(u->binary, sizeof(u->binary), "%.*s", (int)(colon - v), v);
+	snprintf(u->symbol, sizeof(u->symbol), "%s", colon + 1);
+	o->probe.nuprobes++;
+	return 0;
+}
+
 static int set_verbose(struct record_opts *o, const char *v)
 {
 	o->verbose = 1;
@@ -199,6 +255,10 @@ static const struct opt opts[] = {
 	  "run `sh -c 'CMD \"$1\"' sh ARCHIVE` on each verified archive, in the background" },
 	{ "upload-timeout", 0, "DUR", set_upload_timeout, "a duration like 10m, 0 for no bound",
 	  "kill an upload command running longer than DUR (default 10m)" },
+	{ "probes", 0, "LIST", set_probes, "family names, comma-separated, -NAME to leave one out",
+	  "attach only these probe families (process,sched) or all but some (-net,-block)" },
+	{ "uprobe", 0, "BINARY:SYMBOL", set_uprobe, "BINARY:SYMBOL, like /usr/sbin/nginx:ngx_http_handler",
+	  "count the calls of a function (repeatable, at most 16)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

@@ -19,6 +19,7 @@ extern const struct probe_family family_syscall;
 extern const struct probe_family family_sched;
 extern const struct probe_family family_block;
 extern const struct probe_family family_net;
+extern const struct probe_family family_uprobe;
 
 static const struct probe_family *const families[] = {
 	&family_process,
@@ -26,25 +27,53 @@ static const struct probe_family *const families[] = {
 	&family_sched,
 	&family_block,
 	&family_net,
+	&family_uprobe,
 };
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
-static void add_status(struct probes *p, const char *family, const struct bpf_program *prog, int err)
+int probes_family_index(const char *name)
+{
+	for (size_t i = 0; i < NFAMILIES; i++)
+		if (!strcmp(families[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+const char *probes_family_names(void)
+{
+	static char names[256];
+
+	if (!names[0])
+		for (size_t i = 0, n = 0; i < NFAMILIES && n < sizeof(names); i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", families[i]->name);
+	return names;
+}
+
+void probes_add_status(struct probes *p, const char *name, const char *attach, int err, const char *why)
 {
 	struct probe_status *s;
-	const char *name = bpf_program__name(prog);
-	const char *sec = bpf_program__section_name(prog);
 
 	if (p->nstatus >= PROBES_MAX)
 		return;
 	s = &p->status[p->nstatus++];
-	/* handle_exec -> process/exec */
-	snprintf(s->name, sizeof(s->name), "%s/%s", family, strncmp(name, "handle_", 7) ? name : name + 7);
-	snprintf(s->attach, sizeof(s->attach), "%s", sec ? sec : "?");
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->attach, sizeof(s->attach), "%s", attach);
 	s->ok = err == 0;
 	if (err)
-		snprintf(s->why, sizeof(s->why), "%s", strerror(err < 0 ? -err : err));
+		snprintf(s->why, sizeof(s->why), "%s", why ? why : strerror(err < 0 ? -err : err));
 	else
 		p->nattached++;
+}
+
+static void add_status(struct probes *p, const char *family, const struct bpf_program *prog, int err)
+{
+	const char *name = bpf_program__name(prog);
+	const char *sec = bpf_program__section_name(prog);
+	char full[64];
+
+	/* handle_exec -> process/exec */
+	snprintf(full, sizeof(full), "%s/%s", family, strncmp(name, "handle_", 7) ? name : name + 7);
+	probes_add_status(p, full, sec ? sec : "?", err, NULL);
 }
 
 int probes_attach(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link)
@@ -116,8 +145,10 @@ int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_f
 	}
 	if ((ret = create_shared_maps(p, err, errlen)))
 		return ret;
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && p->nfamilies < FAMILIES_MAX; i++) {
+	for (size_t i = 0; i < NFAMILIES && p->nfamilies < FAMILIES_MAX; i++) {
 		void *state = NULL;
+		if (cfg->families_off & (1u << i))
+			continue; /* --probes=-NAME */
 		if (families[i]->open(p, &state) == 0) {
 			p->family[p->nfamilies] = families[i];
 			p->state[p->nfamilies++] = state;

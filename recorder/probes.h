@@ -18,6 +18,7 @@
 
 #define PROBES_MAX 64
 #define FAMILIES_MAX 16
+#define UPROBES_MAX 16
 
 struct bpf_object;
 struct bpf_program;
@@ -41,6 +42,12 @@ struct probe_config {
 	int syscalls;             /* --syscalls: SYSCALLS_OFF, _AUDIT, _SUMMARY (default) or _ALL */
 	uint64_t slow_syscall_ns; /* --slow-syscall: summary rows for calls at least this slow */
 	uint64_t runq_threshold_ns; /* --runq-threshold: a runq event for each longer wait */
+	unsigned families_off;    /* --probes: bit I turns off family I of the table in probes.c */
+	struct uprobe_spec {      /* --uprobe BINARY:SYMBOL */
+		char binary[256];
+		char symbol[128];
+	} uprobes[UPROBES_MAX];
+	int nuprobes;
 };
 
 /* What must wait in the ring before a BPF program wakes the recorder
@@ -89,6 +96,10 @@ struct probes {
  */
 int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_fn emit, void *ctx, char *err,
 		size_t errlen);
+/* Index of the family called NAME in the table, or -1. */
+int probes_family_index(const char *name);
+/* The names of all families, comma-separated, for messages. */
+const char *probes_family_names(void);
 /* File descriptor to poll for events. */
 int probes_fd(struct probes *p);
 /* Consume what is in the ring buffer; number of events or -errno. */
@@ -113,6 +124,12 @@ int probes_attach(struct probes *p, const char *family, struct bpf_program *prog
  */
 void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
 			uint64_t now);
+/*
+ * For families whose probes are not one program each (uprobes): record
+ * the status of probe NAME at ATTACH, failed with WHY when ERR is not 0
+ * (WHY NULL: strerror(ERR)).
+ */
+void probes_add_status(struct probes *p, const char *name, const char *attach, int err, const char *why);
 /* For families: every program of OBJ failed for the same reason ERR. */
 void probes_family_failed(struct probes *p, const char *family, struct bpf_object *obj, int err);
 

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# probe-fail.sh - choosing probe families with --probes, and a probe that
+# fails to attach (--uprobe on a missing binary and on a missing symbol):
+# the recorder runs with the rest, the startup lines, `flightrec status`
+# and the probes table of an archive name the failed probes and why, and an
+# exec is still recorded.  Unknown family names are one line, exit 1.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+
+# Unknown names: one line naming the name, exit 1, before anything loads.
+out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --probes=-net,nosuch 2>&1); st=$?
+is "$st:$out" "1:flightrec: record: invalid --probes '-net,nosuch': unknown probe family 'nosuch' (expected process, syscall, sched, block, net, uprobe)" \
+	"--probes - an unknown family, expect one line naming it and exit 1"
+printf 'probes = process,bogus\n' > "$TEST_TMP/bad.conf"
+out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --config "$TEST_TMP/bad.conf" 2>&1); st=$?
+is "$st:$out" "1:flightrec: $TEST_TMP/bad.conf:1: invalid probes 'process,bogus': unknown probe family 'bogus' (expected process, syscall, sched, block, net, uprobe)" \
+	"config - probes key with an unknown family, expect FILE:LINE and the name"
+out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --uprobe /bin/true 2>&1); st=$?
+is "$st:$out" "1:flightrec: record: invalid --uprobe '/bin/true': expected BINARY:SYMBOL, like /usr/sbin/nginx:ngx_http_handler" \
+	"--uprobe - no symbol, expect one line and exit 1"
+[ ! -e "$TEST_TMP/x" ]; ok $? "bad options - nothing created"
+
+# Only process and block from the config file; the command line adds two
+# failing uprobes and one that attaches.
+dir=$TEST_TMP/rec
+printf 'probes = process,block\n' > "$TEST_TMP/rec.conf"
+# A private copy: uprobes are per file, so only this test's runs count.
+probed=$TEST_TMP/exit-with-probed
+cp "$EXIT_WITH" "$probed"
+if ! start_recorder "$dir" --config "$TEST_TMP/rec.conf" --uprobe "$TEST_TMP/nosuch/bin:main" \
+	--uprobe "$EXIT_WITH:no_such_function" --uprobe "$probed:main"; then
+	fail "flightrec record starts with two failing uprobes"
+	done_testing; exit
+fi
+pass "flightrec record starts with two failing uprobes"
+log=$(cat "$TEST_TMP/recorder.log")
+like "$log" "probe uprobe/main failed \(uprobe/$TEST_TMP/nosuch/bin:main\): cannot open $TEST_TMP/nosuch/bin: No such file or directory" \
+	"startup - the missing binary is named with its reason"
+like "$log" "probe uprobe/no_such_function failed \(uprobe/$EXIT_WITH:no_such_function\): no function no_such_function in $EXIT_WITH" \
+	"startup - the missing symbol is named with its reason"
+is "$(printf '%s\n' "$log" | grep -c '^flightrec: probe .* attached')" 8 \
+	"startup - process (4) + block (3) + uprobe main (1) attached, expect 8"
+is "$(printf '%s\n' "$log" | grep -Ec '^flightrec: probe (sched|net|syscall)/')" 0 \
+	"startup - families left out by probes = process,block are not loaded"
+
+st=$("$FLIGHTREC" status --dir "$dir")
+like "$st" "probes:    8 attached, 2 failed" "status - 8 attached, 2 failed"
+like "$st" "uprobe/main +FAILED +uprobe/$TEST_TMP/nosuch/bin:main: cannot open $TEST_TMP/nosuch/bin: No such file or directory" \
+	"status - the missing binary, FAILED with its reason"
+like "$st" "uprobe/no_such_function +FAILED +uprobe/$EXIT_WITH:no_such_function: no function no_such_function in $EXIT_WITH" \
+	"status - the missing symbol, FAILED with its reason"
+like "$("$FLIGHTREC" status --json --dir "$dir")" '"probes_ok": 8, "probes_failed": 2, .*\{"name": "uprobe/main", "attach": "[^"]*", "ok": false, "error": "cannot open [^"]*: No such file or directory"\}' \
+	"status --json - the failed probe with ok false and its error"
+
+mark=frpf$$x$RANDOM
+for i in 1 2 3; do "$probed" 0 "$mark" "$i"; done
+count_marked() { "$FLIGHTREC" dump "$dir" 2>/dev/null | grep -c "exec .*argv=\"$probed [0-9-]* $mark "; }
+three() { [ "$(count_marked)" -eq 3 ]; }
+wait_for 10 three; ok $? "recording goes on - the 3 execs reach the log"
+calls=$("$FLIGHTREC" status --dir "$dir" | sed -n 's/.*uprobe\/main .*(\([0-9]*\) calls).*/\1/p')
+is "$calls" 3 "uprobe/main attached - counts the 3 runs of the probed binary, expect 3 calls"
+
+archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0s --reason probes)
+got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT name, ok, error FROM probes WHERE ok = 0 ORDER BY name")
+is "$got" "name,ok,error
+uprobe/main,0,cannot open $TEST_TMP/nosuch/bin: No such file or directory
+uprobe/no_such_function,0,no function no_such_function in $EXIT_WITH" "archive - the probes table holds both failed rows with their reasons"
+got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM probes WHERE ok = 1" | tail -1)
+is "$got" 8 "archive - and the 8 attached ones"
+got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM proc_exec WHERE argv LIKE '$probed % $mark %'" | tail -1)
+is "$got" 3 "archive - the 3 execs recorded beside the failed probes"
+stop_recorder; ok $? "record - SIGTERM, expect exit 0"
+
+# All but some: -sched,-syscall,-net leaves process and block.
+rm -rf "$dir"
+if start_recorder "$dir" --probes=-sched,-syscall,-net; then
+	is "$(grep -c '^flightrec: probe .* attached' "$TEST_TMP/recorder.log")" 7 \
+		"--probes=-sched,-syscall,-net - process (4) and block (3) attach, expect 7"
+	is "$(grep -Ec '^flightrec: probe (sched|net|syscall|uprobe)/' "$TEST_TMP/recorder.log")" 0 \
+		"--probes=-sched,-syscall,-net - none of the others"
+	stop_recorder; ok $? "record - SIGTERM, expect exit 0"
+else
+	fail "flightrec record starts with --probes=-sched,-syscall,-net"
+fi
+
+# Nothing that attaches: the recorder says so and exits 1.
+out=$("$FLIGHTREC" record --dir "$TEST_TMP/none" --probes=uprobe --uprobe "$EXIT_WITH:no_such_function" 2>&1); st=$?
+like "$st:$(printf '%s\n' "$out" | tail -1)" "^1:flightrec: no probe could be attached$" \
+	"only a failing probe - exit 1, expect 'no probe could be attached'"
+done_testing
