@@ -4,6 +4,7 @@
  * open -> lock DIR -> repair and open the store -> load and attach probes ->
  * one epoll loop over the ring buffer, signals, a 1 s timer and the control
  * socket -> on SIGTERM/SIGINT, drain, write pending snapshots, flush, close.
+ * SIGHUP reads the config file again (options_reload()).
  *
  * The 1 s tick seals the partial block (so a crash loses at most about a
  * second), turns new ring-buffer drop counts into drop records, fsyncs the
@@ -50,6 +51,8 @@
 
 struct recorder {
 	struct record_opts o;
+	int argc;                /* the command line, parsed again on SIGHUP */
+	char **argv;
 	struct hostinfo hi;
 	struct store store;
 	struct writer writer;
@@ -498,6 +501,32 @@ static void reap_children(struct recorder *rc)
 	store_pin(&rc->store, snapshots_pin(&rc->snaps));
 }
 
+/*
+ * SIGHUP: the config file again.  What changed and applies while
+ * recording takes effect now; the log says which changes wait for a
+ * restart.  A bad file changes nothing and is one line in the log.
+ */
+static void reload(struct recorder *rc)
+{
+	char applied[512], restart[512];
+
+	if (!rc->o.config) {
+		fprintf(stderr, "flightrec: SIGHUP: no config file to read again (start with --config FILE)\n");
+		return;
+	}
+	if (options_reload(rc->argc, rc->argv, &rc->o, applied, restart, sizeof(applied))) {
+		fprintf(stderr, "flightrec: reload: %s; keeping the running configuration\n", rc->o.err);
+		return;
+	}
+	rc->store.opts = rc->o.store;
+	store_enforce_budget(&rc->store);
+	snapdir_enforce(rc->snapdir, rc->o.max_snapshots, rc->o.max_snapshot_disk);
+	describe(rc);
+	fprintf(stderr, "flightrec: reloaded %s: %s%s%s%s%s\n", rc->o.config,
+		applied[0] ? "applied " : "", applied, applied[0] && restart[0] ? "; " : "",
+		restart[0] ? "changed but needing a restart: " : "", restart[0] ? restart : applied[0] ? "" : "no change");
+}
+
 /* 1 to go on, 0 to stop. */
 static int on_signal(struct recorder *rc)
 {
@@ -510,6 +539,9 @@ static int on_signal(struct recorder *rc)
 			break;
 		case SIGCHLD:
 			reap_children(rc);
+			break;
+		case SIGHUP:
+			reload(rc);
 			break;
 		case SIGINT:
 		case SIGTERM:
@@ -534,6 +566,7 @@ static int setup_loop(struct recorder *rc)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -655,13 +688,17 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	rc->lock_fd = rc->ctl_fd = rc->sig_fd = rc->timer_fd = rc->drain_fd = rc->ep_fd = -1;
+	rc->argc = argc;
+	rc->argv = argv;
 	ret = options_parse(argc, argv, &rc->o);
 	if (ret) {
+		options_free(&rc->o);
 		free(rc);
 		return ret > 0 ? 0 : 1;
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "flightrec: record needs root (to load BPF programs); run it with sudo\n");
+		options_free(&rc->o);
 		free(rc);
 		return 1;
 	}
@@ -757,6 +794,7 @@ out:
 		close(rc->drain_fd);
 	if (rc->ep_fd >= 0)
 		close(rc->ep_fd);
+	options_free(&rc->o);
 	free(rc);
 	return status;
 }

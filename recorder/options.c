@@ -221,6 +221,48 @@ static int set_config(struct record_opts *o, const char *v)
 	return 0; /* read before everything else, in options_parse() */
 }
 
+/*
+ * What SIGHUP can change while recording: how to copy an option's effect
+ * from a freshly parsed NEXT into the running CUR.  An option not listed
+ * here (the directory, what the BPF programs were loaded with) takes
+ * effect at the next start.
+ */
+static void apply_store(struct record_opts *cur, const struct record_opts *next)
+{
+	cur->store = next->store;
+}
+
+static void apply_window(struct record_opts *cur, const struct record_opts *next)
+{
+	cur->snap_before = next->snap_before;
+	cur->snap_after = next->snap_after;
+}
+
+static void apply_snapdir(struct record_opts *cur, const struct record_opts *next)
+{
+	cur->max_snapshots = next->max_snapshots;
+	cur->max_snapshot_disk = next->max_snapshot_disk;
+}
+
+/* A rule kept as it was keeps its cooldown and its recent hits. */
+static void apply_triggers(struct record_opts *cur, const struct record_opts *next)
+{
+	struct triggers t = next->triggers;
+
+	for (int i = 0; i < t.n; i++)
+		for (int j = 0; j < cur->triggers.n; j++)
+			if (!strcmp(t.rule[i].text, cur->triggers.rule[j].text)) {
+				t.rule[i] = cur->triggers.rule[j];
+				break;
+			}
+	cur->triggers = t;
+}
+
+static void apply_redact(struct record_opts *cur, const struct record_opts *next)
+{
+	cur->redact = next->redact;
+}
+
 static const struct opt opts[] = {
 	{ "dir", 'd', "DIR", set_dir, "a directory path", "where the log lives (default " FR_DEFAULT_DIR ")" },
 	{ "config", 'c', "FILE", set_config, "a file", "read options from FILE (key = value lines)" },
@@ -262,6 +304,26 @@ static const struct opt opts[] = {
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+typedef void apply_fn(struct record_opts *cur, const struct record_opts *next);
+static const struct {
+	const char *name;
+	apply_fn *apply;
+} live[] = {
+	{ "max-disk", apply_store },        { "segment-size", apply_store },      { "segment-age", apply_store },
+	{ "snapshot-before", apply_window }, { "snapshot-after", apply_window },  { "max-snapshots", apply_snapdir },
+	{ "max-snapshot-disk", apply_snapdir }, { "trigger", apply_triggers }, { "trigger-cooldown", apply_triggers },
+	{ "redact", apply_redact },
+};
+
+static apply_fn *live_apply(const char *name)
+{
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (!strcmp(live[i].name, name))
+			return live[i].apply;
+	return NULL;
+}
+_Static_assert(NOPTS <= OPTIONS_MAX, "raise OPTIONS_MAX in options.h");
 
 void options_usage(FILE *out)
 {
@@ -308,6 +370,30 @@ static void defaults(struct record_opts *o)
 	o->upload_timeout_ns = 600 * NSEC_PER_SEC;
 }
 
+/*
+ * Remember VAL as given for option I, after the values given before it
+ * (a repeated option, a key in the file and on the command line), so that
+ * a reload can tell which options changed.  Out of memory, it forgets the
+ * option: a reload then reports it changed.
+ */
+static void note_given(struct record_opts *o, size_t i, const char *val)
+{
+	char *old = o->given[i], *s;
+
+	if (asprintf(&s, "%s%s%s", old ? old : "", old ? "\n" : "", val) < 0)
+		s = NULL;
+	free(old);
+	o->given[i] = s;
+}
+
+void options_free(struct record_opts *o)
+{
+	for (size_t i = 0; i < OPTIONS_MAX; i++) {
+		free(o->given[i]);
+		o->given[i] = NULL;
+	}
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -320,16 +406,17 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Read `key = value` lines; the first error is reported with FILE:LINE. */
-static int parse_config(const char *path, struct record_opts *o)
+/* Read `key = value` lines; the first error goes to MSG as "FILE:LINE: what". */
+static int parse_config(const char *path, struct record_opts *o, char *msg, size_t cap)
 {
 	char line[4096];
 	int lineno = 0, ret = 0;
 	FILE *f = fopen(path, "re");
 
 	if (!f) {
-		fprintf(stderr, "flightrec: cannot read config file %s: %s\n", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(msg, cap, "cannot read config file %s: %s", path, strerror(errno));
+		return ret;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *key, *val, *eq;
@@ -337,7 +424,7 @@ static int parse_config(const char *path, struct record_opts *o)
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			fprintf(stderr, "flightrec: %s:%d: line too long\n", path, lineno);
+			snprintf(msg, cap, "%s:%d: line too long", path, lineno);
 			ret = -EINVAL;
 			break;
 		}
@@ -345,7 +432,7 @@ static int parse_config(const char *path, struct record_opts *o)
 		if (!*key || *key == '#')
 			continue;
 		if (!(eq = strchr(key, '='))) {
-			fprintf(stderr, "flightrec: %s:%d: expected 'key = value'\n", path, lineno);
+			snprintf(msg, cap, "%s:%d: expected 'key = value'", path, lineno);
 			ret = -EINVAL;
 			break;
 		}
@@ -354,36 +441,40 @@ static int parse_config(const char *path, struct record_opts *o)
 		val = trim(eq + 1);
 		opt = find_opt(key);
 		if (!opt || opt->set == set_config) {
-			fprintf(stderr, "flightrec: %s:%d: unknown key '%s'\n", path, lineno, key);
+			snprintf(msg, cap, "%s:%d: unknown key '%s'", path, lineno, key);
 			ret = -EINVAL;
 			break;
 		}
 		if (!opt->arg) {
 			if (strcmp(val, "true") && strcmp(val, "yes") && strcmp(val, "1") && strcmp(val, "false") &&
 			    strcmp(val, "no") && strcmp(val, "0")) {
-				fprintf(stderr, "flightrec: %s:%d: invalid %s '%s': expected true or false\n", path, lineno,
-					key, val);
+				snprintf(msg, cap, "%s:%d: invalid %s '%s': expected true or false", path, lineno, key, val);
 				ret = -EINVAL;
 				break;
 			}
 			if (val[0] == 't' || val[0] == 'y' || val[0] == '1')
 				opt->set(o, val);
+			note_given(o, (size_t)(opt - opts), val);
 			continue;
 		}
+		o->err[0] = '\0';
 		if (opt->set(o, val)) {
-			fprintf(stderr, "flightrec: %s:%d: invalid %s '%s': %s%s\n", path, lineno, key, val,
-				o->err[0] ? "" : "expected ", o->err[0] ? o->err : opt->expect);
+			snprintf(msg, cap, "%s:%d: invalid %s '%s': %s%s", path, lineno, key, val,
+				 o->err[0] ? "" : "expected ", o->err[0] ? o->err : opt->expect);
 			ret = -EINVAL;
 			break;
 		}
+		note_given(o, (size_t)(opt - opts), val);
 	}
 	fclose(f);
 	return ret;
 }
 
-int options_parse(int argc, char **argv, struct record_opts *o)
+/* QUIET: a config file's error only in o->err (a reload reports it its way). */
+static int parse(int argc, char **argv, struct record_opts *o, int quiet)
 {
 	struct option longopts[NOPTS + 2];
+	char msg[sizeof(o->err)];
 	char shortopts[2 * NOPTS + 3];
 	size_t ns = 0;
 	int c;
@@ -411,8 +502,12 @@ int options_parse(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
 		if (c == 'c' || (c >= 256 && opts[c - 256].set == set_config))
 			o->config = optarg;
-	if (o->config && parse_config(o->config, o))
+	if (o->config && parse_config(o->config, o, msg, sizeof(msg))) {
+		if (!quiet)
+			fprintf(stderr, "flightrec: %s\n", msg);
+		snprintf(o->err, sizeof(o->err), "%s", msg);
 		return -EINVAL;
+	}
 
 	optind = 1;
 	opterr = 1;
@@ -433,11 +528,13 @@ int options_parse(int argc, char **argv, struct record_opts *o)
 			options_usage(stderr);
 			return -EINVAL;
 		}
+		o->err[0] = '\0';
 		if (opt->set(o, optarg ? optarg : "")) {
 			fprintf(stderr, "flightrec: record: invalid --%s '%s': %s%s\n", opt->name, optarg,
 				o->err[0] ? "" : "expected ", o->err[0] ? o->err : opt->expect);
 			return -EINVAL;
 		}
+		note_given(o, (size_t)(opt - opts), optarg ? optarg : "1");
 	}
 	if (optind < argc) {
 		fprintf(stderr, "flightrec: record: unexpected argument '%s'\n", argv[optind]);
@@ -447,5 +544,63 @@ int options_parse(int argc, char **argv, struct record_opts *o)
 	if (o->store.segment_size > o->store.max_disk / 4)
 		o->store.segment_size = o->store.max_disk / 4;
 	o->probe.ring_size = (uint32_t)o->ring_size;
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct record_opts *o)
+{
+	return parse(argc, argv, o, 0);
+}
+
+/* Append NAME to the comma-separated LIST of CAP bytes. */
+static void list_add(char *list, size_t cap, const char *name)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, cap - n, "%s%s", n ? ", " : "", name);
+}
+
+int options_reload(int argc, char **argv, struct record_opts *cur, char *applied, char *restart, size_t cap)
+{
+	struct record_opts *next = malloc(sizeof(*next));
+	apply_fn *done[NOPTS];
+	size_t ndone = 0;
+
+	applied[0] = restart[0] = '\0';
+	if (!next) {
+		snprintf(cur->err, sizeof(cur->err), "out of memory");
+		return -ENOMEM;
+	}
+	if (parse(argc, argv, next, 1)) {
+		snprintf(cur->err, sizeof(cur->err), "%s", next->err);
+		options_free(next);
+		free(next);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *a = cur->given[i], *b = next->given[i];
+		apply_fn *apply = live_apply(opts[i].name);
+		size_t j;
+
+		if (opts[i].set == set_config || (a && b && !strcmp(a, b)) || (!a && !b))
+			continue;
+		if (!apply) {
+			list_add(restart, cap, opts[i].name);
+			continue;
+		}
+		list_add(applied, cap, opts[i].name);
+		for (j = 0; j < ndone && done[j] != apply; j++)
+			;
+		if (j == ndone) {
+			apply(cur, next);
+			done[ndone++] = apply;
+		}
+		/* What runs now is what was given; a restart-only option keeps its old text. */
+		free(cur->given[i]);
+		cur->given[i] = next->given[i];
+		next->given[i] = NULL;
+	}
+	options_free(next);
+	free(next);
 	return 0;
 }

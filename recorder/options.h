@@ -14,6 +14,8 @@
 #include "store.h"
 #include "triggers.h"
 
+#define OPTIONS_MAX 64
+
 struct record_opts {
 	const char *dir;
 	const char *config;
@@ -30,10 +32,21 @@ struct record_opts {
 	const char *upload_cmd;    /* --upload-cmd, NULL when none */
 	uint64_t upload_timeout_ns;
 	char upload_cmd_buf[4096];
+	char *given[OPTIONS_MAX];  /* per option, the values given ("\n"-joined), for options_reload() */
 };
 
 /* Defaults, then the config file named by --config, then the command line. */
 int options_parse(int argc, char **argv, struct record_opts *o);
 void options_usage(FILE *out);
+/*
+ * SIGHUP: parse the command line again with the config file read anew,
+ * and copy into CUR what changed among the options that apply while
+ * recording.  Returns 0 with the changed options, comma-separated, in
+ * APPLIED and in RESTART (those that take effect at the next start), or
+ * -EINVAL with "FILE:LINE: what is wrong" in cur->err and CUR untouched.
+ */
+int options_reload(int argc, char **argv, struct record_opts *cur, char *applied, char *restart, size_t cap);
+/* Free what options_parse() allocated. */
+void options_free(struct record_opts *o);
 
 #endif
