@@ -20,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +37,7 @@
 #include "hostinfo.h"
 #include "options.h"
 #include "probes.h"
+#include "privs.h"
 #include "procscan.h"
 #include "snapdir.h"
 #include "snapshot.h"
@@ -643,6 +645,28 @@ static void shutdown_recorder(struct recorder *rc)
 		" lost on the way to disk\n", rc->writer.records, rc->ringbuf_lost, rc->writer.lost);
 }
 
+/*
+ * DIR/log and DIR/snapshots are root's alone (0700), made now so that
+ * writing archives later needs no privilege; a DIR others may enter is
+ * said once (it may be a shared parent the user chose: not ours to chmod).
+ */
+static int own_dirs(struct recorder *rc)
+{
+	const char *dirs[] = { rc->logdir, rc->snapdir };
+	struct stat st;
+	int ret;
+
+	for (int i = 0; i < 2; i++)
+		if ((ret = mkdir_mode(dirs[i], 0700)) || (chmod(dirs[i], 0700) < 0 && (ret = -errno))) {
+			fprintf(stderr, "flightrec: cannot create %s: %s\n", dirs[i], strerror(-ret));
+			return ret;
+		}
+	if (stat(rc->o.dir, &st) == 0 && (st.st_mode & 077))
+		fprintf(stderr, "flightrec: %s is open to other users (mode %03o); its log and archives are not\n",
+			rc->o.dir, (unsigned)(st.st_mode & 0777));
+	return 0;
+}
+
 /* Take DIR/lock: one recorder per directory. */
 static int lock_dir(struct recorder *rc)
 {
@@ -717,6 +741,8 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "flightrec: %s\n", rc->store.err);
 		goto out;
 	}
+	if (own_dirs(rc))
+		goto out_store;
 	if (rc->store.repaired_bytes)
 		fprintf(stderr, "flightrec: repaired the log tail: cut %" PRIu64 " bytes of an incomplete block\n",
 			rc->store.repaired_bytes);
@@ -764,6 +790,11 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "flightrec: cannot set up the event loop: %s\n", strerror(-ret));
 		goto out_ctl;
 	}
+	/* Everything is loaded, attached and open: give up what is not needed now. */
+	if (privs_drop(rc->probes.drops_fd, err, sizeof(err)))
+		fprintf(stderr, "flightrec: %s; going on with the capabilities it has\n", err);
+	else
+		fprintf(stderr, "flightrec: dropped every capability but: %s\n", err);
 	format_size(rc->o.store.max_disk, size, sizeof(size));
 	format_size(rc->o.store.segment_size, segsize, sizeof(segsize));
 	fprintf(stderr, "flightrec: recording to %s (budget %s, segments of %s), pid %d\n", rc->logdir, size, segsize,
