@@ -65,7 +65,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		e->argv_len = len;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	/* Filled in user space by the recorder; ring-buffer memory is not zeroed. */
-	e->exe[0] = e->cgroup[0] = e->container[0] = '\0';
+	e->exe[0] = e->cgroup[0] = e->container[0] = e->pod_uid[0] = e->pod[0] = e->namespace[0] = '\0';
 	event_submit(e);
 	return 0;
 }

@@ -278,6 +278,9 @@ static void ptab_apply(struct ptab *t, unsigned kind, const void *rec)
 			p->argv_len = (*parent)->argv_len;
 			memcpy(p->cgroup, (*parent)->cgroup, sizeof(p->cgroup));
 			memcpy(p->container, (*parent)->container, sizeof(p->container));
+			memcpy(p->pod_uid, (*parent)->pod_uid, sizeof(p->pod_uid));
+			memcpy(p->pod, (*parent)->pod, sizeof(p->pod));
+			memcpy(p->namespace, (*parent)->namespace, sizeof(p->namespace));
 		}
 		break;
 	}
@@ -295,6 +298,9 @@ static void ptab_apply(struct ptab *t, unsigned kind, const void *rec)
 		p->argv_len = e->argv_len;
 		memcpy(p->cgroup, e->cgroup, sizeof(p->cgroup));
 		memcpy(p->container, e->container, sizeof(p->container));
+		memcpy(p->pod_uid, e->pod_uid, sizeof(p->pod_uid));
+		memcpy(p->pod, e->pod, sizeof(p->pod));
+		memcpy(p->namespace, e->namespace, sizeof(p->namespace));
 		break;
 	}
 	case FR_KIND_exit: {

@@ -197,6 +197,44 @@ size_t container_id_from_cgroup(const char *path, char *id, size_t cap)
 	return 64;
 }
 
+size_t pod_uid_from_cgroup(const char *path, char *uid, size_t cap)
+{
+	/*
+	 * systemd driver: /kubepods.slice/kubepods-burstable.slice/
+	 *                 kubepods-burstable-pod0c7d0f5e_1111_2222_3333_444455556666.slice/...
+	 * cgroupfs driver: /kubepods/burstable/pod0c7d0f5e-1111-2222-3333-444455556666/...
+	 * The uid is a UUID (36), or for a static pod the 32 hex digits of its
+	 * manifest's hash.  systemd cannot have '-' inside a unit name's
+	 * component, so there the UUID's dashes are underscores.
+	 */
+	const char *p = strstr(path, "kubepods");
+	const char *best = NULL;
+	size_t bestn = 0;
+
+	if (cap)
+		uid[0] = '\0';
+	if (!p)
+		return 0;
+	for (; (p = strstr(p, "pod")); p += 3) {
+		size_t n = 0;
+		/* "pod" starts a component, or follows the slice's '-' */
+		if (p[-1] != '/' && p[-1] != '-')
+			continue;
+		while (is_hex(p[3 + n]) || p[3 + n] == '-' || p[3 + n] == '_')
+			n++;
+		if ((n == 36 || n == 32) && (p[3 + n] == '\0' || p[3 + n] == '/' || p[3 + n] == '.')) {
+			best = p + 3;
+			bestn = n;
+		}
+	}
+	if (!best || cap <= bestn)
+		return 0;
+	for (size_t i = 0; i < bestn; i++)
+		uid[i] = best[i] == '_' ? '-' : best[i];
+	uid[bestn] = '\0';
+	return bestn;
+}
+
 int cgroup_of_pid(int pid, char *buf, size_t cap)
 {
 	char path[64], line[4096];

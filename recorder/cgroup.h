@@ -33,6 +33,13 @@ const char *cgroup_cache_path(struct cgroup_cache *c, uint64_t id);
  */
 size_t container_id_from_cgroup(const char *path, char *id, size_t cap);
 
+/*
+ * The Kubernetes pod uid in a cgroup path under kubepods, for the systemd
+ * and cgroupfs cgroup drivers (with the dashes a UUID is written with).
+ * Returns its length (0 when none) and writes it to UID.
+ */
+size_t pod_uid_from_cgroup(const char *path, char *uid, size_t cap);
+
 /* cgroup v2 path of process PID from /proc/PID/cgroup into BUF; 0 or -errno. */
 int cgroup_of_pid(int pid, char *buf, size_t cap);
 

@@ -61,7 +61,7 @@ struct recorder {
 	struct probes probes;
 	struct snapshots snaps;
 	struct uploads uploads;
-	struct cgroup_cache *cgroups;
+	struct procscan_ctx scan; /* cgroup paths and pods */
 	char logdir[4200], snapdir[4200], sockpath[4200];
 	int lock_fd, ctl_fd, sig_fd, timer_fd, drain_fd, ep_fd;
 	uint64_t started_boot, started_real;
@@ -141,7 +141,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 		/* What BPF cannot cheaply read: resolved exe, cgroup path, container. */
 		struct fr_exec e;
 		memcpy(&e, data, sizeof(e));
-		procscan_enrich_exec(rc->cgroups, &e);
+		procscan_enrich_exec(&rc->scan, &e);
 		writer_add(&rc->writer, k, &e);
 		return 0;
 	}
@@ -174,7 +174,7 @@ static void on_new_segment(void *ctx, struct writer *w)
 		snprintf(p.error, sizeof(p.error), "%s", s->ok ? "" : s->why);
 		writer_add_opening(w, fr_kind_by_id(FR_KIND_probe), &p);
 	}
-	procscan_all(rc->cgroups, now, add_opening_proc, w);
+	procscan_all(&rc->scan, now, add_opening_proc, w);
 }
 
 static void on_ringbuf_drop(void *ctx, int cpu, uint64_t n)
@@ -746,8 +746,9 @@ int cmd_record(int argc, char **argv)
 	if (rc->store.repaired_bytes)
 		fprintf(stderr, "flightrec: repaired the log tail: cut %" PRIu64 " bytes of an incomplete block\n",
 			rc->store.repaired_bytes);
-	rc->cgroups = cgroup_cache_new(NULL);
-	if (!rc->cgroups || writer_init(&rc->writer, &rc->store)) {
+	rc->scan.cgroups = cgroup_cache_new(NULL);
+	rc->scan.pods = pod_cache_new(rc->o.cri_root);
+	if (!rc->scan.cgroups || !rc->scan.pods || writer_init(&rc->writer, &rc->store)) {
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
 	}
@@ -813,7 +814,8 @@ out_probes:
 	snapshots_free(&rc->snaps);
 out_store:
 	store_close(&rc->store);
-	cgroup_cache_free(rc->cgroups);
+	cgroup_cache_free(rc->scan.cgroups);
+	pod_cache_free(rc->scan.pods);
 out:
 	if (rc->lock_fd >= 0)
 		close(rc->lock_fd);

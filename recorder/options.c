@@ -210,6 +210,15 @@ static int set_uprobe(struct record_opts *o, const char *v)
 	return 0;
 }
 
+static int set_cri_root(struct record_opts *o, const char *v)
+{
+	if (!*v || strlen(v) >= sizeof(o->cri_root_buf))
+		return -EINVAL;
+	snprintf(o->cri_root_buf, sizeof(o->cri_root_buf), "%s", v);
+	o->cri_root = o->cri_root_buf;
+	return 0;
+}
+
 static int set_verbose(struct record_opts *o, const char *v)
 {
 	o->verbose = 1;
@@ -301,6 +310,8 @@ static const struct opt opts[] = {
 	  "attach only these probe families (process,sched) or all but some (-net,-block)" },
 	{ "uprobe", 0, "BINARY:SYMBOL", set_uprobe, "BINARY:SYMBOL, like /usr/sbin/nginx:ngx_http_handler",
 	  "count the calls of a function (repeatable, at most 16)" },
+	{ "cri-root", 0, "DIR", set_cri_root, "a directory path",
+	  "pod names and namespaces from DIR/NAMESPACE_POD_UID (default /var/log/pods)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -368,6 +379,7 @@ static void defaults(struct record_opts *o)
 	o->probe.syscalls = SYSCALLS_SUMMARY;
 	o->probe.slow_syscall_ns = 10 * NSEC_PER_SEC / 1000;
 	o->upload_timeout_ns = 600 * NSEC_PER_SEC;
+	o->cri_root = "/var/log/pods";
 }
 
 /*

@@ -33,6 +33,8 @@ struct record_opts {
 	uint64_t upload_timeout_ns;
 	char upload_cmd_buf[4096];
 	char *given[OPTIONS_MAX];  /* per option, the values given ("\n"-joined), for options_reload() */
+	const char *cri_root;      /* --cri-root: the kubelet's pod log directories */
+	char cri_root_buf[4096];
 };
 
 /* Defaults, then the config file named by --config, then the command line. */

@@ -1,7 +1,7 @@
 /*
  * procscan.c - the process table from /proc, and exec records completed
  * with what BPF cannot cheaply read (resolved executable path, cgroup path,
- * container id).
+ * container id, Kubernetes pod).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -27,16 +27,24 @@ static ssize_t read_file(const char *path, char *buf, size_t cap)
 	return n;
 }
 
-static void fill_container(struct cgroup_cache *cg, uint64_t id, char *cgroup, size_t cgcap, char *container,
-			   size_t ccap)
+/* The cgroup path of ID, unless known, and what it says: container, pod. */
+#define FILL_CONTAINER(C, R, ID)                                                                                 \
+	fill_container((C), (ID), (R)->cgroup, sizeof((R)->cgroup), (R)->container, sizeof((R)->container),      \
+		       (R)->pod_uid, sizeof((R)->pod_uid), (R)->pod, sizeof((R)->pod), (R)->namespace,            \
+		       sizeof((R)->namespace))
+
+static void fill_container(const struct procscan_ctx *c, uint64_t id, char *cgroup, size_t cgcap, char *container,
+			   size_t ccap, char *uid, size_t ucap, char *pod, size_t pcap, char *ns, size_t nscap)
 {
 	if (!cgroup[0])
-		snprintf(cgroup, cgcap, "%s", cgroup_cache_path(cg, id));
+		snprintf(cgroup, cgcap, "%s", cgroup_cache_path(c->cgroups, id));
 	container_id_from_cgroup(cgroup, container, ccap);
+	pod_uid_from_cgroup(cgroup, uid, ucap);
+	pod_cache_lookup(c->pods, uid, pod, pcap, ns, nscap);
 }
 
 /* One /proc/PID into P; 0, or -1 when it is gone or a kernel thread we skip. */
-static int read_proc(struct cgroup_cache *cg, int pid, uint64_t now_boot, struct fr_proc *p)
+static int read_proc(const struct procscan_ctx *c, int pid, uint64_t now_boot, struct fr_proc *p)
 {
 	char path[64], buf[1024], *rp;
 	long ticks = sysconf(_SC_CLK_TCK);
@@ -86,17 +94,17 @@ static int read_proc(struct cgroup_cache *cg, int pid, uint64_t now_boot, struct
 	if (cgroup_of_pid(pid, p->cgroup, sizeof(p->cgroup)) == 0) {
 		char abs[768];
 		struct stat st;
-		snprintf(abs, sizeof(abs), "%s%s", cgroup_cache_root(cg), p->cgroup);
+		snprintf(abs, sizeof(abs), "%s%s", cgroup_cache_root(c->cgroups), p->cgroup);
 		if (!strcmp(p->cgroup, "/"))
 			p->cgroup_id = 1;
-		else if (cgroup_cache_root(cg)[0] && stat(abs, &st) == 0)
+		else if (cgroup_cache_root(c->cgroups)[0] && stat(abs, &st) == 0)
 			p->cgroup_id = (uint64_t)st.st_ino;
 	}
-	fill_container(cg, p->cgroup_id, p->cgroup, sizeof(p->cgroup), p->container, sizeof(p->container));
+	FILL_CONTAINER(c, p, p->cgroup_id);
 	return 0;
 }
 
-int procscan_all(struct cgroup_cache *cg, uint64_t now_boot, void (*fn)(void *ctx, const struct fr_proc *p), void *ctx)
+int procscan_all(const struct procscan_ctx *c, uint64_t now_boot, void (*fn)(void *ctx, const struct fr_proc *p), void *ctx)
 {
 	struct dirent *de;
 	struct fr_proc *p = malloc(sizeof(*p));
@@ -112,7 +120,7 @@ int procscan_all(struct cgroup_cache *cg, uint64_t now_boot, void (*fn)(void *ct
 	while ((de = readdir(d))) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		if (read_proc(cg, atoi(de->d_name), now_boot, p) == 0) {
+		if (read_proc(c, atoi(de->d_name), now_boot, p) == 0) {
 			fn(ctx, p);
 			n++;
 		}
@@ -122,7 +130,7 @@ int procscan_all(struct cgroup_cache *cg, uint64_t now_boot, void (*fn)(void *ct
 	return n;
 }
 
-void procscan_enrich_exec(struct cgroup_cache *cg, struct fr_exec *e)
+void procscan_enrich_exec(const struct procscan_ctx *c, struct fr_exec *e)
 {
 	char path[64];
 	ssize_t n;
@@ -147,5 +155,5 @@ void procscan_enrich_exec(struct cgroup_cache *cg, struct fr_exec *e)
 		}
 	}
 	e->cgroup[0] = '\0';
-	fill_container(cg, e->cgroup_id, e->cgroup, sizeof(e->cgroup), e->container, sizeof(e->container));
+	FILL_CONTAINER(c, e, e->cgroup_id);
 }

@@ -10,11 +10,18 @@
 
 #include "cgroup.h"
 #include "flightrec.h"
+#include "pods.h"
+
+/* Where cgroup paths and pod names come from. */
+struct procscan_ctx {
+	struct cgroup_cache *cgroups;
+	struct pod_cache *pods;
+};
 
 /* Calls FN for a proc record of each live process; returns how many. */
-int procscan_all(struct cgroup_cache *cg, uint64_t now_boot, void (*fn)(void *ctx, const struct fr_proc *p),
+int procscan_all(const struct procscan_ctx *c, uint64_t now_boot, void (*fn)(void *ctx, const struct fr_proc *p),
 		 void *ctx);
-/* Fill exe, cgroup and container of an exec record from /proc and the cache. */
-void procscan_enrich_exec(struct cgroup_cache *cg, struct fr_exec *e);
+/* Fill exe, cgroup, container and pod of an exec record from /proc and the caches. */
+void procscan_enrich_exec(const struct procscan_ctx *c, struct fr_exec *e);
 
 #endif

@@ -197,6 +197,7 @@ struct life {
 	char host[72];
 	int64_t pid, ppid, uid, gid;
 	char comm[32], exe[512], argv[512];
+	char container[80], pod_uid[48], pod[256], ns[72];
 	int64_t start_ts, exit_ts, exit_code, exit_signal;
 	int has_start, has_exit, has_code;
 	struct life *next; /* hash chain */
@@ -225,6 +226,14 @@ static struct life **life_find(struct lives *L, const char *host, int64_t pid)
 		if ((*pp)->pid == pid && !strcmp((*pp)->host, host))
 			return pp;
 	return pp;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int col, const char *v)
+{
+	if (v[0])
+		sqlite3_bind_text(s, col, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, col);
 }
 
 /* Insert L's row into processes; 0, or an SQLite error code. */
@@ -262,6 +271,10 @@ static int life_emit(struct lives *L, struct life *l)
 		sqlite3_bind_null(s, 11);
 		sqlite3_bind_null(s, 12);
 	}
+	bind_text_or_null(s, 13, l->container);
+	bind_text_or_null(s, 14, l->pod_uid);
+	bind_text_or_null(s, 15, l->pod);
+	bind_text_or_null(s, 16, l->ns);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -315,6 +328,16 @@ static int life_apply(struct lives *L, sqlite3_stmt *q, char *err, size_t errlen
 			l->start_ts = sqlite3_column_int64(q, 10);
 			l->has_start = 1;
 		}
+		if (kind == 1) {
+			/* a child is where its parent is until it execs */
+			struct life *parent = *life_find(L, l->host, sqlite3_column_int64(q, 4));
+			if (parent) {
+				memcpy(l->container, parent->container, sizeof(l->container));
+				memcpy(l->pod_uid, parent->pod_uid, sizeof(l->pod_uid));
+				memcpy(l->pod, parent->pod, sizeof(l->pod));
+				memcpy(l->ns, parent->ns, sizeof(l->ns));
+			}
+		}
 	}
 	copy_text(l->comm, sizeof(l->comm), q, 7);
 	/* an exit keeps the parent and ids seen before it, unless it opened the row */
@@ -324,6 +347,14 @@ static int life_apply(struct lives *L, sqlite3_stmt *q, char *err, size_t errlen
 		l->gid = sqlite3_column_int64(q, 6);
 		copy_text(l->exe, sizeof(l->exe), q, 8);
 		copy_text(l->argv, sizeof(l->argv), q, 9);
+	}
+	if (kind == 0 || kind == 2) {
+		/* NULL in a 1.0 archive: nothing known, nothing kept */
+		l->container[0] = l->pod_uid[0] = l->pod[0] = l->ns[0] = '\0';
+		copy_text(l->container, sizeof(l->container), q, 13);
+		copy_text(l->pod_uid, sizeof(l->pod_uid), q, 14);
+		copy_text(l->pod, sizeof(l->pod), q, 15);
+		copy_text(l->ns, sizeof(l->ns), q, 16);
 	}
 	if (kind == 3) {
 		l->exit_ts = ts;
@@ -346,12 +377,14 @@ static int life_apply(struct lives *L, sqlite3_stmt *q, char *err, size_t errlen
  * (ORDER BY over all four) made this step four times faster on 1M records.
  */
 static const char *const lifecycle_sql[] = {
-	"SELECT host, 0, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, NULL, NULL FROM proc_snapshot ORDER BY ts",
-	"SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL FROM proc_fork ORDER BY ts",
+	"SELECT host, 0, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, NULL, NULL,"
+	" container, pod_uid, pod, namespace FROM proc_snapshot ORDER BY ts",
+	"SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL, NULL, NULL, NULL, NULL"
+	" FROM proc_fork ORDER BY ts",
 	"SELECT host, 2, ts, pid, ppid, uid, gid, comm, CASE WHEN exe <> '' THEN exe ELSE filename END, argv, NULL,"
-	" NULL, NULL FROM proc_exec ORDER BY ts",
-	"SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal FROM proc_exit"
-	" ORDER BY ts",
+	" NULL, NULL, container, pod_uid, pod, namespace FROM proc_exec ORDER BY ts",
+	"SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal,"
+	" NULL, NULL, NULL, NULL FROM proc_exit ORDER BY ts",
 };
 #define NLIFECYCLE (sizeof(lifecycle_sql) / sizeof(lifecycle_sql[0]))
 
@@ -373,7 +406,7 @@ static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 			 "CREATE INDEX IF NOT EXISTS proc_exec_ts ON proc_exec(ts);"
 			 "CREATE INDEX IF NOT EXISTS proc_exit_ts ON proc_exit(ts);",
 			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
+	    sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
 		    SQLITE_OK) {
 		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 		ret = -1;

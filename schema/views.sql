@@ -8,7 +8,10 @@
 -- One row per process lifetime, rebuilt by the replay loader from the
 -- fork, exec and exit records.  start_ts is NULL when the process started
 -- before the window; exit_ts when it outlived it.  exe and argv are those
--- of its last exec.
+-- of its last exec.  container, pod_uid, pod and namespace are those of its
+-- last exec (or of the table at the window's start, or of its parent when
+-- it forked and never exec'd); NULL outside containers and pods, and in
+-- archives of format 1.0, which did not record pods.
 CREATE TABLE processes (
 	host TEXT NOT NULL,
 	pid INTEGER NOT NULL,
@@ -21,7 +24,11 @@ CREATE TABLE processes (
 	start_ts INTEGER,
 	exit_ts INTEGER,
 	exit_code INTEGER,
-	exit_signal INTEGER
+	exit_signal INTEGER,
+	container TEXT,
+	pod_uid TEXT,
+	pod TEXT,
+	namespace TEXT
 );
 
 -- The archives (or segment directories) loaded, with their manifests.

@@ -371,6 +371,7 @@ static void test_segments(void)
 	   "fr_seg_hdr_parse - a flipped bit, expect a CRC message (%s)", err);
 	memcpy(copy, seg, FR_SEG_HDR_LEN);
 	le16_put(copy + 8, 2);
+	le16_put(copy + 10, 0);
 	le32_put(copy + 252, crc32c(0, copy, 252));
 	ok(fr_seg_hdr_parse(copy, FR_SEG_HDR_LEN, &h, err, sizeof(err)) == -EPROTONOSUPPORT && strstr(err, "2.0"),
 	   "fr_seg_hdr_parse - major version 2, expect -EPROTONOSUPPORT naming 2.0 (%s)", err);
