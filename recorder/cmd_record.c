@@ -495,9 +495,11 @@ static void reap_children(struct recorder *rc)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (snapshots_reap(&rc->snaps, pid, status))
+		if (snapshots_reap(&rc->snaps, pid, status)) {
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				snapdir_clean_tmp(rc->snapdir); /* the writer died: no other runs */
 			snapdir_enforce(rc->snapdir, rc->o.max_snapshots, rc->o.max_snapshot_disk);
-		else
+		} else
 			uploads_reap(&rc->uploads, pid, status);
 	}
 	store_pin(&rc->store, snapshots_pin(&rc->snaps));
@@ -629,9 +631,12 @@ static void shutdown_recorder(struct recorder *rc)
 	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
 	flush(rc);
 	store_sync(&rc->store);
-	while (snapshots_running(&rc->snaps) && (pid = waitpid(-1, &status, 0)) > 0)
+	while (snapshots_running(&rc->snaps) && (pid = waitpid(-1, &status, 0)) > 0) {
 		if (!snapshots_reap(&rc->snaps, pid, status))
 			uploads_reap(&rc->uploads, pid, status);
+		else if (!WIFEXITED(status) || WEXITSTATUS(status))
+			snapdir_clean_tmp(rc->snapdir);
+	}
 	while ((r = rc->snaps.head) != NULL) {
 		uint64_t now = now_boot_ns();
 		if (r->win.end_boot > now)
@@ -743,6 +748,7 @@ int cmd_record(int argc, char **argv)
 	}
 	if (own_dirs(rc))
 		goto out_store;
+	snapdir_clean_tmp(rc->snapdir); /* left by a crash while an archive was written */
 	if (rc->store.repaired_bytes)
 		fprintf(stderr, "flightrec: repaired the log tail: cut %" PRIu64 " bytes of an incomplete block\n",
 			rc->store.repaired_bytes);

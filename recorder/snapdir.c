@@ -90,3 +90,32 @@ int snapdir_enforce(const char *snapdir, uint64_t max_count, uint64_t max_bytes)
 	free(v);
 	return deleted;
 }
+
+int snapdir_clean_tmp(const char *snapdir)
+{
+	DIR *d = opendir(snapdir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[4400];
+		size_t l = strlen(de->d_name);
+
+		if (l < 9 || strcmp(de->d_name + l - 8, ".tar.tmp"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", snapdir, de->d_name);
+		if (unlink(path) == 0) {
+			n++;
+			fprintf(stderr, "flightrec: removed %s, an archive whose writer died before finishing it\n", path);
+		}
+	}
+	closedir(d);
+	if (n) {
+		char entry[4400];
+		snprintf(entry, sizeof(entry), "%s/.", snapdir); /* fsync SNAPDIR itself */
+		fsync_parent(entry);
+	}
+	return n;
+}

@@ -20,5 +20,11 @@ struct snap_entry {
 int snapdir_list(const char *snapdir, struct snap_entry **out, size_t *n);
 /* Delete the oldest archives beyond MAX_COUNT or MAX_BYTES (0: no bound); how many went. */
 int snapdir_enforce(const char *snapdir, uint64_t max_count, uint64_t max_bytes);
+/*
+ * Remove the temporary files (*.tar.tmp) of archives whose writer died
+ * (SIGKILL, a crash of the recorder).  Only when no writer runs: there is
+ * one at a time.  Returns how many went.
+ */
+int snapdir_clean_tmp(const char *snapdir);
 
 #endif

@@ -128,11 +128,21 @@ int snapshots_start(struct snapshots *s, struct snap_req *r, const struct archiv
 	if (pid == 0) {
 		char line[1024];
 		sigset_t none;
-		/* The child only reads segments and writes one file; the
-		 * recorder's blocked signals must not outlive it in the child. */
+		/*
+		 * The child only reads segments and writes one file; the
+		 * recorder's blocked signals must not outlive it in the child.
+		 * Stop signals sent to the whole group (Ctrl-C, systemd's
+		 * SIGTERM to the unit) are ignored: the recorder waits for this
+		 * archive before it exits, so it is written whole rather than
+		 * left half-written.  SIGKILL still ends it; the recorder then
+		 * removes the temporary file (snapdir_clean_tmp()).
+		 */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGTERM, SIG_DFL);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGUSR1, SIG_IGN);
 		close(p[0]);
 		write_archive(job, line, sizeof(line));
 		write_full(p[1], line, strlen(line));
