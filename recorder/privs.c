@@ -117,9 +117,15 @@ int privs_drop(int probe_fd, char *out, size_t cap)
 		snprintf(out, cap, "cannot set capabilities: %s", strerror(-ret));
 		return ret;
 	}
-	/* The bounding set first, while CAP_SETPCAP is still in effect. */
+	/*
+	 * The bounding set first, while CAP_SETPCAP is still in effect.
+	 * Without CAP_SETPCAP (a container that did not grant it) the
+	 * bounding set stays as the runtime made it; the rest still goes.
+	 */
 	for (int c = 0; c <= last; c++)
 		if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+			if (errno == EPERM)
+				break;
 			ret = -errno;
 			snprintf(out, cap, "cannot drop capability %d from the bounding set: %s", c, strerror(errno));
 			return ret;
