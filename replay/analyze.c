@@ -187,26 +187,73 @@ int dot_tree(struct replay *r, int argc, char **argv)
 	return dot_query_i64(r, TREE_SQL("pid = ?1"), &pid, 1);
 }
 
+/* Run SQL with PID bound to ?1 and HOST (NULL: any host) to ?2, and print the rows. 0 or -1. */
+static int query_pid_host(struct replay *r, const char *sql, int64_t pid, const char *host)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, pid);
+	if (host)
+		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
+	rc = output_statement(&r->out, s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* PID from ARG for .CMD; 0, or -1 with a message. */
+static int pid_arg(const char *cmd, const char *arg, int64_t *pid)
+{
+	char *end;
+
+	*pid = strtoll(arg, &end, 10);
+	if (*end || *pid <= 0) {
+		fprintf(stderr, "flightrec-replay: .%s: '%s' is not a pid\n", cmd, arg);
+		return -1;
+	}
+	return 0;
+}
+
 int dot_follow(struct replay *r, int argc, char **argv)
 {
 	int64_t pid;
-	char *end;
 
-	pid = strtoll(argv[1], &end, 10);
-	if (*end || pid <= 0) {
-		fprintf(stderr, "flightrec-replay: .follow: '%s' is not a pid\n", argv[1]);
+	if (pid_arg("follow", argv[1], &pid))
 		return -1;
-	}
-	/* the process and its descendants, everything they did, in order */
-	return dot_query_i64(r,
-			     "WITH RECURSIVE d(pid, host, depth) AS ("
-			     "  SELECT DISTINCT pid, host, 0 FROM processes WHERE pid = ?1"
-			     "  UNION SELECT c.pid, c.host, d.depth + 1 FROM processes c JOIN d"
-			     "    ON c.ppid = d.pid AND c.host = d.host WHERE d.depth < 64)"
-			     " SELECT utc(t.ts) AS time, t.pid, t.comm, t.kind, t.summary, dur(t.duration_ns) AS duration"
-			     " FROM timeline t WHERE t.pid IN (SELECT pid FROM d)"
-			     "   AND (t.host, t.pid) IN (SELECT host, pid FROM d) ORDER BY t.ts",
-			     &pid, 1);
+	/* the process and its descendants (on HOST, or wherever the pid is), everything they did, in order */
+	return query_pid_host(r,
+			      "WITH RECURSIVE d(pid, host, depth) AS ("
+			      "  SELECT DISTINCT pid, host, 0 FROM processes WHERE pid = ?1 AND (?2 IS NULL OR host = ?2)"
+			      "  UNION SELECT c.pid, c.host, d.depth + 1 FROM processes c JOIN d"
+			      "    ON c.ppid = d.pid AND c.host = d.host WHERE d.depth < 64)"
+			      " SELECT utc(t.ts) AS time, t.pid, t.comm, t.kind, t.summary, dur(t.duration_ns) AS duration"
+			      " FROM timeline t WHERE t.pid IN (SELECT pid FROM d)"
+			      "   AND (t.host, t.pid) IN (SELECT host, pid FROM d) ORDER BY t.ts",
+			      pid, argc > 2 ? argv[2] : NULL);
+}
+
+int dot_peers(struct replay *r, int argc, char **argv)
+{
+	int64_t pid;
+
+	if (pid_arg("peers", argv[1], &pid))
+		return -1;
+	/* each connection of PID and who was at its other end: the next hop of a request */
+	return query_pid_host(r,
+			      "SELECT utc(c.ts) AS time, c.host, c.pid, c.comm, c.direction,"
+			      " c.laddr || ':' || c.lport AS local, c.raddr || ':' || c.rport AS remote, c.outcome,"
+			      " p.peer_host, p.peer_pid, p.peer_comm, p.peer_direction"
+			      " FROM connections c LEFT JOIN conn_pairs p ON p.conn_id = c.rowid"
+			      " WHERE c.pid = ?1 AND (?2 IS NULL OR c.host = ?2) ORDER BY c.ts, c.host",
+			      pid, argc > 2 ? argv[2] : NULL);
 }
 
 static void heading(struct replay *r, const char *title)
@@ -378,5 +425,8 @@ int dot_conns(struct replay *r, int argc, char **argv)
 {
 	if (!dot_has_table(r, "connections"))
 		return none(r, "TCP connection records");
-	return dot_query_i64(r, "SELECT * FROM connections ORDER BY ts", NULL, 0);
+	return dot_query_i64(r,
+			     "SELECT c.*, (SELECT p.peer_host || ' ' || p.peer_comm || ' [' || p.peer_pid || ']'"
+			     " FROM conn_pairs p WHERE p.conn_id = c.rowid LIMIT 1) AS peer FROM connections c ORDER BY ts",
+			     NULL, 0);
 }

@@ -26,5 +26,6 @@ int dot_export(struct replay *r, int argc, char **argv);
 int dot_slow(struct replay *r, int argc, char **argv);
 int dot_top(struct replay *r, int argc, char **argv);
 int dot_conns(struct replay *r, int argc, char **argv);
+int dot_peers(struct replay *r, int argc, char **argv);
 
 #endif

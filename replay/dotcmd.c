@@ -185,15 +185,16 @@ static int dot_quit(struct replay *r, int argc, char **argv)
 
 static const struct dotcmd dots[] = {
 	{ "around", dot_around, 1, 2, "TIME [DUR]", "everything within DUR (default 5s) of TIME" },
-	{ "conns", dot_conns, 0, 0, "", "TCP connections with bytes, duration and outcome" },
+	{ "conns", dot_conns, 0, 0, "", "TCP connections with bytes, duration, outcome and the process at the other end" },
 	{ "export", dot_export, 2, 2, "perfetto FILE", "the timeline as trace-event JSON for ui.perfetto.dev" },
-	{ "follow", dot_follow, 1, 1, "PID", "one process and its children: everything they did, in order" },
+	{ "follow", dot_follow, 1, 2, "PID [HOST]", "one process and its children: everything they did, in order" },
 	{ "gaps", dot_gaps, 0, 0, "", "where records were lost, and why" },
 	{ "headers", dot_headers, 1, 1, "on|off", "show column names" },
 	{ "help", dot_help, 0, 0, "", "this list" },
 	{ "hosts", dot_hosts, 0, 0, "", "the hosts loaded, with their windows" },
 	{ "mode", dot_mode, 0, 1, "table|box|csv|json|line", "how results are printed" },
 	{ "output", dot_output, 0, 1, "[FILE]", "send results to FILE (no FILE: back to the terminal)" },
+	{ "peers", dot_peers, 1, 2, "PID [HOST]", "connections of PID and the process at each other end, on any host" },
 	{ "procs", dot_procs, 0, 0, "", "every process: when it started, how long it lived, how it ended" },
 	{ "quit", dot_quit, 0, 0, "", "leave (also .exit, Ctrl-D)" },
 	{ "exit", dot_quit, 0, 0, "", "leave" },

@@ -88,6 +88,8 @@ char *fr_schema_index_sql(void)
 					  k->table);
 	}
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);\n");
+	/* conn_pairs: the other end of a connection by its ports */
+	sb_printf(&b, "CREATE INDEX IF NOT EXISTS connections_ports ON connections(rport, lport);\n");
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_ppid ON processes(ppid);\n");
 	/* .summary's latest failures: read backwards, no sort of every exit */
 	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_exit ON processes(exit_ts);\n");

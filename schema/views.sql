@@ -63,6 +63,28 @@ CREATE VIEW gaps AS
 	                   ELSE source || ' map full' END AS reason
 	  FROM drops;
 
+-- The two ends of one TCP connection, each as its host's recorder saw it:
+-- the 4-tuple mirrored (this end's local address and port are the other's
+-- remote ones, and the reverse) and the two lifetimes overlapping, give or
+-- take a second of clock difference between hosts.  One row per end, so a
+-- pair shows twice, once from each side; both ends on one host (loopback,
+-- two network namespaces) pair too, with peer_host = host.  Addresses must
+-- be the same at both ends: through NAT (a Kubernetes Service's cluster
+-- IP, a load balancer) the ends do not meet.  IPv4 in IPv6 (::ffff:a.b.c.d)
+-- counts as the IPv4 address.
+CREATE VIEW conn_pairs AS
+	SELECT a.rowid AS conn_id, a.host, a.ts, a.end_ts, a.pid, a.comm, a.direction,
+	       a.laddr, a.lport, a.raddr, a.rport, a.outcome, a.bytes_sent, a.bytes_received,
+	       b.rowid AS peer_conn_id, b.host AS peer_host, b.pid AS peer_pid, b.comm AS peer_comm,
+	       b.direction AS peer_direction, b.ts AS peer_ts, b.end_ts AS peer_end_ts, b.outcome AS peer_outcome,
+	       b.bytes_sent AS peer_bytes_sent, b.bytes_received AS peer_bytes_received
+	  FROM connections a JOIN connections b
+	    ON b.rport = a.lport AND b.lport = a.rport AND b.rowid <> a.rowid
+	   AND replace(b.raddr, '::ffff:', '') = replace(a.laddr, '::ffff:', '')
+	   AND replace(b.laddr, '::ffff:', '') = replace(a.raddr, '::ffff:', '')
+	   AND (b.end_ts IS NULL OR a.ts <= b.end_ts + 1000000000)
+	   AND (a.end_ts IS NULL OR b.ts <= a.end_ts + 1000000000);
+
 -- Everything in time order, one row per event.  Lost records show as
 -- rows of kind 'gap'.
 CREATE VIEW timeline AS
@@ -97,7 +119,11 @@ CREATE VIEW timeline AS
 	SELECT ts, host, pid, comm, 'conn',
 	       direction || ' ' || laddr || ':' || lport || ' -> ' || raddr || ':' || rport || ' ' || outcome ||
 	       ', sent ' || bytes_sent || ' B, received ' || bytes_received || ' B' ||
-	       CASE WHEN retransmits > 0 THEN ', ' || retransmits || ' retransmits' ELSE '' END, duration_ns
+	       CASE WHEN retransmits > 0 THEN ', ' || retransmits || ' retransmits' ELSE '' END ||
+	       coalesce((SELECT ', peer ' || CASE WHEN p.peer_host <> p.host THEN p.peer_host || ' ' ELSE '' END ||
+	                        p.peer_comm || ' [' || p.peer_pid || ']'
+	                   FROM conn_pairs p WHERE p.conn_id = connections.rowid LIMIT 1), ''),
+	       duration_ns
 	  FROM connections
 	UNION ALL
 	SELECT start_ts, host, NULL, NULL, 'gap',

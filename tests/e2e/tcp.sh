@@ -2,7 +2,7 @@
 # tcp.sh - TCP connections on loopback with known byte counts: exactly K
 # client rows and K server rows with the exact ports and byte counts, their
 # durations within 10% of the time held open, and a connect to a closed
-# port as one refused row.
+# port as one refused row; conn_pairs pairs the client and server ends.
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
 
@@ -93,4 +93,24 @@ is "$got" "accept,open,1,1
 connect,open,1,1" "connections - one still open at the snapshot is in it, both ends, outcome open, no end"
 got=$(R "SELECT count(*) FROM timeline WHERE kind = 'conn' AND summary LIKE 'connect 127.0.0.1:% -> 127.0.0.1:$server_port closed%'")
 is "$got" $k "timeline - each client connection is a row"
+
+# Both ends of loopback connections are in one archive: conn_pairs pairs them.
+want_c= want_s=
+for i in $(seq 0 $((k - 1))); do
+	read -r cport sport sent recv <<< "${out[$i]}"
+	want_c+="$client_pid,$cport,$sport,$server_pid,accept,1"$'\n'
+	want_s+="$server_pid,$sport,$cport,$client_pid,connect,1"$'\n'
+done
+got=$(R "SELECT pid, lport, rport, peer_pid, peer_direction, peer_host = host FROM conn_pairs
+	 WHERE direction = 'connect' AND rport = $server_port ORDER BY ts")
+is "$got" "${want_c%$'\n'}" "conn_pairs - each client end paired with the server's accept, same host"
+got=$(R "SELECT pid, lport, rport, peer_pid, peer_direction, peer_host = host FROM conn_pairs
+	 WHERE direction = 'accept' AND lport = $server_port ORDER BY ts")
+is "$got" "${want_s%$'\n'}" "conn_pairs - and each server end with the client's connect"
+# (The held connection is not checked: the connect end of a connection still
+# open at the snapshot is recorded with local port 0, so it pairs with nothing.)
+got=$(R "SELECT count(*) FROM conn_pairs WHERE lport = $closed OR rport = $closed")
+is "$got" 0 "conn_pairs - a refused connect has no peer"
+got=$("$FLIGHTREC_REPLAY" "$a" --csv -c ".peers $client_pid" | grep -c ",connect,127.0.0.1:[0-9]*,127.0.0.1:$server_port,closed,[^,]*,$server_pid,python3,accept$")
+is "$got" $k ".peers PID - the server process at the other end of each of the $k connections"
 done_testing

@@ -10,6 +10,8 @@
  *   fork TS PID PPID UID GID COMM
  *   exit TS PID TID PPID UID GID COMM CODE SIGNAL CORE
  *   drop TS SOURCE CPU COUNT SINCE_TS
+ *   conn TS END_TS PID COMM LADDR LPORT RADDR RPORT DIRECTION SENT RECEIVED OUTCOME
+ *        (END_TS 0: still open; the family is 6 when LADDR holds a ':')
  */
 #include <errno.h>
 #include <getopt.h>
@@ -70,6 +72,7 @@ static int parse_line(struct out *o, char *line)
 		struct fr_fork fork;
 		struct fr_exit exit;
 		struct fr_drop drop;
+		struct fr_conn conn;
 	} u;
 
 	for (char *t = strtok(line, " \t\n"); t && n < 64; t = strtok(NULL, " \t\n"))
@@ -128,6 +131,23 @@ static int parse_line(struct out *o, char *line)
 		d->cpu = (uint32_t)strtoul(w[3], NULL, 10);
 		d->count = strtoull(w[4], NULL, 10);
 		d->since_ts = strtoull(w[5], NULL, 10);
+	} else if (!strcmp(w[0], "conn") && n == 13) {
+		struct fr_conn *c = &u.conn;
+		c->head.kind = FR_KIND_conn;
+		c->ts = strtoull(w[1], NULL, 10);
+		c->end_ts = strtoull(w[2], NULL, 10);
+		c->pid = (uint32_t)atoi(w[3]);
+		set_str(c->comm, sizeof(c->comm), w[4]);
+		c->family = strchr(w[5], ':') ? 6 : 4;
+		set_str(c->laddr, sizeof(c->laddr), w[5]);
+		c->lport = (uint16_t)atoi(w[6]);
+		set_str(c->raddr, sizeof(c->raddr), w[7]);
+		c->rport = (uint16_t)atoi(w[8]);
+		set_str(c->direction, sizeof(c->direction), w[9]);
+		c->bytes_sent = strtoull(w[10], NULL, 10);
+		c->bytes_received = strtoull(w[11], NULL, 10);
+		c->duration_ns = c->end_ts ? c->end_ts - c->ts : 0;
+		set_str(c->outcome, sizeof(c->outcome), w[12]);
 	} else {
 		return -1;
 	}
