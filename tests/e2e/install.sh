@@ -6,7 +6,8 @@
 # unit passes systemd-analyze verify, the example config parses with every
 # line uncommented, and (as root) the recorder runs with the unit's
 # capability bounding set and no-new-privileges: every probe attaches, a
-# uprobe too, and a snapshot is written.
+# uprobe too, the recorder then drops CAP_SYS_ADMIN from its bounding set,
+# and a snapshot is written.
 . "$TESTS_SRCDIR/e2e/lib.sh"
 
 SRC=$TESTS_SRCDIR/..
@@ -105,6 +106,9 @@ else
 	wait_for 20 "$FLIGHTREC" status --dir "$dir"
 	st=$("$FLIGHTREC" status --dir "$dir" --json | python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["probes_ok"], j["probes_failed"])')
 	is "$st" "$all 0" "unit's capabilities ($bset) - all $all probes attach, the uprobe too"
+	# CAP_SETPCAP in the set lets it drop CAP_SYS_ADMIN (bit 21) from its bounding set too
+	bnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$REC_PID/status")
+	is "$(( (0x$bnd >> 21) & 1 ))" 0 "unit's capabilities - once attached, CAP_SYS_ADMIN is out of the bounding set (CapBnd $bnd)"
 	got=$(setpriv --bounding-set="-all,$bset" --inh-caps=-all --no-new-privs "$FLIGHTREC" snapshot --dir "$dir" --before 2s --after 0s)
 	like "$got" "^$dir/snapshots/.*-manual\.tar$" "unit's capabilities - a snapshot is written"
 	stop_recorder; ok $? "unit's capabilities - the recorder stops with 0"
