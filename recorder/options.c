@@ -341,7 +341,8 @@ void options_usage(FILE *out)
 	fprintf(out, "usage: flightrec record [OPTIONS]\n"
 		     "\n"
 		     "Record what the host does into a rolling, LZ4-compressed log under DIR/log.\n"
-		     "SIGUSR1 or `flightrec snapshot` freezes a window of it into DIR/snapshots.\n"
+		     "SIGUSR1 or `flightrec snapshot` freezes a window of it into DIR/snapshots;\n"
+		     "SIGHUP reads the config file again (flightrec(8) says what applies at once).\n"
 		     "\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[64];
