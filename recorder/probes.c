@@ -20,6 +20,7 @@ extern const struct probe_family family_sched;
 extern const struct probe_family family_block;
 extern const struct probe_family family_net;
 extern const struct probe_family family_uprobe;
+extern const struct probe_family family_mem;
 
 static const struct probe_family *const families[] = {
 	&family_process,
@@ -27,6 +28,7 @@ static const struct probe_family *const families[] = {
 	&family_sched,
 	&family_block,
 	&family_net,
+	&family_mem,
 	&family_uprobe,
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))

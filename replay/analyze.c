@@ -330,6 +330,29 @@ int dot_summary(struct replay *r, int argc, char **argv)
 		heading(r, "connections by outcome");
 		ret |= dot_query_i64(r, "SELECT outcome, count(*) AS connections FROM connections GROUP BY outcome", NULL, 0);
 	}
+	if (dot_has_table(r, "rss_stats")) {
+		heading(r, "largest resident-set growth");
+		ret |= dot_query_i64(r,
+				     "SELECT host, pid, max(comm) AS comm, size(sum(growth_bytes)) AS grew,"
+				     " size(max(max_rss_bytes)) AS peak FROM rss_stats GROUP BY host, pid"
+				     " ORDER BY sum(growth_bytes) DESC LIMIT 5",
+				     NULL, 0);
+	}
+	if (dot_has_table(r, "fault_stats")) {
+		heading(r, "most page faults");
+		ret |= dot_query_i64(r,
+				     "SELECT host, pid, max(comm) AS comm, sum(faults) AS faults, sum(write_faults) AS on_writes"
+				     " FROM fault_stats GROUP BY host, pid ORDER BY sum(faults) DESC LIMIT 5",
+				     NULL, 0);
+	}
+	if (dot_has_table(r, "lock_stats")) {
+		heading(r, "longest waits for kernel locks");
+		ret |= dot_query_i64(r,
+				     "SELECT host, pid, max(comm) AS comm, sum(waits) AS waits, dur(sum(total_ns)) AS waited,"
+				     " dur(max(max_ns)) AS longest FROM lock_stats GROUP BY host, pid"
+				     " ORDER BY sum(total_ns) DESC LIMIT 5",
+				     NULL, 0);
+	}
 	heading(r, "losses");
 	ret |= dot_query_i64(r,
 			     "SELECT reason, count(*) AS gaps, sum(dropped) AS records, dur(sum(end_ts - start_ts)) AS time"

@@ -137,6 +137,24 @@ CREATE VIEW timeline AS
 	       CASE WHEN reason IN ('error', 'slow') THEN ' [' || reason || ']' ELSE '' END,
 	       latency_ns
 	  FROM syscalls
+	UNION ALL
+	-- The per-second memory and lock counts are in the timeline only where
+	-- they are news: 16 MiB of resident growth, 10000 faults, 10 ms of
+	-- waiting for kernel locks in a second.  Every row is in its table.
+	SELECT ts - interval_ns, host, pid, comm, 'rss',
+	       'resident set ' || CASE WHEN growth_bytes >= 0 THEN '+' ELSE '' END ||
+	       printf('%.1f', growth_bytes / 1048576.0) || ' MiB to ' || printf('%.1f', rss_bytes / 1048576.0) || ' MiB',
+	       interval_ns
+	  FROM rss_stats WHERE growth_bytes >= 16777216
+	UNION ALL
+	SELECT ts - interval_ns, host, pid, comm, 'faults',
+	       faults || ' page faults (' || write_faults || ' on writes)', interval_ns
+	  FROM fault_stats WHERE faults >= 10000
+	UNION ALL
+	SELECT ts - interval_ns, host, pid, comm, 'locks',
+	       'waited ' || printf('%.1f', total_ns / 1e6) || ' ms for kernel locks (' || waits || ' waits, longest ' ||
+	       printf('%.1f', max_ns / 1e6) || ' ms)', total_ns
+	  FROM lock_stats WHERE total_ns >= 10000000
 	ORDER BY ts;
 
 -- A syscall record holds an empty error when the call succeeded; the
@@ -155,3 +173,13 @@ CREATE VIEW syscall_totals AS
 	       min(ts - interval_ns) AS first_ts, max(ts) AS last_ts
 	  FROM syscall_stats
 	 GROUP BY host, pid, name;
+
+-- Time in futex(2) per process and second, from the syscall counts: where
+-- threads waited for each other in user space (mutexes, condition
+-- variables).  Kernel locks are in lock_stats.
+CREATE VIEW futex_waits AS
+	SELECT ts, host, pid, comm, sum(count) AS calls, sum(total_ns) AS total_ns, max(max_ns) AS max_ns,
+	       max(interval_ns) AS interval_ns
+	  FROM syscall_stats
+	 WHERE name IN ('futex', 'futex_wait', 'futex_waitv')
+	 GROUP BY host, pid, ts;

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mem.bpf.c - page faults, resident-set growth and kernel lock contention,
+ * counted per process.
+ *
+ * exceptions:page_fault_user counts faults taken in user mode (and which of
+ * them were writes); rss_stat, which fires when a process's resident-page
+ * counters change, keeps the latest and the largest resident set; and
+ * lock:contention_begin/end time each wait for a contended kernel lock
+ * (mutex, rwsem, spinning or sleeping) of a thread.  All three only add to
+ * per-CPU hashes keyed by tgid, in two generations like bpf/sched.bpf.c:
+ * the recorder flips `gen` each second and drains the other generation
+ * into fault_stat, rss_stat and lock_stat records.  Nothing goes through
+ * the ring buffer.  Each program is a probe of its own: a kernel without
+ * one of the tracepoints loses only that one.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flightrec.h"
+#include "mem.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 self_tgid = 0;
+__u32 gen = 0; /* flipped by the recorder */
+
+#define AGG_MAP(NAME, VALUE)                                                                                       \
+	struct {                                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                                            \
+		__uint(max_entries, MEM_AGG_MAX);                                                                  \
+		__type(key, __u32);                                                                                \
+		__type(value, VALUE);                                                                              \
+	} NAME SEC(".maps")
+
+AGG_MAP(fault_agg0, struct fault_agg);
+AGG_MAP(fault_agg1, struct fault_agg);
+AGG_MAP(rss_agg0, struct rss_agg);
+AGG_MAP(rss_agg1, struct rss_agg);
+AGG_MAP(lock_agg0, struct lock_agg);
+AGG_MAP(lock_agg1, struct lock_agg);
+
+/* When each thread began to wait for a lock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} lock_since SEC(".maps");
+
+/* Aggregates that found their map full, per CPU: reported as drops. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} mem_lost SEC(".maps");
+
+static __always_inline void *agg_of(void *map0, void *map1, __u32 tgid, void *zero)
+{
+	void *map = (gen & 1) ? map1 : map0;
+	void *v = bpf_map_lookup_elem(map, &tgid);
+
+	if (v)
+		return v;
+	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, &tgid)) {
+		__u32 k = 0;
+		__u64 *n = bpf_map_lookup_elem(&mem_lost, &k);
+
+		if (n)
+			*n += 1;
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, &tgid);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	static const struct fault_agg zero = {};
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct fault_agg *a;
+
+	if (tgid == self_tgid || tgid == 0)
+		return 0;
+	a = agg_of(&fault_agg0, &fault_agg1, tgid, (void *)&zero);
+	if (!a)
+		return 0;
+	if ((a->faults & 63) == 0) /* the first, then every 64th: an exec renames */
+		bpf_get_current_comm(a->comm, sizeof(a->comm));
+	a->faults++;
+	if (error_code & 2) /* X86_PF_WRITE */
+		a->write_faults++;
+	return 0;
+}
+
+/* MM_FILEPAGES, MM_ANONPAGES and MM_SHMEMPAGES: what VmRSS adds up. */
+static __always_inline __u64 rss_pages(struct mm_struct *mm)
+{
+	__s64 file = BPF_CORE_READ(mm, rss_stat[0].count);
+	__s64 anon = BPF_CORE_READ(mm, rss_stat[1].count);
+	__s64 shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	__s64 sum = (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
+
+	return (__u64)sum;
+}
+
+SEC("tp_btf/rss_stat")
+int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
+{
+	static const struct rss_agg zero = {};
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
+	struct rss_agg *a;
+	__u64 pages, now;
+
+	/* Only a process's own changes: not reclaim by kswapd, not another mm. */
+	if (tgid == self_tgid || tgid == 0 || task->mm != mm)
+		return 0;
+	a = agg_of(&rss_agg0, &rss_agg1, tgid, (void *)&zero);
+	if (!a)
+		return 0;
+	pages = rss_pages(mm);
+	now = bpf_ktime_get_boot_ns();
+	if (!a->first_ts) {
+		a->first_ts = now;
+		a->first_pages = pages;
+	}
+	if ((a->changes++ & 63) == 0)
+		bpf_get_current_comm(a->comm, sizeof(a->comm));
+	a->last_ts = now;
+	a->last_pages = pages;
+	if (pages > a->max_pages)
+		a->max_pages = pages;
+	return 0;
+}
+
+SEC("tp_btf/contention_begin")
+int BPF_PROG(contention_begin, void *lock, unsigned int flags)
+{
+	__u64 pt = bpf_get_current_pid_tgid(), now;
+	__u32 tid = (__u32)pt;
+
+	if ((pt >> 32) == self_tgid || tid == 0)
+		return 0;
+	now = bpf_ktime_get_ns();
+	/* A mutex that spins then sleeps begins twice: keep the first. */
+	bpf_map_update_elem(&lock_since, &tid, &now, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("tp_btf/contention_end")
+int BPF_PROG(contention_end, void *lock, int ret)
+{
+	static const struct lock_agg zero = {};
+	__u64 pt = bpf_get_current_pid_tgid(), *since, wait;
+	__u32 tid = (__u32)pt;
+	struct lock_agg *a;
+
+	since = bpf_map_lookup_elem(&lock_since, &tid);
+	if (!since)
+		return 0;
+	wait = bpf_ktime_get_ns() - *since;
+	bpf_map_delete_elem(&lock_since, &tid);
+	a = agg_of(&lock_agg0, &lock_agg1, pt >> 32, (void *)&zero);
+	if (!a)
+		return 0;
+	if ((a->waits & 63) == 0)
+		bpf_get_current_comm(a->comm, sizeof(a->comm));
+	a->waits++;
+	a->total_ns += wait;
+	if (wait > a->max_ns)
+		a->max_ns = wait;
+	return 0;
+}

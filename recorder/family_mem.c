@@ -1,0 +1,268 @@
+/*
+ * family_mem.c - loader of bpf/mem.bpf.c: page faults (fault_stat), the
+ * resident set (rss_stat) and kernel lock contention (lock_stat), one
+ * record per process per second.
+ *
+ * Each tick drains the generation of per-CPU aggregates that the programs
+ * stopped writing a second ago, then flips `gen` (as family_sched.c does).
+ * growth_bytes needs the resident set of each process's previous record:
+ * a small open-addressing table here, keyed by pid, forgotten for pids not
+ * seen for a minute.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mem.bpf.h"
+#include "mem.skel.h"
+#include "probes.h"
+#include "record.h"
+#include "util.h"
+
+#define RSS_SEEN_SLOTS 32768 /* twice MEM_AGG_MAX: the table never fills */
+#define RSS_FORGET_NS (60ull * 1000000000ull)
+
+struct rss_seen {
+	uint32_t pid;     /* 0: empty */
+	uint64_t bytes;   /* resident set of its last record */
+	uint64_t seen;    /* boot ns of that record */
+};
+
+struct mem_state {
+	struct mem_bpf *skel;
+	int ncpus;
+	long page_size;
+	uint64_t last_flip, prev_flip, lost_seen, last_sweep;
+	struct rss_seen *seen; /* RSS_SEEN_SLOTS */
+	size_t nseen;
+};
+
+static int mem_open(struct probes *p, void **state)
+{
+	struct mem_state *st = calloc(1, sizeof(*st));
+	struct mem_bpf *skel;
+	int err;
+
+	if (!st || !(st->seen = calloc(RSS_SEEN_SLOTS, sizeof(*st->seen)))) {
+		free(st);
+		return -ENOMEM;
+	}
+	if (!(skel = mem_bpf__open())) {
+		err = -errno;
+		free(st->seen);
+		free(st);
+		return err;
+	}
+	skel->rodata->self_tgid = (uint32_t)getpid();
+	err = probes_prepare_object(p, skel->obj);
+	if (!err)
+		err = mem_bpf__load(skel);
+	if (err) {
+		probes_family_failed(p, "mem", skel->obj, err);
+		mem_bpf__destroy(skel);
+		free(st->seen);
+		free(st);
+		return err;
+	}
+	probes_attach(p, "mem", skel->progs.page_fault_user, &skel->links.page_fault_user);
+	probes_attach(p, "mem", skel->progs.rss_stat, &skel->links.rss_stat);
+	probes_attach(p, "mem", skel->progs.contention_begin, &skel->links.contention_begin);
+	probes_attach(p, "mem", skel->progs.contention_end, &skel->links.contention_end);
+	st->skel = skel;
+	st->ncpus = libbpf_num_possible_cpus();
+	st->page_size = sysconf(_SC_PAGESIZE);
+	st->last_flip = st->prev_flip = st->last_sweep = now_boot_ns();
+	*state = st;
+	return 0;
+}
+
+/* The slot of PID: its own, or the empty one where it would go. */
+static struct rss_seen *seen_slot(struct mem_state *st, uint32_t pid)
+{
+	size_t i = (pid * 2654435761u) % RSS_SEEN_SLOTS;
+
+	while (st->seen[i].pid && st->seen[i].pid != pid)
+		i = (i + 1) % RSS_SEEN_SLOTS;
+	return &st->seen[i];
+}
+
+/* Forget pids without a record for a minute: rebuild the table without them. */
+static void seen_sweep(struct mem_state *st, uint64_t now)
+{
+	struct rss_seen *old = st->seen, *fresh = calloc(RSS_SEEN_SLOTS, sizeof(*fresh));
+
+	if (!fresh)
+		return;
+	st->seen = fresh;
+	st->nseen = 0;
+	for (size_t i = 0; i < RSS_SEEN_SLOTS; i++) {
+		if (old[i].pid && now - old[i].seen < RSS_FORGET_NS) {
+			*seen_slot(st, old[i].pid) = old[i];
+			st->nseen++;
+		}
+	}
+	free(old);
+	st->last_sweep = now;
+}
+
+/* Walk every key of the map FD, read its per-CPU values into VALS, call FN, then empty the map. */
+#define DRAIN(FD, VALS, ...)                                                                                       \
+	do {                                                                                                       \
+		uint32_t key_, next_, *prev_ = NULL;                                                               \
+		while (bpf_map_get_next_key((FD), prev_, &next_) == 0) {                                           \
+			uint32_t pid = key_ = next_;                                                               \
+			prev_ = &key_;                                                                             \
+			if (bpf_map_lookup_elem((FD), &key_, (VALS)))                                              \
+				continue;                                                                          \
+			__VA_ARGS__                                                                                \
+		}                                                                                                  \
+		while (bpf_map_get_next_key((FD), NULL, &next_) == 0)                                              \
+			if (bpf_map_delete_elem((FD), &next_))                                                     \
+				break;                                                                             \
+	} while (0)
+
+static void drain_faults(struct probes *p, struct mem_state *st, int fd, uint64_t end, uint64_t interval)
+{
+	struct fault_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
+
+	if (!v)
+		return;
+	DRAIN(fd, v, {
+		struct fr_fault_stat r;
+
+		memset(&r, 0, sizeof(r));
+		r.head.kind = FR_KIND_fault_stat;
+		r.ts = end;
+		r.pid = pid;
+		r.interval_ns = interval;
+		for (int c = 0; c < st->ncpus; c++) {
+			r.faults += v[c].faults;
+			r.write_faults += v[c].write_faults;
+			if (!r.comm[0] && v[c].comm[0])
+				memcpy(r.comm, v[c].comm, sizeof(r.comm));
+		}
+		if (r.faults)
+			p->emit(p->ctx, &r, sizeof(r));
+	});
+	free(v);
+}
+
+static void drain_rss(struct probes *p, struct mem_state *st, int fd, uint64_t end, uint64_t interval)
+{
+	struct rss_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
+
+	if (!v)
+		return;
+	DRAIN(fd, v, {
+		struct fr_rss_stat r;
+		struct rss_seen *s;
+		uint64_t latest = 0, earliest = UINT64_MAX, first = 0;
+
+		memset(&r, 0, sizeof(r));
+		r.head.kind = FR_KIND_rss_stat;
+		r.ts = end;
+		r.pid = pid;
+		r.interval_ns = interval;
+		/* The CPU that saw the latest change has the current value. */
+		for (int c = 0; c < st->ncpus; c++) {
+			if (v[c].last_ts > latest) {
+				latest = v[c].last_ts;
+				r.rss_bytes = v[c].last_pages * (uint64_t)st->page_size;
+			}
+			if (v[c].first_ts && v[c].first_ts < earliest) {
+				earliest = v[c].first_ts;
+				first = v[c].first_pages * (uint64_t)st->page_size;
+			}
+			if (v[c].max_pages * (uint64_t)st->page_size > r.max_rss_bytes)
+				r.max_rss_bytes = v[c].max_pages * (uint64_t)st->page_size;
+			if (!r.comm[0] && v[c].comm[0])
+				memcpy(r.comm, v[c].comm, sizeof(r.comm));
+		}
+		if (!latest)
+			continue;
+		s = seen_slot(st, pid);
+		if (s->pid) {
+			r.growth_bytes = (int64_t)r.rss_bytes - (int64_t)s->bytes;
+		} else {
+			/* its first record: since the first change seen */
+			r.growth_bytes = (int64_t)r.rss_bytes - (int64_t)first;
+		}
+		if (!s->pid && st->nseen < RSS_SEEN_SLOTS / 2) {
+			s->pid = pid;
+			st->nseen++;
+		}
+		if (s->pid) {
+			s->bytes = r.rss_bytes;
+			s->seen = end;
+		}
+		p->emit(p->ctx, &r, sizeof(r));
+	});
+	free(v);
+}
+
+static void drain_locks(struct probes *p, struct mem_state *st, int fd, uint64_t end, uint64_t interval)
+{
+	struct lock_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
+
+	if (!v)
+		return;
+	DRAIN(fd, v, {
+		struct fr_lock_stat r;
+
+		memset(&r, 0, sizeof(r));
+		r.head.kind = FR_KIND_lock_stat;
+		r.ts = end;
+		r.pid = pid;
+		r.interval_ns = interval;
+		for (int c = 0; c < st->ncpus; c++) {
+			r.waits += v[c].waits;
+			r.total_ns += v[c].total_ns;
+			if (v[c].max_ns > r.max_ns)
+				r.max_ns = v[c].max_ns;
+			if (!r.comm[0] && v[c].comm[0])
+				memcpy(r.comm, v[c].comm, sizeof(r.comm));
+		}
+		if (r.waits)
+			p->emit(p->ctx, &r, sizeof(r));
+	});
+	free(v);
+}
+
+static void mem_tick(struct probes *p, void *state, uint64_t now)
+{
+	struct mem_state *st = state;
+	struct mem_bpf *s = st->skel;
+	int old = (s->bss->gen & 1) ^ 1; /* the generation not written since the last flip */
+	uint64_t end = st->last_flip, interval = st->last_flip - st->prev_flip;
+
+	drain_faults(p, st, bpf_map__fd(old ? s->maps.fault_agg1 : s->maps.fault_agg0), end, interval);
+	drain_rss(p, st, bpf_map__fd(old ? s->maps.rss_agg1 : s->maps.rss_agg0), end, interval);
+	drain_locks(p, st, bpf_map__fd(old ? s->maps.lock_agg1 : s->maps.lock_agg0), end, interval);
+	probes_report_lost(p, bpf_map__fd(s->maps.mem_lost), &st->lost_seen, "mem", st->prev_flip, now);
+	__atomic_store_n(&s->bss->gen, (uint32_t)old, __ATOMIC_RELEASE);
+	st->prev_flip = st->last_flip;
+	st->last_flip = now;
+	if (now - st->last_sweep > RSS_FORGET_NS)
+		seen_sweep(st, now);
+}
+
+static void mem_close(void *state)
+{
+	struct mem_state *st = state;
+
+	mem_bpf__destroy(st->skel);
+	free(st->seen);
+	free(st);
+}
+
+const struct probe_family family_mem = {
+	.name = "mem",
+	.open = mem_open,
+	.tick = mem_tick,
+	.close = mem_close,
+};
