@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "record.h"
 
 static const char *const mode_names[] = { "table", "csv", "json", "line", "box" };
 
@@ -51,53 +52,9 @@ static void csv_field(FILE *fp, const char *v)
 	fputc('"', fp);
 }
 
-/* Length of the well-formed UTF-8 sequence at P (1 to 4 bytes), 0 when P starts none. */
-static int utf8_len(const unsigned char *p)
-{
-	int n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
-	    (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 void output_json_string(FILE *fp, const char *v)
 {
-	const unsigned char *p = (const unsigned char *)(v ? v : "");
-
-	fputc('"', fp);
-	while (*p) {
-		int n = utf8_len(p);
-		if (*p == '"' || *p == '\\')
-			fprintf(fp, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", fp);
-		else if (*p == '\t')
-			fputs("\\t", fp);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(fp, "\\u%04x", *p);
-		else if (n == 0)
-			fputs("\\ufffd", fp); /* not UTF-8: comm and arguments may hold any byte */
-		else
-			fwrite(p, 1, (size_t)n, fp);
-		p += n ? n : 1;
-	}
-	fputc('"', fp);
+	fr_json_string(fp, v ? v : "", v ? strlen(v) : 0);
 }
 
 static int run_csv(struct output *o, sqlite3_stmt *s)

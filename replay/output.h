@@ -24,7 +24,7 @@ const char *output_mode_names(void);
 /*
  * V as a JSON string literal ("" for NULL): quotes, backslashes and control
  * characters escaped, bytes that are not UTF-8 as U+FFFD, so that the
- * result always parses.
+ * result always parses (schema's fr_json_string()).
  */
 void output_json_string(FILE *fp, const char *v);
 /*

@@ -43,6 +43,15 @@ static void warn(const struct fr_input_ops *ops, void *ctx, const char *name, co
 	ops->warn(ctx, name, msg);
 }
 
+/* strerror(E) in the style of our messages: "no such file or directory". */
+static const char *errtext(int e, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", strerror(e));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
 static int read_segment_mem(const uint8_t *data, size_t len, const char *name, const struct fr_input_ops *ops,
 			    void *ctx, struct fr_read_stats *stats, char *err, size_t errlen)
 {
@@ -69,11 +78,12 @@ static int read_segment_file(const char *path, const struct fr_input_ops *ops, v
 			     struct fr_read_stats *stats, char *err, size_t errlen)
 {
 	const uint8_t *data;
+	char e[128];
 	size_t len;
 	int ret = fr_map_file(path, &data, &len);
 
 	if (ret) {
-		snprintf(err, errlen, "%s", strerror(-ret));
+		snprintf(err, errlen, "%s", errtext(-ret, e, sizeof(e)));
 		return ret;
 	}
 	ret = read_segment_mem(data, len, path, ops, ctx, stats, err, errlen);
@@ -103,8 +113,9 @@ static int read_directory(const char *dir, const struct fr_input_ops *ops, void 
 		snprintf(logdir, sizeof(logdir), "%s", dir);
 	d = opendir(logdir);
 	if (!d) {
+		char e[128];
 		ret = -errno;
-		snprintf(err, errlen, "cannot open directory: %s", strerror(errno));
+		snprintf(err, errlen, "cannot open directory: %s", errtext(errno, e, sizeof(e)));
 		return ret;
 	}
 	while ((de = readdir(d))) {
@@ -318,14 +329,16 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 int fr_input_read(const char *path, const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats,
 		  char *err, size_t errlen)
 {
-	char magic[8] = { 0 };
+	char magic[8] = { 0 }, e[128];
 	struct stat st;
 	FILE *f;
+	int ret;
 
 	err[0] = '\0';
 	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "%s", errtext(-ret, e, sizeof(e)));
+		return ret;
 	}
 	if (S_ISDIR(st.st_mode))
 		return read_directory(path, ops, ctx, stats, err, errlen);
@@ -339,8 +352,9 @@ int fr_input_read(const char *path, const struct fr_input_ops *ops, void *ctx, s
 	}
 	f = fopen(path, "rb");
 	if (!f) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "%s", errtext(-ret, e, sizeof(e)));
+		return ret;
 	}
 	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic))
 		memset(magic, 0, sizeof(magic));

@@ -270,11 +270,42 @@ void fr_format_utc(int64_t ns, char *buf, size_t cap)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
+/* Length of the well-formed UTF-8 sequence at P (1 to 4 of the N bytes left), 0 when P starts none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t want;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		want = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		want = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		want = 4;
+	else
+		return 0;
+	if (want > n)
+		return 0;
+	for (size_t i = 1; i < want; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return want;
+}
+
 void fr_json_string(FILE *out, const char *s, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	fputc('"', out);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(p + i, len - i);
+		unsigned char c = p[i];
+
 		if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
 		else if (c == '\n')
@@ -283,8 +314,11 @@ void fr_json_string(FILE *out, const char *s, size_t len)
 			fputs("\\t", out);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(out, "\\u%04x", c);
+		else if (n == 0)
+			fputs("\\ufffd", out); /* not UTF-8: comm and arguments may hold any byte */
 		else
-			fputc(c, out);
+			fwrite(p + i, 1, n, out);
+		i += n ? n : 1;
 	}
 	fputc('"', out);
 }

@@ -88,7 +88,11 @@ void fr_record_print_json(FILE *out, const struct fr_kind_desc *k, const void *r
 
 /* Format Unix-epoch ns as 2026-11-24T15:40:03.123456789Z into BUF (>= 32). */
 void fr_format_utc(int64_t ns, char *buf, size_t cap);
-/* Write S as a JSON string literal. */
+/*
+ * Write the LEN bytes at S as a JSON string literal: control characters
+ * escaped, bytes that are not well-formed UTF-8 as U+FFFD, so that the
+ * output always parses.  The one JSON escaper of dump and replay.
+ */
 void fr_json_string(FILE *out, const char *s, size_t len);
 
 #endif

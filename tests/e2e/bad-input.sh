@@ -29,7 +29,7 @@ head -c 5000 /dev/urandom > "$TEST_TMP/garbage"
 expect_error "$TEST_TMP/garbage" "^flightrec: cannot read $TEST_TMP/garbage: not a flightrec" "dump garbage"
 : > "$TEST_TMP/empty"
 expect_error "$TEST_TMP/empty" "^flightrec: cannot read $TEST_TMP/empty: empty file" "dump empty file"
-expect_error "$TEST_TMP/nonexistent" "^flightrec: cannot read $TEST_TMP/nonexistent: No such file" "dump missing file"
+expect_error "$TEST_TMP/nonexistent" "^flightrec: cannot read $TEST_TMP/nonexistent: no such file or directory$" "dump missing file"
 head -c 100 "$seg" > "$TEST_TMP/short.seg"
 expect_error "$TEST_TMP/short.seg" "^flightrec: cannot read $TEST_TMP/short.seg: too short for a segment header" \
 	"dump segment cut inside its header"

@@ -241,7 +241,7 @@ out=$(R "$TEST_TMP/nosegs" -c "SELECT 1" 2>&1); st=$?
 is "$st:$out" "1:flightrec-replay: cannot load $TEST_TMP/nosegs: no segments (*.seg) in $TEST_TMP/nosegs" \
 	"a directory without segments - one line, exit 1"
 out=$(R "$TEST_TMP/missing.seg" -c "SELECT 1" 2>&1); st=$?
-is "$st:$out" "1:flightrec-replay: cannot load $TEST_TMP/missing.seg: No such file or directory" \
+is "$st:$out" "1:flightrec-replay: cannot load $TEST_TMP/missing.seg: no such file or directory" \
 	"a missing file - one line, exit 1"
 out=$(R "$A" "$TEST_TMP/garbage" -c "SELECT 1" 2>&1); st=$?
 like "$st:$out" "^1:flightrec-replay: cannot load $TEST_TMP/garbage: " "garbage after a good archive - still exit 1"

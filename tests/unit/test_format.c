@@ -511,6 +511,35 @@ static void test_ddl(void)
 	free(sql);
 }
 
+/* JSON of raw bytes: what a comm or an argument may hold. */
+static void test_json(void)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{ "a\"b\\c\n\t", 7, "\"a\\\"b\\\\c\\n\\t\"" },
+		{ "caf\xc3\xa9", 5, "\"caf\xc3\xa9\"" },
+		{ "x\xff\xfey", 4, "\"x\\ufffd\\ufffdy\"" },
+		{ "\xc3", 1, "\"\\ufffd\"" },              /* a sequence cut by the end */
+		{ "\xe2\x82", 2, "\"\\ufffd\\ufffd\"" },
+		{ "\xc0\xaf", 2, "\"\\ufffd\\ufffd\"" },       /* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"" }, /* a UTF-16 surrogate */
+		{ "a\0b\x7f", 4, "\"a\\u0000b\\u007f\"" },
+		{ "\xf0\x9f\x99\x82", 4, "\"\xf0\x9f\x99\x82\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[128] = "";
+		FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+		fr_json_string(f, cases[i].in, cases[i].len);
+		fclose(f);
+		ok(!strcmp(buf, cases[i].want), "fr_json_string - case %zu, expect %s", i, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -526,6 +555,7 @@ int main(void)
 	test_segments();
 	test_inputs();
 	test_ddl();
+	test_json();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		diag("cannot remove %s", tmpdir);
