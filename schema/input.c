@@ -179,6 +179,97 @@ static const char *bad_member_name(const char *name)
 	return NULL;
 }
 
+/* NAME as it may be printed on one line: other bytes as \xNN, at most 200 of them. */
+static const char *printable(const char *name, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (!name)
+		name = "(no name)";
+	for (const unsigned char *p = (const unsigned char *)name; *p && n + 8 < cap; p++) {
+		if (p - (const unsigned char *)name >= 200) {
+			n += (size_t)snprintf(buf + n, cap - n, "...");
+			break;
+		}
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Why a member that is not a plain file is refused, or NULL when it is one. */
+static const char *bad_member_type(struct archive_entry *ent)
+{
+	if (archive_entry_hardlink(ent))
+		return "hard link";
+	switch (archive_entry_filetype(ent)) {
+	case AE_IFREG:
+		return NULL;
+	case AE_IFLNK:
+		return "symbolic link";
+	case AE_IFDIR:
+		return "directory";
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return "device node";
+	case AE_IFIFO:
+		return "fifo";
+	default:
+		return "not a regular file";
+	}
+}
+
+/*
+ * Read the current member's data, SIZE bytes by its header, into *BUF
+ * (NUL-terminated), GOT bytes of it.  The buffer grows with the data
+ * actually read, so a header that claims more than the archive holds costs
+ * nothing.  Block by block: archive_read_data() drops what it read of a
+ * member that the end of the file cuts.
+ */
+static int read_member(struct archive *a, size_t size, uint8_t **buf, size_t *got)
+{
+	size_t cap = size < 65536 ? size + 1 : 65536;
+	uint8_t *b = malloc(cap);
+	const void *p;
+	size_t n;
+	la_int64_t at;
+
+	*got = 0;
+	if (!b)
+		return -ENOMEM;
+	while (archive_read_data_block(a, &p, &n, &at) == ARCHIVE_OK) {
+		size_t o = (size_t)at;
+
+		if (at < 0 || o >= size)
+			continue;
+		if (n > size - o)
+			n = size - o;
+		if (o + n + 1 > cap) {
+			size_t ncap = cap;
+			uint8_t *nb;
+			while (ncap < o + n + 1)
+				ncap = ncap > (size + 1) / 2 ? size + 1 : 2 * ncap;
+			if (!(nb = realloc(b, ncap))) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap = ncap;
+		}
+		if (o > *got)
+			memset(b + *got, 0, o - *got); /* a hole of a sparse member */
+		memcpy(b + o, p, n);
+		if (o + n > *got)
+			*got = o + n;
+	}
+	b[*got] = '\0';
+	*buf = b;
+	return 0;
+}
+
 static int record_sum(struct archive_state *as, const char *name, const char *hex)
 {
 	if (as->nsums == as->cap) {
@@ -247,32 +338,28 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 		const char *why = bad_member_name(name);
 		la_int64_t size = archive_entry_size(ent);
 		struct sha256 sh;
-		char hex[65];
+		char hex[65], shown[1024];
 		size_t got = 0;
-		la_ssize_t n;
 
 		members++;
-		if (!why && archive_entry_filetype(ent) != AE_IFREG)
-			why = "not a regular file (link, device or directory)";
+		if (!why)
+			why = bad_member_type(ent);
 		if (!why && (size < 0 || (size_t)size > FR_MEMBER_MAX))
 			why = "member too large";
 		if (why) {
-			warn(ops, ctx, path, "member %s refused: %s", name ? name : "(null)", why);
+			warn(ops, ctx, path, "member %s refused: %s", printable(name, shown, sizeof(shown)), why);
 			continue;
 		}
 		free(buf);
-		buf = malloc((size_t)size + 1);
-		if (!buf) {
+		buf = NULL;
+		if (read_member(a, (size_t)size, &buf, &got)) {
 			snprintf(err, errlen, "out of memory for member %s", name);
 			ret = -ENOMEM;
 			break;
 		}
 		sha256_init(&sh);
-		while (got < (size_t)size && (n = archive_read_data(a, buf + got, (size_t)size - got)) > 0)
-			got += (size_t)n;
 		sha256_update(&sh, buf, got);
 		sha256_hex(&sh, hex);
-		buf[got] = '\0';
 		if (got < (size_t)size) {
 			warn(ops, ctx, path, "member %s truncated (%zu of %lld bytes)", name, got, (long long)size);
 			stats->truncated_bytes += (size_t)size - got;
