@@ -363,7 +363,7 @@ static const struct opt *find_opt(const char *name)
 	return NULL;
 }
 
-static void defaults(struct record_opts *o)
+void options_defaults(struct record_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->dir = FR_DEFAULT_DIR;
@@ -419,18 +419,11 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Read `key = value` lines; the first error goes to MSG as "FILE:LINE: what". */
-static int parse_config(const char *path, struct record_opts *o, char *msg, size_t cap)
+int options_read_config(FILE *f, const char *path, struct record_opts *o, char *msg, size_t cap)
 {
 	char line[4096];
 	int lineno = 0, ret = 0;
-	FILE *f = fopen(path, "re");
 
-	if (!f) {
-		ret = -errno;
-		snprintf(msg, cap, "cannot read config file %s: %s", path, strerror(errno));
-		return ret;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		char *key, *val, *eq;
 		const struct opt *opt;
@@ -479,6 +472,21 @@ static int parse_config(const char *path, struct record_opts *o, char *msg, size
 		}
 		note_given(o, (size_t)(opt - opts), val);
 	}
+	return ret;
+}
+
+/* Read the config file PATH; the first error goes to MSG as "FILE:LINE: what". */
+static int parse_config(const char *path, struct record_opts *o, char *msg, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(msg, cap, "cannot read config file %s: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = options_read_config(f, path, o, msg, cap);
 	fclose(f);
 	return ret;
 }
@@ -492,7 +500,7 @@ static int parse(int argc, char **argv, struct record_opts *o, int quiet)
 	size_t ns = 0;
 	int c;
 
-	defaults(o);
+	options_defaults(o);
 	for (size_t i = 0; i < NOPTS; i++) {
 		longopts[i].name = opts[i].name;
 		longopts[i].has_arg = opts[i].arg ? required_argument : no_argument;

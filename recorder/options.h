@@ -48,6 +48,13 @@ void options_usage(FILE *out);
  * -EINVAL with "FILE:LINE: what is wrong" in cur->err and CUR untouched.
  */
 int options_reload(int argc, char **argv, struct record_opts *cur, char *applied, char *restart, size_t cap);
+/* The defaults, before any file or argument. */
+void options_defaults(struct record_opts *o);
+/*
+ * Read `key = value` lines from F (named PATH in messages) into O.  Returns
+ * 0, or -EINVAL with the first error in MSG as "PATH:LINE: what is wrong".
+ */
+int options_read_config(FILE *f, const char *path, struct record_opts *o, char *msg, size_t cap);
 /* Free what options_parse() allocated. */
 void options_free(struct record_opts *o);
 
