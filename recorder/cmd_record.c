@@ -290,6 +290,8 @@ static void start_due_snapshots(struct recorder *rc, uint64_t now)
 	/* One writer at a time keeps the disk and memory cost of snapshots bounded. */
 	if (snapshots_running(&rc->snaps) || !(r = snapshots_due(&rc->snaps, now)))
 		return;
+	/* what waits in the ring (up to a drain period of it) belongs in the window */
+	probes_consume(&rc->probes);
 	flush(rc);
 	store_sync(&rc->store);
 	struct archive_job job = job_for(rc, r);
