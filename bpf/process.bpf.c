@@ -37,6 +37,27 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/*
+ * What the exec did to the credentials, which begin_new_exec() has
+ * committed by now: the effective uid and capabilities, and whether the
+ * kernel judged it a gain of privilege (bprm->secureexec, the AT_SECURE
+ * it passes to the new image: set-uid, set-gid, or file capabilities
+ * beyond the ambient set).  kernel_cap_t was two u32 words before 6.3 and
+ * is one u64 since (f122a08b197d "capability: just use a 'u64' instead of
+ * a 'u32[2]' array"): the same 8 bytes either way on little-endian, read
+ * as one.
+ */
+static __always_inline void exec_creds(struct task_struct *p, struct linux_binprm *bprm, struct fr_exec *e)
+{
+	const struct cred *cred = BPF_CORE_READ(p, cred);
+	__u64 caps = 0;
+
+	e->euid = BPF_CORE_READ(cred, euid.val);
+	bpf_core_read(&caps, sizeof(caps), &cred->cap_effective);
+	e->cap_effective = caps;
+	e->secureexec = BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -64,6 +85,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (len > 0 && bpf_probe_read_user(e->argv, len & 0x1ff, (void *)arg_start) == 0)
 		e->argv_len = len;
 	e->cgroup_id = bpf_get_current_cgroup_id();
+	exec_creds(p, bprm, e);
 	/* Filled in user space by the recorder; ring-buffer memory is not zeroed. */
 	e->exe[0] = e->cgroup[0] = e->container[0] = e->pod_uid[0] = e->pod[0] = e->namespace[0] = '\0';
 	event_submit(e);

@@ -714,7 +714,7 @@ static __always_inline void write_brief(__u64 pt, __u32 nr, long ret, __u64 lat)
 	e->ret = ret;
 	e->latency_ns = lat;
 	e->nr = nr;
-	e->pad = 0;
+	e->uid = (__u32)bpf_get_current_uid_gid();
 	event_submit(e);
 }
 
@@ -776,6 +776,7 @@ static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 	}
 	e->latency_ns = lat;
 	e->nr = nr;
+	e->uid = (__u32)bpf_get_current_uid_gid();
 	switch (why) {
 	case WHY_AUDIT: __builtin_memcpy(e->reason, "audit", 6); break;
 	case WHY_ALL: __builtin_memcpy(e->reason, "all", 4); break;

@@ -39,6 +39,7 @@
 #include "probes.h"
 #include "privs.h"
 #include "procscan.h"
+#include "security.h"
 #include "snapdir.h"
 #include "snapshot.h"
 #include "store.h"
@@ -62,6 +63,7 @@ struct recorder {
 	struct snapshots snaps;
 	struct uploads uploads;
 	struct procscan_ctx scan; /* cgroup paths and pods */
+	struct security *sec;     /* the security classifier, NULL when --probes turned it off */
 	char logdir[4200], snapdir[4200], sockpath[4200];
 	int lock_fd, ctl_fd, sig_fd, timer_fd, drain_fd, ep_fd;
 	uint64_t started_boot, started_real;
@@ -102,6 +104,18 @@ static void check_triggers(struct recorder *rc, const struct fr_kind_desc *k, co
 		request_snapshot(rc, rc->o.snap_before, rc->o.snap_after, "rule", r->text, what, 0, -1);
 }
 
+/* A security record made by the classifier, written like any event. */
+static void on_security(void *ctx, const struct fr_security *r)
+{
+	struct recorder *rc = ctx;
+	const struct fr_kind_desc *k = fr_kind_by_id(FR_KIND_security);
+
+	rc->kind_counts[FR_KIND_security]++;
+	if (triggers_watch(&rc->o.triggers, FR_KIND_security))
+		check_triggers(rc, k, r);
+	writer_add(&rc->writer, k, r);
+}
+
 /* Ring-buffer callback: one event of the ring-buffer ABI into the writer. */
 static int on_event(void *ctx, const void *data, size_t size)
 {
@@ -119,6 +133,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 		if (triggers_watch(&rc->o.triggers, FR_KIND_syscall))
 			check_triggers(rc, k, &s);
 		writer_add(&rc->writer, k, &s);
+		security_observe(rc->sec, FR_KIND_syscall, &s, on_security, rc);
 		return 0;
 	}
 	if (size < sizeof(*h) || !(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {
@@ -143,15 +158,25 @@ static int on_event(void *ctx, const void *data, size_t size)
 		memcpy(&e, data, sizeof(e));
 		procscan_enrich_exec(&rc->scan, &e);
 		writer_add(&rc->writer, k, &e);
+		security_observe(rc->sec, h->kind, &e, on_security, rc);
 		return 0;
 	}
 	writer_add(&rc->writer, k, data);
+	security_observe(rc->sec, h->kind, data, on_security, rc);
 	return 0;
 }
 
+struct opening {
+	struct writer *w;
+	struct security *sec;
+};
+
 static void add_opening_proc(void *ctx, const struct fr_proc *p)
 {
-	writer_add_opening(ctx, fr_kind_by_id(FR_KIND_proc), p);
+	struct opening *o = ctx;
+
+	writer_add_opening(o->w, fr_kind_by_id(FR_KIND_proc), p);
+	security_observe(o->sec, FR_KIND_proc, p, NULL, NULL);
 }
 
 /* Every segment opens with the process table, so it can be read alone. */
@@ -174,7 +199,10 @@ static void on_new_segment(void *ctx, struct writer *w)
 		snprintf(p.error, sizeof(p.error), "%s", s->ok ? "" : s->why);
 		writer_add_opening(w, fr_kind_by_id(FR_KIND_probe), &p);
 	}
-	procscan_all(&rc->scan, now, add_opening_proc, w);
+	/* the classifier's table of processes starts again from the same scan */
+	struct opening o = { w, rc->sec };
+	security_reset(rc->sec);
+	procscan_all(&rc->scan, now, add_opening_proc, &o);
 }
 
 static void on_ringbuf_drop(void *ctx, int cpu, uint64_t n)
@@ -756,6 +784,12 @@ int cmd_record(int argc, char **argv)
 			rc->store.repaired_bytes);
 	rc->scan.cgroups = cgroup_cache_new(NULL);
 	rc->scan.pods = pod_cache_new(rc->o.cri_root);
+	/* before the first record: the first segment's process table feeds it */
+	if (!(rc->o.probe.families_off & (1u << probes_family_index("security"))) &&
+	    !(rc->sec = security_new(&rc->o.security))) {
+		fprintf(stderr, "flightrec: out of memory\n");
+		goto out_store;
+	}
 	if (!rc->scan.cgroups || !rc->scan.pods || writer_init(&rc->writer, &rc->store)) {
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
@@ -824,6 +858,7 @@ out_store:
 	store_close(&rc->store);
 	cgroup_cache_free(rc->scan.cgroups);
 	pod_cache_free(rc->scan.pods);
+	security_free(rc->sec);
 out:
 	if (rc->lock_fd >= 0)
 		close(rc->lock_fd);

@@ -481,4 +481,5 @@ void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s
 	s->latency_ns = b->latency_ns;
 	s->nr = b->nr;
 	memcpy(s->reason, "all", 4);
+	s->uid = b->uid;
 }

@@ -219,6 +219,12 @@ static int set_cri_root(struct record_opts *o, const char *v)
 	return 0;
 }
 
+/* --sensitive-path GLOB, repeatable: added to the built-in list (security.c). */
+static int set_sensitive_path(struct record_opts *o, const char *v)
+{
+	return security_add_path(&o->security, v, o->err, sizeof(o->err));
+}
+
 static int set_verbose(struct record_opts *o, const char *v)
 {
 	o->verbose = 1;
@@ -272,6 +278,11 @@ static void apply_redact(struct record_opts *cur, const struct record_opts *next
 	cur->redact = next->redact;
 }
 
+static void apply_security(struct record_opts *cur, const struct record_opts *next)
+{
+	cur->security = next->security;
+}
+
 static const struct opt opts[] = {
 	{ "dir", 'd', "DIR", set_dir, "a directory path", "where the log lives (default " FR_DEFAULT_DIR ")" },
 	{ "config", 'c', "FILE", set_config, "a file", "read options from FILE (key = value lines)" },
@@ -312,6 +323,8 @@ static const struct opt opts[] = {
 	  "count the calls of a function (repeatable, at most 16)" },
 	{ "cri-root", 0, "DIR", set_cri_root, "a directory path",
 	  "pod names and namespaces from DIR/NAMESPACE_POD_UID (default /var/log/pods)" },
+	{ "sensitive-path", 0, "GLOB", set_sensitive_path, "a glob like /etc/ssl/private/*",
+	  "also report opens of paths matching GLOB as security signals (repeatable)" },
 	{ "verbose", 'v', NULL, set_verbose, "", "print libbpf's messages" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -324,7 +337,7 @@ static const struct {
 	{ "max-disk", apply_store },        { "segment-size", apply_store },      { "segment-age", apply_store },
 	{ "snapshot-before", apply_window }, { "snapshot-after", apply_window },  { "max-snapshots", apply_snapdir },
 	{ "max-snapshot-disk", apply_snapdir }, { "trigger", apply_triggers }, { "trigger-cooldown", apply_triggers },
-	{ "redact", apply_redact },
+	{ "redact", apply_redact },         { "sensitive-path", apply_security },
 };
 
 static apply_fn *live_apply(const char *name)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "probes.h"
+#include "security.h"
 #include "store.h"
 #include "triggers.h"
 
@@ -35,6 +36,7 @@ struct record_opts {
 	char *given[OPTIONS_MAX];  /* per option, the values given ("\n"-joined), for options_reload() */
 	const char *cri_root;      /* --cri-root: the kubelet's pod log directories */
 	char cri_root_buf[4096];
+	struct security_opts security; /* --sensitive-path globs */
 };
 
 /* Defaults, then the config file named by --config, then the command line. */

@@ -21,6 +21,7 @@ extern const struct probe_family family_block;
 extern const struct probe_family family_net;
 extern const struct probe_family family_uprobe;
 extern const struct probe_family family_mem;
+extern const struct probe_family family_security;
 
 static const struct probe_family *const families[] = {
 	&family_process,
@@ -30,6 +31,7 @@ static const struct probe_family *const families[] = {
 	&family_net,
 	&family_mem,
 	&family_uprobe,
+	&family_security, /* no BPF: the recorder's classifier (security.c) */
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

@@ -20,6 +20,7 @@ static const struct {
 	{ "exe", REDACT_PATHS },
 	{ "cgroup", REDACT_PATHS },
 	{ "path", REDACT_PATHS },
+	{ "detail", REDACT_ARGV | REDACT_PATHS | REDACT_ADDRS }, /* security records quote syscall arguments */
 	{ "laddr", REDACT_ADDRS },
 	{ "raddr", REDACT_ADDRS },
 	{ "addr", REDACT_ADDRS },

@@ -75,6 +75,21 @@ int dot_has_table(struct replay *r, const char *table)
 	return found;
 }
 
+/* TABLE exists and holds a row (an archive of an older format has the table, empty). */
+static int has_rows(struct replay *r, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *s;
+	int found = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM \"%s\" LIMIT 1", table);
+	if (!dot_has_table(r, table) || sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
 static int bad_time(const char *cmd, const char *arg)
 {
 	fprintf(stderr, "flightrec-replay: .%s: cannot read '%s' as a time (2026-11-24 15:40:03, 15:40:03, +30s, or ns)\n",
@@ -303,6 +318,15 @@ int dot_summary(struct replay *r, int argc, char **argv)
 		ret |= dot_query_i64(r, "SELECT utc(ts) AS time, host, pid, comm, oom_score_adj FROM oom_kills ORDER BY ts",
 				     NULL, 0);
 	}
+	heading(r, "security signals");
+	if (!has_rows(r, "security"))
+		fprintf(r->out.fp, "none\n");
+	else
+		ret |= dot_query_i64(r,
+				     "SELECT kind, severity, count(*) AS events, count(DISTINCT host || '/' || pid) AS processes,"
+				     " utc(min(ts)) AS first, utc(max(ts)) AS last FROM security GROUP BY kind, severity"
+				     " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, events DESC, kind",
+				     NULL, 0);
 	if (dot_has_table(r, "syscalls")) {
 		heading(r, "slowest system calls");
 		ret |= dot_query_i64(r,

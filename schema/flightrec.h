@@ -87,7 +87,7 @@ struct fr_syscall_brief {
 	__s64 ret;
 	__u64 latency_ns;
 	__u32 nr;
-	__u32 pad;
+	__u32 uid; /* real uid when the call returned */
 };
 
 /* Sources named in drop records. */

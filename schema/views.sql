@@ -155,6 +155,11 @@ CREATE VIEW timeline AS
 	       'waited ' || printf('%.1f', total_ns / 1e6) || ' ms for kernel locks (' || waits || ' waits, longest ' ||
 	       printf('%.1f', max_ns / 1e6) || ' ms)', total_ns
 	  FROM lock_stats WHERE total_ns >= 10000000
+	UNION ALL
+	SELECT ts, host, pid, comm, 'security',
+	       severity || ' ' || kind || ' (uid ' || uid || '): ' || detail ||
+	       CASE WHEN container <> '' THEN ' [container ' || substr(container, 1, 12) || ']' ELSE '' END, NULL
+	  FROM security
 	ORDER BY ts;
 
 -- A syscall record holds an empty error when the call succeeded; the

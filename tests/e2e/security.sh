@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# security.sh - security signals from real programs: `cat /etc/shadow` is one
+# sensitive_open row with that cat's pid and the path; passwd, set-uid root,
+# run as nobody is a privilege row with uid 65534 and euid 0 (and, reading
+# /etc/shadow, a sensitive_open row as uid 65534); `unshare -U true` is a
+# namespace row; strace attaching to a sleep is a ptrace row; the same
+# unshare and a look at /proc/1/root from a cgroup named like a docker
+# container are container_escape rows with its id; an open of a plain file,
+# and a path added with --sensitive-path; the timeline and .summary show
+# them; with --probes=-security the same cat leaves its syscall row and no
+# security row.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+for p in setpriv unshare strace; do
+	command -v $p >/dev/null || skip_all "needs $p"
+done
+[ -u /usr/bin/passwd ] && [ "$(stat -c %u /usr/bin/passwd)" = 0 ] || skip_all "needs /usr/bin/passwd set-uid root"
+id nobody >/dev/null 2>&1 || skip_all "needs the user nobody"
+
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+ID=$(printf '5ec0%060d' $$)
+docker_cg=
+if [ -n "$cg2" ] && mkdir "$cg2/docker-$ID.scope" 2>/dev/null; then
+	docker_cg=$cg2/docker-$ID.scope
+fi
+sleeper=
+cleanup_security() {
+	[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+	if [ -n "$docker_cg" ]; then
+		for _ in $(seq 1 50); do rmdir "$docker_cg" 2>/dev/null && break; sleep 0.1; done
+	fi
+}
+trap 'cleanup_security; cleanup' EXIT
+
+q() { "$FLIGHTREC_REPLAY" "$archive" --csv -c "$1" | tail -n +2; }
+
+# Fewer families, a larger ring: the machine may be busy, and a lost
+# event here would be a wrong answer, not a slow one.
+dir=$TEST_TMP/rec
+if ! start_recorder "$dir" --probes process,syscall,security --syscalls audit --ring-size 64M \
+	--sensitive-path "$TEST_TMP/secret*"; then
+	fail "record starts"; done_testing; exit
+fi
+pass "record --probes process,syscall,security starts"
+
+echo hello >"$TEST_TMP/plain"
+echo hush >"$TEST_TMP/secret.key"
+cat /etc/shadow >/dev/null & shadow_cat=$!; wait $shadow_cat
+cat "$TEST_TMP/plain" >/dev/null & plain_cat=$!; wait $plain_cat
+cat "$TEST_TMP/secret.key" >/dev/null & secret_cat=$!; wait $secret_cat
+setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/passwd -S >/dev/null & passwd=$!; wait $passwd
+unshare -U true & unshare=$!; wait $unshare
+sleep 60 & sleeper=$!
+strace -qq -o /dev/null -p "$sleeper" & tracer=$!
+traced() { grep -q "^TracerPid:[[:space:]]*$tracer\$" "/proc/$sleeper/status"; }
+wait_for 10 traced; ok $? "strace $tracer attached to sleep $sleeper"
+kill -INT $tracer; wait $tracer
+traced_pid=$sleeper; kill $sleeper; sleeper=
+esc_unshare= esc_cat=
+if [ -n "$docker_cg" ]; then
+	# the shell moves itself into the cgroup, then execs: the exec is in the container
+	bash -c 'echo $$ > "$1/cgroup.procs" && exec unshare -U true' sh "$docker_cg" & esc_unshare=$!; wait $esc_unshare
+	bash -c 'echo $$ > "$1/cgroup.procs" && exec cat /proc/1/root/etc/hostname' sh "$docker_cg" >/dev/null &
+	esc_cat=$!; wait $esc_cat
+fi
+
+archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0 --reason security 2>&1)
+[ -f "$archive" ]; ok $? "snapshot - written ($archive)"
+stop_recorder
+
+gaps=$(q "SELECT count(*) FROM gaps")
+is "$gaps" 0 "no records lost (else the rows below cannot be exact)"
+
+is "$(q "SELECT uid, comm, kind, severity, detail, container FROM security WHERE pid = $shadow_cat")" \
+	'0,cat,sensitive_open,medium,"call=openat path=""/etc/shadow"" flags=O_RDONLY",' \
+	"cat /etc/shadow - one sensitive_open row with its pid and the path"
+is "$(q "SELECT count(*) FROM security WHERE pid = $plain_cat")" 0 "cat of a plain file - no row"
+is "$(q "SELECT kind, detail FROM security WHERE pid = $secret_cat")" \
+	"sensitive_open,\"call=openat path=\"\"$TEST_TMP/secret.key\"\" flags=O_RDONLY\"" \
+	"--sensitive-path $TEST_TMP/secret* - the cat of secret.key is a row"
+
+caps=$(printf '0x%x' "0x$(awk '/^CapBnd/ { print $2 }' /proc/self/status)")
+is "$(q "SELECT uid, comm, severity, detail FROM security WHERE pid = $passwd AND kind = 'privilege'")" \
+	"65534,passwd,high,\"call=exec path=\"\"/usr/bin/passwd\"\" euid=0 cap_effective=$caps\"" \
+	"passwd as nobody - a privilege row: uid 65534 before, euid 0, the bounding set as capabilities"
+is "$(q "SELECT uid, count(*) FROM security WHERE pid = $passwd AND kind = 'sensitive_open' AND detail LIKE '%\"/etc/shadow\"%'")" \
+	"65534,1" "passwd as nobody - then one sensitive_open of /etc/shadow as uid 65534"
+is "$(q "SELECT euid, secureexec FROM proc_exec WHERE pid = $passwd AND comm = 'passwd'")" "0,1" \
+	"proc_exec - passwd's euid 0 and secureexec 1"
+is "$(q "SELECT euid, secureexec FROM proc_exec WHERE pid = $shadow_cat")" "0,0" \
+	"proc_exec - root's cat: euid 0, secureexec 0"
+is "$(q "SELECT count(*) FROM security WHERE kind = 'privilege' AND pid IN ($shadow_cat, $plain_cat, $secret_cat, $unshare)")" \
+	0 "root's execs of ordinary binaries - no privilege row"
+
+is "$(q "SELECT uid, comm, kind, severity, detail FROM security WHERE pid = $unshare")" \
+	"0,unshare,namespace,medium,call=unshare flags=CLONE_NEWUSER" "unshare -U true - one namespace row"
+# (strace also seizes a child of its own first, to probe the kernel: a row too)
+is "$(q "SELECT comm, kind, severity, detail FROM security WHERE pid = $tracer AND detail LIKE '% pid=$traced_pid'")" \
+	"strace,ptrace,high,call=ptrace request=SEIZE pid=$traced_pid" "strace -p - one ptrace row naming the traced pid"
+
+if [ -n "$docker_cg" ]; then
+	is "$(q "SELECT kind, severity, detail, container FROM security WHERE pid = $esc_unshare")" \
+		"container_escape,high,call=unshare flags=CLONE_NEWUSER,$ID" \
+		"unshare inside a container cgroup - a container_escape row with the container id"
+	is "$(q "SELECT kind, severity, container FROM security WHERE pid = $esc_cat")" \
+		"container_escape,high,$ID" "cat /proc/1/root/... inside a container cgroup - a container_escape row"
+else
+	pass "# SKIP container rows: cannot create a cgroup under '$cg2'"
+	pass "# SKIP container rows: cannot create a cgroup under '$cg2'"
+fi
+
+is "$(q "SELECT summary FROM timeline WHERE kind = 'security' AND pid = $unshare")" \
+	"medium namespace (uid 0): call=unshare flags=CLONE_NEWUSER" "timeline - the namespace row"
+summary=$("$FLIGHTREC_REPLAY" "$archive" -c .summary)
+like "$summary" "== security signals" ".summary - a security section"
+like "$summary" "namespace +medium +1 +1 " ".summary - the namespace row counted by kind and severity"
+like "$(q "SELECT json_extract(manifest, '$.format') FROM archives")" "^1\.2$" "manifest - format 1.2"
+
+# --probes=-security: the classifier is off; the syscall row is still there.
+dir2=$TEST_TMP/rec2
+if ! start_recorder "$dir2" --probes=-security,-sched,-block,-net --syscalls audit --ring-size 64M; then
+	fail "record --probes=-security starts"; done_testing; exit
+fi
+cat /etc/shadow >/dev/null & off_cat=$!; wait $off_cat
+archive=$("$FLIGHTREC" snapshot --dir "$dir2" --before 1m --after 0 --reason nosecurity 2>&1)
+[ -f "$archive" ]; ok $? "--probes=-security - snapshot written"
+stop_recorder
+is "$(q "SELECT count(*) FROM syscalls WHERE pid = $off_cat AND args LIKE 'path=\"/etc/shadow\"%'")" 1 \
+	"--probes=-security - the open of /etc/shadow is a syscall row"
+is "$(q "SELECT count(*) FROM security")" 0 "--probes=-security - no security rows at all"
+
+st=0; out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --sensitive-path '' 2>&1) || st=$?
+is "$st:$out" "1:flightrec: record: invalid --sensitive-path '': expected a glob of 1 to 255 bytes, like /etc/ssl/private/*" \
+	"--sensitive-path '' - refused in one line"
+done_testing
