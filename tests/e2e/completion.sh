@@ -36,7 +36,7 @@ is "$(complete_words _flightrec "$FLIGHTREC" record -t '')" "$(lines $rules)" \
 	"flightrec record -t TAB - every rule the recorder knows"
 fams=$("$FLIGHTREC" record --probes nosuchfamily --help 2>&1 | sed -n "s/.*unknown probe family 'nosuchfamily' (expected \(.*\)).*/\1/p" | tr -d ,)
 got=$(complete_words _flightrec "$FLIGHTREC" record --probes 'process,s')
-is "$got" "$(lines process,sched process,syscall)" "flightrec record --probes process,sTAB - completes the next family"
+is "$got" "$(lines process,sched process,security process,syscall)" "flightrec record --probes process,sTAB - completes the next family"
 got=$(complete_words _flightrec "$FLIGHTREC" record --probes '' | grep -v '^-')
 is "$got" "$(lines $fams)" "flightrec record --probes TAB - every family the recorder knows"
 

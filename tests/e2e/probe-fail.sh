@@ -71,16 +71,16 @@ got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM proc_exec WH
 is "$got" 3 "archive - the 3 execs recorded beside the failed probes"
 stop_recorder; ok $? "record - SIGTERM, expect exit 0"
 
-# All but some: -sched,-syscall,-net leaves process and block.
+# All but some: -sched,-syscall,-net,-mem leaves process and block (and security, which has no probe).
 rm -rf "$dir"
-if start_recorder "$dir" --probes=-sched,-syscall,-net; then
+if start_recorder "$dir" --probes=-sched,-syscall,-net,-mem; then
 	is "$(grep -c '^flightrec: probe .* attached' "$TEST_TMP/recorder.log")" 7 \
-		"--probes=-sched,-syscall,-net - process (4) and block (3) attach, expect 7"
-	is "$(grep -Ec '^flightrec: probe (sched|net|syscall|uprobe)/' "$TEST_TMP/recorder.log")" 0 \
-		"--probes=-sched,-syscall,-net - none of the others"
+		"--probes=-sched,-syscall,-net,-mem - process (4) and block (3) attach, expect 7"
+	is "$(grep -Ec '^flightrec: probe (sched|net|syscall|mem|uprobe)/' "$TEST_TMP/recorder.log")" 0 \
+		"--probes=-sched,-syscall,-net,-mem - none of the others"
 	stop_recorder; ok $? "record - SIGTERM, expect exit 0"
 else
-	fail "flightrec record starts with --probes=-sched,-syscall,-net"
+	fail "flightrec record starts with --probes=-sched,-syscall,-net,-mem"
 fi
 
 # Nothing that attaches: the recorder says so and exits 1.
