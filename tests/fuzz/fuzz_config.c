@@ -14,7 +14,7 @@
  * probes.c needs libbpf and the skeletons; options.c only asks it for the
  * family names.  These match probes.c's table.
  */
-static const char *const families[] = { "process", "syscall", "sched", "block", "net", "uprobe" };
+static const char *const families[] = { "process", "syscall", "sched", "block", "net", "mem", "uprobe", "security" };
 
 int probes_family_index(const char *name)
 {
@@ -26,7 +26,7 @@ int probes_family_index(const char *name)
 
 const char *probes_family_names(void)
 {
-	return "process, syscall, sched, block, net, uprobe";
+	return "process, syscall, sched, block, net, mem, uprobe, security";
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
