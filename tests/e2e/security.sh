@@ -2,7 +2,11 @@
 # security.sh - security signals from real programs: `cat /etc/shadow` is one
 # sensitive_open row with that cat's pid and the path; passwd, set-uid root,
 # run as nobody is a privilege row with uid 65534 and euid 0 (and, reading
-# /etc/shadow, a sensitive_open row as uid 65534); `unshare -U true` is a
+# /etc/shadow, a sensitive_open row as uid 65534); a set-uid root copy of
+# tests/helpers/setuid-zero run as nobody is that, then a privilege row for
+# its setuid(0) from uid 65534; a copy with cap_net_raw as a file
+# capability is a medium privilege row with that one capability, and its
+# failed setuid(0) no row; `unshare -U true` is a
 # namespace row; strace attaching to a sleep is a ptrace row; the same
 # unshare and a look at /proc/1/root from a cgroup named like a docker
 # container are container_escape rows with its id; an open of a plain file,
@@ -34,6 +38,20 @@ trap 'cleanup_security; cleanup' EXIT
 
 q() { "$FLIGHTREC_REPLAY" "$archive" --csv -c "$1" | tail -n +2; }
 
+# A directory nobody can enter, with the helper set-uid root and with a file capability.
+chmod 711 "$TEST_TMP"
+mkdir -m 755 "$TEST_TMP/bin"
+suid_bin= cap_bin=
+if [ -x "${SETUID_ZERO:-}" ]; then
+	suid_bin=$TEST_TMP/bin/setuid-zero
+	cp "$SETUID_ZERO" "$suid_bin" && chown root:root "$suid_bin" && chmod 4755 "$suid_bin" || suid_bin=
+	if command -v setcap >/dev/null; then
+		cap_bin=$TEST_TMP/bin/capped-setuid-zero
+		cp "$SETUID_ZERO" "$cap_bin" && chmod 755 "$cap_bin" && setcap cap_net_raw+ep "$cap_bin" || cap_bin=
+	fi
+fi
+nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups) # exec's its command: the same pid
+
 # Fewer families, a larger ring: the machine may be busy, and a lost
 # event here would be a wrong answer, not a slow one.
 dir=$TEST_TMP/rec
@@ -48,8 +66,11 @@ echo hush >"$TEST_TMP/secret.key"
 cat /etc/shadow >/dev/null & shadow_cat=$!; wait $shadow_cat
 cat "$TEST_TMP/plain" >/dev/null & plain_cat=$!; wait $plain_cat
 cat "$TEST_TMP/secret.key" >/dev/null & secret_cat=$!; wait $secret_cat
-setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/passwd -S >/dev/null & passwd=$!; wait $passwd
+"${nobody[@]}" /usr/bin/passwd -S >/dev/null & passwd=$!; wait $passwd
 unshare -U true & unshare=$!; wait $unshare
+suid= suid_st= cap= cap_st=
+if [ -n "$suid_bin" ]; then "${nobody[@]}" "$suid_bin" & suid=$!; wait $suid; suid_st=$?; fi
+if [ -n "$cap_bin" ]; then "${nobody[@]}" "$cap_bin" & cap=$!; wait $cap; cap_st=$?; fi
 sleep 60 & sleeper=$!
 strace -qq -o /dev/null -p "$sleeper" & tracer=$!
 traced() { grep -q "^TracerPid:[[:space:]]*$tracer\$" "/proc/$sleeper/status"; }
@@ -91,6 +112,26 @@ is "$(q "SELECT euid, secureexec FROM proc_exec WHERE pid = $shadow_cat")" "0,0"
 	"proc_exec - root's cat: euid 0, secureexec 0"
 is "$(q "SELECT count(*) FROM security WHERE kind = 'privilege' AND pid IN ($shadow_cat, $plain_cat, $secret_cat, $unshare)")" \
 	0 "root's execs of ordinary binaries - no privilege row"
+
+if [ -n "$suid_bin" ]; then
+	is "$suid_st" 0 "setuid-zero, set-uid root, run as nobody - its setuid(0) succeeded"
+	is "$(q "SELECT uid, kind, severity, detail FROM security WHERE pid = $suid AND comm = 'setuid-zero' ORDER BY ts")" \
+		"65534,privilege,high,\"call=exec path=\"\"$suid_bin\"\" euid=0 cap_effective=$caps\"
+65534,privilege,high,call=setuid uid=0 from_uid=65534" \
+		"setuid-zero as nobody - the set-uid exec, then setuid(0) from uid 65534"
+else
+	pass "# SKIP set-uid helper: SETUID_ZERO not built or not installable in $TEST_TMP"
+	pass "# SKIP set-uid helper: SETUID_ZERO not built or not installable in $TEST_TMP"
+fi
+if [ -n "$cap_bin" ]; then
+	is "$cap_st" 1 "capped-setuid-zero as nobody - its setuid(0) failed"
+	is "$(q "SELECT uid, kind, severity, detail FROM security WHERE pid = $cap AND comm = 'capped-setuid-z'")" \
+		"65534,privilege,medium,\"call=exec path=\"\"$cap_bin\"\" euid=65534 cap_effective=0x2000\"" \
+		"cap_net_raw+ep binary as nobody - one medium privilege row with CAP_NET_RAW, none for the failed setuid(0)"
+else
+	pass "# SKIP file capabilities: no setcap"
+	pass "# SKIP file capabilities: no setcap"
+fi
 
 is "$(q "SELECT uid, comm, kind, severity, detail FROM security WHERE pid = $unshare")" \
 	"0,unshare,namespace,medium,call=unshare flags=CLONE_NEWUSER" "unshare -U true - one namespace row"
