@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../bpf/syscall_abi.bpf.h"
 #include "probes.h"
 #include "security.h"
 
@@ -347,16 +348,27 @@ static void rule_mount(const struct security *s, const struct fr_syscall *c, con
 	v->severity = p && p->container ? "high" : "low";
 }
 
-static const struct {
-	const char *call;
-	rule_fn *fn;
-} rules[] = {
-	{ "open", rule_open },		{ "openat", rule_open },	{ "openat2", rule_open },
-	{ "creat", rule_open },		{ "setuid", rule_setuid },	{ "setreuid", rule_setuid },
-	{ "setresuid", rule_setuid },	{ "ptrace", rule_ptrace },	{ "init_module", rule_module },
-	{ "finit_module", rule_module }, { "bpf", rule_bpf },		{ "unshare", rule_namespace },
-	{ "setns", rule_namespace },	{ "mount", rule_mount },	{ "pivot_root", rule_mount },
-};
+/* The rule of call NR (x86_64, as the syscall family records it), NULL for most. */
+static rule_fn *rule_of(uint32_t nr)
+{
+	switch (nr) {
+	case SC_NR_open: case SC_NR_openat: case SC_NR_openat2: case SC_NR_creat:
+		return rule_open;
+	case SC_NR_setuid: case SC_NR_setreuid: case SC_NR_setresuid:
+		return rule_setuid;
+	case SC_NR_ptrace:
+		return rule_ptrace;
+	case SC_NR_init_module: case SC_NR_finit_module:
+		return rule_module;
+	case SC_NR_bpf:
+		return rule_bpf;
+	case SC_NR_unshare: case SC_NR_setns:
+		return rule_namespace;
+	case SC_NR_mount: case SC_NR_pivot_root:
+		return rule_mount;
+	}
+	return NULL;
+}
 
 static void fill(struct fr_security *r, uint64_t ts, uint32_t pid, uint32_t uid, const char *comm, const char *kind,
 		 const char *severity, const struct proc_entry *p)
@@ -374,28 +386,30 @@ static void fill(struct fr_security *r, uint64_t ts, uint32_t pid, uint32_t uid,
 		snprintf(r->container, sizeof(r->container), "%s", p->container);
 }
 
+/*
+ * Every syscall row comes here (with --syscalls=all, every call): most
+ * leave at the switch of rule_of() without a string compared.  Error and
+ * slow rows repeat what the audit row of the same call said.
+ */
 static void on_syscall(struct security *s, const struct fr_syscall *c, security_emit_fn emit, void *ctx)
 {
-	struct proc_entry *p = proc_find(s, c->pid);
+	rule_fn *rule = rule_of(c->nr);
 	struct verdict v = { .uid = c->uid };
+	struct proc_entry *p;
 	struct fr_security r;
 
-	if (strcmp(c->reason, "audit") && strcmp(c->reason, "all"))
-		goto out; /* error and slow rows repeat what an audit row says */
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (!strcmp(rules[i].call, c->name)) {
-			rules[i].fn(s, c, p, &v);
-			break;
-		}
+	if (!rule || c->reason[0] == 'e' || c->reason[0] == 's')
+		return;
+	p = proc_find(s, c->pid);
+	rule(s, c, p, &v);
 	if (v.kind) {
 		fill(&r, c->ts, c->pid, v.uid, c->comm, v.kind, v.severity, p);
 		snprintf(r.detail, sizeof(r.detail), "call=%s %s%s%s%s", c->name, c->args, v.extra,
 			 c->error[0] ? " error=" : "", c->error);
 		emit(ctx, &r);
 	}
-out:
-	/* what the process is now (a set*uid changed it), for its next call */
-	if (p || (p = proc_get(s, c->pid)))
+	/* a set*uid changes who the process is for its next call (exec records say it too) */
+	if (rule == rule_setuid && c->ret == 0 && (p || (p = proc_get(s, c->pid))))
 		p->uid = c->uid;
 }
 

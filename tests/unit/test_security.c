@@ -11,8 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../bpf/syscall_abi.bpf.h"
 #include "security.h"
 #include "tap.h"
+
+/* The x86_64 numbers of the audit set, as the syscall family records them. */
+#define X(name, nr) { #name, nr },
+static const struct {
+	const char *name;
+	uint32_t nr;
+} nrs[] = { SC_AUDIT_CALLS(X) };
+#undef X
+
+static uint32_t nr_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		if (!strcmp(nrs[i].name, name))
+			return nrs[i].nr;
+	return 511;
+}
 
 #define CID "5ec05ec05ec05ec05ec05ec05ec05ec05ec05ec05ec05ec05ec05ec05ec05ec0"
 
@@ -38,6 +55,7 @@ static int call(struct security *s, uint32_t pid, uint32_t uid, const char *name
 	c.uid = uid;
 	snprintf(c.comm, sizeof(c.comm), "comm%u", pid);
 	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.nr = nr_of(name);
 	snprintf(c.args, sizeof(c.args), "%s", args);
 	c.ret = ret;
 	snprintf(c.error, sizeof(c.error), "%s", error);
@@ -119,6 +137,17 @@ static void test_rules(struct security *s)
 		   is_row("mount", "low", NULL),
 	   "mount on the host - expect a low mount row");
 	ok(call(s, 10, 0, "kill", "pid=1 sig=SIGTERM", 0, "") == 0, "kill - expect no row (no rule)");
+	call(s, 10, 0, "openat", "path=\"/etc/shadow\" flags=O_RDONLY", 3, "");
+	snprintf(last.kind, sizeof(last.kind), "none");
+	{
+		struct fr_syscall c = { .head.kind = FR_KIND_syscall, .pid = 10, .nr = SC_NR_openat };
+		snprintf(c.name, sizeof(c.name), "openat");
+		snprintf(c.args, sizeof(c.args), "path=\"/etc/shadow\" flags=O_RDONLY");
+		snprintf(c.reason, sizeof(c.reason), "slow");
+		nrows = 0;
+		security_observe(s, FR_KIND_syscall, &c, collect, NULL);
+		ok(nrows == 0, "a slow row of an open of /etc/shadow - expect no row (its audit row gave it)");
+	}
 }
 
 static void test_setuid(struct security *s)
