@@ -136,6 +136,15 @@ static int on_event(void *ctx, const void *data, size_t size)
 		security_observe(rc->sec, FR_KIND_syscall, &s, on_security, rc);
 		return 0;
 	}
+	if (size >= sizeof(*h) && h->kind == FR_EV_FUNC && size >= sizeof(struct fr_func_event)) {
+		struct fr_func f;
+
+		uprobe_expand_func(&rc->o.probe, data, &f);
+		k = fr_kind_by_id(FR_KIND_func);
+		rc->kind_counts[FR_KIND_func]++;
+		writer_add(&rc->writer, k, &f);
+		return 0;
+	}
 	if (size < sizeof(*h) || !(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {
 		rc->bad_events++;
 		return 0;

@@ -113,6 +113,11 @@ static int set_runq_threshold(struct record_opts *o, const char *v)
 	return set_duration_min(&o->probe.runq_threshold_ns, v, 0);
 }
 
+static int set_func_threshold(struct record_opts *o, const char *v)
+{
+	return set_duration_min(&o->probe.func_threshold_ns, v, 0);
+}
+
 static int set_ring_size(struct record_opts *o, const char *v)
 {
 	uint64_t x;
@@ -320,7 +325,9 @@ static const struct opt opts[] = {
 	{ "probes", 0, "LIST", set_probes, "family names, comma-separated, -NAME to leave one out",
 	  "attach only these probe families (process,sched) or all but some (-net,-block)" },
 	{ "uprobe", 0, "BINARY:SYMBOL", set_uprobe, "BINARY:SYMBOL, like /usr/sbin/nginx:ngx_http_handler",
-	  "count the calls of a function (repeatable, at most 16)" },
+	  "count and time the calls of a function (repeatable, at most 16): func_stats, funcs" },
+	{ "func-threshold", 0, "DUR", set_func_threshold, "a duration like 10ms",
+	  "a funcs row for each uprobed call at least DUR long (default 10ms)" },
 	{ "cri-root", 0, "DIR", set_cri_root, "a directory path",
 	  "pod names and namespaces from DIR/NAMESPACE_POD_UID (default /var/log/pods)" },
 	{ "sensitive-path", 0, "GLOB", set_sensitive_path, "a glob like /etc/ssl/private/*",
@@ -390,6 +397,7 @@ void options_defaults(struct record_opts *o)
 	o->max_snapshot_disk = 2ULL << 30;
 	o->triggers.cooldown_ns = 60 * NSEC_PER_SEC;
 	o->probe.runq_threshold_ns = 5 * NSEC_PER_SEC / 1000;
+	o->probe.func_threshold_ns = 10 * NSEC_PER_SEC / 1000;
 	o->probe.syscalls = SYSCALLS_SUMMARY;
 	o->probe.slow_syscall_ns = 10 * NSEC_PER_SEC / 1000;
 	o->upload_timeout_ns = 600 * NSEC_PER_SEC;

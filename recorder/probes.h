@@ -42,6 +42,7 @@ struct probe_config {
 	int syscalls;             /* --syscalls: SYSCALLS_OFF, _AUDIT, _SUMMARY (default) or _ALL */
 	uint64_t slow_syscall_ns; /* --slow-syscall: summary rows for calls at least this slow */
 	uint64_t runq_threshold_ns; /* --runq-threshold: a runq event for each longer wait */
+	uint64_t func_threshold_ns; /* --func-threshold: a func event for each longer --uprobe call */
 	unsigned families_off;    /* --probes: bit I turns off family I of the table in probes.c */
 	struct uprobe_spec {      /* --uprobe BINARY:SYMBOL */
 		char binary[256];

@@ -377,6 +377,13 @@ int dot_summary(struct replay *r, int argc, char **argv)
 				     " ORDER BY sum(total_ns) DESC LIMIT 5",
 				     NULL, 0);
 	}
+	if (dot_has_table(r, "funcs")) {
+		heading(r, "slowest function calls");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, host, pid, comm, symbol, dur(latency_ns) AS latency FROM funcs"
+				     " ORDER BY latency_ns DESC LIMIT 5",
+				     NULL, 0);
+	}
 	heading(r, "losses");
 	ret |= dot_query_i64(r,
 			     "SELECT reason, count(*) AS gaps, sum(dropped) AS records, dur(sum(end_ts - start_ts)) AS time"

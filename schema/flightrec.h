@@ -90,6 +90,22 @@ struct fr_syscall_brief {
 	__u32 uid; /* real uid when the call returned */
 };
 
+/*
+ * A call of a --uprobe function at least --func-threshold long: the
+ * recorder adds the binary and the symbol of slot SLOT (its --uprobe).
+ */
+#define FR_EV_FUNC (FR_KIND_MAX + 2)
+struct fr_func_event {
+	struct fr_head head;
+	__u64 ts; /* when the call began */
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__u64 latency_ns;
+	__u32 slot;
+	__u32 pad;
+};
+
 /* Sources named in drop records. */
 #define FR_DROP_RINGBUF "ringbuf"
 #define FR_DROP_WRITER "writer"

@@ -160,6 +160,10 @@ CREATE VIEW timeline AS
 	       severity || ' ' || kind || ' (uid ' || uid || '): ' || detail ||
 	       CASE WHEN container <> '' THEN ' [container ' || substr(container, 1, 12) || ']' ELSE '' END, NULL
 	  FROM security
+	UNION ALL
+	SELECT ts, host, pid, comm, 'func',
+	       symbol || '() in ' || binary || ' took ' || printf('%.1f', latency_ns / 1e6) || ' ms', latency_ns
+	  FROM funcs
 	ORDER BY ts;
 
 -- A syscall record holds an empty error when the call succeeded; the
