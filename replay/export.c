@@ -14,6 +14,16 @@
 /* A track id per (host, pid): hosts apart by 10^8 so their pids never meet. */
 #define TRACK_SQL "((SELECT count(*) FROM (SELECT DISTINCT host FROM archives) h WHERE h.host < %s.host) * 100000000 + %s.pid)"
 
+/* Microseconds from FROM to TO (ns); exact, and without overflow on times a damaged archive made up. */
+static double us_between(int64_t from, int64_t to)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(to, from, &d))
+		return ((double)to - (double)from) / 1e3;
+	return (double)d / 1e3;
+}
+
 static int export_perfetto(struct replay *r, const char *path)
 {
 	int64_t t0 = dot_window_start(r);
@@ -37,7 +47,7 @@ static int export_perfetto(struct replay *r, const char *path)
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		long long track = sqlite3_column_int64(s, 0);
 		char name[256];
-		double ts = (double)(sqlite3_column_int64(s, 4) - t0) / 1e3;
+		double ts = us_between(t0, sqlite3_column_int64(s, 4));
 		snprintf(name, sizeof(name), "%s [%lld] %s", sqlite3_column_text(s, 1),
 			 (long long)sqlite3_column_int64(s, 2), sqlite3_column_text(s, 3));
 		fprintf(f, "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%lld,\"tid\":%lld,\"args\":{\"name\":", first ? "" : ",\n",
@@ -46,7 +56,7 @@ static int export_perfetto(struct replay *r, const char *path)
 		fputs("}}", f);
 		first = 0;
 		if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
-			double d = (double)(sqlite3_column_int64(s, 5) - sqlite3_column_int64(s, 4)) / 1e3;
+			double d = us_between(sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5));
 			fprintf(f, ",\n{\"name\":\"lifetime\",\"cat\":\"process\",\"ph\":\"X\",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"argv\":",
 				track, track, ts, d < 0 ? 0 : d);
 			output_json_string(f, (const char *)sqlite3_column_text(s, 6));
@@ -67,7 +77,7 @@ static int export_perfetto(struct replay *r, const char *path)
 		goto sqlerr;
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		long long track = sqlite3_column_int64(s, 0);
-		double ts = (double)(sqlite3_column_int64(s, 3) - t0) / 1e3;
+		double ts = us_between(t0, sqlite3_column_int64(s, 3));
 		fputs(",\n{\"name\":", f);
 		output_json_string(f, (const char *)sqlite3_column_text(s, 1));
 		fputs(",\"cat\":", f);

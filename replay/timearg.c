@@ -24,10 +24,12 @@ int parse_dur_ns(const char *s, int64_t *ns)
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || v < 0)
+	if (end == s || !(v >= 0) || v > 9e18)
 		return -1;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(end, units[i].unit)) {
+			if (v * units[i].ns >= 9e18)
+				return -1; /* beyond int64 ns: about 285 years */
 			*ns = (int64_t)(v * units[i].ns + 0.5);
 			return 0;
 		}
@@ -42,8 +44,9 @@ static int parse_utc(const char *s, int64_t *ns)
 	struct tm tm = { 0 };
 	char rest[8] = "";
 
-	if (sscanf(s, "%d-%d-%d%*[ T]%d:%d:%lf%n", &Y, &M, &D, &h, &m, &sec, &n) < 6)
-		return -1;
+	if (sscanf(s, "%d-%d-%d%*[ T]%d:%d:%lf%n", &Y, &M, &D, &h, &m, &sec, &n) < 6 || Y < 1678 || Y > 2261 ||
+	    !(sec >= 0 && sec < 61))
+		return -1; /* the years int64 ns can hold */
 	snprintf(rest, sizeof(rest), "%s", s + n);
 	if (rest[0] && strcmp(rest, "Z"))
 		return -1;
@@ -62,7 +65,8 @@ int parse_time_ns(const char *s, int64_t window_start, int64_t *ns)
 	char *end;
 
 	if ((s[0] == '+' || s[0] == '-') && parse_dur_ns(s + 1, &d) == 0) {
-		*ns = window_start + (s[0] == '+' ? d : -d);
+		if (__builtin_add_overflow(window_start, s[0] == '+' ? d : -d, ns))
+			return -1;
 		return 0;
 	}
 	if (strchr(s, '-') && parse_utc(s, ns) == 0)

@@ -233,8 +233,9 @@ void fr_record_shift_ts(const struct fr_kind_desc *k, void *rec, int64_t delta)
 	for (unsigned i = 0; i < k->nfields; i++) {
 		const struct fr_field *f = &k->fields[i];
 		int64_t *p = (int64_t *)((char *)rec + f->offset);
+		/* in unsigned arithmetic: a damaged or hostile time wraps, never overflows */
 		if (f->type == FR_TS && *p != 0)
-			*p += delta;
+			*p = (int64_t)((uint64_t)*p + (uint64_t)delta);
 	}
 }
 
