@@ -420,7 +420,7 @@ static int select_window(const struct archive_job *job, struct window_out *o)
 		n++;
 	}
 	closedir(d);
-	if (ret == 0)
+	if (ret == 0 && n > 1)
 		qsort(names, n, sizeof(*names), name_cmp);
 	/* When each segment began, from its header. */
 	if (ret == 0 && !(created = calloc(n ? n : 1, sizeof(*created))))

@@ -172,7 +172,8 @@ int store_open(struct store *s, const char *dir, const struct store_opts *o, con
 			s->next_seq = seq + 1;
 	}
 	closedir(d);
-	qsort(s->segs, s->nsegs, sizeof(*s->segs), seg_cmp);
+	if (s->nsegs > 1) /* qsort(NULL, 0) is undefined */
+		qsort(s->segs, s->nsegs, sizeof(*s->segs), seg_cmp);
 	if (s->nsegs) {
 		ret = repair_tail(s, &s->segs[s->nsegs - 1]);
 		if (ret < 0)
