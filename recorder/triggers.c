@@ -97,6 +97,16 @@ int triggers_add(struct triggers *t, const char *expr, char *err, size_t errlen)
 				return -EINVAL;
 			r->text_field = field_index(fr_kind_by_id(r->kind), "name");
 		}
+	} else if (!strcmp(word, "security")) {
+		/* any security record, or those whose severity or kind matches the glob */
+		if (strchr(arg, ' ')) {
+			snprintf(err, errlen, "expected 'security' or 'security SEVERITY|KIND', like 'security high'");
+			return -EINVAL;
+		}
+		r->type = RULE_MATCH;
+		snprintf(r->pattern, sizeof(r->pattern), "%s", arg);
+		if (bind(r, "security", arg[0] ? "severity" : NULL, arg[0] ? "kind" : NULL, err, errlen))
+			return -EINVAL;
 	} else if (!strcmp(word, "retransmits") || !strcmp(word, "resets")) {
 		char count[32], per[32];
 		if (sscanf(arg, "%3s %31[^/]/%31s", op, count, per) != 3 || strcmp(op, ">") ||
@@ -122,7 +132,7 @@ int triggers_add(struct triggers *t, const char *expr, char *err, size_t errlen)
 			if (!strcmp(word, thresholds[i].name))
 				break;
 		if (i == sizeof(thresholds) / sizeof(thresholds[0])) {
-			snprintf(err, errlen, "unknown rule '%s' (runq, io, syscall, retransmits, resets, oom, crash, exec, open)",
+			snprintf(err, errlen, "unknown rule '%s' (runq, io, syscall, retransmits, resets, oom, crash, exec, open, security)",
 				 word);
 			return -EINVAL;
 		}
@@ -182,7 +192,7 @@ static int matches(const struct trigger_rule *r, const struct fr_kind_desc *k, c
 				return 0;
 			return fnmatch(r->pattern, a, 0) == 0 || fnmatch(r->pattern, first_quoted(a, b, sizeof(b)), 0) == 0;
 		}
-		if (r->nfields == 2) { /* exec: the comm or the file's base name */
+		if (r->nfields == 2) { /* exec: the comm or the file's base name; security: severity or kind */
 			fr_field_text(&k->fields[r->field[1]], rec, b, sizeof(b));
 			return fnmatch(r->pattern, a, 0) == 0 || fnmatch(r->pattern, base_name(b), 0) == 0;
 		}

@@ -12,6 +12,7 @@
  *   crash               a process killed by SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGABRT
  *   exec NAME           a process executes NAME (its comm or the file's base name)
  *   open GLOB           a file whose path matches GLOB is opened
+ *   security [GLOB]     a security signal, of a severity or kind matching GLOB
  *
  * Rules name record kinds and fields through the descriptors of
  * records.def, so a rule about a kind this build does not record is

@@ -170,6 +170,27 @@ is "$(q "SELECT count(*) FROM syscalls WHERE pid = $off_cat AND args LIKE 'path=
 	"--probes=-security - the open of /etc/shadow is a syscall row"
 is "$(q "SELECT count(*) FROM security")" 0 "--probes=-security - no security rows at all"
 
+# --trigger 'security namespace': a host unshare takes a snapshot by itself,
+# and a sensitive open (medium, sensitive_open) does not.
+dir3=$TEST_TMP/rec3
+if ! start_recorder "$dir3" --probes process,syscall,security --syscalls audit --ring-size 64M \
+	--trigger 'security namespace' --snapshot-before 5s --snapshot-after 0; then
+	fail "record --trigger 'security namespace' starts"; done_testing; exit
+fi
+cat /etc/shadow >/dev/null & t_cat=$!; wait $t_cat
+unshare -U true & t_unshare=$!; wait $t_unshare
+archived() { ls "$dir3"/snapshots/*-security_namespace.tar >/dev/null 2>&1; }
+wait_for 20 archived; ok $? "--trigger 'security namespace' - an archive named after the rule"
+stop_recorder
+archive=$(ls "$dir3"/snapshots/*.tar 2>/dev/null | head -1)
+is "$(ls "$dir3"/snapshots/*.tar 2>/dev/null | wc -l)" 1 "--trigger 'security namespace' - one archive: the sensitive open did not fire it"
+is "$(q "SELECT json_extract(manifest, '$.trigger.detail') = 'security namespace' AND json_extract(manifest, '$.trigger.record') =
+	'security pid=$t_unshare uid=0 comm=\"unshare\" kind=\"namespace\" severity=\"medium\" detail=\"call=unshare flags=CLONE_NEWUSER\" container=\"\"' AS ok FROM archives")" 1 \
+	"--trigger 'security namespace' - the manifest names the rule and the unshare's record"
+st=0; out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --trigger 'security high now' 2>&1) || st=$?
+is "$st:$out" "1:flightrec: record: invalid --trigger 'security high now': expected 'security' or 'security SEVERITY|KIND', like 'security high'" \
+	"--trigger 'security high now' - refused in one line"
+
 st=0; out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --sensitive-path '' 2>&1) || st=$?
 is "$st:$out" "1:flightrec: record: invalid --sensitive-path '': expected a glob of 1 to 255 bytes, like /etc/ssl/private/*" \
 	"--sensitive-path '' - refused in one line"
