@@ -169,6 +169,10 @@ int BPF_PROG(handle_state, const struct sock *sk, const int oldstate, const int 
 		return 0; /* opened before the recorder started */
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
 		c->established_ts = now;
+		/* tcp_v4_connect() and tcp_v6_connect() enter SYN_SENT before
+		 * inet_hash_connect() picks the local port: read it now, for a
+		 * connection still open at a snapshot (conn_pairs needs it) */
+		c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 		return 0;
 	}
 	if ((newstate == TCP_FIN_WAIT1 && oldstate == TCP_ESTABLISHED) ||

@@ -107,8 +107,9 @@ is "$got" "${want_c%$'\n'}" "conn_pairs - each client end paired with the server
 got=$(R "SELECT pid, lport, rport, peer_pid, peer_direction, peer_host = host FROM conn_pairs
 	 WHERE direction = 'accept' AND lport = $server_port ORDER BY ts")
 is "$got" "${want_s%$'\n'}" "conn_pairs - and each server end with the client's connect"
-# (The held connection is not checked: the connect end of a connection still
-# open at the snapshot is recorded with local port 0, so it pairs with nothing.)
+got=$(R "SELECT direction, peer_direction FROM conn_pairs WHERE lport = $held OR rport = $held ORDER BY direction")
+is "$got" "accept,connect
+connect,accept" "conn_pairs - the two ends of the connection still open at the snapshot pair"
 got=$(R "SELECT count(*) FROM conn_pairs WHERE lport = $closed OR rport = $closed")
 is "$got" 0 "conn_pairs - a refused connect has no peer"
 got=$("$FLIGHTREC_REPLAY" "$a" --csv -c ".peers $client_pid" | grep -c ",connect,127.0.0.1:[0-9]*,127.0.0.1:$server_port,closed,[^,]*,$server_pid,python3,accept$")
