@@ -1,7 +1,8 @@
 /*
  * fuzz_load.c - libFuzzer target: the archive reader (schema/input.c) and
  * the loader into an in-memory SQLite database (replay/loader.c), up to
- * the rebuilt processes table and the indexes.
+ * the rebuilt processes table and the indexes, and the dot-commands that
+ * read what was loaded (replay/analyze.c, export.c), printing to /dev/null.
  *
  * The first byte chooses what the rest is: even, a file given to
  * flightrec-replay as is (a tar archive or a segment); odd, the records of
@@ -65,8 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (!r.db && replay_open(&r, NULL, err, sizeof(err)))
-		abort();
+	if (!r.db) {
+		if (replay_open(&r, NULL, err, sizeof(err)) || !(r.out.fp = fopen("/dev/null", "w")))
+			abort();
+	}
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0)
 		abort();
@@ -79,8 +82,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (replay_load(&r, path, err, sizeof(err)) == 0)
-		replay_finish(&r, err, sizeof(err));
+	if (replay_load(&r, path, err, sizeof(err)) == 0 && replay_finish(&r, err, sizeof(err)) == 0) {
+		static const char *const dots[] = { ".summary", ".procs", ".timeline", ".tree", ".conns", ".gaps",
+						    ".hosts", ".slow", ".top syscalls", ".around 1", ".follow 1",
+						    ".export perfetto /dev/null" };
+		for (size_t i = 0; i < sizeof(dots) / sizeof(dots[0]); i++)
+			replay_dot(&r, dots[i]);
+	}
 	r.loaded = 0;
 	empty_tables(r.db);
 	close(fd);
