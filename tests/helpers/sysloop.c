@@ -89,16 +89,33 @@ static int do_slowread(unsigned long ms)
 	return 0;
 }
 
+/*
+ * dup() until EMFILE under a soft limit of 16, then close what was opened
+ * and lift the limit again: the exit needs descriptors too (LeakSanitizer
+ * reads /proc/self/task there).
+ */
 static int do_emfile(void)
 {
-	struct rlimit rl = { 16, 16 };
+	struct rlimit old, rl;
+	int fds[64], n = 0, ret = 1;
 
+	if (getrlimit(RLIMIT_NOFILE, &old))
+		return 1;
+	rl = (struct rlimit){ 16, old.rlim_max };
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		return 1;
-	for (int i = 0; i < 64; i++)
-		if (dup(0) < 0)
-			return errno == EMFILE ? 0 : 1;
-	return 1;
+	while (n < 64) {
+		int fd = dup(0);
+		if (fd < 0) {
+			ret = errno == EMFILE ? 0 : 1;
+			break;
+		}
+		fds[n++] = fd;
+	}
+	while (n > 0)
+		close(fds[--n]);
+	setrlimit(RLIMIT_NOFILE, &old);
+	return ret;
 }
 
 int main(int argc, char **argv)
