@@ -141,17 +141,18 @@ CREATE VIEW timeline AS
 	-- The per-second memory and lock counts are in the timeline only where
 	-- they are news: 16 MiB of resident growth, 10000 faults, 10 ms of
 	-- waiting for kernel locks in a second.  Every row is in its table.
-	SELECT ts - interval_ns, host, pid, comm, 'rss',
+	-- Stamped, like their records, with the end of their second.
+	SELECT ts, host, pid, comm, 'rss',
 	       'resident set ' || CASE WHEN growth_bytes >= 0 THEN '+' ELSE '' END ||
 	       printf('%.1f', growth_bytes / 1048576.0) || ' MiB to ' || printf('%.1f', rss_bytes / 1048576.0) || ' MiB',
 	       interval_ns
 	  FROM rss_stats WHERE growth_bytes >= 16777216
 	UNION ALL
-	SELECT ts - interval_ns, host, pid, comm, 'faults',
+	SELECT ts, host, pid, comm, 'faults',
 	       faults || ' page faults (' || write_faults || ' on writes)', interval_ns
 	  FROM fault_stats WHERE faults >= 10000
 	UNION ALL
-	SELECT ts - interval_ns, host, pid, comm, 'locks',
+	SELECT ts, host, pid, comm, 'locks',
 	       'waited ' || printf('%.1f', total_ns / 1e6) || ' ms for kernel locks (' || waits || ' waits, longest ' ||
 	       printf('%.1f', max_ns / 1e6) || ' ms)', total_ns
 	  FROM lock_stats WHERE total_ns >= 10000000
