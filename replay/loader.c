@@ -20,6 +20,8 @@ struct load_ctx {
 	int progress;      /* stderr is a terminal: show how far the load is */
 	uint64_t records;
 	sqlite3_stmt *ins[FR_KIND_MAX];
+	uint16_t nfields[FR_KIND_MAX];   /* per kind, its fields that SEG_MINOR[kind] files hold */
+	uint16_t seg_minor[FR_KIND_MAX]; /* 0xffff: not worked out yet */
 	char host[72];
 	char *manifest;
 	int failed;
@@ -99,10 +101,44 @@ static int on_segment(void *ctx, const char *name, const struct fr_seg_hdr *hdr)
 	return 0;
 }
 
+/*
+ * The minor version that appended field F: its doc in records.def ends
+ * "(1.N)" when minor N added it; 0 for the fields of 1.0 and of new kinds.
+ */
+static unsigned field_minor(const struct fr_field *f)
+{
+	const char *p = f->doc ? strrchr(f->doc, '(') : NULL;
+	unsigned major, minor;
+	int end = 0;
+
+	if (p && sscanf(p, "(%u.%u)%n", &major, &minor, &end) == 2 && end > 0 && !p[end] && major == FR_FORMAT_MAJOR)
+		return minor;
+	return 0;
+}
+
+/*
+ * How many of K's fields a segment of format minor MINOR holds: those
+ * appended later were not in its records and are NULL in SQL (FORMAT.md),
+ * not the zero the decoder leaves, which would read as uid 0.
+ */
+static unsigned fields_held(struct load_ctx *c, const struct fr_kind_desc *k, unsigned minor)
+{
+	unsigned n = 0;
+
+	if (c->seg_minor[k->id] == minor)
+		return c->nfields[k->id];
+	while (n < k->nfields && field_minor(&k->fields[n]) <= minor)
+		n++;
+	c->seg_minor[k->id] = (uint16_t)minor;
+	c->nfields[k->id] = (uint16_t)n;
+	return n;
+}
+
 static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_kind_desc *k, const void *rec)
 {
 	struct load_ctx *c = ctx;
 	sqlite3_stmt *s = insert_for(c, k);
+	unsigned held = fields_held(c, k, seg->minor);
 	char text[1024];
 
 	if (!s)
@@ -110,7 +146,9 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_TRANSIENT);
 	for (unsigned i = 0; i < k->nfields; i++) {
 		const struct fr_field *f = &k->fields[i];
-		if (f->type == FR_STR) {
+		if (i >= held) {
+			sqlite3_bind_null(s, (int)i + 2);
+		} else if (f->type == FR_STR) {
 			/* the record outlives the step: no copy */
 			const char *p = (const char *)rec + f->offset;
 			sqlite3_bind_text(s, (int)i + 2, p, (int)strnlen(p, f->size - 1u), SQLITE_STATIC);
@@ -161,6 +199,7 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	memset(c->seg_minor, 0xff, sizeof(c->seg_minor));
 	c->r = r;
 	c->path = path;
 	c->progress = isatty(STDERR_FILENO);
