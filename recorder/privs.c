@@ -15,9 +15,11 @@
  * Raw capset(2) and prctl(2), so no libcap.
  */
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -93,8 +95,8 @@ static int get_permitted(uint64_t *prm)
 
 int privs_drop(int probe_fd, char *out, size_t cap)
 {
-	uint64_t keep = privs_kept_mask(), maybe = 0, prm = 0, v[64];
-	int last = last_cap(), ret;
+	uint64_t keep = privs_kept_mask(), maybe = 0, prm = 0, *v;
+	int last = last_cap(), ret, ncpus;
 	uint32_t zero = 0;
 	size_t n = 0;
 
@@ -105,14 +107,20 @@ int privs_drop(int probe_fd, char *out, size_t cap)
 	for (size_t i = 0; i < NKEPT; i++)
 		if (kept[i].only_if_bpf_needs_it && kept[i].cap <= last)
 			maybe |= 1ULL << kept[i].cap;
-	/* Does a map read work with only what we keep in effect? */
-	memset(v, 0, sizeof(v));
+	/* Does a map read work with only what we keep in effect?  (A per-CPU map: a value per CPU.) */
+	ncpus = libbpf_num_possible_cpus();
+	if (!(v = calloc(ncpus > 0 ? (size_t)ncpus : 1, sizeof(*v)))) {
+		snprintf(out, cap, "out of memory");
+		return -ENOMEM;
+	}
 	if ((ret = set_caps(keep & prm, prm))) {
+		free(v);
 		snprintf(out, cap, "cannot set capabilities: %s", strerror(-ret));
 		return ret;
 	}
 	if (probe_fd >= 0 && bpf_map_lookup_elem(probe_fd, &zero, v) < 0 && errno == EPERM)
 		keep |= maybe;
+	free(v);
 	if ((ret = set_caps(prm, prm))) {
 		snprintf(out, cap, "cannot set capabilities: %s", strerror(-ret));
 		return ret;

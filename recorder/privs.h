@@ -12,9 +12,10 @@
 #include <stdint.h>
 
 /*
- * Drop every capability but those privs.c keeps.  PROBE_FD is a BPF map
- * the recorder reads at run time: CAP_BPF is kept only if reading it needs
- * it (kernels before 6.5 with kernel.unprivileged_bpf_disabled set).
+ * Drop every capability but those privs.c keeps.  PROBE_FD is a per-CPU
+ * array map (key 0) the recorder reads at run time: CAP_BPF is kept only
+ * if reading it needs it (kernels before 6.5 with
+ * kernel.unprivileged_bpf_disabled set).
  * Returns 0 with the kept set described in KEPT ("cap_sys_ptrace"), or
  * -errno with the reason in KEPT.
  */
