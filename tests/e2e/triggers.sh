@@ -72,9 +72,10 @@ wait_for 15 has_open; ok $? "open - opening a matching path takes a snapshot"
 a=$(ls "$dir"/snapshots/*-open_*.tar 2>/dev/null | head -1)
 like "$(manifest "$a" 2>/dev/null)" '"record": "syscall pid=[0-9]+ .*comm=..cat.. name=..openat.. args=..path=.*'"$secret"'.* error=..ENOENT' \
 	"open - the manifest names the openat of cat, its path and ENOENT"
-sleep 0.4
+# A read of a pipe that blocks 400 ms: slow, and not a call that waits by design.
+"${SYSLOOP:-$(dirname "$EXIT_WITH")/sysloop}" slowread 400
 has_slow() { ls "$dir"/snapshots/*-syscall_250ms.tar >/dev/null 2>&1; }
-wait_for 15 has_slow; ok $? "syscall > 250ms - a 400 ms sleep (or any slower call) takes a snapshot"
+wait_for 15 has_slow; ok $? "syscall > 250ms - a read blocked 400 ms (or any slower call) takes a snapshot"
 a=$(ls "$dir"/snapshots/*-syscall_250ms.tar 2>/dev/null | head -1)
 lat=$(manifest "$a" | sed -n 's/.*"record": "syscall .* latency_ns=\([0-9]*\).*/\1/p')
 [ "${lat:-0}" -gt 250000000 ]; ok $? "syscall > 250ms - the triggering call took longer than 250 ms ($lat ns)"
