@@ -40,4 +40,47 @@ is "$logged" "$total" "drops - the log's drop records add up to the recorder's f
 [ "$gaps" -ge 1 ]; ok $? "timeline - the losses show as gap rows ($gaps)"
 got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM drops WHERE source = 'ringbuf' AND cpu >= $(nproc)" | tail -1)
 is "$got" 0 "drops - counted per CPU, expect each cpu < $(nproc)"
+
+# --- a syscall flood in --syscalls=all overflows a 64K ring -----------------
+# Every getppid() of the flood is either a row or a counted loss, the losses
+# are per CPU and show as gap rows, and the recorder keeps answering status
+# and SIGUSR1 while the flood runs.
+SYSFLOOD=$TOP_BUILDDIR/tests/helpers/sysflood
+calls=1500000 # per flooder: one flooder per CPU, so that the recorder competes for a CPU
+dir=$TEST_TMP/flood
+if ! start_recorder "$dir" --syscalls=all --ring-size 64K --snapshot-before 5s --snapshot-after 1s; then
+	fail "flightrec record starts with --syscalls=all --ring-size 64K"
+	done_testing; exit
+fi
+"$SYSFLOOD" loop getppid $calls >"$TEST_TMP/flood1.out" 2>&1 &
+flood1=$!
+"$SYSFLOOD" loop getppid $calls >"$TEST_TMP/flood2.out" 2>&1 &
+flood2=$!
+sleep 0.3
+"$FLIGHTREC" status --dir "$dir" >/dev/null
+ok $? "status - answers during the flood"
+kill -USR1 "$REC_PID"
+sig_archive() { ls "$dir"/snapshots/*-sigusr1.tar >/dev/null 2>&1; }
+wait_for 60 sig_archive
+ok $? "SIGUSR1 - an archive is written during the flood"
+wait "$flood1"
+ok $? "sysflood 1 - $calls getppid() calls done ($(cat "$TEST_TMP/flood1.out") ns a call)"
+wait "$flood2"
+ok $? "sysflood 2 - $calls getppid() calls done ($(cat "$TEST_TMP/flood2.out") ns a call)"
+calls=$((2 * calls))
+sleep 1.5 # the last second's records reach the log
+archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 5m --after 1s --reason flood)
+ok $? "snapshot - after the flood"
+stop_recorder
+"$FLIGHTREC" verify "$(ls "$dir"/snapshots/*-sigusr1.tar | head -1)" >/dev/null
+ok $? "SIGUSR1 - the archive taken during the flood verifies"
+rows=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM syscalls WHERE pid IN ($flood1, $flood2) AND name = 'getppid'" | tail -1)
+lost=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT coalesce(sum(count), 0) FROM drops WHERE source = 'ringbuf'" | tail -1)
+cpus=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(DISTINCT cpu) FROM drops WHERE source = 'ringbuf' AND cpu < $(nproc)" | tail -1)
+gaps=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM timeline WHERE kind = 'gap' AND summary LIKE '%on cpu %records lost%'" | tail -1)
+diag "flood: $rows rows of $calls calls, $lost lost on $cpus CPUs, $gaps gap rows"
+[ "$lost" -gt 0 ]; ok $? "flood - a 64K ring loses records under $calls calls ($lost)"
+[ $((rows + lost)) -ge $calls ]; ok $? "flood - every call is a row or a counted loss ($rows + $lost >= $calls)"
+[ "$cpus" -ge 1 ]; ok $? "flood - losses are counted per CPU ($cpus CPUs)"
+[ "$gaps" -ge 1 ]; ok $? "flood - the losses show as gap rows in the timeline ($gaps)"
 done_testing
