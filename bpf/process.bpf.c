@@ -132,6 +132,33 @@ int BPF_PROG(handle_exit, struct task_struct *p)
  * pid); on older kernels this program fails to load its BTF types and is
  * reported as failed while the others run.
  */
+/*
+ * The victim's memory as mark_victim prints it: the mm's counters read
+ * without summing the per-CPU deltas (percpu_counter_read_positive, the
+ * kernel's own get_mm_counter), in KiB.  rss_stat is an array of
+ * percpu_counter since 6.2, which mark_victim's task argument (6.8) implies.
+ */
+const volatile __u32 page_kb = 4; /* the page size in KiB, set by the recorder */
+
+static __always_inline __u64 mm_counter_kb(struct mm_struct *mm, int member)
+{
+	__s64 pages = BPF_CORE_READ(mm, rss_stat[member].count);
+
+	return pages > 0 ? (__u64)pages * page_kb : 0;
+}
+
+static __always_inline void oom_memory(struct fr_oom *e, struct task_struct *victim)
+{
+	struct mm_struct *mm = BPF_CORE_READ(victim, mm);
+
+	if (!mm)
+		return;
+	e->total_vm_kb = BPF_CORE_READ(mm, total_vm) * page_kb;
+	e->file_rss_kb = mm_counter_kb(mm, MM_FILEPAGES);
+	e->anon_rss_kb = mm_counter_kb(mm, MM_ANONPAGES);
+	e->shmem_rss_kb = mm_counter_kb(mm, MM_SHMEMPAGES);
+}
+
 SEC("tp_btf/mark_victim")
 int BPF_PROG(handle_oom, struct task_struct *victim)
 {
@@ -149,6 +176,7 @@ int BPF_PROG(handle_oom, struct task_struct *victim)
 	e->oom_score_adj = BPF_CORE_READ(victim, signal, oom_score_adj);
 	e->trigger_pid = BPF_CORE_READ(cur, tgid);
 	bpf_probe_read_kernel_str(e->trigger_comm, sizeof(e->trigger_comm), cur->comm);
+	oom_memory(e, victim);
 	event_submit(e);
 	return 0;
 }

@@ -3,6 +3,7 @@
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <unistd.h>
 
 #include "probes.h"
 #include "process.skel.h"
@@ -15,6 +16,7 @@ static int process_open(struct probes *p, void **state)
 	if (!skel)
 		return -errno;
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
+	skel->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
 	err = probes_prepare_object(p, skel->obj);
 	if (!err)
 		err = process_bpf__load(skel);

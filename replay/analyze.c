@@ -315,7 +315,8 @@ int dot_summary(struct replay *r, int argc, char **argv)
 			     NULL, 0);
 	if (dot_has_table(r, "oom_kills")) {
 		heading(r, "OOM kills");
-		ret |= dot_query_i64(r, "SELECT utc(ts) AS time, host, pid, comm, oom_score_adj FROM oom_kills ORDER BY ts",
+		ret |= dot_query_i64(r, "SELECT utc(ts) AS time, host, pid, comm, oom_score_adj, anon_rss_kb, file_rss_kb, total_vm_kb"
+				     " FROM oom_kills ORDER BY ts",
 				     NULL, 0);
 	}
 	heading(r, "security signals");

@@ -105,7 +105,8 @@ CREATE VIEW timeline AS
 	UNION ALL
 	SELECT ts, host, pid, comm, 'oom',
 	       'killed by the OOM killer (oom_score_adj ' || oom_score_adj || ') while ' ||
-	       trigger_comm || ' [' || trigger_pid || '] was allocating', NULL
+	       trigger_comm || ' [' || trigger_pid || '] was allocating' ||
+	       COALESCE(', rss anon ' || anon_rss_kb || ' KiB, file ' || file_rss_kb || ' KiB, shmem ' || shmem_rss_kb || ' KiB', ''), NULL
 	  FROM oom_kills
 	UNION ALL
 	SELECT ts, host, pid, comm, 'runq', 'waited ' || (delay_ns / 1000000) || '.' ||

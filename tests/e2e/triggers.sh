@@ -102,11 +102,14 @@ else
 	if start_recorder "$dir" --trigger oom --snapshot-before 5s --snapshot-after 1s; then
 		pass "record --trigger oom starts"
 		# Allocates and touches 256 MiB in a 32 MiB cgroup: the OOM killer ends it.
-		sh -c "echo \$\$ > $cg/cgroup.procs; exec python3 -c 'b = bytearray(256 << 20)'" 2>/dev/null
+		sh -c "echo \$\$ > $TEST_TMP/oom.pid; echo \$\$ > $cg/cgroup.procs; exec python3 -c 'b = bytearray(256 << 20)'" 2>/dev/null
 		wait_for 15 has_one; ok $? "oom - the OOM kill takes a snapshot"
 		a=$(ls "$dir"/snapshots/*.tar 2>/dev/null | head -1)
 		like "$(manifest "$a" 2>/dev/null)" '"detail": "oom", "record": "oom pid=[0-9]+ .*comm=\\"python3' \
 			"oom - the manifest names the victim"
+		victim=$(cat "$TEST_TMP/oom.pid")
+		row=$("$FLIGHTREC_REPLAY" "$a" --csv -c "SELECT pid, comm, anon_rss_kb > 16384 AND anon_rss_kb <= 32768, total_vm_kb > anon_rss_kb FROM oom_kills" | tail -n +2)
+		is "$row" "$victim,python3,1,1" "oom_kills - the victim's pid and comm, its anonymous RSS between 16 MiB and the 32 MiB limit, below its virtual size"
 		stop_recorder
 	else
 		fail "record --trigger oom starts"
