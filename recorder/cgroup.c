@@ -27,8 +27,7 @@ struct cgroup_cache {
 	uint64_t last_scan;
 };
 
-/* Mount point of the first cgroup2 file system in /proc/self/mountinfo. */
-static void find_cgroup2(char *buf, size_t cap)
+void cgroup2_mount(char *buf, size_t cap)
 {
 	char line[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -56,7 +55,7 @@ struct cgroup_cache *cgroup_cache_new(const char *root)
 	if (root)
 		snprintf(c->root, sizeof(c->root), "%s", root);
 	else
-		find_cgroup2(c->root, sizeof(c->root));
+		cgroup2_mount(c->root, sizeof(c->root));
 	return c;
 }
 

@@ -20,6 +20,8 @@ struct cgroup_cache;
  * the root cgroup (id 1) has a path.
  */
 struct cgroup_cache *cgroup_cache_new(const char *root);
+/* Mount point of the first cgroup2 file system in /proc/self/mountinfo into BUF, "" when none. */
+void cgroup2_mount(char *buf, size_t cap);
 /* Where the cgroup2 hierarchy is mounted, "" when it is not. */
 const char *cgroup_cache_root(const struct cgroup_cache *c);
 void cgroup_cache_free(struct cgroup_cache *c);

@@ -31,6 +31,7 @@
 #include "cgroup.h"
 #include "commands.h"
 #include "control.h"
+#include "family_dns.h"
 #include "family_net.h"
 #include "family_syscall.h"
 #include "family_uprobe.h"
@@ -143,6 +144,11 @@ static int on_event(void *ctx, const void *data, size_t size)
 		k = fr_kind_by_id(FR_KIND_func);
 		rc->kind_counts[FR_KIND_func]++;
 		writer_add(&rc->writer, k, &f);
+		return 0;
+	}
+	if (size >= sizeof(*h) && h->kind == FR_EV_DNS && size >= sizeof(struct fr_dns_event)) {
+		/* the dns records it makes come back through this function */
+		dns_family_event(&rc->probes, data);
 		return 0;
 	}
 	if (size < sizeof(*h) || !(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {

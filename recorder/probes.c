@@ -22,6 +22,7 @@ extern const struct probe_family family_net;
 extern const struct probe_family family_uprobe;
 extern const struct probe_family family_mem;
 extern const struct probe_family family_security;
+extern const struct probe_family family_dns;
 
 static const struct probe_family *const families[] = {
 	&family_process,
@@ -32,6 +33,7 @@ static const struct probe_family *const families[] = {
 	&family_mem,
 	&family_uprobe,
 	&family_security, /* no BPF: the recorder's classifier (security.c) */
+	&family_dns,
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

@@ -385,6 +385,22 @@ int dot_summary(struct replay *r, int argc, char **argv)
 				     " ORDER BY latency_ns DESC LIMIT 5",
 				     NULL, 0);
 	}
+	if (has_rows(r, "dns")) {
+		/* rcode for lookups on the wire, result for getaddrinfo: one of them is empty */
+		heading(r, "slowest DNS lookups");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, host, pid, comm, source, query, qtype,"
+				     " rcode || result AS outcome, server, dur(latency_ns) AS latency FROM dns"
+				     " ORDER BY latency_ns DESC LIMIT 5",
+				     NULL, 0);
+		heading(r, "failed DNS lookups");
+		ret |= dot_query_i64(r,
+				     "SELECT query, qtype, rcode || result AS outcome, count(*) AS lookups,"
+				     " count(DISTINCT host || '/' || pid) AS processes, utc(min(ts)) AS first, utc(max(ts)) AS last"
+				     " FROM dns WHERE rcode NOT IN ('', 'NOERROR') OR result NOT IN ('', '0')"
+				     " GROUP BY query, qtype, outcome ORDER BY lookups DESC, query, qtype LIMIT 10",
+				     NULL, 0);
+	}
 	heading(r, "losses");
 	ret |= dot_query_i64(r,
 			     "SELECT reason, count(*) AS gaps, sum(dropped) AS records, dur(sum(end_ts - start_ts)) AS time"

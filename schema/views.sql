@@ -166,6 +166,20 @@ CREATE VIEW timeline AS
 	SELECT ts, host, pid, comm, 'func',
 	       symbol || '() in ' || binary || ' took ' || printf('%.1f', latency_ns / 1e6) || ' ms', latency_ns
 	  FROM funcs
+	UNION ALL
+	-- A lookup on the wire: "A example.com: NXDOMAIN, 0 answers from
+	-- 10.0.0.2 (udp)"; through libc: "getaddrinfo(example.com) = EAI_NONAME".
+	SELECT ts, host, pid, comm, 'dns',
+	       CASE WHEN source = 'getaddrinfo' THEN
+	            'getaddrinfo(' || query || ') = ' || result ||
+	            CASE WHEN result = '0' THEN ', ' || answers || ' result' || CASE WHEN answers <> 1 THEN 's' ELSE '' END
+	                 ELSE '' END
+	       ELSE qtype || ' ' || query || ': ' || rcode || ', ' ||
+	            CASE WHEN rcode = 'TIMEOUT' THEN 'no response from ' || server
+	                 ELSE answers || ' answer' || CASE WHEN answers <> 1 THEN 's' ELSE '' END || ' from ' || server END ||
+	            ' (' || proto || ')' END,
+	       latency_ns
+	  FROM dns
 	ORDER BY ts;
 
 -- A syscall record holds an empty error when the call succeeded; the

@@ -1,0 +1,244 @@
+/*
+ * family_dns.c - loader of bpf/dns.bpf.c: the packet programs and the
+ * socket-owner hooks on the root of the cgroup v2 hierarchy, the
+ * getaddrinfo uprobes on the recorder's own libc, and the table that turns
+ * their events into dns records (recorder/dns.c).
+ *
+ * The cgroup programs are attached as BPF links, which the kernel always
+ * attaches in BPF_F_ALLOW_MULTI mode: they run beside the programs systemd
+ * or a container runtime attach to the same cgroups, never instead of them,
+ * and they leave with the recorder (a link dies with its last fd, even
+ * when the recorder is killed).  On a hybrid host the hierarchy is the one
+ * mounted at /sys/fs/cgroup/unified; every socket belongs to a cgroup of
+ * it, so the root sees them all.
+ *
+ * getaddrinfo is probed in the libc the recorder itself runs with (found
+ * in /proc/self/maps), for every process that maps that file: processes
+ * of another libc (most containers) are seen only on the wire.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "dns.skel.h"
+#include "dns.h"
+#include "family_dns.h"
+#include "probes.h"
+#include "record.h"
+#include "util.h"
+
+#define DNS_LINKS 8
+
+struct dns_state {
+	struct dns_bpf *skel;
+	struct bpf_link *links[DNS_LINKS];
+	int nlinks;
+	struct dns_table *table;
+	uint64_t lost_seen, last_tick;
+};
+
+/* The path of the libc this process runs with, from its maps; 0 or -ENOENT. */
+static int find_libc(char *buf, size_t cap)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/maps", "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/'), *base;
+		size_t n;
+
+		if (!path)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		base = strrchr(path, '/') + 1;
+		n = strlen(base);
+		/* libc.so.6, or libc-2.31.so on older glibc */
+		if (!strcmp(base, "libc.so.6") || (!strncmp(base, "libc-", 5) && n > 8 && !strcmp(base + n - 3, ".so"))) {
+			snprintf(buf, cap, "%s", path);
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* "dns/egress" for handle_egress. */
+static void probe_name(const struct bpf_program *prog, char *buf, size_t cap)
+{
+	const char *n = bpf_program__name(prog);
+
+	snprintf(buf, cap, "dns/%s", strncmp(n, "handle_", 7) ? n : n + 7);
+}
+
+static void attach_cgroup(struct probes *p, struct dns_state *st, struct bpf_program *prog, int cgfd,
+			  const char *root, const char *why)
+{
+	char name[64], attach[96];
+	struct bpf_link *l = NULL;
+	int err = cgfd < 0 ? -ENOENT : 0;
+
+	probe_name(prog, name, sizeof(name));
+	snprintf(attach, sizeof(attach), "%s:%s", bpf_program__section_name(prog), root[0] ? root : "?");
+	if (!err) {
+		l = bpf_program__attach_cgroup(prog, cgfd);
+		err = libbpf_get_error(l);
+		why = NULL;
+	}
+	if (!err && st->nlinks < DNS_LINKS)
+		st->links[st->nlinks++] = l;
+	probes_add_status(p, name, attach, err, why);
+}
+
+static void attach_getaddrinfo(struct probes *p, struct dns_state *st)
+{
+	char libc[512], name[64], attach[96], why[160];
+	struct bpf_program *progs[2] = { st->skel->progs.handle_getaddrinfo, st->skel->progs.handle_getaddrinfo_ret };
+	int err = find_libc(libc, sizeof(libc));
+
+	for (int ret = 0; ret <= 1; ret++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "getaddrinfo", .retprobe = ret);
+		struct bpf_link *l;
+
+		probe_name(progs[ret], name, sizeof(name));
+		snprintf(attach, sizeof(attach), "%s/%s:getaddrinfo", ret ? "uretprobe" : "uprobe",
+			 err ? "libc.so.6" : libc);
+		if (err) {
+			snprintf(why, sizeof(why), "no libc.so.6 among the recorder's own mappings");
+			probes_add_status(p, name, attach, err, why);
+			continue;
+		}
+		l = bpf_program__attach_uprobe_opts(progs[ret], -1, libc, 0, &opts);
+		if (!libbpf_get_error(l) && st->nlinks < DNS_LINKS)
+			st->links[st->nlinks++] = l;
+		probes_add_status(p, name, attach, (int)libbpf_get_error(l), NULL);
+	}
+}
+
+static int dns_open(struct probes *p, void **state)
+{
+	struct dns_state *st = calloc(1, sizeof(*st));
+	struct dns_bpf *skel;
+	char root[256];
+	int err, cgfd = -1;
+
+	if (!st || !(st->table = dns_table_new())) {
+		free(st);
+		return -ENOMEM;
+	}
+	if (!(skel = dns_bpf__open())) {
+		err = -errno;
+		dns_table_free(st->table);
+		free(st);
+		return err;
+	}
+	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
+	skel->rodata->current_in_skb =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_pid_tgid, NULL) > 0 &&
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_comm, NULL) > 0;
+	err = probes_prepare_object(p, skel->obj);
+	if (!err)
+		err = dns_bpf__load(skel);
+	if (err) {
+		probes_family_failed(p, "dns", skel->obj, err);
+		dns_bpf__destroy(skel);
+		dns_table_free(st->table);
+		free(st);
+		return err;
+	}
+	st->skel = skel;
+	cgroup2_mount(root, sizeof(root));
+	if (root[0] && (cgfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err = -errno;
+	{
+		char why[160];
+		struct bpf_program *cg[] = { skel->progs.handle_egress,   skel->progs.handle_ingress,
+					     skel->progs.handle_connect4, skel->progs.handle_connect6,
+					     skel->progs.handle_sendmsg4, skel->progs.handle_sendmsg6 };
+
+		if (!root[0])
+			snprintf(why, sizeof(why), "no cgroup2 file system mounted");
+		else
+			snprintf(why, sizeof(why), "cannot open %s: %s", root, strerror(-err));
+		for (size_t i = 0; i < sizeof(cg) / sizeof(cg[0]); i++)
+			attach_cgroup(p, st, cg[i], cgfd, root, why);
+	}
+	if (cgfd >= 0)
+		close(cgfd); /* the links hold the cgroup */
+	attach_getaddrinfo(p, st);
+	st->last_tick = now_boot_ns();
+	*state = st;
+	return 0;
+}
+
+static void emit_record(void *ctx, const struct fr_dns *r)
+{
+	struct probes *p = ctx;
+
+	p->emit(p->ctx, r, sizeof(*r));
+}
+
+static struct dns_state *state_of(struct probes *p)
+{
+	for (int i = 0; i < p->nfamilies; i++)
+		if (p->family[i] == &family_dns)
+			return p->state[i];
+	return NULL;
+}
+
+void dns_family_event(struct probes *p, const struct fr_dns_event *e)
+{
+	struct dns_state *st = state_of(p);
+
+	if (st)
+		dns_table_event(st->table, e, emit_record, p);
+}
+
+/* Queries unanswered for DNS_TIMEOUT_NS become TIMEOUT rows; a full table is a drop. */
+static void dns_tick(struct probes *p, void *state, uint64_t now)
+{
+	struct dns_state *st = state;
+	uint64_t lost = dns_table_lost(st->table);
+
+	dns_table_expire(st->table, now, emit_record, p);
+	if (lost > st->lost_seen) {
+		struct fr_drop d;
+		memset(&d, 0, sizeof(d));
+		d.head.kind = FR_KIND_drop;
+		d.head.size = sizeof(d);
+		d.ts = now;
+		snprintf(d.source, sizeof(d.source), "dns");
+		d.cpu = FR_CPU_NONE;
+		d.count = lost - st->lost_seen;
+		d.since_ts = st->last_tick;
+		p->emit(p->ctx, &d, sizeof(d));
+		st->lost_seen = lost;
+	}
+	st->last_tick = now;
+}
+
+static void dns_close(void *state)
+{
+	struct dns_state *st = state;
+
+	for (int i = 0; i < st->nlinks; i++)
+		bpf_link__destroy(st->links[i]);
+	dns_bpf__destroy(st->skel);
+	dns_table_free(st->table);
+	free(st);
+}
+
+const struct probe_family family_dns = {
+	.name = "dns",
+	.open = dns_open,
+	.tick = dns_tick,
+	.close = dns_close,
+};

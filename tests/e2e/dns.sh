@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# dns.sh - DNS lookups against a slow responder of the test's own, in a
+# network namespace the test creates (ip netns exec bind-mounts
+# /etc/netns/NAME/resolv.conf over /etc/resolv.conf there, so libc asks the
+# responder without touching the host's resolver).  One process looks up
+# through libc (A and AAAA over UDP: a name that exists and one that gets
+# NXDOMAIN), over TCP and over UDP to ::1; the dns table holds exactly the
+# responder's answers, each with its transaction id, the client's port, the
+# querying pid, the rcode and answer count, a latency of at least the
+# responder's delay, and the two getaddrinfo calls with their results.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+command -v ip >/dev/null || skip_all "needs ip (apt-get install iproute2)"
+[ -x /usr/bin/python3 ] || skip_all "needs /usr/bin/python3 (apt-get install python3)"
+
+ns=frdns$$
+delay_ms=300
+resp_pid=
+dns_cleanup() {
+	[ -n "$resp_pid" ] && kill "$resp_pid" 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "/etc/netns/$ns"
+	rmdir /etc/netns 2>/dev/null # only when the test made it and it is empty
+	cleanup
+}
+trap dns_cleanup EXIT
+
+ip netns add "$ns" || skip_all "cannot create a network namespace"
+ip -n "$ns" link set lo up
+mkdir -p "/etc/netns/$ns"
+printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n' >"/etc/netns/$ns/resolv.conf"
+
+dir=$TEST_TMP/rec
+if ! start_recorder "$dir" --probes dns; then
+	fail "flightrec record --probes dns starts"; done_testing; exit
+fi
+pass "flightrec record --probes dns starts"
+is "$(grep -c '^flightrec: probe dns/.* attached' "$TEST_TMP/recorder.log")" 8 \
+	"startup - egress, ingress, connect4/6, sendmsg4/6 on the cgroup root and getaddrinfo entry/return attached, expect 8"
+
+ip netns exec "$ns" /usr/bin/python3 "$TESTS_SRCDIR/helpers/dns-responder.py" $delay_ms >"$TEST_TMP/answers" 2>"$TEST_TMP/responder.err" &
+resp_pid=$!
+ready() { grep -qx ready "$TEST_TMP/answers"; }
+if ! wait_for 10 ready; then
+	fail "the responder listens on 127.0.0.1:53 and [::1]:53 in $ns"
+	diag "$(cat "$TEST_TMP/responder.err")"
+	done_testing; exit
+fi
+mapfile -t out < <(timeout 30 ip netns exec "$ns" /usr/bin/python3 "$TESTS_SRCDIR/helpers/dns-client.py" 2>&1)
+client_pid=${out[0]:-0}
+is "$(printf '%s\n' "${out[@]:1}")" "getaddrinfo slow.flightrec.test. 1
+getaddrinfo missing.flightrec.test. -2
+tcp $((0x7C01))
+udp6 $((0x6601))" "the client's lookups: 1 address, EAI_NONAME (-2), the TCP and the IPv6 query answered"
+
+# Ground truth: what the responder answered, in the order of the query below.
+want=$(grep -v '^ready$' "$TEST_TMP/answers" | LC_ALL=C sort -k1,1 -k2,2 -k3,3 | tr ' ' ',')
+is "$(printf '%s\n' "$want" | wc -l)" 6 "the responder answered 6 queries (A, AAAA twice over UDP, A over TCP, AAAA to ::1)"
+
+q="SELECT proto, query, qtype, rcode, txid, client_port FROM dns WHERE source = 'packet' AND query LIKE '%flightrec.test'"
+six() { [ "$("$FLIGHTREC" dump "$dir" 2>/dev/null | grep -c '^[^ ]* dns .*query="[a-z0-9]*\.flightrec\.test')" -ge 8 ]; }
+wait_for 10 six; ok $? "the 6 packet rows and 2 getaddrinfo rows reach the log"
+archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0s --reason dns)
+[ -f "$archive" ]; ok $? "snapshot - archive written"
+sql() { "$FLIGHTREC_REPLAY" "$archive" --csv -c "$1" | tail -n +2; }
+
+is "$(sql "$q ORDER BY proto, query, qtype")" "$want" \
+	"dns - one row per answer: protocol, name, type, rcode, transaction id and client port as the responder saw them"
+is "$(sql "SELECT proto, query, qtype, rcode, answers, server, pid, comm, source FROM dns
+	   WHERE source = 'packet' AND query LIKE '%flightrec.test' ORDER BY proto, query, qtype")" \
+"tcp,slow.flightrec.test,A,NOERROR,1,127.0.0.1,$client_pid,python3,packet
+udp,missing.flightrec.test,A,NXDOMAIN,0,127.0.0.1,$client_pid,python3,packet
+udp,missing.flightrec.test,AAAA,NXDOMAIN,0,127.0.0.1,$client_pid,python3,packet
+udp,slow.flightrec.test,A,NOERROR,1,127.0.0.1,$client_pid,python3,packet
+udp,slow.flightrec.test,AAAA,NOERROR,0,127.0.0.1,$client_pid,python3,packet
+udp,v6.flightrec.test,AAAA,NOERROR,1,::1,$client_pid,python3,packet" \
+	"dns - answers, server, and the querying pid $client_pid (libc's connected UDP, TCP, IPv6 sendto)"
+is "$(sql "SELECT count(*) FROM dns WHERE source = 'packet' AND query LIKE '%flightrec.test'
+	   AND latency_ns >= $delay_ms * 1000000")" 6 "dns - every packet row took at least the responder's ${delay_ms} ms"
+is "$(sql "SELECT count(*) FROM dns WHERE pid = $resp_pid")" 0 \
+	"dns - the responder's side of the same packets is not reported (each lookup once, from the client)"
+is "$(sql "SELECT query, result, answers, pid, latency_ns >= $delay_ms * 1000000, qtype, rcode, server FROM dns
+	   WHERE source = 'getaddrinfo' AND query LIKE '%flightrec.test.' ORDER BY ts")" \
+"slow.flightrec.test.,0,1,$client_pid,1,,,
+missing.flightrec.test.,EAI_NONAME,0,$client_pid,1,,," \
+	"dns - the two getaddrinfo calls: host as given, 0 with 1 result, EAI_NONAME; at least ${delay_ms} ms each"
+is "$(sql "SELECT summary FROM timeline WHERE kind = 'dns' AND pid = $client_pid AND summary LIKE '%slow.flightrec.test%'
+	   ORDER BY summary" | tr -d '"')" \
+"A slow.flightrec.test: NOERROR, 1 answer from 127.0.0.1 (tcp)
+A slow.flightrec.test: NOERROR, 1 answer from 127.0.0.1 (udp)
+AAAA slow.flightrec.test: NOERROR, 0 answers from 127.0.0.1 (udp)
+getaddrinfo(slow.flightrec.test.) = 0, 1 result" "timeline - a dns row for each lookup"
+summary=$("$FLIGHTREC_REPLAY" "$archive" -c .summary)
+like "$summary" "== slowest DNS lookups" ".summary - a section of the slowest lookups"
+like "$(printf '%s\n' "$summary" | sed -n '/== failed DNS lookups/,/^$/p')" \
+	"missing\.flightrec\.test +A +NXDOMAIN +1" ".summary - the NXDOMAIN lookups among the failed ones, by name and type"
+
+stop_recorder; ok $? "record - SIGTERM, expect exit 0"
+done_testing
