@@ -8,7 +8,8 @@
  * packet leaving for port 53 is a query; one arriving from port 53 is a
  * response (a local server's side of the same exchange, arriving at 53 and
  * leaving from it, is not reported: each lookup is seen once, from the
- * client).  The first FR_DNS_CAP bytes of the DNS message cross the ring;
+ * client).  A packet of a connected socket whose peer is not on port 53
+ * leaves at once, before any byte of it is read.  The first FR_DNS_CAP bytes of the DNS message cross the ring;
  * the recorder parses the question and the header and pairs each response
  * with its query by transaction id, addresses and ports.  IPv6 extension
  * headers are not followed; a TCP message is read from the start of a
@@ -140,10 +141,20 @@ static __always_inline void on_packet(struct __sk_buff *skb, int egress)
 	struct owner *o;
 	__u8 ip[40], tcp_doff;
 	__u16 ports[2]; /* source, destination: network order */
-	__u32 off, proto, n, len = skb->len;
+	__u32 off, proto, n, peer, len = skb->len;
 	__u64 cnt;
 	int v6;
 
+	/*
+	 * The fast way out, for most packets: a connected socket (TCP, or
+	 * UDP after connect) whose peer's port is not 53.  remote_port is
+	 * the socket's, in network order (shifted left 16 on little-endian
+	 * hosts: bpf_ntohl undoes both); 0 for an unconnected UDP socket,
+	 * whose packets must be read to be told apart.
+	 */
+	peer = bpf_ntohl(skb->remote_port);
+	if (peer && peer != DNS_PORT)
+		return;
 	/* the shortest DNS message over IPv4 and UDP is 20 + 8 + 12 bytes */
 	if (bpf_skb_load_bytes(skb, 0, ip, sizeof(ip)))
 		return;
