@@ -7,7 +7,9 @@
 # NXDOMAIN), over TCP and over UDP to ::1; the dns table holds exactly the
 # responder's answers, each with its transaction id, the client's port, the
 # querying pid, the rcode and answer count, a latency of at least the
-# responder's delay, and the two getaddrinfo calls with their results.
+# responder's delay, and the two getaddrinfo calls with their results.  A
+# UDP socket connected before the recorder started is named by its first
+# query; a query the responder never answers is a TIMEOUT row after 10 s.
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
 command -v ip >/dev/null || skip_all "needs ip (apt-get install iproute2)"
@@ -15,8 +17,9 @@ command -v ip >/dev/null || skip_all "needs ip (apt-get install iproute2)"
 
 ns=frdns$$
 delay_ms=300
-resp_pid=
+resp_pid= early_bg=
 dns_cleanup() {
+	[ -n "$early_bg" ] && kill "$early_bg" 2>/dev/null
 	[ -n "$resp_pid" ] && kill "$resp_pid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	rm -rf "/etc/netns/$ns"
@@ -30,14 +33,7 @@ ip -n "$ns" link set lo up
 mkdir -p "/etc/netns/$ns"
 printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n' >"/etc/netns/$ns/resolv.conf"
 
-dir=$TEST_TMP/rec
-if ! start_recorder "$dir" --probes dns; then
-	fail "flightrec record --probes dns starts"; done_testing; exit
-fi
-pass "flightrec record --probes dns starts"
-is "$(grep -c '^flightrec: probe dns/.* attached' "$TEST_TMP/recorder.log")" 8 \
-	"startup - egress, ingress, connect4/6, sendmsg4/6 on the cgroup root and getaddrinfo entry/return attached, expect 8"
-
+# The responder, and a UDP socket connected to it, before the recorder.
 ip netns exec "$ns" /usr/bin/python3 "$TESTS_SRCDIR/helpers/dns-responder.py" $delay_ms >"$TEST_TMP/answers" 2>"$TEST_TMP/responder.err" &
 resp_pid=$!
 ready() { grep -qx ready "$TEST_TMP/answers"; }
@@ -46,6 +42,26 @@ if ! wait_for 10 ready; then
 	diag "$(cat "$TEST_TMP/responder.err")"
 	done_testing; exit
 fi
+mkfifo "$TEST_TMP/go"
+ip netns exec "$ns" /usr/bin/python3 "$TESTS_SRCDIR/helpers/dns-client.py" early "$TEST_TMP/go" >"$TEST_TMP/early" 2>&1 &
+early_bg=$!
+connected() { grep -qx connected "$TEST_TMP/early"; }
+wait_for 10 connected; ok $? "a UDP socket connected to 127.0.0.1:53 before the recorder starts"
+early_pid=$(head -1 "$TEST_TMP/early")
+
+dir=$TEST_TMP/rec
+if ! start_recorder "$dir" --probes dns; then
+	fail "flightrec record --probes dns starts"; done_testing; exit
+fi
+pass "flightrec record --probes dns starts"
+is "$(grep -c '^flightrec: probe dns/.* attached' "$TEST_TMP/recorder.log")" 8 \
+	"startup - egress, ingress, connect4/6, sendmsg4/6 on the cgroup root and getaddrinfo entry/return attached, expect 8"
+
+# A query never answered: its 10 s run while the rest goes on.
+lost_pid=$(timeout 10 ip netns exec "$ns" /usr/bin/python3 "$TESTS_SRCDIR/helpers/dns-client.py" lost)
+timeout 5 sh -c 'echo go >"$1"' sh "$TEST_TMP/go"
+answered() { grep -qx answered "$TEST_TMP/early"; }
+wait_for 10 answered; ok $? "the early socket's query is answered"
 mapfile -t out < <(timeout 30 ip netns exec "$ns" /usr/bin/python3 "$TESTS_SRCDIR/helpers/dns-client.py" 2>&1)
 client_pid=${out[0]:-0}
 is "$(printf '%s\n' "${out[@]:1}")" "getaddrinfo slow.flightrec.test. 1
@@ -55,11 +71,14 @@ udp6 $((0x6601))" "the client's lookups: 1 address, EAI_NONAME (-2), the TCP and
 
 # Ground truth: what the responder answered, in the order of the query below.
 want=$(grep -v '^ready$' "$TEST_TMP/answers" | LC_ALL=C sort -k1,1 -k2,2 -k3,3 | tr ' ' ',')
-is "$(printf '%s\n' "$want" | wc -l)" 6 "the responder answered 6 queries (A, AAAA twice over UDP, A over TCP, AAAA to ::1)"
+is "$(printf '%s\n' "$want" | wc -l)" 7 "the responder answered 7 queries (A, AAAA twice over UDP, A over TCP, AAAA to ::1, the early A)"
 
-q="SELECT proto, query, qtype, rcode, txid, client_port FROM dns WHERE source = 'packet' AND query LIKE '%flightrec.test'"
-six() { [ "$("$FLIGHTREC" dump "$dir" 2>/dev/null | grep -c '^[^ ]* dns .*query="[a-z0-9]*\.flightrec\.test')" -ge 8 ]; }
-wait_for 10 six; ok $? "the 6 packet rows and 2 getaddrinfo rows reach the log"
+q="SELECT proto, query, qtype, rcode, txid, client_port FROM dns WHERE source = 'packet' AND query LIKE '%flightrec.test'
+   AND rcode <> 'TIMEOUT'"
+timed_out() { "$FLIGHTREC" dump "$dir" 2>/dev/null | grep -q '^[^ ]* dns .*query="lost\.flightrec\.test" qtype="A" rcode="TIMEOUT"'; }
+wait_for 20 timed_out; ok $? "the unanswered query is a TIMEOUT row 10 s after it left"
+nine() { [ "$("$FLIGHTREC" dump "$dir" 2>/dev/null | grep -c '^[^ ]* dns .*query="[a-z0-9]*\.flightrec\.test')" -ge 10 ]; }
+wait_for 10 nine; ok $? "the 8 packet rows and 2 getaddrinfo rows reach the log"
 archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0s --reason dns)
 [ -f "$archive" ]; ok $? "snapshot - archive written"
 sql() { "$FLIGHTREC_REPLAY" "$archive" --csv -c "$1" | tail -n +2; }
@@ -69,14 +88,18 @@ is "$(sql "$q ORDER BY proto, query, qtype")" "$want" \
 is "$(sql "SELECT proto, query, qtype, rcode, answers, server, pid, comm, source FROM dns
 	   WHERE source = 'packet' AND query LIKE '%flightrec.test' ORDER BY proto, query, qtype")" \
 "tcp,slow.flightrec.test,A,NOERROR,1,127.0.0.1,$client_pid,python3,packet
+udp,early.flightrec.test,A,NXDOMAIN,0,127.0.0.1,$early_pid,python3,packet
+udp,lost.flightrec.test,A,TIMEOUT,0,127.0.0.1,$lost_pid,python3,packet
 udp,missing.flightrec.test,A,NXDOMAIN,0,127.0.0.1,$client_pid,python3,packet
 udp,missing.flightrec.test,AAAA,NXDOMAIN,0,127.0.0.1,$client_pid,python3,packet
 udp,slow.flightrec.test,A,NOERROR,1,127.0.0.1,$client_pid,python3,packet
 udp,slow.flightrec.test,AAAA,NOERROR,0,127.0.0.1,$client_pid,python3,packet
 udp,v6.flightrec.test,AAAA,NOERROR,1,::1,$client_pid,python3,packet" \
-	"dns - answers, server, and the querying pid $client_pid (libc's connected UDP, TCP, IPv6 sendto)"
+	"dns - answers, server, and the querying pid: $client_pid (libc's connected UDP, TCP, IPv6 sendto), $early_pid (connected before the recorder: named by its query), $lost_pid (unanswered)"
 is "$(sql "SELECT count(*) FROM dns WHERE source = 'packet' AND query LIKE '%flightrec.test'
-	   AND latency_ns >= $delay_ms * 1000000")" 6 "dns - every packet row took at least the responder's ${delay_ms} ms"
+	   AND latency_ns >= $delay_ms * 1000000")" 8 "dns - every packet row took at least the responder's ${delay_ms} ms"
+is "$(sql "SELECT txid, latency_ns >= 10000000000 FROM dns WHERE rcode = 'TIMEOUT' AND query = 'lost.flightrec.test'")" \
+	"$((0x1055)),1" "dns - the TIMEOUT row: the query's transaction id, waited at least 10 s"
 is "$(sql "SELECT count(*) FROM dns WHERE pid = $resp_pid")" 0 \
 	"dns - the responder's side of the same packets is not reported (each lookup once, from the client)"
 is "$(sql "SELECT query, result, answers, pid, latency_ns >= $delay_ms * 1000000, qtype, rcode, server FROM dns

@@ -7,6 +7,7 @@ query DELAY_MS after it arrived, every query on its own timer:
     slow.flightrec.test  A     one answer, 192.0.2.7
     slow.flightrec.test  AAAA  NOERROR, no answer
     v6.flightrec.test    AAAA  one answer, 2001:db8::7
+    lost.flightrec.test        no response at all
     anything else              NXDOMAIN
 
 Prints "ready" once it listens, then one line per answer sent, the ground
@@ -59,6 +60,8 @@ def log(proto, name, qtype, rcode, txid, port):
 def serve_udp(sock):
     while True:
         query, peer = sock.recvfrom(4096)
+        if qname(query)[0] == "lost.flightrec.test":
+            continue
 
         def reply(query=query, peer=peer):
             msg, name, qtype, rcode, txid = answer(query)
