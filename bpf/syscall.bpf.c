@@ -28,6 +28,11 @@
  * rcu_read_lock()), then reads and empties the old generation at leisure:
  * no increment is ever lost between a read and a delete.
  *
+ * With SCF_HTTP on the read/write family, the exit also looks at the first
+ * bytes moved for an HTTP/1.x request or status line (bpf/http.bpf.h); that
+ * needs nothing at entry, so a call with only that flag leaves sys_enter at
+ * its first test.
+ *
  * Call numbers and names are those of x86_64.
  */
 #include "vmlinux.h"
@@ -39,6 +44,7 @@
 #include "maps.bpf.h"
 #include "syscall_abi.bpf.h"
 #include "syscall_fmt.bpf.h"
+#include "http.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -818,7 +824,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 	if ((__u64)id >= SC_NR_MAX)
 		return 0;
-	fl = sc_flags[id];
+	fl = sc_flags[id] & ~SCF_HTTP;
 	if (!fl)
 		return 0;
 	/* ids from the typed task: loads, cheaper than bpf_get_current_pid_tgid() */
@@ -855,6 +861,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	task = bpf_get_current_task_btf();
 	if (task->tgid == self_tgid)
 		return 0;
+	if ((fl & SCF_HTTP) && ret >= HTTP_MIN_LEN) {
+		http_exit(nr, ret, regs->di, regs->si);
+		if (!(fl & ~SCF_HTTP))
+			return 0;
+	}
 	st = bpf_task_storage_get(&sc_starts, task, 0, 0);
 	/* None: it entered before we attached, or it is a new task's first return from clone. */
 	if (!st || !st->ts || st->nr != nr)
@@ -875,7 +886,7 @@ int BPF_PROG(sys_enter_tid, struct pt_regs *regs, long id)
 
 	if ((__u64)id >= SC_NR_MAX)
 		return 0;
-	fl = sc_flags[id];
+	fl = sc_flags[id] & ~SCF_HTTP;
 	if (!fl)
 		return 0;
 	pt = bpf_get_current_pid_tgid();
@@ -916,6 +927,11 @@ int BPF_PROG(sys_exit_tid, struct pt_regs *regs, long ret)
 	pt = bpf_get_current_pid_tgid();
 	if ((pt >> 32) == self_tgid)
 		return 0;
+	if ((fl & SCF_HTTP) && ret >= HTTP_MIN_LEN) {
+		http_exit(nr, ret, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si));
+		if (!(fl & ~SCF_HTTP))
+			return 0;
+	}
 	tid = (__u32)pt;
 	st = bpf_map_lookup_elem(&sc_starts_tid, &tid);
 	if (!st || !st->ts || st->nr != nr)

@@ -31,6 +31,7 @@ enum sc_flag {
 	SCF_ARGS = 1 << 3,  /* the audit set: decode its arguments */
 	SCF_OPEN = 1 << 4,  /* the open family: ENOENT is worth a row */
 	SCF_WAIT = 1 << 5,  /* waits by design: neither slow nor ETIMEDOUT is news */
+	SCF_HTTP = 1 << 6,  /* the read/write family: look for HTTP/1.x at exit (bpf/http.bpf.h) */
 };
 
 /* sc_errno_flags[slot]: when a failure with this errno is worth a row (summary). */

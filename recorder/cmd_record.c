@@ -36,6 +36,7 @@
 #include "family_syscall.h"
 #include "family_uprobe.h"
 #include "hostinfo.h"
+#include "http.h"
 #include "options.h"
 #include "probes.h"
 #include "privs.h"
@@ -65,6 +66,8 @@ struct recorder {
 	struct uploads uploads;
 	struct procscan_ctx scan; /* cgroup paths and pods */
 	struct security *sec;     /* the security classifier, NULL when --probes turned it off */
+	struct http_tracker *http; /* pairs HTTP requests and responses, NULL when --probes turned it off */
+	uint64_t http_lost_seen;   /* http_lost() at the last drop record */
 	char logdir[4200], snapdir[4200], sockpath[4200];
 	int lock_fd, ctl_fd, sig_fd, timer_fd, drain_fd, ep_fd;
 	uint64_t started_boot, started_real;
@@ -117,6 +120,18 @@ static void on_security(void *ctx, const struct fr_security *r)
 	writer_add(&rc->writer, k, r);
 }
 
+/* An http record: a request paired with its response (http.c). */
+static void on_http(void *ctx, const struct fr_http *r)
+{
+	struct recorder *rc = ctx;
+	const struct fr_kind_desc *k = fr_kind_by_id(FR_KIND_http);
+
+	rc->kind_counts[FR_KIND_http]++;
+	if (triggers_watch(&rc->o.triggers, FR_KIND_http))
+		check_triggers(rc, k, r);
+	writer_add(&rc->writer, k, r);
+}
+
 /* Ring-buffer callback: one event of the ring-buffer ABI into the writer. */
 static int on_event(void *ctx, const void *data, size_t size)
 {
@@ -149,6 +164,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 	if (size >= sizeof(*h) && h->kind == FR_EV_DNS && size >= sizeof(struct fr_dns_event)) {
 		/* the dns records it makes come back through this function */
 		dns_family_event(&rc->probes, data);
+		return 0;
+	}
+	if (size >= sizeof(*h) && h->kind == FR_EV_HTTP && size >= sizeof(struct fr_http_msg)) {
+		http_observe(rc->http, data, on_http, rc);
 		return 0;
 	}
 	if (size < sizeof(*h) || !(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {
@@ -422,6 +441,19 @@ static void tick(struct recorder *rc)
 	uint64_t now = now_boot_ns();
 
 	probes_tick(&rc->probes, now);
+	http_expire(rc->http, now, 0, on_http, rc);
+	if (http_lost(rc->http) > rc->http_lost_seen) { /* requests the tracker had no room for */
+		struct fr_drop d;
+		memset(&d, 0, sizeof(d));
+		d.head.kind = FR_KIND_drop;
+		d.ts = now;
+		memcpy(d.source, "http", 5);
+		d.cpu = FR_CPU_NONE;
+		d.count = http_lost(rc->http) - rc->http_lost_seen;
+		d.since_ts = rc->last_drop_poll;
+		rc->http_lost_seen = http_lost(rc->http);
+		writer_add(&rc->writer, fr_kind_by_id(FR_KIND_drop), &d);
+	}
 	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
 	rc->last_drop_poll = now;
 	write_health(rc, now);
@@ -674,6 +706,7 @@ static void shutdown_recorder(struct recorder *rc)
 
 	probes_consume(&rc->probes);
 	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
+	http_expire(rc->http, now_boot_ns(), 1, on_http, rc); /* unanswered so far: status 0 */
 	flush(rc);
 	store_sync(&rc->store);
 	while (snapshots_running(&rc->snaps) && (pid = waitpid(-1, &status, 0)) > 0) {
@@ -805,6 +838,10 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
 	}
+	if (!(rc->o.probe.families_off & (1u << probes_family_index("http"))) && !(rc->http = http_new())) {
+		fprintf(stderr, "flightrec: out of memory\n");
+		goto out_store;
+	}
 	if (!rc->scan.cgroups || !rc->scan.pods || writer_init(&rc->writer, &rc->store)) {
 		fprintf(stderr, "flightrec: out of memory\n");
 		goto out_store;
@@ -874,6 +911,7 @@ out_store:
 	cgroup_cache_free(rc->scan.cgroups);
 	pod_cache_free(rc->scan.pods);
 	security_free(rc->sec);
+	http_free(rc->http);
 out:
 	if (rc->lock_fd >= 0)
 		close(rc->lock_fd);

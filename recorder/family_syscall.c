@@ -13,6 +13,10 @@
  * and empties the old generation (hot per-CPU arrays and the hash) into
  * syscall_stats records, and turns the kernel's lost-event counters into
  * drop records with source "syscall".
+ *
+ * The http family has no object of its own: when it is on, SCF_HTTP marks
+ * the read/write family and sys_exit looks for HTTP/1.x in their first
+ * bytes (bpf/http.bpf.h); its status is that of sys_exit.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -63,6 +67,18 @@ static const char *const wait_calls[] = {
 };
 
 static const char *const open_calls[] = { "open", "openat", "openat2", "creat" };
+
+/* Where HTTP/1.x is looked for (bpf/http.bpf.h), when the http family is on. */
+static const char *const http_calls[] = { "read", "write", "readv", "writev", "sendto", "recvfrom", "sendmsg",
+					  "recvmsg" };
+#define HTTP_ATTACH "tp_btf/sys_exit: read write readv writev sendto recvfrom sendmsg recvmsg"
+
+static int http_wanted(const struct probe_config *cfg)
+{
+	int i = probes_family_index("http");
+
+	return i >= 0 && !(cfg->families_off & (1u << i));
+}
 
 /* Failures worth a row in summary mode, and from which calls. */
 static const struct {
@@ -121,6 +137,8 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 	}
 	for (size_t i = 0; i < sizeof(audit) / sizeof(audit[0]); i++)
 		ro->sc_flags[audit[i]] |= SCF_TRACK | SCF_EMIT | SCF_ARGS;
+	if (http_wanted(cfg))
+		mark(ro->sc_flags, http_calls, sizeof(http_calls) / sizeof(http_calls[0]), SCF_HTTP);
 	if (base) {
 		mark(ro->sc_flags, wait_calls, sizeof(wait_calls) / sizeof(wait_calls[0]), SCF_WAIT);
 		mark(ro->sc_flags, open_calls, sizeof(open_calls) / sizeof(open_calls[0]), SCF_OPEN);
@@ -208,6 +226,8 @@ static int syscall_open(struct probes *p, void **state)
 		err = syscall_bpf__load(skel);
 	if (err) {
 		probes_family_failed(p, "syscall", skel->obj, err);
+		if (http_wanted(p->cfg))
+			probes_add_status(p, "http/capture", HTTP_ATTACH, err, "the syscall family did not load");
 		sc_state_free(st);
 		return err;
 	}
@@ -219,11 +239,13 @@ static int syscall_open(struct probes *p, void **state)
 	st->last_swap = now_boot_ns();
 	if (ts) {
 		probes_attach(p, "syscall", skel->progs.sys_enter, &skel->links.sys_enter);
-		probes_attach(p, "syscall", skel->progs.sys_exit, &skel->links.sys_exit);
+		err = probes_attach(p, "syscall", skel->progs.sys_exit, &skel->links.sys_exit);
 	} else {
 		probes_attach(p, "syscall", skel->progs.sys_enter_tid, &skel->links.sys_enter_tid);
-		probes_attach(p, "syscall", skel->progs.sys_exit_tid, &skel->links.sys_exit_tid);
+		err = probes_attach(p, "syscall", skel->progs.sys_exit_tid, &skel->links.sys_exit_tid);
 	}
+	if (http_wanted(p->cfg)) /* it rides on sys_exit */
+		probes_add_status(p, "http/capture", HTTP_ATTACH, err, err ? "syscall/sys_exit did not attach" : NULL);
 	*state = st;
 	return 0;
 }

@@ -23,6 +23,7 @@ extern const struct probe_family family_uprobe;
 extern const struct probe_family family_mem;
 extern const struct probe_family family_security;
 extern const struct probe_family family_dns;
+extern const struct probe_family family_http;
 
 static const struct probe_family *const families[] = {
 	&family_process,
@@ -34,6 +35,7 @@ static const struct probe_family *const families[] = {
 	&family_uprobe,
 	&family_security, /* no BPF: the recorder's classifier (security.c) */
 	&family_dns,
+	&family_http,     /* rides on syscall's sys_exit; paired in the recorder (http.c) */
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

@@ -90,6 +90,19 @@ static int has_rows(struct replay *r, const char *table)
 	return found;
 }
 
+/* Does query SQL return a row? */
+static int sql_any(struct replay *r, const char *sql)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
 static int bad_time(const char *cmd, const char *arg)
 {
 	fprintf(stderr, "flightrec-replay: .%s: cannot read '%s' as a time (2026-11-24 15:40:03, 15:40:03, +30s, or ns)\n",
@@ -399,6 +412,31 @@ int dot_summary(struct replay *r, int argc, char **argv)
 				     " count(DISTINCT host || '/' || pid) AS processes, utc(min(ts)) AS first, utc(max(ts)) AS last"
 				     " FROM dns WHERE rcode NOT IN ('', 'NOERROR') OR result NOT IN ('', '0')"
 				     " GROUP BY query, qtype, outcome ORDER BY lookups DESC, query, qtype LIMIT 10",
+				     NULL, 0);
+	}
+	if (has_rows(r, "http")) {
+		heading(r, "HTTP exchanges");
+		ret |= dot_query_i64(r,
+				     "SELECT role, count(*) AS exchanges, sum(status BETWEEN 100 AND 399) AS ok,"
+				     " sum(status BETWEEN 400 AND 499) AS \"4xx\", sum(status >= 500) AS \"5xx\","
+				     " sum(status = 0) AS unanswered, dur(max(latency_ns)) AS slowest FROM http"
+				     " GROUP BY role ORDER BY role",
+				     NULL, 0);
+		heading(r, "HTTP errors (4xx, 5xx)");
+		if (!sql_any(r, "SELECT 1 FROM http WHERE status >= 400 LIMIT 1"))
+			fprintf(r->out.fp, "none\n");
+		else
+			ret |= dot_query_i64(r,
+					     "SELECT status, method, path, role, count(*) AS exchanges,"
+					     " count(DISTINCT host || '/' || pid) AS processes, utc(max(ts)) AS last FROM http"
+					     " WHERE status >= 400 GROUP BY status, method, path, role"
+					     " ORDER BY status >= 500 DESC, exchanges DESC LIMIT 10",
+					     NULL, 0);
+		heading(r, "slowest HTTP requests");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, host, pid, comm, role, method, path,"
+				     " CASE WHEN status > 0 THEN status ELSE 'none' END AS status, dur(latency_ns) AS latency"
+				     " FROM http ORDER BY latency_ns DESC LIMIT 5",
 				     NULL, 0);
 	}
 	heading(r, "losses");

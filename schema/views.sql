@@ -180,6 +180,13 @@ CREATE VIEW timeline AS
 	            ' (' || proto || ')' END,
 	       latency_ns
 	  FROM dns
+	UNION ALL
+	SELECT ts, host, pid, comm, 'http',
+	       role || ' ' || method || ' ' || path || ' ' ||
+	       CASE WHEN status > 0 THEN status || ', ' || bytes || ' B' ELSE 'no response' END ||
+	       CASE role WHEN 'server' THEN ' from ' ELSE ' to ' END || raddr || ':' || rport ||
+	       CASE WHEN tls THEN ' (TLS)' ELSE '' END, latency_ns
+	  FROM http
 	ORDER BY ts;
 
 -- A syscall record holds an empty error when the call succeeded; the

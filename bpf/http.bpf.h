@@ -1,0 +1,180 @@
+/*
+ * http.bpf.h - the first bytes of HTTP/1.x requests and responses on TCP
+ * sockets, taken at the exit of the read/write family by bpf/syscall.bpf.c
+ * (the calls whose sc_flags hold SCF_HTTP).  The recorder pairs them
+ * (recorder/http.c); the event is struct fr_http_msg of schema/flightrec.h.
+ *
+ * Read and write are the hottest calls, so the test is ordered by cost:
+ * the return value (at least HTTP_MIN_LEN bytes moved), then ONE 4-byte
+ * read of the user buffer compared with the starts of the methods and of
+ * "HTTP" (a switch on a u32), and only then, for data that looks like
+ * HTTP, the walk from the fd to its socket (TCP only), the addresses and
+ * the bounded copy.  Reading the bytes first is cheaper than finding out
+ * whether the fd is a socket (task->files->fdt->fd[fd]->f_inode: several
+ * dependent reads through helpers), and almost every read or write that is
+ * not HTTP fails the byte test.  At the exit the registers still hold the
+ * arguments (x86_64 keeps di, si, dx in pt_regs), so no state is kept
+ * between entry and exit.
+ */
+#ifndef FR_HTTP_BPF_H
+#define FR_HTTP_BPF_H
+
+#ifndef IPPROTO_TCP
+#define IPPROTO_TCP 6
+#endif
+#define HTTP_AF_INET 2
+#define HTTP_AF_INET6 10
+#define HTTP_S_IFMT 00170000
+#define HTTP_S_IFSOCK 0140000
+#define HTTP_MIN_LEN 12 /* "GET / HTTP/1", "HTTP/1.1 200" */
+
+/* x86_64 numbers of the calls that carry it. */
+#define HTTP_NR_read 0
+#define HTTP_NR_write 1
+#define HTTP_NR_readv 19
+#define HTTP_NR_writev 20
+#define HTTP_NR_sendto 44
+#define HTTP_NR_recvfrom 45
+#define HTTP_NR_sendmsg 46
+#define HTTP_NR_recvmsg 47
+
+/* The first 4 bytes of a request line (a method) or of a status line, little-endian. */
+static __always_inline int http_start(__u32 w)
+{
+	switch (w) {
+	case 0x20544547: /* "GET " */
+	case 0x54534f50: /* "POST" */
+	case 0x20545550: /* "PUT " */
+	case 0x44414548: /* "HEAD" */
+	case 0x454c4544: /* "DELE" */
+	case 0x43544150: /* "PATC" */
+	case 0x4954504f: /* "OPTI" */
+	case 0x4e4e4f43: /* "CONN" */
+	case 0x43415254: /* "TRAC" */
+	case 0x50545448: /* "HTTP" */
+		return 1;
+	}
+	return 0;
+}
+
+/* The TCP socket behind FD of the current task, or NULL. */
+static __always_inline struct sock *http_fd_sock(__u64 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *so;
+	struct sock *sk;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xffffffff]) || !f)
+		return NULL;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & HTTP_S_IFMT) != HTTP_S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+/*
+ * The data looked like HTTP: when FD is a TCP socket, an fr_http_msg with
+ * its addresses and the first FR_HTTP_CAP of the LEN bytes at BUF (N of
+ * them in the buffer).  Its own subprogram: verified once, and the hot
+ * path stays short.
+ */
+static __noinline int http_capture(__u64 fd, __u64 buf, __u64 len, __u64 n, __u64 dir)
+{
+	struct sock *sk = http_fd_sock(fd);
+	struct fr_http_msg *e;
+	__u64 pt;
+	__u16 family;
+	__u32 cap;
+
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != HTTP_AF_INET && family != HTTP_AF_INET6)
+		return 0;
+	e = event_reserve(sizeof(*e), FR_EV_HTTP);
+	if (!e)
+		return 0;
+	pt = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_boot_ns();
+	e->cookie = (__u64)sk;
+	e->pid = pt >> 32;
+	e->tid = (__u32)pt;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->len = len;
+	e->dir = dir;
+	e->tls = 0;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
+	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
+	if (family == HTTP_AF_INET6) {
+		e->family = 6;
+		bpf_core_read(e->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		e->family = 4;
+		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
+	}
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	cap = n < FR_HTTP_CAP ? (__u32)n : FR_HTTP_CAP;
+	if (bpf_probe_read_user(e->data, cap & 0xff, (const void *)buf))
+		cap = 0;
+	e->cap = cap;
+	event_submit(e);
+	return 0;
+}
+
+/* The first buffer of a readv/writev (IOV) or sendmsg/recvmsg (MSG) and its length. */
+static __noinline __u64 http_first_iov(__u64 nr, __u64 arg, __u64 *len)
+{
+	__u64 iov[2] = {}; /* struct iovec: base, len */
+	__u64 p = arg;
+
+	if (nr == HTTP_NR_sendmsg || nr == HTTP_NR_recvmsg) {
+		/* struct user_msghdr: name, namelen (+pad), iov, iovlen */
+		if (bpf_probe_read_user(&p, sizeof(p), (const void *)(arg + 16)))
+			return 0;
+	}
+	if (bpf_probe_read_user(iov, sizeof(iov), (const void *)p))
+		return 0;
+	*len = iov[1];
+	return iov[0];
+}
+
+/*
+ * At the exit of call NR (SCF_HTTP) that returned RET (at least
+ * HTTP_MIN_LEN), with arguments FD and ARG1.  A subprogram of its own: its
+ * branches do not multiply the paths the verifier walks in sys_exit.
+ */
+static __noinline int http_exit(__u64 nr, __u64 ret, __u64 fd, __u64 arg1)
+{
+	__u64 buf = arg1, n = ret, dir;
+	__u32 w = 0;
+
+	if (nr == HTTP_NR_readv || nr == HTTP_NR_writev || nr == HTTP_NR_sendmsg || nr == HTTP_NR_recvmsg) {
+		__u64 ilen = 0;
+
+		buf = http_first_iov(nr, arg1, &ilen);
+		if (ilen < n)
+			n = ilen;
+		if (!buf || n < 4)
+			return 0;
+	}
+	if (bpf_probe_read_user(&w, sizeof(w), (const void *)buf) || !http_start(w))
+		return 0;
+	dir = nr == HTTP_NR_read || nr == HTTP_NR_readv || nr == HTTP_NR_recvfrom || nr == HTTP_NR_recvmsg
+		      ? FR_HTTP_IN
+		      : FR_HTTP_OUT;
+	return http_capture(fd, buf, ret, n, dir);
+}
+
+#endif

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# http.sh - HTTP/1.x exchanges on loopback: nginx (one worker, a private
+# prefix) serves a file of 1234 bytes; one curl asks for it three times on
+# one kept-alive connection, another asks twice for a missing path (404).
+# The http table has exactly one client row per request, with curl's pid,
+# the method, path, status, nginx's port and, for the 200s, the file's size;
+# and exactly one server row per request in the nginx worker, the mirror
+# image (its lport the server port, its rport curl's port).  Also the
+# probe's status, the timeline, .summary, and --probes=-http leaving it off.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ ! -x "$NGINX" ] || ! command -v curl >/dev/null; then
+	skip_all "needs nginx and curl (scripts/install-deps installs nginx-light and curl)"
+fi
+
+port=$(/usr/bin/python3 -c "
+import socket
+s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+www=$TEST_TMP/www
+mkdir -p "$www" "$TEST_TMP/logs" "$TEST_TMP/temp"
+chmod 755 "$TEST_TMP" "$www" # the worker runs as nobody
+head -c 1234 /dev/zero | tr '\0' 'x' >"$www/file.txt"
+cat >"$TEST_TMP/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $TEST_TMP/nginx.pid;
+error_log $TEST_TMP/logs/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	sendfile on;
+	client_body_temp_path $TEST_TMP/temp;
+	server {
+		listen 127.0.0.1:$port;
+		root $www;
+	}
+}
+CONF
+nginx_pid=
+cleanup_nginx() {
+	[ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
+	nginx_pid=
+}
+trap 'cleanup_nginx; cleanup' EXIT
+
+dir=$TEST_TMP/rec
+if ! start_recorder "$dir"; then
+	fail "flightrec record starts"; done_testing; exit
+fi
+pass "flightrec record starts"
+like "$("$FLIGHTREC" status --dir "$dir")" "http/capture .*tp_btf/sys_exit" "status - the http probe is attached"
+
+"$NGINX" -p "$TEST_TMP" -c "$TEST_TMP/nginx.conf" 2>"$TEST_TMP/nginx.err" &
+nginx_pid=$!
+up() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; }
+wait_for 10 up; ok $? "nginx listens on 127.0.0.1:$port"
+worker=$(pgrep -P "$nginx_pid" | head -1)
+
+url=http://127.0.0.1:$port
+# Three requests on one connection (curl keeps it alive between URLs).
+curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
+	"$url/file.txt" "$url/file.txt" "$url/file.txt" >"$TEST_TMP/c1" &
+c1=$!
+wait "$c1"
+is "$(tr '\n' ' ' <"$TEST_TMP/c1")" "200 1 200 0 200 0 " "curl - three 200s over one connection"
+curl -s -o /dev/null -o /dev/null -w '%{http_code} %{size_download}\n' "$url/missing" "$url/missing" >"$TEST_TMP/c2" &
+c2=$!
+wait "$c2"
+size404=$(head -1 "$TEST_TMP/c2" | cut -d' ' -f2) # nginx's 404 page, as curl read it
+is "$(cut -d' ' -f1 "$TEST_TMP/c2" | tr '\n' ' ')" "404 404 " "curl - two 404s"
+sleep 1.5 # the recorder drains the ring every 100 ms; a second is plenty
+a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason http)
+ok $? "snapshot"
+red=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason http-redacted --redact paths,addrs)
+cleanup_nginx
+
+R() { "$FLIGHTREC_REPLAY" "$a" --csv -c "$1" | tail -n +2; }
+want="$c1,curl,client,GET,/file.txt,200,127.0.0.1,$port,1234,0
+$c1,curl,client,GET,/file.txt,200,127.0.0.1,$port,1234,0
+$c1,curl,client,GET,/file.txt,200,127.0.0.1,$port,1234,0
+$c2,curl,client,GET,/missing,404,127.0.0.1,$port,$size404,0
+$c2,curl,client,GET,/missing,404,127.0.0.1,$port,$size404,0"
+is "$(R "SELECT pid, comm, role, method, path, status, raddr, rport, bytes, tls FROM http
+	WHERE role = 'client' AND rport = $port ORDER BY ts")" "$want" \
+	"http - exactly 5 client rows: curl's pids, GET, the paths, 200 x3 with the file's 1234 bytes, 404 x2"
+is "$(R "SELECT count(*) FROM http WHERE role = 'client' AND rport = $port
+	AND laddr = '127.0.0.1' AND latency_ns > 0 AND lport > 0")" 5 "http - client rows have their local address and a latency"
+cport1=$(R "SELECT DISTINCT lport FROM http WHERE pid = $c1 AND rport = $port")
+cport2=$(R "SELECT DISTINCT lport FROM http WHERE pid = $c2 AND rport = $port")
+want="$worker,nginx,server,GET,/file.txt,200,127.0.0.1,$port,127.0.0.1,$cport1,1234
+$worker,nginx,server,GET,/file.txt,200,127.0.0.1,$port,127.0.0.1,$cport1,1234
+$worker,nginx,server,GET,/file.txt,200,127.0.0.1,$port,127.0.0.1,$cport1,1234
+$worker,nginx,server,GET,/missing,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404
+$worker,nginx,server,GET,/missing,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404"
+is "$(R "SELECT pid, comm, role, method, path, status, laddr, lport, raddr, rport, bytes FROM http
+	WHERE role = 'server' AND lport = $port ORDER BY ts")" "$want" \
+	"http - exactly 5 server rows in the nginx worker, the mirror image (rport = curl's port)"
+like "$size404" '^[1-9][0-9]*$' "curl - read a 404 page of $size404 bytes"
+is "$(R "SELECT count(*) FROM http WHERE status = 0 AND (lport = $port OR rport = $port)")" 0 \
+	"http - no request left unanswered"
+is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'client GET /file.txt 200, 1234 B to 127.0.0.1:$port'")" 3 \
+	"timeline - the three client rows of /file.txt as http events"
+is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'server GET /missing 404, $size404 B from 127.0.0.1:$cport2'")" 2 \
+	"timeline - the two server rows of /missing as http events"
+sum=$("$FLIGHTREC_REPLAY" "$a" -c .summary | sed -n '/^== HTTP exchanges/,/^$/p')
+like "$sum" "client +5 +3 +2 +0 +0 " ".summary - 5 client exchanges: 3 ok, 2 4xx, no 5xx, none unanswered"
+like "$sum" "server +5 +3 +2 +0 +0 " ".summary - 5 server exchanges: 3 ok, 2 4xx, no 5xx, none unanswered"
+like "$("$FLIGHTREC_REPLAY" "$a" -c .summary | sed -n '/^== HTTP errors/,/^$/p')" "404 +GET +/missing +client +2 +1 " \
+	".summary - the 404s of /missing among the errors"
+is "$("$FLIGHTREC_REPLAY" "$red" --csv -c "SELECT count(*), count(DISTINCT path), sum(path GLOB '~[0-9a-f]*'),
+	sum(raddr GLOB '~[0-9a-f]*') FROM http WHERE lport = $port OR rport = $port" | tail -1)" "10,2,10,10" \
+	"snapshot --redact paths,addrs - the paths and addresses of the 10 rows hashed, 2 distinct paths"
+
+# --probes=-http: nothing taken, and the status says the family is off.
+stop_recorder
+dir2=$TEST_TMP/rec2
+if ! start_recorder "$dir2" --probes=-http; then
+	fail "flightrec record --probes=-http starts"; done_testing; exit
+fi
+"$FLIGHTREC" status --dir "$dir2" | grep -q 'http/capture'
+is $? 1 "--probes=-http - no http probe in the status"
+"$NGINX" -p "$TEST_TMP" -c "$TEST_TMP/nginx.conf" 2>"$TEST_TMP/nginx.err" &
+nginx_pid=$!
+wait_for 10 up
+curl -s -o /dev/null "$url/file.txt"
+sleep 1.5
+a2=$("$FLIGHTREC" snapshot --dir "$dir2" --before 1m --after 1s --reason nohttp)
+cleanup_nginx
+stop_recorder
+is "$("$FLIGHTREC_REPLAY" "$a2" --csv -c "SELECT count(*) FROM http" | tail -1)" 0 "--probes=-http - no http rows"
+done_testing
