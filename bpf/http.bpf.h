@@ -151,14 +151,20 @@ static __noinline __u64 http_first_iov(__u64 nr, __u64 arg, __u64 *len)
 }
 
 /*
- * At the exit of call NR (SCF_HTTP) that returned RET (at least
- * HTTP_MIN_LEN), with arguments FD and ARG1.  A subprogram of its own: its
- * branches do not multiply the paths the verifier walks in sys_exit.
+ * At the exit of call NR (SCF_HTTP) that returned RET, with arguments FD
+ * and ARG1.  A global function: the verifier checks it once, on its own,
+ * and the caller only sees a call that returns a number.  As a static
+ * subprogram (or inlined) it was walked again for every state of sys_exit
+ * that reached it, and sys_exit_tid went past the verifier's million
+ * instructions.
  */
-static __noinline int http_exit(__u64 nr, __u64 ret, __u64 fd, __u64 arg1)
+__noinline int http_exit(__u64 nr, long ret, __u64 fd, __u64 arg1)
 {
-	__u64 buf = arg1, n = ret, dir;
+	__u64 buf = arg1, n = (__u64)ret, dir;
 	__u32 w = 0;
+
+	if (ret < HTTP_MIN_LEN)
+		return 0;
 
 	if (nr == HTTP_NR_readv || nr == HTTP_NR_writev || nr == HTTP_NR_sendmsg || nr == HTTP_NR_recvmsg) {
 		__u64 ilen = 0;
@@ -174,7 +180,7 @@ static __noinline int http_exit(__u64 nr, __u64 ret, __u64 fd, __u64 arg1)
 	dir = nr == HTTP_NR_read || nr == HTTP_NR_readv || nr == HTTP_NR_recvfrom || nr == HTTP_NR_recvmsg
 		      ? FR_HTTP_IN
 		      : FR_HTTP_OUT;
-	return http_capture(fd, buf, ret, n, dir);
+	return http_capture(fd, buf, (__u64)ret, n, dir);
 }
 
 #endif

@@ -811,6 +811,29 @@ static __always_inline void on_exit(struct sc_start *st, __u64 pt, __u32 nr, __u
 /* --- the programs ------------------------------------------------------------ */
 
 /*
+ * Whether the exit looks for HTTP, and whether that is all it does.  Tested
+ * on copies the verifier cannot tie to FL: a test of FL itself (a JSET)
+ * would teach it the bit, and the rest of sys_exit would be walked once
+ * with it set and once without (sys_exit_tid then went past the verifier's
+ * million instructions).
+ */
+static __always_inline int http_wants(__u8 fl)
+{
+	__u8 h = fl & SCF_HTTP;
+
+	barrier_var(h);
+	return h != 0;
+}
+
+static __always_inline int http_only(__u8 fl)
+{
+	__u8 o = fl & ~SCF_HTTP;
+
+	barrier_var(o);
+	return o == 0;
+}
+
+/*
  * Task storage (5.11+).  tp_btf: regs is a typed pointer, read directly.
  * The self test comes after the flags: in audit mode most calls leave on
  * one load, without a helper call.
@@ -861,9 +884,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	task = bpf_get_current_task_btf();
 	if (task->tgid == self_tgid)
 		return 0;
-	if ((fl & SCF_HTTP) && ret >= HTTP_MIN_LEN) {
+	if (http_wants(fl)) {
 		http_exit(nr, ret, regs->di, regs->si);
-		if (!(fl & ~SCF_HTTP))
+		if (http_only(fl))
 			return 0;
 	}
 	st = bpf_task_storage_get(&sc_starts, task, 0, 0);
@@ -927,9 +950,9 @@ int BPF_PROG(sys_exit_tid, struct pt_regs *regs, long ret)
 	pt = bpf_get_current_pid_tgid();
 	if ((pt >> 32) == self_tgid)
 		return 0;
-	if ((fl & SCF_HTTP) && ret >= HTTP_MIN_LEN) {
+	if (http_wants(fl)) {
 		http_exit(nr, ret, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si));
-		if (!(fl & ~SCF_HTTP))
+		if (http_only(fl))
 			return 0;
 	}
 	tid = (__u32)pt;

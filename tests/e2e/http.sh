@@ -50,7 +50,7 @@ if ! start_recorder "$dir"; then
 	fail "flightrec record starts"; done_testing; exit
 fi
 pass "flightrec record starts"
-like "$("$FLIGHTREC" status --dir "$dir")" "http/capture .*tp_btf/sys_exit" "status - the http probe is attached"
+like "$("$FLIGHTREC" status --dir "$dir")" "http/capture +attached +tp_btf/sys_exit" "status - the http probe is attached"
 
 "$NGINX" -p "$TEST_TMP" -c "$TEST_TMP/nginx.conf" 2>"$TEST_TMP/nginx.err" &
 nginx_pid=$!
