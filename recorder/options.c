@@ -160,16 +160,17 @@ static int set_upload_timeout(struct record_opts *o, const char *v)
 }
 
 /*
- * --probes LIST: NAME turns family NAME on, -NAME off.  A list that starts
- * with a name attaches only the families named; one that starts with -NAME
- * attaches all but those.  The uprobe family stays on unless named with a
+ * --probes LIST: NAME turns family NAME on, -NAME off, +NAME on.  A list
+ * that starts with a bare name attaches only the families named; one that
+ * starts with -NAME or +NAME changes the default set (all but the opt-in
+ * families, such as http).  The uprobe family stays on unless named with a
  * minus: it loads nothing without --uprobe, and one who gives --uprobe
  * wants it.
  */
 static int set_probes(struct record_opts *o, const char *v)
 {
 	char buf[512], *save = NULL, *tok;
-	unsigned off = 0;
+	unsigned off = probes_default_off();
 	int first = 1;
 
 	if (!*v || strlen(v) >= sizeof(buf))
@@ -184,7 +185,7 @@ static int set_probes(struct record_opts *o, const char *v)
 				 probes_family_names());
 			return -EINVAL;
 		}
-		if (first && !neg)
+		if (first && *tok != '-' && *tok != '+')
 			off = ~0u & ~(1u << probes_family_index("uprobe"));
 		if (neg)
 			off |= 1u << i;
@@ -322,8 +323,8 @@ static const struct opt opts[] = {
 	  "run `sh -c 'CMD \"$1\"' sh ARCHIVE` on each verified archive, in the background" },
 	{ "upload-timeout", 0, "DUR", set_upload_timeout, "a duration like 10m, 0 for no bound",
 	  "kill an upload command running longer than DUR (default 10m)" },
-	{ "probes", 0, "LIST", set_probes, "family names, comma-separated, -NAME to leave one out",
-	  "attach only these probe families (process,sched) or all but some (-net,-block)" },
+	{ "probes", 0, "LIST", set_probes, "family names, comma-separated, -NAME to leave one out, +NAME to add one",
+	  "attach only these probe families (process,sched), all but some (-net,-block), or more (+http, off by default)" },
 	{ "uprobe", 0, "BINARY:SYMBOL", set_uprobe, "BINARY:SYMBOL, like /usr/sbin/nginx:ngx_http_handler",
 	  "count and time the calls of a function (repeatable, at most 16): func_stats, funcs" },
 	{ "func-threshold", 0, "DUR", set_func_threshold, "a duration like 10ms",
@@ -399,6 +400,7 @@ void options_defaults(struct record_opts *o)
 	o->probe.runq_threshold_ns = 5 * NSEC_PER_SEC / 1000;
 	o->probe.func_threshold_ns = 10 * NSEC_PER_SEC / 1000;
 	o->probe.syscalls = SYSCALLS_SUMMARY;
+	o->probe.families_off = probes_default_off();
 	o->probe.slow_syscall_ns = 10 * NSEC_PER_SEC / 1000;
 	o->upload_timeout_ns = 600 * NSEC_PER_SEC;
 	o->cri_root = "/var/log/pods";

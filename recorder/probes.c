@@ -47,6 +47,16 @@ int probes_family_index(const char *name)
 	return -1;
 }
 
+unsigned probes_default_off(void)
+{
+	unsigned off = 0;
+
+	for (size_t i = 0; i < NFAMILIES; i++)
+		if (families[i]->opt_in)
+			off |= 1u << i;
+	return off;
+}
+
 const char *probes_family_names(void)
 {
 	static char names[256];

@@ -71,6 +71,8 @@ struct probe_family {
 	/* Once a second, e.g. to turn per-CPU counters into records; may be NULL. */
 	void (*tick)(struct probes *p, void *state, uint64_t now_boot);
 	void (*close)(void *state);
+	/* Off unless --probes names it (its cost is not nil: see the family). */
+	int opt_in;
 };
 
 struct probes {
@@ -99,6 +101,8 @@ int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_f
 		size_t errlen);
 /* Index of the family called NAME in the table, or -1. */
 int probes_family_index(const char *name);
+/* The --probes bits of the families that are off unless named (opt_in). */
+unsigned probes_default_off(void);
 /* The names of all families, comma-separated, for messages. */
 const char *probes_family_names(void);
 /* File descriptor to poll for events. */

@@ -6,7 +6,8 @@
 # the method, path, status, nginx's port and, for the 200s, the file's size;
 # and exactly one server row per request in the nginx worker, the mirror
 # image (its lport the server port, its rport curl's port).  Also the
-# probe's status, the timeline, .summary, and --probes=-http leaving it off.
+# probe's status, the timeline, .summary, redaction, and no capture by
+# default (http is opt-in: --probes=+http).
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -46,10 +47,10 @@ cleanup_nginx() {
 trap 'cleanup_nginx; cleanup' EXIT
 
 dir=$TEST_TMP/rec
-if ! start_recorder "$dir"; then
-	fail "flightrec record starts"; done_testing; exit
+if ! start_recorder "$dir" --probes=+http; then
+	fail "flightrec record --probes=+http starts"; done_testing; exit
 fi
-pass "flightrec record starts"
+pass "flightrec record --probes=+http starts"
 like "$("$FLIGHTREC" status --dir "$dir")" "http/capture +attached +tp_btf/sys_exit" "status - the http probe is attached"
 
 "$NGINX" -p "$TEST_TMP" -c "$TEST_TMP/nginx.conf" 2>"$TEST_TMP/nginx.err" &
@@ -113,14 +114,14 @@ is "$("$FLIGHTREC_REPLAY" "$red" --csv -c "SELECT count(*), count(DISTINCT path)
 	sum(raddr GLOB '~[0-9a-f]*') FROM http WHERE lport = $port OR rport = $port" | tail -1)" "10,2,10,10" \
 	"snapshot --redact paths,addrs - the paths and addresses of the 10 rows hashed, 2 distinct paths"
 
-# --probes=-http: nothing taken, and the status says the family is off.
+# By default http is off (opt-in): nothing taken.
 stop_recorder
 dir2=$TEST_TMP/rec2
-if ! start_recorder "$dir2" --probes=-http; then
-	fail "flightrec record --probes=-http starts"; done_testing; exit
+if ! start_recorder "$dir2"; then
+	fail "flightrec record starts"; done_testing; exit
 fi
 "$FLIGHTREC" status --dir "$dir2" | grep -q 'http/capture'
-is $? 1 "--probes=-http - no http probe in the status"
+is $? 1 "default - no http probe in the status"
 "$NGINX" -p "$TEST_TMP" -c "$TEST_TMP/nginx.conf" 2>"$TEST_TMP/nginx.err" &
 nginx_pid=$!
 wait_for 10 up
@@ -129,5 +130,5 @@ sleep 1.5
 a2=$("$FLIGHTREC" snapshot --dir "$dir2" --before 1m --after 1s --reason nohttp)
 cleanup_nginx
 stop_recorder
-is "$("$FLIGHTREC_REPLAY" "$a2" --csv -c "SELECT count(*) FROM http" | tail -1)" 0 "--probes=-http - no http rows"
+is "$("$FLIGHTREC_REPLAY" "$a2" --csv -c "SELECT count(*) FROM http" | tail -1)" 0 "default - no http rows"
 done_testing

@@ -14,7 +14,8 @@
  * probes.c needs libbpf and the skeletons; options.c only asks it for the
  * family names.  These match probes.c's table.
  */
-static const char *const families[] = { "process", "syscall", "sched", "block", "net", "mem", "uprobe", "security" };
+static const char *const families[] = { "process", "syscall", "sched", "block", "net",
+					 "mem",	    "uprobe",  "security", "dns",   "http" };
 
 int probes_family_index(const char *name)
 {
@@ -26,7 +27,12 @@ int probes_family_index(const char *name)
 
 const char *probes_family_names(void)
 {
-	return "process, syscall, sched, block, net, mem, uprobe, security";
+	return "process, syscall, sched, block, net, mem, uprobe, security, dns, http";
+}
+
+unsigned probes_default_off(void)
+{
+	return 1u << 9; /* http */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
