@@ -18,6 +18,11 @@ fi
 port=$(/usr/bin/python3 -c "
 import socket
 s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+# IPv6 too, where loopback has ::1: the same server on [::1]
+v6=
+if [ "$(cat /proc/sys/net/ipv6/conf/lo/disable_ipv6 2>/dev/null)" = 0 ] && ip -6 addr show lo 2>/dev/null | grep -q '::1/128'; then
+	v6="listen [::1]:$port;"
+fi
 www=$TEST_TMP/www
 mkdir -p "$www" "$TEST_TMP/logs" "$TEST_TMP/temp"
 chmod 755 "$TEST_TMP" "$www" # the worker runs as nobody
@@ -34,6 +39,7 @@ http {
 	client_body_temp_path $TEST_TMP/temp;
 	server {
 		listen 127.0.0.1:$port;
+		$v6
 		root $www;
 	}
 }
@@ -71,6 +77,12 @@ c2=$!
 wait "$c2"
 size404=$(head -1 "$TEST_TMP/c2" | cut -d' ' -f2) # nginx's 404 page, as curl read it
 is "$(cut -d' ' -f1 "$TEST_TMP/c2" | tr '\n' ' ')" "404 404 " "curl - two 404s"
+if [ -n "$v6" ]; then
+	curl -s -g -o /dev/null -w '%{http_code}\n' "http://[::1]:$port/file.txt" >"$TEST_TMP/c3" &
+	c3=$!
+	wait "$c3"
+	is "$(cat "$TEST_TMP/c3")" 200 "curl - a 200 over IPv6"
+fi
 sleep 1.5 # the recorder drains the ring every 100 ms; a second is plenty
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 1s --reason http)
 ok $? "snapshot"
@@ -84,9 +96,9 @@ $c1,curl,client,GET,/file.txt,200,127.0.0.1,$port,1234,0
 $c2,curl,client,GET,/missing,404,127.0.0.1,$port,$size404,0
 $c2,curl,client,GET,/missing,404,127.0.0.1,$port,$size404,0"
 is "$(R "SELECT pid, comm, role, method, path, status, raddr, rport, bytes, tls FROM http
-	WHERE role = 'client' AND rport = $port ORDER BY ts")" "$want" \
+	WHERE role = 'client' AND rport = $port AND raddr = '127.0.0.1' ORDER BY ts")" "$want" \
 	"http - exactly 5 client rows: curl's pids, GET, the paths, 200 x3 with the file's 1234 bytes, 404 x2"
-is "$(R "SELECT count(*) FROM http WHERE role = 'client' AND rport = $port
+is "$(R "SELECT count(*) FROM http WHERE role = 'client' AND rport = $port AND raddr = '127.0.0.1'
 	AND laddr = '127.0.0.1' AND latency_ns > 0 AND lport > 0")" 5 "http - client rows have their local address and a latency"
 cport1=$(R "SELECT DISTINCT lport FROM http WHERE pid = $c1 AND rport = $port")
 cport2=$(R "SELECT DISTINCT lport FROM http WHERE pid = $c2 AND rport = $port")
@@ -96,9 +108,16 @@ $worker,nginx,server,GET,/file.txt,200,127.0.0.1,$port,127.0.0.1,$cport1,1234
 $worker,nginx,server,GET,/missing,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404
 $worker,nginx,server,GET,/missing,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404"
 is "$(R "SELECT pid, comm, role, method, path, status, laddr, lport, raddr, rport, bytes FROM http
-	WHERE role = 'server' AND lport = $port ORDER BY ts")" "$want" \
+	WHERE role = 'server' AND lport = $port AND laddr = '127.0.0.1' ORDER BY ts")" "$want" \
 	"http - exactly 5 server rows in the nginx worker, the mirror image (rport = curl's port)"
 like "$size404" '^[1-9][0-9]*$' "curl - read a 404 page of $size404 bytes"
+if [ -n "$v6" ]; then
+	is "$(R "SELECT role, pid, laddr, raddr, method, path, status, bytes FROM http WHERE raddr = '::1' OR laddr = '::1'
+		ORDER BY role")" "client,$c3,::1,::1,GET,/file.txt,200,1234
+server,$worker,::1,::1,GET,/file.txt,200,1234" "http - the IPv6 exchange, client and server, with ::1 addresses"
+else
+	pass "# SKIP no ::1 on loopback"
+fi
 is "$(R "SELECT count(*) FROM http WHERE status = 0 AND (lport = $port OR rport = $port)")" 0 \
 	"http - no request left unanswered"
 is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'client GET /file.txt 200, 1234 B to 127.0.0.1:$port'")" 3 \
@@ -106,13 +125,14 @@ is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'cli
 is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'server GET /missing 404, $size404 B from 127.0.0.1:$cport2'")" 2 \
 	"timeline - the two server rows of /missing as http events"
 sum=$("$FLIGHTREC_REPLAY" "$a" -c .summary | sed -n '/^== HTTP exchanges/,/^$/p')
-like "$sum" "client +5 +3 +2 +0 +0 " ".summary - 5 client exchanges: 3 ok, 2 4xx, no 5xx, none unanswered"
-like "$sum" "server +5 +3 +2 +0 +0 " ".summary - 5 server exchanges: 3 ok, 2 4xx, no 5xx, none unanswered"
+n=5; n200=3; [ -n "$v6" ] && n=6 n200=4
+like "$sum" "client +$n +$n200 +2 +0 +0 " ".summary - $n client exchanges: $n200 ok, 2 4xx, no 5xx, none unanswered"
+like "$sum" "server +$n +$n200 +2 +0 +0 " ".summary - $n server exchanges: $n200 ok, 2 4xx, no 5xx, none unanswered"
 like "$("$FLIGHTREC_REPLAY" "$a" -c .summary | sed -n '/^== HTTP errors/,/^$/p')" "404 +GET +/missing +client +2 +1 " \
 	".summary - the 404s of /missing among the errors"
 is "$("$FLIGHTREC_REPLAY" "$red" --csv -c "SELECT count(*), count(DISTINCT path), sum(path GLOB '~[0-9a-f]*'),
-	sum(raddr GLOB '~[0-9a-f]*') FROM http WHERE lport = $port OR rport = $port" | tail -1)" "10,2,10,10" \
-	"snapshot --redact paths,addrs - the paths and addresses of the 10 rows hashed, 2 distinct paths"
+	sum(raddr GLOB '~[0-9a-f]*') FROM http WHERE lport = $port OR rport = $port" | tail -1)" "$((2 * n)),2,$((2 * n)),$((2 * n))" \
+	"snapshot --redact paths,addrs - the paths and addresses of the $((2 * n)) rows hashed, 2 distinct paths"
 
 # By default http is off (opt-in): nothing taken.
 stop_recorder
