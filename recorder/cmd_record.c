@@ -34,6 +34,7 @@
 #include "family_dns.h"
 #include "family_net.h"
 #include "family_syscall.h"
+#include "family_tls.h"
 #include "family_uprobe.h"
 #include "hostinfo.h"
 #include "http.h"
@@ -168,6 +169,17 @@ static int on_event(void *ctx, const void *data, size_t size)
 	}
 	if (size >= sizeof(*h) && h->kind == FR_EV_HTTP && size >= sizeof(struct fr_http_msg)) {
 		http_observe(rc->http, data, on_http, rc);
+		return 0;
+	}
+	if (size >= sizeof(*h) && h->kind == FR_EV_TLS && size >= sizeof(struct fr_tls_event)) {
+		struct fr_tls t;
+
+		tls_expand(&rc->probes, data, &t);
+		k = fr_kind_by_id(FR_KIND_tls);
+		rc->kind_counts[FR_KIND_tls]++;
+		if (triggers_watch(&rc->o.triggers, FR_KIND_tls))
+			check_triggers(rc, k, &t);
+		writer_add(&rc->writer, k, &t);
 		return 0;
 	}
 	if (size < sizeof(*h) || !(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {

@@ -24,6 +24,7 @@ extern const struct probe_family family_mem;
 extern const struct probe_family family_security;
 extern const struct probe_family family_dns;
 extern const struct probe_family family_http;
+extern const struct probe_family family_tls;
 
 static const struct probe_family *const families[] = {
 	&family_process,
@@ -36,6 +37,7 @@ static const struct probe_family *const families[] = {
 	&family_security, /* no BPF: the recorder's classifier (security.c) */
 	&family_dns,
 	&family_http,     /* rides on syscall's sys_exit; paired in the recorder (http.c) */
+	&family_tls,
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

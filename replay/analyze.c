@@ -368,6 +368,24 @@ int dot_summary(struct replay *r, int argc, char **argv)
 		heading(r, "connections by outcome");
 		ret |= dot_query_i64(r, "SELECT outcome, count(*) AS connections FROM connections GROUP BY outcome", NULL, 0);
 	}
+	if (dot_has_table(r, "tls") && has_rows(r, "tls")) {
+		heading(r, "TLS handshakes");
+		ret |= dot_query_i64(r,
+				     "SELECT role, sum(ok) AS ok, sum(NOT ok) AS failed, dur(max(latency_ns)) AS slowest"
+				     " FROM tls GROUP BY role ORDER BY role",
+				     NULL, 0);
+		heading(r, "failed TLS handshakes");
+		ret |= dot_query_i64(r,
+				     "SELECT * FROM (SELECT utc(ts) AS time, host, pid, comm, role,"
+				     " raddr || ':' || rport AS peer, error FROM tls WHERE NOT ok ORDER BY ts DESC LIMIT 10)"
+				     " ORDER BY time",
+				     NULL, 0);
+		heading(r, "slowest TLS handshakes");
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, host, pid, comm, role, raddr || ':' || rport AS peer,"
+				     " dur(latency_ns) AS latency, ok FROM tls ORDER BY latency_ns DESC LIMIT 5",
+				     NULL, 0);
+	}
 	if (dot_has_table(r, "rss_stats")) {
 		heading(r, "largest resident-set growth");
 		ret |= dot_query_i64(r,

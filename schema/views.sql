@@ -187,6 +187,13 @@ CREATE VIEW timeline AS
 	       CASE role WHEN 'server' THEN ' from ' ELSE ' to ' END || raddr || ':' || rport ||
 	       CASE WHEN tls THEN ' (TLS)' ELSE '' END, latency_ns
 	  FROM http
+	UNION ALL
+	SELECT ts, host, pid, comm, 'tls',
+	       'TLS ' || CASE WHEN role <> '' THEN role ELSE 'handshake' END ||
+	       CASE WHEN laddr <> '' THEN ' ' || laddr || ':' || lport || ' -> ' || raddr || ':' || rport ELSE '' END ||
+	       CASE WHEN ok THEN ' ok' ELSE ' failed: ' || error END ||
+	       ' in ' || printf('%.1f', latency_ns / 1e6) || ' ms', latency_ns
+	  FROM tls
 	ORDER BY ts;
 
 -- A syscall record holds an empty error when the call succeeded; the

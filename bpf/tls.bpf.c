@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tls.bpf.c - TLS handshakes through OpenSSL's libssl: when each began,
+ * how long it took, whether it finished, and why not.
+ *
+ * Uprobes (entry and return) on SSL_do_handshake, SSL_connect and
+ * SSL_accept, which drive a handshake explicitly, and on SSL_read(_ex)
+ * and SSL_write(_ex), which drive it implicitly when the application never
+ * called one of those (openssl s_client writes 0 bytes to do it).  A
+ * handshake is kept per SSL object (per process), from the first call that
+ * drove it to the call after which it is done, so the latency of a
+ * non-blocking handshake spans its retries.  It is done when an explicit
+ * call returned 1, or when the SSL's in_init flag is clear after the call.
+ * A call that returned <= 0 is judged by the application's SSL_get_error
+ * on the same thread: SSL_ERROR_WANT_* means "call again", anything else
+ * ends the handshake as failed with that code (and the verify result, for
+ * a certificate that did not verify).  A failure the application never
+ * asks SSL_get_error about is not recorded.
+ *
+ * Struct offsets: in_init, server and verify_result of struct ssl_st move
+ * between OpenSSL releases, so they are not compiled in: the recorder
+ * reads them off the library's own one-load accessors (SSL_in_init,
+ * SSL_is_server, SSL_get_verify_result) and passes them in each uprobe's
+ * cookie.  Where an accessor is not a single load (OpenSSL 3.2 and later
+ * wrap the connection object), that offset is TLS_OFF_NONE: handshakes
+ * driven by SSL_read/SSL_write are then not seen, the role comes from the
+ * function (SSL_connect or SSL_accept) alone, and no verify result.
+ *
+ * The socket: its descriptor lives behind the SSL's BIO, whose layout is
+ * private and which may not be a socket at all (curl's BIO is its own).
+ * What is certain is that a blocking or non-blocking handshake call sends
+ * or receives on its socket from the calling thread.  So the thread's
+ * current SSL call is kept, and the sock_send_length/sock_recv_length
+ * tracepoints (every sendmsg/recvmsg, read/write on a socket included)
+ * note the first TCP socket that thread used during the handshake.  The
+ * tracepoints return at once unless some thread is inside a probed call
+ * (calls_inflight), so other socket traffic pays one load.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flightrec.h"
+#include "maps.bpf.h"
+#include "tls.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+/* SSL_get_error codes (openssl/ssl.h, stable since 0.9.x). */
+#define SSL_ERROR_NONE 0
+#define SSL_ERROR_SSL 1
+#define SSL_ERROR_SYSCALL 5
+#define SSL_ERROR_ZERO_RETURN 6
+
+/* Threads inside a probed libssl call; 0 lets the socket tracepoints return at once. */
+__s64 calls_inflight = 0;
+
+/* The probed call a thread is in: outermost one, with nesting depth. */
+struct tls_call {
+	__u64 ssl;
+	__u64 cookie;
+	__u32 depth;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps");
+
+struct hs_key {
+	__u64 ssl;
+	__u32 pid;
+	__u32 pad;
+};
+
+/* A handshake in progress, per SSL object. */
+struct hs {
+	__u64 start_ts;
+	__u64 cookie;          /* of the call that began it */
+	__u8 laddr[16], raddr[16];
+	__u16 lport, rport;
+	__u8 family;           /* 0 until a socket was seen */
+	__u8 awaiting_error;   /* the last call returned <= 0: SSL_get_error decides */
+	__u8 role;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct hs_key);
+	__type(value, struct hs);
+} handshakes SEC(".maps");
+
+/* The SSL passed to SSL_get_error, from its entry to its return, per thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} get_error_args SEC(".maps");
+
+static __always_inline int read_int(__u64 ssl, unsigned off, int *v)
+{
+	if (off == TLS_OFF_NONE)
+		return -1;
+	return bpf_probe_read_user(v, sizeof(*v), (void *)(ssl + off)) ? -1 : 0;
+}
+
+static __always_inline __u8 role_of(__u64 ssl, __u64 cookie)
+{
+	int server;
+
+	switch (TLS_COOKIE_FN(cookie)) {
+	case TLS_FN_CONNECT:
+		return TLS_ROLE_CLIENT;
+	case TLS_FN_ACCEPT:
+		return TLS_ROLE_SERVER;
+	}
+	if (read_int(ssl, TLS_COOKIE_SERVER(cookie), &server))
+		return TLS_ROLE_UNKNOWN;
+	return server ? TLS_ROLE_SERVER : TLS_ROLE_CLIENT;
+}
+
+static __always_inline void emit(struct hs *h, struct hs_key *k, __u64 cookie, int ok, int error)
+{
+	struct fr_tls_event *e = event_reserve(sizeof(*e), FR_EV_TLS);
+	__u64 now = bpf_ktime_get_boot_ns();
+	unsigned voff = TLS_COOKIE_VERIFY(cookie);
+	long verify = -1;
+
+	if (!e)
+		return;
+	e->ts = h->start_ts;
+	e->latency_ns = now - h->start_ts;
+	e->pid = k->pid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->laddr, h->laddr, 16);
+	__builtin_memcpy(e->raddr, h->raddr, 16);
+	e->lport = h->lport;
+	e->rport = h->rport;
+	e->family = h->family;
+	e->role = h->role != TLS_ROLE_UNKNOWN ? h->role : role_of(k->ssl, cookie);
+	e->ok = ok;
+	e->lib = TLS_COOKIE_LIB(cookie);
+	e->error = error;
+	e->pad = 0;
+	if (voff != TLS_OFF_NONE && bpf_probe_read_user(&verify, sizeof(verify), (void *)(k->ssl + voff)))
+		verify = -1;
+	e->verify = verify;
+	event_submit(e);
+}
+
+SEC("uprobe")
+int handle_call(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), ssl = PT_REGS_PARM1(ctx), pt = bpf_get_current_pid_tgid();
+	unsigned fn = TLS_COOKIE_FN(cookie);
+	__u32 tid = (__u32)pt;
+	struct hs_key k = { .ssl = ssl, .pid = pt >> 32 };
+	struct tls_call *c, nc = { .ssl = ssl, .cookie = cookie, .depth = 1 };
+	struct hs *h;
+
+	if (!ssl)
+		return 0;
+	if (fn == TLS_FN_GET_ERROR) {
+		bpf_map_update_elem(&get_error_args, &tid, &ssl, BPF_ANY);
+		return 0;
+	}
+	c = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (c && c->depth) {
+		/* SSL_connect calling SSL_do_handshake, and the like: the outer call counts */
+		if (c->ssl == ssl)
+			c->depth++;
+		return 0;
+	}
+	h = bpf_map_lookup_elem(&handshakes, &k);
+	if (fn == TLS_FN_READ || fn == TLS_FN_WRITE) {
+		int in_init = 0;
+
+		/* data on an established session, the common case: nothing to do */
+		if (!h && (read_int(ssl, TLS_COOKIE_IN_INIT(cookie), &in_init) || !in_init))
+			return 0;
+	}
+	if (!h) {
+		struct hs nh = { .start_ts = bpf_ktime_get_boot_ns(), .cookie = cookie };
+
+		bpf_map_update_elem(&handshakes, &k, &nh, BPF_ANY);
+	} else {
+		h->awaiting_error = 0;
+	}
+	bpf_map_update_elem(&tls_calls, &tid, &nc, BPF_ANY);
+	__sync_fetch_and_add(&calls_inflight, 1);
+	return 0;
+}
+
+SEC("uretprobe")
+int handle_return(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), pt = bpf_get_current_pid_tgid();
+	unsigned fn = TLS_COOKIE_FN(cookie);
+	int ret = (int)PT_REGS_RC(ctx), in_init = 1, done;
+	__u32 tid = (__u32)pt;
+	struct hs_key k = { .pid = pt >> 32 };
+	struct tls_call *c;
+	struct hs *h;
+
+	if (fn == TLS_FN_GET_ERROR) {
+		__u64 *ssl = bpf_map_lookup_elem(&get_error_args, &tid);
+
+		if (!ssl)
+			return 0;
+		k.ssl = *ssl;
+		bpf_map_delete_elem(&get_error_args, &tid);
+		h = bpf_map_lookup_elem(&handshakes, &k);
+		if (!h || !h->awaiting_error)
+			return 0;
+		h->awaiting_error = 0;
+		/* SSL_ERROR_WANT_*: a non-blocking handshake that goes on */
+		if (ret != SSL_ERROR_SSL && ret != SSL_ERROR_SYSCALL && ret != SSL_ERROR_ZERO_RETURN)
+			return 0;
+		emit(h, &k, h->cookie, 0, ret);
+		bpf_map_delete_elem(&handshakes, &k);
+		return 0;
+	}
+	c = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!c || !c->depth)
+		return 0; /* a call that did not take part in a handshake */
+	if (--c->depth)
+		return 0;
+	k.ssl = c->ssl;
+	cookie = c->cookie; /* the outermost call's */
+	fn = TLS_COOKIE_FN(cookie);
+	bpf_map_delete_elem(&tls_calls, &tid);
+	__sync_fetch_and_add(&calls_inflight, -1);
+	h = bpf_map_lookup_elem(&handshakes, &k);
+	if (!h)
+		return 0;
+	if (fn == TLS_FN_READ || fn == TLS_FN_WRITE)
+		done = !read_int(k.ssl, TLS_COOKIE_IN_INIT(cookie), &in_init) && !in_init;
+	else
+		done = ret == 1;
+	if (done) {
+		emit(h, &k, cookie, 1, SSL_ERROR_NONE);
+		bpf_map_delete_elem(&handshakes, &k);
+		return 0;
+	}
+	if (ret <= 0) {
+		h->awaiting_error = 1;
+		if (!h->role)
+			h->role = role_of(k.ssl, cookie);
+	}
+	return 0;
+}
+
+/* The first TCP socket a thread inside a handshake call sends or receives on. */
+static __always_inline int note_socket(const struct sock *sk)
+{
+	__u64 pt;
+	__u32 tid;
+	struct tls_call *c;
+	struct hs_key k;
+	struct hs *h;
+	__u16 family;
+
+	if (!calls_inflight)
+		return 0;
+	pt = bpf_get_current_pid_tgid();
+	tid = (__u32)pt;
+	c = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!c || !c->depth)
+		return 0;
+	k.ssl = c->ssl;
+	k.pid = pt >> 32;
+	k.pad = 0;
+	h = bpf_map_lookup_elem(&handshakes, &k);
+	if (!h || h->family || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_INET6) {
+		bpf_core_read(h->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(h->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		bpf_core_read(h->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(h->raddr, 4, &sk->__sk_common.skc_daddr);
+	}
+	h->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	h->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	h->family = family == AF_INET6 ? 6 : 4;
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(handle_sock_send, struct sock *sk, int ret, int flags)
+{
+	return note_socket(sk);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(handle_sock_recv, struct sock *sk, int ret, int flags)
+{
+	return note_socket(sk);
+}

@@ -1,0 +1,41 @@
+/*
+ * tls.bpf.h - what bpf/tls.bpf.c shares with recorder/family_tls.c: the
+ * libssl functions it probes and how an attach cookie describes one copy
+ * of libssl.
+ */
+#ifndef FR_TLS_BPF_H
+#define FR_TLS_BPF_H
+
+/* Which function a uprobe is on: the low byte of its cookie. */
+enum tls_fn {
+	TLS_FN_DO_HANDSHAKE,
+	TLS_FN_CONNECT,
+	TLS_FN_ACCEPT,
+	TLS_FN_READ,      /* SSL_read, SSL_read_ex: may drive the handshake */
+	TLS_FN_WRITE,     /* SSL_write, SSL_write_ex: may drive it (s_client writes 0 bytes) */
+	TLS_FN_GET_ERROR, /* SSL_get_error: why a call that returned <= 0 did */
+};
+
+/*
+ * Cookie: bits 0-7 the function, 8-15 the library (index in the
+ * recorder's table), 16-31, 32-47 and 48-63 the offsets in struct ssl_st
+ * of in_init, server and verify_result, learned from the library's own
+ * accessors (SSL_in_init, SSL_is_server, SSL_get_verify_result);
+ * TLS_OFF_NONE when the accessor is not the one load we can read.
+ */
+#define TLS_OFF_NONE 0xffff
+#define TLS_COOKIE(fn, lib, in_init, server, verify)                                                               \
+	((__u64)(fn) | (__u64)(lib) << 8 | (__u64)(in_init) << 16 | (__u64)(server) << 32 | (__u64)(verify) << 48)
+#define TLS_COOKIE_FN(c) ((unsigned)((c) & 0xff))
+#define TLS_COOKIE_LIB(c) ((unsigned)(((c) >> 8) & 0xff))
+#define TLS_COOKIE_IN_INIT(c) ((unsigned)(((c) >> 16) & 0xffff))
+#define TLS_COOKIE_SERVER(c) ((unsigned)(((c) >> 32) & 0xffff))
+#define TLS_COOKIE_VERIFY(c) ((unsigned)(((c) >> 48) & 0xffff))
+
+#define TLS_ROLE_UNKNOWN 0
+#define TLS_ROLE_CLIENT 1
+#define TLS_ROLE_SERVER 2
+
+#define TLS_LIBS_MAX 8 /* copies of libssl attached (distinct inodes) */
+
+#endif

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# tls.sh - TLS handshakes through libssl, on loopback: `openssl s_server`
+# with a self-signed certificate made here, and two `openssl s_client`:
+# one that trusts the
+# certificate (-CAfile) and one that does not (-verify_return_error).
+# Each handshake is a row on both sides, with the pids, the roles, the
+# server port and the client's ephemeral port (ground truth: the
+# connections table of the net family), ok, the error with the verify
+# result (18, self-signed), a latency and the library; the timeline and
+# .summary show them.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+need_bpf
+command -v openssl >/dev/null || skip_all "needs openssl (scripts/install-deps installs it)"
+syslib=
+for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
+	[ -e "$d/libssl.so.3" ] && { syslib=$(readlink -f "$d/libssl.so.3"); break; }
+done
+[ -n "$syslib" ] || skip_all "needs OpenSSL 3's libssl.so.3"
+
+SRV_PID=
+trap '[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null; cleanup' EXIT
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" -days 2 \
+	-subj /CN=localhost >/dev/null 2>&1
+ok $? "a self-signed certificate"
+# s_server reads its standard input: an open fifo that says nothing
+mkfifo "$TEST_TMP/in" && exec 3<>"$TEST_TMP/in"
+
+dir=$TEST_TMP/rec
+if ! start_recorder "$dir" --probes=process,net,tls; then
+	fail "record --probes=process,net,tls starts"; done_testing; exit
+fi
+pass "record --probes=process,net,tls starts"
+like "$(cat "$TEST_TMP/recorder.log")" "^flightrec: probe tls/libssl.so.3 attached \(uprobe/.*libssl.so.3\)" \
+	"startup - the system's libssl attached"
+
+# A port of our own: the first that s_server can bind of a few.
+port=
+for try in 1 2 3 4 5; do
+	p=$((20000 + RANDOM % 20000))
+	openssl s_server -accept "127.0.0.1:$p" -cert "$TEST_TMP/cert.pem" \
+		-key "$TEST_TMP/key.pem" -naccept 2 >"$TEST_TMP/server.log" 2>&1 <&3 &
+	SRV_PID=$!
+	ready() { grep -q '^ACCEPT' "$TEST_TMP/server.log"; }
+	if wait_for 5 ready; then port=$p; break; fi
+	kill "$SRV_PID" 2>/dev/null; SRV_PID=
+done
+[ -n "$port" ] || { fail "s_server listens"; done_testing; exit; }
+pass "s_server listens on 127.0.0.1:$port"
+
+openssl s_client -connect "127.0.0.1:$port" -CAfile "$TEST_TMP/cert.pem" -verify_return_error \
+	</dev/null >"$TEST_TMP/c1.log" 2>&1 &
+c1=$!
+wait "$c1"
+ok $? "s_client trusting the certificate connects"
+openssl s_client -connect "127.0.0.1:$port" -verify_return_error </dev/null >"$TEST_TMP/c2.log" 2>&1 &
+c2=$!
+wait "$c2"
+is $? 1 "s_client -verify_return_error without the CA fails"
+like "$(cat "$TEST_TMP/c2.log")" "verify error:num=18:self-signed certificate" "s_client - verify error 18"
+srv_done() { ! kill -0 "$SRV_PID" 2>/dev/null; }
+wait_for 10 srv_done
+ok $? "s_server exits after its two connections"
+exec 3>&-
+sleep 1.5 # the ring is drained every 100 ms and blocks sealed every second
+a=$("$FLIGHTREC" snapshot --dir "$dir" --before 60s --after 0s --reason tls)
+ok $? "snapshot"
+stop_recorder
+
+R() { "$FLIGHTREC_REPLAY" "$a" --csv -c "$1" | tail -n +2; }
+srv=$SRV_PID
+# ground truth for the client's ephemeral ports: the net family's connections
+l1=$(R "SELECT lport FROM connections WHERE pid = $c1 AND direction = 'connect'")
+l2=$(R "SELECT lport FROM connections WHERE pid = $c2 AND direction = 'connect'")
+like "$l1 $l2" "^[0-9]+ [0-9]+$" "connections - the two clients' ports ($l1, $l2)"
+
+is "$(R "SELECT count(*) FROM tls WHERE pid IN ($c1, $c2, $srv)")" 4 "tls - four rows: two handshakes, both sides"
+is "$(R "SELECT comm, laddr, lport, raddr, rport, role, ok, error, latency_ns > 0, library FROM tls WHERE pid = $c1")" \
+	"openssl,127.0.0.1,$l1,127.0.0.1,$port,client,1,,1,$syslib" \
+	"tls - the trusting client: ok, its port to the server's, the system libssl"
+is "$(R "SELECT laddr, lport, raddr, rport, role, ok, error, latency_ns > 0, library FROM tls
+	WHERE pid = $srv AND rport = $l1")" \
+	"127.0.0.1,$port,127.0.0.1,$l1,server,1,,1,$syslib" \
+	"tls - the server's side of it: ok"
+is "$(R "SELECT laddr, lport, raddr, rport, role, ok, error, latency_ns > 0 FROM tls WHERE pid = $c2")" \
+	"127.0.0.1,$l2,127.0.0.1,$port,client,0,SSL_ERROR_SSL: certificate verify failed: self-signed certificate (18),1" \
+	"tls - the distrusting client: failed, SSL_ERROR_SSL with verify result 18"
+is "$(R "SELECT lport, rport, role, ok, error FROM tls WHERE pid = $srv AND rport = $l2")" \
+	"$port,$l2,server,0,SSL_ERROR_SSL" "tls - the server's side of it: failed (the client's alert)"
+is "$(R "SELECT count(*) FROM tls WHERE pid = $c1 AND ts + latency_ns <= (SELECT end_ts FROM connections WHERE pid = $c1)")" 1 \
+	"tls - the handshake ended before its connection closed"
+like "$(R "SELECT summary FROM timeline WHERE kind = 'tls' AND pid = $c2")" \
+	"^\"?TLS client 127\.0\.0\.1:$l2 -> 127\.0\.0\.1:$port failed: SSL_ERROR_SSL: certificate verify failed: self-signed certificate \(18\) in [0-9]+\.[0-9] ms\"?$" \
+	"timeline - the failed handshake"
+sum=$("$FLIGHTREC_REPLAY" "$a" -c .summary 2>&1)
+like "$(echo "$sum" | grep -A6 '^.*failed TLS handshakes')" "$c2 +openssl +client +127\.0\.0\.1:$port +SSL_ERROR_SSL" \
+	".summary - the failed handshake"
+like "$(echo "$sum" | grep -A4 '^.*TLS handshakes' | head -5)" "client +1 +1" ".summary - clients: 1 ok, 1 failed"
+done_testing
