@@ -203,6 +203,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 		struct fr_exec e;
 		memcpy(&e, data, sizeof(e));
 		procscan_enrich_exec(&rc->scan, &e);
+		tls_note_exec(&rc->probes, e.pid); /* a libssl of its own? */
 		writer_add(&rc->writer, k, &e);
 		security_observe(rc->sec, h->kind, &e, on_security, rc);
 		return 0;

@@ -8,7 +8,12 @@
  * inode), at most TLS_LIBS_MAX, found at start: the system's libssl
  * (libssl.so.3, .so.1.1 in the usual library directories) and every
  * libssl.so* mapped by a running process, found in /proc/PID/maps and
- * opened through /proc/PID/root (a container's own copy is another inode).
+ * opened through /proc/PID/root (a container's own copy is another inode);
+ * later, each exec'd process's maps are read at the next tick (by then the
+ * dynamic loader has mapped its libraries) for a copy not attached yet,
+ * which the attacher process attaches (tls_attach.h: the recorder itself
+ * no longer may).  The first handshakes of the process that brought a new
+ * copy can be missed, and so can a libssl dlopen()ed long after the exec.
  *
  * Each copy's struct offsets are read off its own accessors (see
  * bpf/tls.bpf.c) and travel in the uprobes' cookies, so two OpenSSL
@@ -21,14 +26,10 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "family_tls.h"
@@ -36,9 +37,11 @@
 #include "record.h"
 #include "tls.bpf.h"
 #include "tls.skel.h"
+#include "tls_attach.h"
 #include "util.h"
 
-#define LINKS_PER_LIB 16
+
+#define EXEC_QUEUE 256 /* exec'd processes whose maps are read at the next tick */
 
 struct tls_lib {
 	dev_t dev;
@@ -54,111 +57,10 @@ struct tls_state {
 	int nlibs;
 	struct { dev_t dev; ino_t ino; } rejected[TLS_LIBS_MAX]; /* not OpenSSL, or failed: not tried again */
 	int nrejected;
+	int attacher_fd; /* -1 when there is none */
+	uint32_t execs[EXEC_QUEUE];
+	int nexecs;
 };
-
-static const struct {
-	const char *symbol;
-	enum tls_fn fn;
-	int required;
-} probed[] = {
-	{ "SSL_do_handshake", TLS_FN_DO_HANDSHAKE, 1 },
-	{ "SSL_connect", TLS_FN_CONNECT, 1 },
-	{ "SSL_accept", TLS_FN_ACCEPT, 1 },
-	{ "SSL_get_error", TLS_FN_GET_ERROR, 1 },
-	{ "SSL_read", TLS_FN_READ, 1 },
-	{ "SSL_write", TLS_FN_WRITE, 1 },
-	{ "SSL_read_ex", TLS_FN_READ, 0 }, /* OpenSSL 1.1.1 and later */
-	{ "SSL_write_ex", TLS_FN_WRITE, 0 },
-};
-#define NPROBED (sizeof(probed) / sizeof(probed[0]))
-
-/* The file offset of dynamic symbol NAME's code in E, or -1. */
-static off_t symbol_offset(Elf *e, const char *name)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	GElf_Phdr ph;
-	size_t nph;
-
-	while ((scn = elf_nextscn(e, scn))) {
-		Elf_Data *d;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
-			continue;
-		if (!(d = elf_getdata(scn, NULL)))
-			return -1;
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-			const char *s;
-			if (!gelf_getsym(d, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
-			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-				continue;
-			if (!(s = elf_strptr(e, sh.sh_link, sym.st_name)) || strcmp(s, name))
-				continue;
-			if (elf_getphdrnum(e, &nph))
-				return -1;
-			for (size_t j = 0; j < nph; j++)
-				if (gelf_getphdr(e, (int)j, &ph) && ph.p_type == PT_LOAD && sym.st_value >= ph.p_vaddr &&
-				    sym.st_value < ph.p_vaddr + ph.p_filesz)
-					return (off_t)(sym.st_value - ph.p_vaddr + ph.p_offset);
-			return -1;
-		}
-	}
-	return -1;
-}
-
-/*
- * The offset of the field that accessor SYM returns, when its code is one
- * load from its first argument (x86-64: [endbr64] mov disp(%rdi),%eax or
- * %rax), as OpenSSL 1.1.1 and 3.0/3.1 compile SSL_in_init, SSL_is_server
- * and SSL_get_verify_result.  TLS_OFF_NONE for anything else.
- */
-static unsigned accessor_offset(Elf *e, int fd, const char *sym)
-{
-	unsigned char b[16];
-	off_t off = symbol_offset(e, sym);
-	int i = 0;
-	long disp;
-
-	if (off < 0 || pread(fd, b, sizeof(b), off) != (ssize_t)sizeof(b))
-		return TLS_OFF_NONE;
-	if (b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa)
-		i = 4; /* endbr64 */
-	if (b[i] == 0x48)
-		i++; /* REX.W: a long */
-	if (b[i] != 0x8b)
-		return TLS_OFF_NONE;
-	if (b[i + 1] == 0x47) /* mod 01 reg eax rm rdi: disp8 */
-		disp = (signed char)b[i + 2];
-	else if (b[i + 1] == 0x87) /* mod 10: disp32 */
-		disp = (int32_t)((uint32_t)b[i + 2] | (uint32_t)b[i + 3] << 8 | (uint32_t)b[i + 4] << 16 |
-				 (uint32_t)b[i + 5] << 24);
-	else
-		return TLS_OFF_NONE;
-	return disp >= 0 && disp < TLS_OFF_NONE ? (unsigned)disp : TLS_OFF_NONE;
-}
-
-/* Learn the three offsets of the libssl at PATH; -errno when it cannot be read as ELF. */
-static int learn_offsets(const char *path, unsigned *in_init, unsigned *server, unsigned *verify)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf *e;
-
-	*in_init = *server = *verify = TLS_OFF_NONE;
-	if (fd < 0)
-		return -errno;
-	if (elf_version(EV_CURRENT) == EV_NONE || !(e = elf_begin(fd, ELF_C_READ, NULL))) {
-		close(fd);
-		return -EINVAL;
-	}
-#if defined(__x86_64__)
-	*in_init = accessor_offset(e, fd, "SSL_in_init");
-	*server = accessor_offset(e, fd, "SSL_is_server");
-	*verify = accessor_offset(e, fd, "SSL_get_verify_result");
-#endif
-	elf_end(e);
-	close(fd);
-	return 0;
-}
 
 static int seen(struct tls_state *st, dev_t dev, ino_t ino)
 {
@@ -188,12 +90,11 @@ static void reject(struct tls_state *st, dev_t dev, ino_t ino)
  */
 static void attach_lib(struct probes *p, struct tls_state *st, const char *open_path, const char *shown)
 {
-	unsigned in_init, server, verify;
 	struct tls_lib *l;
 	char name[64], attach[96], why[160];
 	const char *base;
 	struct stat sb;
-	int err = 0;
+	int err;
 
 	if (stat(open_path, &sb) < 0 || !S_ISREG(sb.st_mode) || seen(st, sb.st_dev, sb.st_ino))
 		return;
@@ -201,51 +102,34 @@ static void attach_lib(struct probes *p, struct tls_state *st, const char *open_
 		reject(st, sb.st_dev, sb.st_ino);
 		return;
 	}
-	if (learn_offsets(open_path, &in_init, &server, &verify) < 0) {
-		reject(st, sb.st_dev, sb.st_ino);
-		return;
-	}
 	l = &st->libs[st->nlibs];
 	memset(l, 0, sizeof(*l));
+	why[0] = '\0';
+	if (st->attacher_fd >= 0) {
+		err = tls_attacher_attach(st->attacher_fd, open_path, (unsigned)st->nlibs, why, sizeof(why));
+		if (err == -ECOMM) {
+			close(st->attacher_fd);
+			st->attacher_fd = -1;
+		}
+	} else
+		err = tls_attach_file(st->skel, open_path, (unsigned)st->nlibs, l->links, LINKS_PER_LIB, &l->nlinks,
+				      why, sizeof(why));
+	if (err) {
+		reject(st, sb.st_dev, sb.st_ino);
+		/* NSS's libssl3.so and the like: another library of the same name, not a failure */
+		if (err == -ENOENT)
+			return;
+	}
 	base = strrchr(shown, '/') ? strrchr(shown, '/') + 1 : shown;
 	snprintf(name, sizeof(name), "tls/%s", base);
 	snprintf(attach, sizeof(attach), "uprobe/%s", shown);
-	why[0] = '\0';
-	for (size_t i = 0; i < NPROBED && !err; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = probed[i].symbol);
-		opts.bpf_cookie = TLS_COOKIE(probed[i].fn, st->nlibs, in_init, server, verify);
-		for (int ret = 0; ret <= 1; ret++) {
-			struct bpf_link *link;
-			opts.retprobe = ret;
-			link = bpf_program__attach_uprobe_opts(ret ? st->skel->progs.handle_return
-								   : st->skel->progs.handle_call,
-							       -1, open_path, 0, &opts);
-			if ((err = libbpf_get_error(link))) {
-				if (err == -ENOENT && !probed[i].required) {
-					err = 0;
-					break;
-				}
-				snprintf(why, sizeof(why), "%s %s: %s", ret ? "uretprobe" : "uprobe", probed[i].symbol,
-					 err == -ENOENT ? "no such function" : strerror(-err));
-				break;
-			}
-			l->links[l->nlinks++] = link;
-		}
-	}
-	if (err) {
-		for (int i = 0; i < l->nlinks; i++)
-			bpf_link__destroy(l->links[i]);
-		reject(st, sb.st_dev, sb.st_ino);
-		/* NSS's libssl3.so and the like: another library of the same name, not a failure */
-		if (err != -ENOENT)
-			probes_add_status(p, name, attach, err, why);
+	probes_add_status(p, name, attach, err, why);
+	if (err)
 		return;
-	}
 	l->dev = sb.st_dev;
 	l->ino = sb.st_ino;
 	snprintf(l->path, sizeof(l->path), "%s", shown);
 	st->nlibs++;
-	probes_add_status(p, name, attach, 0, NULL);
 }
 
 /* libssl.so, libssl.so.3, libssl.so.1.1: OpenSSL's names (not NSS's libssl3.so). */
@@ -297,6 +181,7 @@ static int tls_open(struct probes *p, void **state)
 	*state = NULL;
 	if (!(st = calloc(1, sizeof(*st))))
 		return -ENOMEM;
+	st->attacher_fd = -1;
 	if (!(st->skel = tls_bpf__open())) {
 		err = -errno;
 		free(st);
@@ -326,9 +211,35 @@ static int tls_open(struct probes *p, void **state)
 		closedir(d);
 	}
 	if (!st->nlibs)
-		probes_add_status(p, "tls/libssl", "uprobe/libssl.so", -ENOENT, "no OpenSSL libssl found");
+		probes_add_status(p, "tls/libssl", "uprobe/libssl.so", -ENOENT,
+				  "no OpenSSL libssl found; processes that bring one are attached at their exec");
+	/* the copies of libssl of processes yet to start: the recorder will have dropped CAP_SYS_ADMIN */
+	if ((st->attacher_fd = tls_attacher_start(st->skel)) < 0)
+		probes_add_status(p, "tls/attacher", "fork", st->attacher_fd,
+				  "cannot start the attacher: copies of libssl brought later are not attached");
 	*state = st;
 	return 0;
+}
+
+static void tls_tick(struct probes *p, void *state, uint64_t now)
+{
+	struct tls_state *st = state;
+	int before = p->nstatus;
+
+	(void)now;
+	if (!st)
+		return;
+	for (int i = 0; i < st->nexecs && st->attacher_fd >= 0; i++)
+		scan_maps(p, st, st->execs[i]);
+	st->nexecs = 0;
+	/* said as at start; the probe records of the next segment list them too */
+	for (int i = before; i < p->nstatus; i++) {
+		const struct probe_status *s = &p->status[i];
+		if (s->ok)
+			fprintf(stderr, "flightrec: probe %s attached (%s)\n", s->name, s->attach);
+		else
+			fprintf(stderr, "flightrec: probe %s failed (%s): %s\n", s->name, s->attach, s->why);
+	}
 }
 
 static void tls_close(void *state)
@@ -340,6 +251,8 @@ static void tls_close(void *state)
 	for (int i = 0; i < st->nlibs; i++)
 		for (int j = 0; j < st->libs[i].nlinks; j++)
 			bpf_link__destroy(st->libs[i].links[j]);
+	if (st->attacher_fd >= 0)
+		close(st->attacher_fd); /* the attacher exits, and its links go with it */
 	tls_bpf__destroy(st->skel);
 	free(st);
 }
@@ -347,6 +260,7 @@ static void tls_close(void *state)
 const struct probe_family family_tls = {
 	.name = "tls",
 	.open = tls_open,
+	.tick = tls_tick,
 	.close = tls_close,
 };
 
@@ -356,6 +270,17 @@ static struct tls_state *find_state(struct probes *p)
 		if (p->family[i] == &family_tls)
 			return p->state[i];
 	return NULL;
+}
+
+void tls_note_exec(struct probes *p, uint32_t pid)
+{
+	struct tls_state *st = find_state(p);
+
+	/* Beyond EXEC_QUEUE execs a second (a fork-and-exec storm) the rest are
+	 * not looked at: a copy of libssl they bring is in all likelihood one
+	 * that an earlier process brought already. */
+	if (st && st->attacher_fd >= 0 && st->nlibs < TLS_LIBS_MAX && st->nexecs < EXEC_QUEUE)
+		st->execs[st->nexecs++] = pid;
 }
 
 static const char *const ssl_errors[] = {

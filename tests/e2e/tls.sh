@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tls.sh - TLS handshakes through libssl, on loopback: `openssl s_server`
-# with a self-signed certificate made here, and two `openssl s_client`:
-# one that trusts the
+# with a self-signed certificate made here, run on a private copy of
+# libssl.so.3 (another inode, found in its maps after its exec and attached
+# by the attacher process, the recorder having dropped CAP_SYS_ADMIN), and
+# two `openssl s_client` on the system's libssl: one that trusts the
 # certificate (-CAfile) and one that does not (-verify_return_error).
 # Each handshake is a row on both sides, with the pids, the roles, the
 # server port and the client's ephemeral port (ground truth: the
@@ -23,6 +25,8 @@ trap '[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null; cleanup' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" -days 2 \
 	-subj /CN=localhost >/dev/null 2>&1
 ok $? "a self-signed certificate"
+mkdir "$TEST_TMP/lib" && cp "$syslib" "$TEST_TMP/lib/libssl.so.3"
+privlib=$TEST_TMP/lib/libssl.so.3
 # s_server reads its standard input: an open fifo that says nothing
 mkfifo "$TEST_TMP/in" && exec 3<>"$TEST_TMP/in"
 
@@ -38,7 +42,7 @@ like "$(cat "$TEST_TMP/recorder.log")" "^flightrec: probe tls/libssl.so.3 attach
 port=
 for try in 1 2 3 4 5; do
 	p=$((20000 + RANDOM % 20000))
-	openssl s_server -accept "127.0.0.1:$p" -cert "$TEST_TMP/cert.pem" \
+	LD_LIBRARY_PATH=$TEST_TMP/lib openssl s_server -accept "127.0.0.1:$p" -cert "$TEST_TMP/cert.pem" \
 		-key "$TEST_TMP/key.pem" -naccept 2 >"$TEST_TMP/server.log" 2>&1 <&3 &
 	SRV_PID=$!
 	ready() { grep -q '^ACCEPT' "$TEST_TMP/server.log"; }
@@ -47,6 +51,13 @@ for try in 1 2 3 4 5; do
 done
 [ -n "$port" ] || { fail "s_server listens"; done_testing; exit; }
 pass "s_server listens on 127.0.0.1:$port"
+attached() { grep -qF "probe tls/libssl.so.3 attached (uprobe/$privlib)" "$TEST_TMP/recorder.log"; }
+wait_for 5 attached
+ok $? "the private libssl of s_server, attached after its exec"
+is "$(grep -c "^flightrec: probe tls/libssl.so.3 attached" "$TEST_TMP/recorder.log")" 2 \
+	"the system's libssl and the private one, each attached once"
+like "$(grep -E '^Cap(Eff|Bnd):' "/proc/$REC_PID/status" | tr -s '\t ' ' ' | paste -sd' ')" \
+	"^CapEff: 0000000000080000 CapBnd: 0000000000080000$" "the recorder itself kept only CAP_SYS_PTRACE"
 
 openssl s_client -connect "127.0.0.1:$port" -CAfile "$TEST_TMP/cert.pem" -verify_return_error \
 	</dev/null >"$TEST_TMP/c1.log" 2>&1 &
@@ -80,8 +91,8 @@ is "$(R "SELECT comm, laddr, lport, raddr, rport, role, ok, error, latency_ns > 
 	"tls - the trusting client: ok, its port to the server's, the system libssl"
 is "$(R "SELECT laddr, lport, raddr, rport, role, ok, error, latency_ns > 0, library FROM tls
 	WHERE pid = $srv AND rport = $l1")" \
-	"127.0.0.1,$port,127.0.0.1,$l1,server,1,,1,$syslib" \
-	"tls - the server's side of it: ok"
+	"127.0.0.1,$port,127.0.0.1,$l1,server,1,,1,$privlib" \
+	"tls - the server's side of it: ok, on the private libssl"
 is "$(R "SELECT laddr, lport, raddr, rport, role, ok, error, latency_ns > 0 FROM tls WHERE pid = $c2")" \
 	"127.0.0.1,$l2,127.0.0.1,$port,client,0,SSL_ERROR_SSL: certificate verify failed: self-signed certificate (18),1" \
 	"tls - the distrusting client: failed, SSL_ERROR_SSL with verify result 18"
