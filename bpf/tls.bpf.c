@@ -35,6 +35,14 @@
  * note the first TCP socket that thread used during the handshake.  The
  * tracepoints return at once unless some thread is inside a probed call
  * (calls_inflight), so other socket traffic pays one load.
+ *
+ * HTTP over TLS (only with the http family on: http_wanted): the
+ * plaintext that SSL_read(_ex) returned or SSL_write(_ex) sent, when it
+ * starts like an HTTP/1.x request or status line, goes to the recorder as
+ * the same fr_http_msg the syscall family makes of plain sockets
+ * (bpf/http.bpf.h), with tls 1, the SSL object as the connection's cookie
+ * and the addresses its handshake went over (tls_conns; empty for a
+ * session older than the recorder).  Bounded as there: FR_HTTP_CAP bytes.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -44,6 +52,7 @@
 #include "flightrec.h"
 #include "maps.bpf.h"
 #include "tls.bpf.h"
+#include "http.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -55,6 +64,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define SSL_ERROR_SSL 1
 #define SSL_ERROR_SYSCALL 5
 #define SSL_ERROR_ZERO_RETURN 6
+
+/* Set by the recorder when the http family is on. */
+const volatile __u8 http_wanted = 0;
 
 /* Threads inside a probed libssl call; 0 lets the socket tracepoints return at once. */
 __s64 calls_inflight = 0;
@@ -98,6 +110,37 @@ struct {
 	__type(key, struct hs_key);
 	__type(value, struct hs);
 } handshakes SEC(".maps");
+
+/* The socket of a finished handshake, per SSL object: the addresses of its HTTP rows. */
+struct tls_conn {
+	__u8 laddr[16], raddr[16];
+	__u16 lport, rport;
+	__u8 family;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct hs_key);
+	__type(value, struct tls_conn);
+} tls_conns SEC(".maps");
+
+/* An SSL_read/SSL_write in progress, per thread, for its plaintext. */
+struct io_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 count_ptr; /* _ex: where the byte count goes */
+	__u32 fn;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct io_args);
+} io_args SEC(".maps");
 
 /* The SSL passed to SSL_get_error, from its entry to its return, per thread. */
 struct {
@@ -157,6 +200,78 @@ static __always_inline void emit(struct hs *h, struct hs_key *k, __u64 cookie, i
 		verify = -1;
 	e->verify = verify;
 	event_submit(e);
+	if (http_wanted && ok && h->family) {
+		struct tls_conn c = { .lport = h->lport, .rport = h->rport, .family = h->family };
+
+		__builtin_memcpy(c.laddr, h->laddr, 16);
+		__builtin_memcpy(c.raddr, h->raddr, 16);
+		bpf_map_update_elem(&tls_conns, k, &c, BPF_ANY);
+	}
+}
+
+/* The plaintext of an SSL_read/SSL_write that returned: an fr_http_msg when it starts like HTTP/1.x. */
+static __noinline int http_plaintext(__u64 ssl, __u64 buf, __u64 n, __u32 dir)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct hs_key k = { .ssl = ssl, .pid = pt >> 32 };
+	struct fr_http_msg *e;
+	struct tls_conn *c;
+	__u32 w = 0, cap;
+
+	if (n < HTTP_MIN_LEN || bpf_probe_read_user(&w, sizeof(w), (const void *)buf) || !http_start(w))
+		return 0;
+	e = event_reserve(sizeof(*e), FR_EV_HTTP);
+	if (!e)
+		return 0;
+	e->ts = bpf_ktime_get_boot_ns();
+	e->cookie = ssl;
+	e->pid = pt >> 32;
+	e->tid = (__u32)pt;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->len = (__u32)n;
+	e->dir = dir;
+	e->tls = 1;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	c = bpf_map_lookup_elem(&tls_conns, &k);
+	if (c) {
+		__builtin_memcpy(e->laddr, c->laddr, 16);
+		__builtin_memcpy(e->raddr, c->raddr, 16);
+		e->lport = c->lport;
+		e->rport = c->rport;
+		e->family = c->family;
+	} else {
+		__builtin_memset(e->laddr, 0, sizeof(e->laddr));
+		__builtin_memset(e->raddr, 0, sizeof(e->raddr));
+		e->lport = e->rport = 0;
+		e->family = 0;
+	}
+	cap = n < FR_HTTP_CAP ? (__u32)n : FR_HTTP_CAP;
+	if (bpf_probe_read_user(e->data, cap & 0xff, (const void *)buf))
+		cap = 0;
+	e->cap = cap;
+	event_submit(e);
+	return 0;
+}
+
+/* At the return of an SSL_read/SSL_write (_ex) that returned RET: its plaintext, when HTTP is wanted. */
+static __always_inline void io_returned(__u32 tid, int ret)
+{
+	struct io_args *a = bpf_map_lookup_elem(&io_args, &tid);
+	__u64 n = 0;
+	__u32 dir;
+
+	if (!a)
+		return;
+	if (a->fn == TLS_FN_READ_EX || a->fn == TLS_FN_WRITE_EX) {
+		if (ret == 1 && bpf_probe_read_user(&n, sizeof(n), (const void *)a->count_ptr))
+			n = 0;
+	} else if (ret > 0) {
+		n = (__u64)ret;
+	}
+	dir = a->fn == TLS_FN_READ || a->fn == TLS_FN_READ_EX ? FR_HTTP_IN : FR_HTTP_OUT;
+	if (n)
+		http_plaintext(a->ssl, a->buf, n, dir);
+	bpf_map_delete_elem(&io_args, &tid);
 }
 
 SEC("uprobe")
@@ -175,6 +290,11 @@ int handle_call(struct pt_regs *ctx)
 		bpf_map_update_elem(&get_error_args, &tid, &ssl, BPF_ANY);
 		return 0;
 	}
+	if (http_wanted && TLS_FN_IS_IO(fn)) {
+		struct io_args a = { .ssl = ssl, .buf = PT_REGS_PARM2(ctx), .count_ptr = PT_REGS_PARM4(ctx), .fn = fn };
+
+		bpf_map_update_elem(&io_args, &tid, &a, BPF_ANY);
+	}
 	c = bpf_map_lookup_elem(&tls_calls, &tid);
 	if (c && c->depth) {
 		/* SSL_connect calling SSL_do_handshake, and the like: the outer call counts */
@@ -183,7 +303,7 @@ int handle_call(struct pt_regs *ctx)
 		return 0;
 	}
 	h = bpf_map_lookup_elem(&handshakes, &k);
-	if (fn == TLS_FN_READ || fn == TLS_FN_WRITE) {
+	if (TLS_FN_IS_IO(fn)) {
 		int in_init = 0;
 
 		/* data on an established session, the common case: nothing to do */
@@ -202,15 +322,52 @@ int handle_call(struct pt_regs *ctx)
 	return 0;
 }
 
+/* The end of a probed call that may have taken part in a handshake. */
+static __always_inline void call_returned(__u64 pt, int ret)
+{
+	__u32 tid = (__u32)pt;
+	struct hs_key k = { .pid = pt >> 32 };
+	int in_init = 1, done;
+	struct tls_call *c;
+	__u64 cookie;
+	struct hs *h;
+
+	c = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!c || !c->depth)
+		return; /* a call that did not take part in a handshake */
+	if (--c->depth)
+		return;
+	k.ssl = c->ssl;
+	cookie = c->cookie; /* the outermost call's */
+	bpf_map_delete_elem(&tls_calls, &tid);
+	__sync_fetch_and_add(&calls_inflight, -1);
+	h = bpf_map_lookup_elem(&handshakes, &k);
+	if (!h)
+		return;
+	if (TLS_FN_IS_IO(TLS_COOKIE_FN(cookie)))
+		done = !read_int(k.ssl, TLS_COOKIE_IN_INIT(cookie), &in_init) && !in_init;
+	else
+		done = ret == 1;
+	if (done) {
+		emit(h, &k, cookie, 1, SSL_ERROR_NONE);
+		bpf_map_delete_elem(&handshakes, &k);
+		return;
+	}
+	if (ret <= 0) {
+		h->awaiting_error = 1;
+		if (!h->role)
+			h->role = role_of(k.ssl, cookie);
+	}
+}
+
 SEC("uretprobe")
 int handle_return(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx), pt = bpf_get_current_pid_tgid();
 	unsigned fn = TLS_COOKIE_FN(cookie);
-	int ret = (int)PT_REGS_RC(ctx), in_init = 1, done;
+	int ret = (int)PT_REGS_RC(ctx);
 	__u32 tid = (__u32)pt;
 	struct hs_key k = { .pid = pt >> 32 };
-	struct tls_call *c;
 	struct hs *h;
 
 	if (fn == TLS_FN_GET_ERROR) {
@@ -231,33 +388,10 @@ int handle_return(struct pt_regs *ctx)
 		bpf_map_delete_elem(&handshakes, &k);
 		return 0;
 	}
-	c = bpf_map_lookup_elem(&tls_calls, &tid);
-	if (!c || !c->depth)
-		return 0; /* a call that did not take part in a handshake */
-	if (--c->depth)
-		return 0;
-	k.ssl = c->ssl;
-	cookie = c->cookie; /* the outermost call's */
-	fn = TLS_COOKIE_FN(cookie);
-	bpf_map_delete_elem(&tls_calls, &tid);
-	__sync_fetch_and_add(&calls_inflight, -1);
-	h = bpf_map_lookup_elem(&handshakes, &k);
-	if (!h)
-		return 0;
-	if (fn == TLS_FN_READ || fn == TLS_FN_WRITE)
-		done = !read_int(k.ssl, TLS_COOKIE_IN_INIT(cookie), &in_init) && !in_init;
-	else
-		done = ret == 1;
-	if (done) {
-		emit(h, &k, cookie, 1, SSL_ERROR_NONE);
-		bpf_map_delete_elem(&handshakes, &k);
-		return 0;
-	}
-	if (ret <= 0) {
-		h->awaiting_error = 1;
-		if (!h->role)
-			h->role = role_of(k.ssl, cookie);
-	}
+	call_returned(pt, ret);
+	/* after: a handshake this call finished has noted its socket for the plaintext's row */
+	if (http_wanted && TLS_FN_IS_IO(fn))
+		io_returned(tid, ret);
 	return 0;
 }
 

@@ -11,10 +11,13 @@ enum tls_fn {
 	TLS_FN_DO_HANDSHAKE,
 	TLS_FN_CONNECT,
 	TLS_FN_ACCEPT,
-	TLS_FN_READ,      /* SSL_read, SSL_read_ex: may drive the handshake */
-	TLS_FN_WRITE,     /* SSL_write, SSL_write_ex: may drive it (s_client writes 0 bytes) */
+	TLS_FN_READ,      /* SSL_read: may drive the handshake */
+	TLS_FN_WRITE,     /* SSL_write: may drive it (s_client writes 0 bytes) */
 	TLS_FN_GET_ERROR, /* SSL_get_error: why a call that returned <= 0 did */
+	TLS_FN_READ_EX,   /* SSL_read_ex: as SSL_read, the count in its 4th argument */
+	TLS_FN_WRITE_EX,
 };
+#define TLS_FN_IS_IO(fn) ((fn) == TLS_FN_READ || (fn) == TLS_FN_WRITE || (fn) == TLS_FN_READ_EX || (fn) == TLS_FN_WRITE_EX)
 
 /*
  * Cookie: bits 0-7 the function, 8-15 the library (index in the

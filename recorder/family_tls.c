@@ -188,6 +188,8 @@ static int tls_open(struct probes *p, void **state)
 		return err;
 	}
 	st->skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
+	/* HTTP over TLS: the plaintext of SSL_read/SSL_write, for the http family */
+	st->skel->rodata->http_wanted = !(p->cfg->families_off & (1u << probes_family_index("http")));
 	err = probes_prepare_object(p, st->skel->obj);
 	if (!err)
 		err = tls_bpf__load(st->skel);

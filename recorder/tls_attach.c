@@ -44,8 +44,8 @@ static const struct {
 	{ "SSL_get_error", TLS_FN_GET_ERROR, 1 },
 	{ "SSL_read", TLS_FN_READ, 1 },
 	{ "SSL_write", TLS_FN_WRITE, 1 },
-	{ "SSL_read_ex", TLS_FN_READ, 0 }, /* OpenSSL 1.1.1 and later */
-	{ "SSL_write_ex", TLS_FN_WRITE, 0 },
+	{ "SSL_read_ex", TLS_FN_READ_EX, 0 }, /* OpenSSL 1.1.1 and later */
+	{ "SSL_write_ex", TLS_FN_WRITE_EX, 0 },
 };
 #define NPROBED (sizeof(probed) / sizeof(probed[0]))
 
