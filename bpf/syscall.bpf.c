@@ -52,6 +52,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 self_tgid = 0;       /* the recorder: never recorded */
 const volatile __u64 slow_ns = 0;         /* summary: a row for calls at least this slow; 0: none */
 const volatile __u8 error_rows = 0;       /* summary: a row for failures worth seeing */
+const volatile __u8 http_on = 0;          /* the http family: SCF_HTTP marks the read/write family */
 const volatile __u8 sc_flags[SC_NR_MAX] = {};
 const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
 const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
@@ -811,7 +812,9 @@ static __always_inline void on_exit(struct sc_start *st, __u64 pt, __u32 nr, __u
 /* --- the programs ------------------------------------------------------------ */
 
 /*
- * Whether the exit looks for HTTP, and whether that is all it does.  Tested
+ * Whether the exit looks for HTTP, and whether that is all it does, once
+ * http_on says the family is on (off, the verifier drops the whole test:
+ * the default mode runs the very instructions it ran before).  Tested
  * on copies the verifier cannot tie to FL: a test of FL itself (a JSET)
  * would teach it the bit, and the rest of sys_exit would be walked once
  * with it set and once without (sys_exit_tid then went past the verifier's
@@ -884,7 +887,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	task = bpf_get_current_task_btf();
 	if (task->tgid == self_tgid)
 		return 0;
-	if (http_wants(fl)) {
+	if (http_on && http_wants(fl)) {
 		http_exit(nr, ret, regs->di, regs->si);
 		if (http_only(fl))
 			return 0;
@@ -950,7 +953,7 @@ int BPF_PROG(sys_exit_tid, struct pt_regs *regs, long ret)
 	pt = bpf_get_current_pid_tgid();
 	if ((pt >> 32) == self_tgid)
 		return 0;
-	if (http_wants(fl)) {
+	if (http_on && http_wants(fl)) {
 		http_exit(nr, ret, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si));
 		if (http_only(fl))
 			return 0;

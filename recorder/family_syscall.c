@@ -137,8 +137,10 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 	}
 	for (size_t i = 0; i < sizeof(audit) / sizeof(audit[0]); i++)
 		ro->sc_flags[audit[i]] |= SCF_TRACK | SCF_EMIT | SCF_ARGS;
-	if (http_wanted(cfg))
+	if (http_wanted(cfg)) {
+		ro->http_on = 1;
 		mark(ro->sc_flags, http_calls, sizeof(http_calls) / sizeof(http_calls[0]), SCF_HTTP);
+	}
 	if (base) {
 		mark(ro->sc_flags, wait_calls, sizeof(wait_calls) / sizeof(wait_calls[0]), SCF_WAIT);
 		mark(ro->sc_flags, open_calls, sizeof(open_calls) / sizeof(open_calls[0]), SCF_OPEN);

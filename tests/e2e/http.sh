@@ -72,7 +72,7 @@ curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\
 c1=$!
 wait "$c1"
 is "$(tr '\n' ' ' <"$TEST_TMP/c1")" "200 1 200 0 200 0 " "curl - three 200s over one connection"
-curl -s -o /dev/null -o /dev/null -w '%{http_code} %{size_download}\n' "$url/missing" "$url/missing" >"$TEST_TMP/c2" &
+curl -s -o /dev/null -o /dev/null -w '%{http_code} %{size_download}\n' "$url/missing-$port" "$url/missing-$port" >"$TEST_TMP/c2" &
 c2=$!
 wait "$c2"
 size404=$(head -1 "$TEST_TMP/c2" | cut -d' ' -f2) # nginx's 404 page, as curl read it
@@ -93,8 +93,8 @@ R() { "$FLIGHTREC_REPLAY" "$a" --csv -c "$1" | tail -n +2; }
 want="$c1,curl,client,GET,/file.txt,200,127.0.0.1,$port,1234,0
 $c1,curl,client,GET,/file.txt,200,127.0.0.1,$port,1234,0
 $c1,curl,client,GET,/file.txt,200,127.0.0.1,$port,1234,0
-$c2,curl,client,GET,/missing,404,127.0.0.1,$port,$size404,0
-$c2,curl,client,GET,/missing,404,127.0.0.1,$port,$size404,0"
+$c2,curl,client,GET,/missing-$port,404,127.0.0.1,$port,$size404,0
+$c2,curl,client,GET,/missing-$port,404,127.0.0.1,$port,$size404,0"
 is "$(R "SELECT pid, comm, role, method, path, status, raddr, rport, bytes, tls FROM http
 	WHERE role = 'client' AND rport = $port AND raddr = '127.0.0.1' ORDER BY ts")" "$want" \
 	"http - exactly 5 client rows: curl's pids, GET, the paths, 200 x3 with the file's 1234 bytes, 404 x2"
@@ -105,8 +105,8 @@ cport2=$(R "SELECT DISTINCT lport FROM http WHERE pid = $c2 AND rport = $port")
 want="$worker,nginx,server,GET,/file.txt,200,127.0.0.1,$port,127.0.0.1,$cport1,1234
 $worker,nginx,server,GET,/file.txt,200,127.0.0.1,$port,127.0.0.1,$cport1,1234
 $worker,nginx,server,GET,/file.txt,200,127.0.0.1,$port,127.0.0.1,$cport1,1234
-$worker,nginx,server,GET,/missing,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404
-$worker,nginx,server,GET,/missing,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404"
+$worker,nginx,server,GET,/missing-$port,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404
+$worker,nginx,server,GET,/missing-$port,404,127.0.0.1,$port,127.0.0.1,$cport2,$size404"
 is "$(R "SELECT pid, comm, role, method, path, status, laddr, lport, raddr, rport, bytes FROM http
 	WHERE role = 'server' AND lport = $port AND laddr = '127.0.0.1' ORDER BY ts")" "$want" \
 	"http - exactly 5 server rows in the nginx worker, the mirror image (rport = curl's port)"
@@ -122,14 +122,21 @@ is "$(R "SELECT count(*) FROM http WHERE status = 0 AND (lport = $port OR rport 
 	"http - no request left unanswered"
 is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'client GET /file.txt 200, 1234 B to 127.0.0.1:$port'")" 3 \
 	"timeline - the three client rows of /file.txt as http events"
-is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'server GET /missing 404, $size404 B from 127.0.0.1:$cport2'")" 2 \
-	"timeline - the two server rows of /missing as http events"
+is "$(R "SELECT count(*) FROM timeline WHERE kind = 'http' AND summary LIKE 'server GET /missing-$port 404, $size404 B from 127.0.0.1:$cport2'")" 2 \
+	"timeline - the two server rows of /missing-$port as http events"
 sum=$("$FLIGHTREC_REPLAY" "$a" -c .summary | sed -n '/^== HTTP exchanges/,/^$/p')
-n=5; n200=3; [ -n "$v6" ] && n=6 n200=4
-like "$sum" "client +$n +$n200 +2 +0 +0 " ".summary - $n client exchanges: $n200 ok, 2 4xx, no 5xx, none unanswered"
-like "$sum" "server +$n +$n200 +2 +0 +0 " ".summary - $n server exchanges: $n200 ok, 2 4xx, no 5xx, none unanswered"
-like "$("$FLIGHTREC_REPLAY" "$a" -c .summary | sed -n '/^== HTTP errors/,/^$/p')" "404 +GET +/missing +client +2 +1 " \
-	".summary - the 404s of /missing among the errors"
+n=5; [ -n "$v6" ] && n=6
+# other tests on the machine may make HTTP traffic too: when there is none, the exact counts
+others=$(R "SELECT count(*) FROM http WHERE NOT (lport = $port OR rport = $port)")
+if [ "$others" = 0 ]; then
+	like "$sum" "client +$n +$((n - 2)) +2 +0 +0 " ".summary - $n client exchanges: $((n - 2)) ok, 2 4xx, no 5xx, none unanswered"
+	like "$sum" "server +$n +$((n - 2)) +2 +0 +0 " ".summary - $n server exchanges: $((n - 2)) ok, 2 4xx, no 5xx, none unanswered"
+else
+	like "$sum" "client +[0-9]+ " ".summary - client exchanges counted (and $others of other processes on the machine)"
+	like "$sum" "server +[0-9]+ " ".summary - server exchanges counted (and $others of other processes on the machine)"
+fi
+like "$("$FLIGHTREC_REPLAY" "$a" -c .summary | sed -n '/^== HTTP errors/,/^$/p')" "404 +GET +/missing-$port +client +2 +1 " \
+	".summary - the two 404s of /missing-$port among the errors, client side"
 is "$("$FLIGHTREC_REPLAY" "$red" --csv -c "SELECT count(*), count(DISTINCT path), sum(path GLOB '~[0-9a-f]*'),
 	sum(raddr GLOB '~[0-9a-f]*') FROM http WHERE lport = $port OR rport = $port" | tail -1)" "$((2 * n)),2,$((2 * n)),$((2 * n))" \
 	"snapshot --redact paths,addrs - the paths and addresses of the $((2 * n)) rows hashed, 2 distinct paths"
