@@ -15,7 +15,7 @@
  * family names.  These match probes.c's table.
  */
 static const char *const families[] = { "process", "syscall", "sched", "block", "net",
-					 "mem",	    "uprobe",  "security", "dns",   "http" };
+					 "mem",	    "uprobe",  "security", "dns",   "http", "tls" };
 
 int probes_family_index(const char *name)
 {
@@ -27,7 +27,7 @@ int probes_family_index(const char *name)
 
 const char *probes_family_names(void)
 {
-	return "process, syscall, sched, block, net, mem, uprobe, security, dns, http";
+	return "process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls";
 }
 
 unsigned probes_default_off(void)
