@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,13 +37,33 @@ static void on_sigint(int sig)
  * the shell, seeing prompt_interrupted, drops what was typed and prompts
  * afresh.  Readline handles the signal itself once this returns (echoes ^C,
  * calls on_sigint).  Other signals go through rl_getc, which handles them
- * before it reads.
+ * before it reads.  SIGINT stays blocked from the check of a pending one to
+ * the wait, which unblocks it atomically (pselect): a Ctrl-C that comes just
+ * before the wait interrupts it instead of being noticed only after the
+ * next key.
  */
 static int prompt_getc(FILE *in)
 {
+	int fd = fileno(in), ready;
+	sigset_t block, orig;
 	unsigned char c;
-	ssize_t n = read(fileno(in), &c, 1);
+	fd_set fds;
+	ssize_t n;
 
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	if (rl_pending_signal() == SIGINT) {
+		sigprocmask(SIG_SETMASK, &orig, NULL);
+		return '\n';
+	}
+	FD_ZERO(&fds);
+	FD_SET(fd, &fds);
+	ready = pselect(fd + 1, &fds, NULL, NULL, NULL, &orig);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	if (ready < 0 && errno == EINTR)
+		return rl_pending_signal() == SIGINT ? '\n' : rl_getc(in);
+	n = read(fd, &c, 1);
 	if (n == 1)
 		return c;
 	if (n < 0 && errno == EINTR && rl_pending_signal() == SIGINT)
