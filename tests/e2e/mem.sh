@@ -31,7 +31,7 @@ read -r kfaults vmrss <"$TEST_TMP/touch.out"
 cpid=$!
 wait "$cpid"
 ok $? "memload contend: 4 threads mapping pages for 1.5 s"
-"$MEMLOAD" futex 300 &
+"$MEMLOAD" futex 300 >"$TEST_TMP/futex.out" &
 fpid=$!
 wait "$fpid"
 ok $? "memload futex: a thread waits 300 ms for a mutex"
@@ -66,8 +66,11 @@ diag "memload contend: $waits waits for kernel locks, $total ns, longest $maxw n
 ok $? "lock_stats - the contending threads waited for kernel locks, longest <= total"
 
 fut=$(R "SELECT coalesce(sum(total_ns), 0) FROM futex_waits WHERE pid = $fpid")
-[ "$fut" -ge 300000000 ] && [ "$fut" -lt 2000000000 ]
-ok $? "futex_waits - the 300 ms wait for the mutex ($fut ns)"
+# The thread measured its own wait around pthread_mutex_lock; the kernel's
+# futex time is that, less the user-space edges, plus main's short join.
+waited=$(cat "$TEST_TMP/futex.out")
+[ "$waited" -ge 250000000 ] && [ "$fut" -ge $((waited * 95 / 100)) ] && [ "$fut" -le $((waited + 100000000)) ]
+ok $? "futex_waits - the wait for the mutex: $fut ns recorded, $waited ns measured by the waiting thread"
 
 sum=$("$FLIGHTREC_REPLAY" "$a" -c .summary 2>&1)
 like "$sum" "largest resident-set growth" ".summary - a resident-set section"

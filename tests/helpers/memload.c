@@ -12,7 +12,8 @@
  *                            page for MS milliseconds: the mmap lock of the
  *                            process is contended
  *   memload futex MS         one thread holds a mutex for MS milliseconds
- *                            while another waits for it (in futex(2))
+ *                            while another waits for it (in futex(2)) and
+ *                            prints how long it waited, in ns
  *
  * Exit status 2 on bad arguments, 1 when a call fails.
  */
@@ -129,10 +130,22 @@ static int do_contend(long ms, long n)
 
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Waits for the mutex and says how long, measured around the lock: the ground truth of the futex wait. */
 static void *waiter(void *arg)
 {
+	long long t0 = mono_ns();
+
 	(void)arg;
 	pthread_mutex_lock(&mutex);
+	printf("%lld\n", mono_ns() - t0);
 	pthread_mutex_unlock(&mutex);
 	return NULL;
 }
