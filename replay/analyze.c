@@ -12,6 +12,17 @@
 #include "record.h"
 #include "timearg.h"
 
+/*
+ * The name of a process in a per-second statistics group (g: host, pid,
+ * last ts, comm): the one it had by then, from processes.  A stats record
+ * keeps the name of its interval's first event, which for a process that
+ * forked and exec'd within that second is the parent's (bash for a
+ * program it started).
+ */
+#define NAME_NOW                                                                                    \
+	"COALESCE((SELECT p.comm FROM processes p WHERE p.host = g.host AND p.pid = g.pid"          \
+	" AND (p.start_ts IS NULL OR p.start_ts <= g.last) ORDER BY p.start_ts DESC LIMIT 1), g.comm)"
+
 int dot_query_i64(struct replay *r, const char *sql, const int64_t *args, int n)
 {
 	sqlite3_stmt *s;
@@ -389,24 +400,28 @@ int dot_summary(struct replay *r, int argc, char **argv)
 	if (dot_has_table(r, "rss_stats")) {
 		heading(r, "largest resident-set growth");
 		ret |= dot_query_i64(r,
-				     "SELECT host, pid, max(comm) AS comm, size(sum(growth_bytes)) AS grew,"
-				     " size(max(max_rss_bytes)) AS peak FROM rss_stats GROUP BY host, pid"
-				     " ORDER BY sum(growth_bytes) DESC LIMIT 5",
+				     "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(growth_bytes) AS grew,"
+				     " max(max_rss_bytes) AS peak FROM rss_stats GROUP BY host, pid ORDER BY grew DESC LIMIT 5)"
+				     " SELECT host, pid, " NAME_NOW " AS comm, size(grew) AS grew, size(peak) AS peak"
+				     " FROM g ORDER BY g.grew DESC",
 				     NULL, 0);
 	}
 	if (dot_has_table(r, "fault_stats")) {
 		heading(r, "most page faults");
 		ret |= dot_query_i64(r,
-				     "SELECT host, pid, max(comm) AS comm, sum(faults) AS faults, sum(write_faults) AS on_writes"
-				     " FROM fault_stats GROUP BY host, pid ORDER BY sum(faults) DESC LIMIT 5",
+				     "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(faults) AS faults,"
+				     " sum(write_faults) AS on_writes FROM fault_stats GROUP BY host, pid ORDER BY faults DESC LIMIT 5)"
+				     " SELECT host, pid, " NAME_NOW " AS comm, faults, on_writes FROM g ORDER BY g.faults DESC",
 				     NULL, 0);
 	}
 	if (dot_has_table(r, "lock_stats")) {
 		heading(r, "longest waits for kernel locks");
 		ret |= dot_query_i64(r,
-				     "SELECT host, pid, max(comm) AS comm, sum(waits) AS waits, dur(sum(total_ns)) AS waited,"
-				     " dur(max(max_ns)) AS longest FROM lock_stats GROUP BY host, pid"
-				     " ORDER BY sum(total_ns) DESC LIMIT 5",
+				     "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(waits) AS waits,"
+				     " sum(total_ns) AS total, max(max_ns) AS longest FROM lock_stats GROUP BY host, pid"
+				     " ORDER BY total DESC LIMIT 5)"
+				     " SELECT host, pid, " NAME_NOW " AS comm, waits, dur(total) AS waited, dur(longest) AS longest"
+				     " FROM g ORDER BY g.total DESC",
 				     NULL, 0);
 	}
 	if (dot_has_table(r, "funcs")) {
