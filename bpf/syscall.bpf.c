@@ -12,10 +12,12 @@
  *   all      a row for every call (and the counts).
  *
  * The loader fills sc_flags[nr] for the mode; a call whose flags are 0
- * leaves at the first test of either program.  The start of a call is kept
- * per task (task storage; an LRU hash keyed by tid before 5.11), its
- * decoded arguments per thread in sc_pending until the call returns, and
- * the row is written at exit with the return value and the latency.
+ * leaves at the first test of either program.  Only calls that are timed
+ * (SCF_TRACK: by default those that can block, --syscall-latency=all for
+ * every call) or decoded (SCF_ARGS) do anything at entry: their start is
+ * kept per task (task storage; an LRU hash keyed by tid before 5.11), the
+ * decoded arguments too, and the exit adds the latency.  A call that is
+ * only counted costs the exit a few loads and two increments.
  *
  * Counts go first to sc_hot, a per-CPU array indexed by call number that
  * one process per CPU owns at a time (no hash lookup on the hot path), and
@@ -26,7 +28,11 @@
  * array of maps, returns only after an RCU grace period, see
  * maybe_wait_bpf_programs(); every tracing program runs under
  * rcu_read_lock()), then reads and empties the old generation at leisure:
- * no increment is ever lost between a read and a delete.
+ * no increment is ever lost between a read and a delete.  The held audit
+ * rows of sc_folds (struct sc_fold) live in the same generations.
+ *
+ * Under overload the recorder sets `shed`: rows of --syscalls=all give way
+ * to the counts, each one counted (SC_LOST_SHED), until it clears it.
  *
  * With SCF_HTTP on the read/write family, the exit also looks at the first
  * bytes moved for an HTTP/1.x request or status line (bpf/http.bpf.h); that
@@ -52,11 +58,16 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 self_tgid = 0;       /* the recorder: never recorded */
 const volatile __u64 slow_ns = 0;         /* summary: a row for calls at least this slow; 0: none */
 const volatile __u8 error_rows = 0;       /* summary: a row for failures worth seeing */
+const volatile __u8 time_all = 0;         /* a timed call's latency from its entry, not only once it waits */
 const volatile __u8 http_on = 0;          /* the http family: SCF_HTTP marks the read/write family */
 const volatile __u8 sc_flags[SC_NR_MAX] = {};
 const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
 const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
 const volatile char sc_errno_names[SC_ERRNO_SLOTS][SC_ERRNO_LEN] = {};
+const volatile __u8 sc_fold_idx[SC_NR_MAX] = {}; /* the fold slot of each audit call */
+
+/* Set by the recorder while it sheds load (see recorder/family_syscall.c). */
+__u32 shed = 0;
 
 #define TS_COMPAT 0x0002 /* x86 thread_info.status: a 32-bit call is running */
 #define MAX_ERRNO 4095
@@ -75,6 +86,37 @@ struct {
 	__type(value, struct sc_start);
 } sc_starts SEC(".maps");
 
+/*
+ * The timed call running on this CPU: the entry notes it here (an inlined
+ * array slot) and the exit finds it here, unless the task left the CPU in
+ * between, in which case sc_switch moved it to the task's sc_starts first.
+ *
+ * A clock read costs about 25 ns here, more than the rest of the exit, so
+ * by default (time_all off) the entry reads none: a call that returns
+ * without leaving the CPU is counted, not timed, and a call that waits
+ * (sleeps or is preempted) is timed from the moment it first left the CPU,
+ * which sc_switch reads.  That misses only the microseconds a call runs
+ * before it waits, and a call that runs long on the CPU without ever
+ * being switched out.  With time_all the entry reads the clock and every
+ * timed call has its whole latency.
+ */
+struct sc_cur {
+	__u64 task; /* the task_struct it belongs to, 0: empty */
+	__u64 ts;   /* entry (time_all), else 0 */
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_cur);
+} sc_cur_start SEC(".maps");
+
+/* Set by the recorder once sc_switch is attached: until then starts go to task storage. */
+__u32 switch_on = 0;
+
 /* The same keyed by tid, for kernels without task storage in tracing programs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -83,7 +125,15 @@ struct {
 	__type(value, struct sc_start);
 } sc_starts_tid SEC(".maps");
 
-/* Arguments decoded at entry of an audit-set call, by tid, until its exit. */
+/* Arguments decoded at entry of an audit-set call, per task, until its exit (5.11+). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sc_text);
+} sc_args SEC(".maps");
+
+/* The same by tid, before 5.11. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
@@ -121,6 +171,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sc_agg);
 } sc_hot SEC(".maps");
+
+/* The held audit rows: both generations, SC_FOLD_SLOTS each, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * SC_FOLD_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sc_fold);
+} sc_folds SEC(".maps");
 
 /* The live generation; the recorder flips it through the mmapped .bss. */
 __u32 sc_gen = 0;
@@ -533,14 +591,9 @@ static __noinline void decode_args(struct sc_text *t, __u64 nr)
 	}
 }
 
-/* Decode the arguments of an audit-set call into sc_pending[tid]. */
-static __always_inline void capture_args(struct pt_regs *regs, __u64 nr, __u32 tid, int btf_regs)
+/* Fill T with the arguments of audit-set call NR and decode them. */
+static __always_inline void decode_call(struct sc_text *t, struct pt_regs *regs, __u64 nr, int btf_regs)
 {
-	__u32 zero = 0;
-	struct sc_text *t = bpf_map_lookup_elem(&sc_scratch, &zero);
-
-	if (!t)
-		return;
 	if (btf_regs) {
 		t->arg[0] = regs->di;
 		t->arg[1] = regs->si;
@@ -559,6 +612,17 @@ static __always_inline void capture_args(struct pt_regs *regs, __u64 nr, __u32 t
 	t->aux = 0;
 	decode_args(t, nr);
 	t->buf[t->len & SC_MASK] = '\0';
+}
+
+/* Before 5.11: decode into the scratch buffer, then into sc_pending[tid]. */
+static __always_inline void capture_args_tid(struct pt_regs *regs, __u64 nr, __u32 tid)
+{
+	__u32 zero = 0;
+	struct sc_text *t = bpf_map_lookup_elem(&sc_scratch, &zero);
+
+	if (!t)
+		return;
+	decode_call(t, regs, nr, 0);
 	if (bpf_map_update_elem(&sc_pending, &tid, t, BPF_ANY))
 		lost(SC_LOST_ARGS);
 }
@@ -608,6 +672,9 @@ static __noinline void merge(__u32 g, __u32 owner, __u32 nr, struct sc_agg *a)
 	/* other CPUs may flush the same process's calls at the same time */
 	__sync_fetch_and_add(&s->count, a->count);
 	__sync_fetch_and_add(&s->errors, a->errors);
+	if (!a->timed)
+		return;
+	__sync_fetch_and_add(&s->timed, a->timed);
 	__sync_fetch_and_add(&s->total_ns, a->total_ns);
 	if (a->max_ns > s->max_ns) /* racy only between two such flushes: a max may be missed */
 		s->max_ns = a->max_ns;
@@ -641,14 +708,18 @@ static __noinline void hot_flush(struct sc_hot_hdr *h, __u32 g)
 	h->n = 0;
 }
 
-static __always_inline void aggregate(__u32 tgid, __u32 nr, long ret, __u64 lat)
+/*
+ * This CPU's hot entry of (TGID, NR) in the live generation, the owner
+ * changed (and the old one's counts flushed) first when need be.
+ */
+static __always_inline struct sc_agg *hot_entry(__u32 tgid, __u32 nr)
 {
-	__u32 g = sc_gen & 1, k = g * SC_HOT_SLOTS + SC_NR_MAX, b;
+	__u32 g = sc_gen & 1, k = g * SC_HOT_SLOTS + SC_NR_MAX;
 	struct sc_hot_hdr *h = bpf_map_lookup_elem(&sc_hot, &k);
 	struct sc_agg *a;
 
 	if (!h)
-		return;
+		return NULL;
 	if (h->owner != tgid + 1ULL) {
 		hot_flush(h, g);
 		h->owner = tgid + 1ULL;
@@ -656,7 +727,7 @@ static __always_inline void aggregate(__u32 tgid, __u32 nr, long ret, __u64 lat)
 	k = g * SC_HOT_SLOTS + nr;
 	a = bpf_map_lookup_elem(&sc_hot, &k);
 	if (!a)
-		return;
+		return NULL;
 	if (!a->count) { /* first call of NR since the last flush */
 		if (h->n >= SC_HOT_LIST)
 			hot_flush(h, g);
@@ -664,9 +735,33 @@ static __always_inline void aggregate(__u32 tgid, __u32 nr, long ret, __u64 lat)
 		h->n++;
 		bpf_get_current_comm(a->comm, sizeof(a->comm));
 	}
+	return a;
+}
+
+/* Count a call that was not timed: the whole of the default's work for most calls. */
+static __always_inline void count_call(__u32 tgid, __u32 nr, long ret)
+{
+	struct sc_agg *a = hot_entry(tgid, nr);
+
+	if (!a)
+		return;
 	a->count++;
 	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)
 		a->errors++;
+}
+
+/* Count a timed call and its latency LAT. */
+static __always_inline void count_timed(__u32 tgid, __u32 nr, long ret, __u64 lat)
+{
+	struct sc_agg *a = hot_entry(tgid, nr);
+	__u32 b;
+
+	if (!a)
+		return;
+	a->count++;
+	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)
+		a->errors++;
+	a->timed++;
 	a->total_ns += lat;
 	if (lat > a->max_ns)
 		a->max_ns = lat;
@@ -687,6 +782,7 @@ static __always_inline __u32 errno_slot(long err)
 
 enum why { WHY_NONE, WHY_AUDIT, WHY_ALL, WHY_ERROR, WHY_SLOW };
 
+/* Why call NR (flags FL) that returned RET deserves a row; LAT is 0 when it was not timed. */
 static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
 {
 	if (fl & SCF_EMIT)
@@ -704,6 +800,28 @@ static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
 	if (slow_ns && lat >= slow_ns && !(fl & SCF_WAIT))
 		return WHY_SLOW;
 	return WHY_NONE;
+}
+
+/* The errno name of a failed RET into OUT (SC_ERRNO_LEN bytes), "" when it did not fail. */
+static __always_inline void error_name(char *out, long ret)
+{
+	out[0] = '\0';
+	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO) {
+		__u32 s = errno_slot(-ret);
+
+		barrier_var(s);
+		if (s < SC_ERRNO_SLOTS && sc_errno_names[s][0]) {
+			__builtin_memcpy(out, (const char *)sc_errno_names[s], SC_ERRNO_LEN);
+		} else { /* E and the number */
+			long v = -ret;
+			out[0] = 'E';
+			out[1] = '0' + (v / 1000) % 10;
+			out[2] = '0' + (v / 100) % 10;
+			out[3] = '0' + (v / 10) % 10;
+			out[4] = '0' + v % 10;
+			out[5] = '\0';
+		}
+	}
 }
 
 /* A successful call of --syscalls=all without decoded arguments: 64 bytes. */
@@ -725,33 +843,33 @@ static __always_inline void write_brief(__u64 pt, __u32 nr, long ret, __u64 lat)
 	event_submit(e);
 }
 
-static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u64 lat, int why)
+static __always_inline void set_reason(char *reason, int why)
+{
+	switch (why) {
+	case WHY_AUDIT: __builtin_memcpy(reason, "audit", 6); break;
+	case WHY_ALL: __builtin_memcpy(reason, "all", 4); break;
+	case WHY_ERROR: __builtin_memcpy(reason, "error", 6); break;
+	default: __builtin_memcpy(reason, "slow", 5); break;
+	}
+}
+
+/* A row for one call; T holds its decoded arguments (audit set), or NULL. */
+static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u64 lat, int why, struct sc_text *t)
 {
 	struct fr_syscall *e;
-	struct sc_text *t = NULL;
-	__u32 tid = (__u32)pt;
 
 	if (why == WHY_ALL && !(fl & SCF_ARGS) && (unsigned long)ret < (unsigned long)-MAX_ERRNO) {
 		write_brief(pt, nr, ret, lat);
 		return;
 	}
-
-	if (fl & SCF_ARGS) {
-		t = bpf_map_lookup_elem(&sc_pending, &tid);
-		if (t && t->nr != nr)
-			t = NULL;
-		if (t && t->aux && ret >= 0) { /* accept: the peer it returned */
-			ap_key(t, "peer");
-			ap_sockaddr(t, (const void *)t->aux, 28);
-			t->buf[t->len & SC_MASK] = '\0';
-		}
-	}
 	e = event_reserve(sizeof(*e), FR_KIND_syscall);
 	if (!e)
-		goto out;
+		return;
 	e->ts = bpf_ktime_get_boot_ns() - lat;
+	e->last_ts = e->ts;
+	e->count = 1;
 	e->pid = pt >> 32;
-	e->tid = tid;
+	e->tid = (__u32)pt;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	__builtin_memcpy(e->name, (const char *)sc_names[nr], SC_NAME_LEN);
 	if (t) {
@@ -764,49 +882,121 @@ static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 		e->args[0] = '\0';
 	}
 	e->ret = ret;
-	e->error[0] = '\0';
-	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO) {
-		__u32 s = errno_slot(-ret);
-
-		barrier_var(s);
-		if (s < SC_ERRNO_SLOTS && sc_errno_names[s][0]) {
-			__builtin_memcpy(e->error, (const char *)sc_errno_names[s], SC_ERRNO_LEN);
-		} else { /* E and the number */
-			long v = -ret;
-			e->error[0] = 'E';
-			e->error[1] = '0' + (v / 1000) % 10;
-			e->error[2] = '0' + (v / 100) % 10;
-			e->error[3] = '0' + (v / 10) % 10;
-			e->error[4] = '0' + v % 10;
-			e->error[5] = '\0';
-		}
-	}
+	error_name(e->error, ret);
 	e->latency_ns = lat;
 	e->nr = nr;
 	e->uid = (__u32)bpf_get_current_uid_gid();
-	switch (why) {
-	case WHY_AUDIT: __builtin_memcpy(e->reason, "audit", 6); break;
-	case WHY_ALL: __builtin_memcpy(e->reason, "all", 4); break;
-	case WHY_ERROR: __builtin_memcpy(e->reason, "error", 6); break;
-	default: __builtin_memcpy(e->reason, "slow", 5); break;
-	}
+	set_reason(e->reason, why);
 	event_submit(e);
-out:
-	if (t)
-		bpf_map_delete_elem(&sc_pending, &tid);
 }
 
-static __always_inline void on_exit(struct sc_start *st, __u64 pt, __u32 nr, __u8 fl, long ret)
+/* The row held in fold slot F, to the ring. */
+static __noinline void fold_send(struct sc_fold *f)
 {
-	__u64 lat = bpf_ktime_get_ns() - st->ts;
+	struct fr_syscall *e = event_reserve(sizeof(*e), FR_KIND_syscall);
+	__u32 nr = f->nr & (SC_NR_MAX - 1);
+
+	if (!e)
+		return;
+	e->ts = f->first_ts;
+	e->last_ts = f->last_ts;
+	e->count = f->count;
+	e->pid = f->tgid;
+	e->tid = f->tid;
+	__builtin_memcpy(e->comm, f->comm, sizeof(e->comm));
+	__builtin_memcpy(e->name, (const char *)sc_names[nr], SC_NAME_LEN);
+	__builtin_memcpy(e->args, f->args, SC_ARGS_LEN);
+	e->ret = f->ret;
+	__builtin_memcpy(e->error, f->error, SC_ERRNO_LEN);
+	e->latency_ns = f->latency_ns;
+	e->nr = nr;
+	e->uid = f->uid;
+	__builtin_memcpy(e->reason, "audit", 6);
+	event_submit(e);
+}
+
+/* Whether the held row F and the call (TGID, NR, RET, T) are the same call again. */
+static __always_inline int fold_same(const struct sc_fold *f, __u32 tgid, __u32 nr, long ret, const struct sc_text *t)
+{
+	__u32 words = (t->len + 8) / 8; /* the NUL included */
+
+	if (f->tgid != tgid || f->nr != nr || f->len != t->len)
+		return 0;
+	/* the same errno, or success (an fd number may differ from call to call) */
+	if (ret < 0 || f->ret < 0 ? ret != f->ret : 0)
+		return 0;
+	for (__u32 i = 0; i < SC_ARGS_LEN / 8; i++) {
+		if (i >= words)
+			break;
+		if (((const __u64 *)f->args)[i] != ((const __u64 *)t->buf)[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* An audit row: folded into this CPU's held row of the call, or held in its place. */
+static __noinline void fold_row(__u64 pt, __u32 nr, long ret, __u64 lat, struct sc_text *t)
+{
+	__u32 tgid = pt >> 32, tid = (__u32)pt;
+	__u32 k = (sc_gen & 1) * SC_FOLD_SLOTS + (sc_fold_idx[nr & (SC_NR_MAX - 1)] & (SC_FOLD_SLOTS - 1));
+	struct sc_fold *f = bpf_map_lookup_elem(&sc_folds, &k);
+	__u64 ts = bpf_ktime_get_boot_ns() - lat;
+
+	if (!f)
+		return;
+	if (f->count && fold_same(f, tgid, nr, ret, t)) {
+		f->count++;
+		f->last_ts = ts;
+		return;
+	}
+	if (f->count)
+		fold_send(f);
+	f->count = 1;
+	f->first_ts = f->last_ts = ts;
+	f->latency_ns = lat;
+	f->ret = ret;
+	f->tgid = tgid;
+	f->tid = tid;
+	f->nr = nr;
+	f->uid = (__u32)bpf_get_current_uid_gid();
+	f->len = t->len;
+	bpf_get_current_comm(f->comm, sizeof(f->comm));
+	error_name(f->error, ret);
+	__builtin_memcpy(f->args, t->buf, SC_ARGS_LEN);
+	f->args[SC_ARGS_LEN - 1] = '\0';
+}
+
+/*
+ * Everything the exit does once the call is known: count it (LAT is its
+ * latency when TIMED), and write or fold its row if it deserves one.
+ * T: its decoded arguments (audit set), or NULL.
+ */
+static __always_inline void on_return(__u64 pt, __u32 nr, __u8 fl, long ret, __u64 lat, int timed, struct sc_text *t)
+{
 	int why;
 
-	st->ts = 0;
-	if (fl & SCF_COUNT)
-		aggregate(pt >> 32, nr, ret, lat);
+	if (fl & SCF_COUNT) {
+		if (timed)
+			count_timed(pt >> 32, nr, ret, lat);
+		else
+			count_call(pt >> 32, nr, ret);
+	}
 	why = why_row(fl, ret, lat);
-	if (why != WHY_NONE)
-		write_row(pt, nr, fl, ret, lat, why);
+	if (why == WHY_NONE)
+		return;
+	if (why == WHY_ALL && shed) { /* overload: the row gives way, the count stays */
+		lost(SC_LOST_SHED);
+		return;
+	}
+	if (t && t->aux && ret >= 0) { /* accept: the peer it returned */
+		ap_key(t, "peer");
+		ap_sockaddr(t, (const void *)t->aux, 28);
+		t->buf[t->len & SC_MASK] = '\0';
+	}
+	if (why == WHY_AUDIT && (fl & SCF_FOLD) && t)
+		fold_row(pt, nr, ret, lat, t);
+	else
+		write_row(pt, nr, fl, ret, lat, why, t);
 }
 
 /* --- the programs ------------------------------------------------------------ */
@@ -838,8 +1028,8 @@ static __always_inline int http_only(__u8 fl)
 
 /*
  * Task storage (5.11+).  tp_btf: regs is a typed pointer, read directly.
- * The self test comes after the flags: in audit mode most calls leave on
- * one load, without a helper call.
+ * Only calls that are timed or decoded do anything at entry: a call that
+ * is only counted leaves at the first test, and the exit counts it alone.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
@@ -850,7 +1040,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 	if ((__u64)id >= SC_NR_MAX)
 		return 0;
-	fl = sc_flags[id] & ~SCF_HTTP;
+	fl = sc_flags[id] & (SCF_TRACK | SCF_ARGS);
 	if (!fl)
 		return 0;
 	/* ids from the typed task: loads, cheaper than bpf_get_current_pid_tgid() */
@@ -859,24 +1049,69 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (task->thread_info.status & TS_COMPAT)
 		return 0; /* an i386 call: its number means another call */
+	if (fl & SCF_ARGS) {
+		struct sc_text *t = bpf_task_storage_get(&sc_args, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (t)
+			decode_call(t, regs, id, 1);
+		else
+			lost(SC_LOST_ARGS);
+	}
+	if (switch_on) {
+		__u32 zero = 0;
+		struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+
+		if (!c)
+			return 0;
+		c->task = (__u64)task;
+		c->nr = id;
+		/* audit rows keep their whole latency: they are a few calls in ten */
+		c->ts = time_all || (fl & SCF_ARGS) ? bpf_ktime_get_ns() : 0;
+		return 0;
+	}
 	st = bpf_task_storage_get(&sc_starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
 		lost(SC_LOST_START);
 		return 0;
 	}
-	if (fl & SCF_ARGS)
-		capture_args(regs, id, task->pid, 1);
 	st->nr = id;
 	st->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+/*
+ * A task leaves the CPU: if it is inside a timed call, its start moves
+ * from the CPU's slot to the task's storage, where its exit, on whatever
+ * CPU, looks when the slot is not its own.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sc_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 zero = 0;
+	struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+	struct sc_start *st;
+
+	if (!c || c->task != (__u64)prev)
+		return 0;
+	c->task = 0;
+	st = bpf_task_storage_get(&sc_starts, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		lost(SC_LOST_START);
+		return 0;
+	}
+	st->nr = c->nr;
+	st->ts = c->ts ? c->ts : bpf_ktime_get_ns(); /* the call waits from now */
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 nr = regs->orig_ax;
+	__u64 nr = regs->orig_ax, pt, lat = 0;
 	struct task_struct *task;
 	struct sc_start *st;
+	struct sc_text *t = NULL;
+	int timed = 0;
 	__u8 fl;
 
 	if (nr >= SC_NR_MAX)
@@ -892,11 +1127,45 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		if (http_only(fl))
 			return 0;
 	}
+	pt = ((__u64)task->tgid << 32) | (__u32)task->pid;
+	if (!(fl & (SCF_TRACK | SCF_ARGS))) {
+		if (task->thread_info.status & TS_COMPAT)
+			return 0;
+		on_return(pt, nr, fl, ret, 0, 0, NULL);
+		return 0;
+	}
+	if (switch_on) {
+		__u32 zero = 0;
+		struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+
+		if (c && c->task == (__u64)task) {
+			/* it never left the CPU */
+			c->task = 0;
+			if (c->nr != nr)
+				return 0;
+			if (c->ts) {
+				lat = bpf_ktime_get_ns() - c->ts;
+				timed = 1;
+			}
+			goto known;
+		}
+	}
 	st = bpf_task_storage_get(&sc_starts, task, 0, 0);
 	/* None: it entered before we attached, or it is a new task's first return from clone. */
 	if (!st || !st->ts || st->nr != nr)
 		return 0;
-	on_exit(st, ((__u64)task->tgid << 32) | (__u32)task->pid, nr, fl, ret);
+	lat = bpf_ktime_get_ns() - st->ts;
+	st->ts = 0;
+	timed = 1;
+known:
+	if (fl & SCF_ARGS) {
+		t = bpf_task_storage_get(&sc_args, task, 0, 0);
+		if (t && t->nr != nr)
+			t = NULL;
+	}
+	on_return(pt, nr, fl, ret, lat, timed && (fl & SCF_TRACK), t);
+	if (t)
+		t->nr = SC_NR_MAX; /* used: never matches a call */
 	return 0;
 }
 
@@ -912,7 +1181,7 @@ int BPF_PROG(sys_enter_tid, struct pt_regs *regs, long id)
 
 	if ((__u64)id >= SC_NR_MAX)
 		return 0;
-	fl = sc_flags[id] & ~SCF_HTTP;
+	fl = sc_flags[id] & (SCF_TRACK | SCF_ARGS);
 	if (!fl)
 		return 0;
 	pt = bpf_get_current_pid_tgid();
@@ -923,7 +1192,7 @@ int BPF_PROG(sys_enter_tid, struct pt_regs *regs, long id)
 		return 0;
 	tid = (__u32)pt;
 	if (fl & SCF_ARGS)
-		capture_args(regs, id, tid, 0);
+		capture_args_tid(regs, id, tid);
 	st = bpf_map_lookup_elem(&sc_starts_tid, &tid);
 	if (st) {
 		st->nr = id;
@@ -940,8 +1209,9 @@ int BPF_PROG(sys_enter_tid, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_tid, struct pt_regs *regs, long ret)
 {
-	__u64 nr = BPF_CORE_READ(regs, orig_ax), pt;
+	__u64 nr = BPF_CORE_READ(regs, orig_ax), pt, lat;
 	struct sc_start *st;
+	struct sc_text *t = NULL;
 	__u32 tid;
 	__u8 fl;
 
@@ -958,10 +1228,27 @@ int BPF_PROG(sys_exit_tid, struct pt_regs *regs, long ret)
 		if (http_only(fl))
 			return 0;
 	}
+	if (!(fl & (SCF_TRACK | SCF_ARGS))) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+			return 0;
+		on_return(pt, nr, fl, ret, 0, 0, NULL);
+		return 0;
+	}
 	tid = (__u32)pt;
 	st = bpf_map_lookup_elem(&sc_starts_tid, &tid);
 	if (!st || !st->ts || st->nr != nr)
 		return 0;
-	on_exit(st, pt, nr, fl, ret);
+	lat = bpf_ktime_get_ns() - st->ts;
+	st->ts = 0;
+	if (fl & SCF_ARGS) {
+		t = bpf_map_lookup_elem(&sc_pending, &tid);
+		if (t && t->nr != nr)
+			t = NULL;
+	}
+	on_return(pt, nr, fl, ret, lat, fl & SCF_TRACK, t);
+	if (t)
+		bpf_map_delete_elem(&sc_pending, &tid);
 	return 0;
 }

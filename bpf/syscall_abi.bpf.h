@@ -25,13 +25,14 @@
 
 /* sc_flags[nr]: what the mode wants of call NR. */
 enum sc_flag {
-	SCF_TRACK = 1 << 0, /* note when it enters (for its latency) */
+	SCF_TRACK = 1 << 0, /* time it: note when it enters (latency, histogram, slow rows) */
 	SCF_COUNT = 1 << 1, /* count it in syscall_stats */
 	SCF_EMIT = 1 << 2,  /* a syscalls row for every call */
 	SCF_ARGS = 1 << 3,  /* the audit set: decode its arguments */
 	SCF_OPEN = 1 << 4,  /* the open family: ENOENT is worth a row */
 	SCF_WAIT = 1 << 5,  /* waits by design: neither slow nor ETIMEDOUT is news */
 	SCF_HTTP = 1 << 6,  /* the read/write family: look for HTTP/1.x at exit (bpf/http.bpf.h) */
+	SCF_FOLD = 1 << 7,  /* audit rows: identical repeats folded into one row (struct sc_fold) */
 };
 
 /* sc_errno_flags[slot]: when a failure with this errno is worth a row (summary). */
@@ -50,6 +51,7 @@ struct sc_key {
 struct sc_agg {
 	__u64 count;
 	__u64 errors;
+	__u64 timed;   /* of count, those whose latency was measured (SCF_TRACK): total_ns, max_ns, hist */
 	__u64 total_ns;
 	__u64 max_ns;
 	__u32 hist[SC_HIST_BUCKETS];
@@ -71,7 +73,7 @@ struct sc_agg {
 struct sc_hot_hdr {
 	__u64 owner;                /* tgid + 1 of the process counted here, 0: none */
 	__u64 n;                    /* entries in nrs */
-	__u64 unused[2];
+	__u64 unused[3];
 	__u32 nrs[SC_HOT_LIST];     /* the call numbers touched since the last flush */
 	char unused_comm[16];
 };
@@ -81,7 +83,33 @@ enum sc_lost_slot {
 	SC_LOST_STATS = 0, /* calls not counted: the aggregation map was full */
 	SC_LOST_START = 1, /* calls not timed nor reported: no room to note their start */
 	SC_LOST_ARGS = 2,  /* rows whose arguments were lost (shown as "(args lost)") */
-	SC_LOST_SLOTS = 3,
+	SC_LOST_SHED = 3,  /* rows not written while shedding under overload (counted all the same) */
+	SC_LOST_SLOTS = 4,
+};
+
+/*
+ * Folding of audit rows: each CPU keeps, per audit call and generation, the
+ * last row it saw.  A call identical to it (same process, call, decoded
+ * arguments and result: the same errno, or success) only adds to count and
+ * moves last_ts; any other call of that number sends the held row to the
+ * ring and takes its place.  The recorder takes what is left in the old
+ * generation each second: a row says how many identical calls it stands
+ * for, from first to last, within about a second.
+ */
+#define SC_FOLD_SLOTS 64 /* >= the number of audit calls */
+
+struct sc_fold {
+	__u64 count;      /* calls it stands for; 0: the slot is empty */
+	__u64 first_ts;   /* boot ns: entry of the first */
+	__u64 last_ts;    /* boot ns: entry of the last */
+	__u64 latency_ns; /* of the first */
+	__s64 ret;        /* of the first */
+	__u32 tgid, tid, nr, uid;
+	__u32 len;        /* of args, without the NUL */
+	__u32 pad;
+	char comm[16];
+	char error[SC_ERRNO_LEN];
+	char args[SC_ARGS_LEN];
 };
 
 /*
@@ -103,5 +131,11 @@ enum sc_lost_slot {
 #define SC_X_ENUM(name, nr) SC_NR_##name = nr,
 enum sc_audit_nr { SC_AUDIT_CALLS(SC_X_ENUM) };
 #undef SC_X_ENUM
+
+/* The fold slot of each audit call: its place in SC_AUDIT_CALLS. */
+#define SC_X_IDX(name, nr) SC_FOLD_##name,
+enum sc_fold_idx { SC_AUDIT_CALLS(SC_X_IDX) SC_FOLD_USED };
+#undef SC_X_IDX
+_Static_assert(SC_FOLD_USED <= SC_FOLD_SLOTS, "more audit calls than fold slots");
 
 #endif

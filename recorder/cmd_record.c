@@ -718,6 +718,9 @@ static void shutdown_recorder(struct recorder *rc)
 	pid_t pid;
 
 	probes_consume(&rc->probes);
+	/* the counts of the last second, and the audit rows the kernel still holds */
+	probes_tick(&rc->probes, now_boot_ns());
+	probes_consume(&rc->probes);
 	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
 	http_expire(rc->http, now_boot_ns(), 1, on_http, rc); /* unanswered so far: status 0 */
 	flush(rc);

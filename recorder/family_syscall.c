@@ -7,12 +7,28 @@
  * test.  Names of calls and errnos go into the object's read-only data, so
  * the records carry them as text and the replay side needs no table.
  *
+ * What the default costs is decided here.  In summary mode every call is
+ * counted at its exit, but only the calls that can block are timed (a
+ * start noted at entry): a call of quick_calls or of wait_calls costs the
+ * exit a few loads and two increments, nothing at entry.
+ * --syscall-latency=all times every call, as all mode does.  Audit rows
+ * fold identical repeats in the kernel (struct sc_fold) unless
+ * --audit-rows=each.
+ *
  * Each second the tick flips the generation of the counting maps (sc_gen),
  * waits until no program can still use the old one (the update of a slot
  * of sc_barrier, an array of maps, returns after an RCU grace period), reads
  * and empties the old generation (hot per-CPU arrays and the hash) into
- * syscall_stats records, and turns the kernel's lost-event counters into
- * drop records with source "syscall".
+ * syscall_stats records and the audit rows still held in it into syscalls
+ * records, and turns the kernel's lost-event counters into drop records
+ * with source "syscall".
+ *
+ * Under overload (the ring more than half full at a tick, or events lost
+ * in it), all mode sheds its per-call rows: the BPF side keeps counting
+ * and counts each row it did not write; when the ring has stayed below an
+ * eighth for SHED_CALM_TICKS ticks the rows come back, and the period
+ * becomes a drop record with source "shed" (a gaps row: rows reduced to
+ * counts, how many, from when to when).
  *
  * The http family has no object of its own: when it is on, SCF_HTTP marks
  * the read/write family and sys_exit looks for HTTP/1.x in their first
@@ -21,6 +37,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +52,7 @@
 #include "util.h"
 
 #define BATCH 256
+#define SHED_CALM_TICKS 2
 
 struct sc_state {
 	struct syscall_bpf *skel;
@@ -44,6 +62,11 @@ struct sc_state {
 	int hot_fd;                    /* both generations of the hot arrays */
 	uint64_t last_swap;            /* boot ns */
 	uint64_t lost_seen[SC_LOST_SLOTS];
+	uint64_t shed_since;           /* boot ns when shedding began, 0: not shedding */
+	uint64_t shed_seen;            /* SC_LOST_SHED when it began */
+	uint64_t ring_lost_seen;       /* ring-buffer drops at the last tick */
+	int calm_ticks;                /* ticks in a row with the ring nearly empty */
+	struct sc_fold *folds;         /* ncpus held rows */
 	int ncpus;
 	struct sc_key *keys;           /* BATCH keys */
 	struct sc_agg *vals;           /* BATCH values */
@@ -64,6 +87,23 @@ static const char *const wait_calls[] = {
 	"clock_nanosleep", "pause", "wait4", "waitid", "rt_sigsuspend", "rt_sigtimedwait", "futex",
 	"futex_waitv", "futex_wait", "io_getevents", "io_pgetevents", "io_uring_enter", "msgrcv",
 	"mq_timedreceive", "semop", "semtimedop", "accept", "accept4",
+};
+
+/*
+ * Calls that never block and are never slow: counted at exit, not timed
+ * (unless --syscall-latency=all).  A call not named here can wait for a
+ * disk, a lock, the network or memory, and is timed.
+ */
+static const char *const quick_calls[] = {
+	"getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
+	"getpgrp", "getpgid", "getsid", "getcpu", "gettimeofday", "time", "clock_gettime", "clock_getres",
+	"rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sigaltstack", "umask", "uname", "sched_yield",
+	"sched_getaffinity", "sched_getscheduler", "sched_getparam", "getrusage", "times", "getpriority",
+	"getrlimit", "prctl", "arch_prctl", "set_tid_address", "set_robust_list", "get_robust_list", "rseq",
+	"capget", "getcwd", "dup", "dup2", "dup3", "lseek", "epoll_ctl", "epoll_create", "epoll_create1",
+	"eventfd", "eventfd2", "getsockname", "getpeername", "getsockopt", "setsockopt", "getitimer",
+	"setitimer", "alarm", "timerfd_create", "timerfd_settime", "timerfd_gettime", "signalfd4", "pipe",
+	"pipe2", "socketpair",
 };
 
 static const char *const open_calls[] = { "open", "openat", "openat2", "creat" };
@@ -99,6 +139,14 @@ static int nr_by_name(const char *name)
 	return -1;
 }
 
+static int name_in(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return 1;
+	return 0;
+}
+
 static void mark(volatile __u8 *flags, const char *const *names, size_t n, __u8 bit)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -117,16 +165,18 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 		SC_AUDIT_CALLS(SC_X_NR)
 #undef SC_X_NR
 	};
-	__u8 base = 0;
+	__u8 base = 0, audit_flags = SCF_TRACK | SCF_EMIT | SCF_ARGS | (cfg->audit_each ? 0 : SCF_FOLD);
 
 	ro->self_tgid = (__u32)getpid();
 	ro->wake_bytes = probes_wake_bytes(cfg);
 	if (cfg->syscalls == SYSCALLS_SUMMARY) {
 		base = SCF_TRACK | SCF_COUNT;
 		ro->slow_ns = cfg->slow_syscall_ns;
+		ro->time_all = cfg->syscall_latency_all != 0;
 		ro->error_rows = 1;
 	} else if (cfg->syscalls == SYSCALLS_ALL) {
 		base = SCF_TRACK | SCF_COUNT | SCF_EMIT;
+		ro->time_all = 1; /* a row per call: each with its whole latency */
 	}
 	for (int nr = 0; nr < SC_NR_MAX; nr++) {
 		ro->sc_flags[nr] = base;
@@ -135,8 +185,18 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 		else
 			snprintf((char *)ro->sc_names[nr], SC_NAME_LEN, "sys_%d", nr);
 	}
-	for (size_t i = 0; i < sizeof(audit) / sizeof(audit[0]); i++)
-		ro->sc_flags[audit[i]] |= SCF_TRACK | SCF_EMIT | SCF_ARGS;
+	if (cfg->syscalls == SYSCALLS_AUDIT)
+		ro->time_all = 1; /* the audit rows alone: their latency from entry costs little */
+	if (cfg->syscalls == SYSCALLS_SUMMARY && !cfg->syscall_latency_all)
+		for (int nr = 0; nr < SC_NR_MAX; nr++)
+			if (nr < SYSCALL_NAMES_MAX && syscall_names[nr] &&
+			    (name_in(syscall_names[nr], quick_calls, sizeof(quick_calls) / sizeof(quick_calls[0])) ||
+			     name_in(syscall_names[nr], wait_calls, sizeof(wait_calls) / sizeof(wait_calls[0]))))
+				ro->sc_flags[nr] &= (__u8)~SCF_TRACK;
+	for (size_t i = 0; i < sizeof(audit) / sizeof(audit[0]); i++) {
+		ro->sc_flags[audit[i]] |= audit_flags;
+		ro->sc_fold_idx[audit[i]] = (__u8)i;
+	}
 	if (http_wanted(cfg)) {
 		ro->http_on = 1;
 		mark(ro->sc_flags, http_calls, sizeof(http_calls) / sizeof(http_calls[0]), SCF_HTTP);
@@ -177,6 +237,7 @@ static void sc_state_free(struct sc_state *st)
 	free(st->vals);
 	free(st->cpuvals);
 	free(st->hot);
+	free(st->folds);
 	free(st);
 }
 
@@ -197,8 +258,9 @@ static int syscall_open(struct probes *p, void **state)
 	st->keys = calloc(BATCH, sizeof(*st->keys));
 	st->vals = calloc(BATCH, sizeof(*st->vals));
 	st->cpuvals = calloc((size_t)st->ncpus, sizeof(*st->cpuvals));
+	st->folds = calloc((size_t)st->ncpus, sizeof(*st->folds));
 	skel = st->skel = syscall_bpf__open();
-	if (!skel || !st->keys || !st->vals || !st->cpuvals) {
+	if (!skel || !st->keys || !st->vals || !st->cpuvals || !st->folds) {
 		err = skel ? -ENOMEM : -errno;
 		sc_state_free(st);
 		return err;
@@ -215,7 +277,11 @@ static int syscall_open(struct probes *p, void **state)
 	bpf_program__set_autoload(skel->progs.sys_exit, ts);
 	bpf_program__set_autoload(skel->progs.sys_enter_tid, !ts);
 	bpf_program__set_autoload(skel->progs.sys_exit_tid, !ts);
+	bpf_program__set_autoload(skel->progs.sc_switch, ts);
 	bpf_map__set_autocreate(skel->maps.sc_starts, ts);
+	bpf_map__set_autocreate(skel->maps.sc_args, ts);
+	if (ts)
+		bpf_map__set_max_entries(skel->maps.sc_pending, 1);
 	if (ts)
 		bpf_map__set_max_entries(skel->maps.sc_starts_tid, 1);
 	if (st->mode < SYSCALLS_SUMMARY) { /* nothing is counted: keep the maps small */
@@ -240,6 +306,9 @@ static int syscall_open(struct probes *p, void **state)
 	st->hot_fd = bpf_map__fd(skel->maps.sc_hot);
 	st->last_swap = now_boot_ns();
 	if (ts) {
+		/* first, so that no start is in a CPU's slot before the switch can move it */
+		if (probes_attach(p, "syscall", skel->progs.sc_switch, &skel->links.sc_switch) == 0)
+			skel->bss->switch_on = 1;
 		probes_attach(p, "syscall", skel->progs.sys_enter, &skel->links.sys_enter);
 		err = probes_attach(p, "syscall", skel->progs.sys_exit, &skel->links.sys_exit);
 	} else {
@@ -267,6 +336,7 @@ static void agg_add(struct sc_agg *dst, const struct sc_agg *a)
 {
 	dst->count += a->count;
 	dst->errors += a->errors;
+	dst->timed += a->timed;
 	dst->total_ns += a->total_ns;
 	if (a->max_ns > dst->max_ns)
 		dst->max_ns = a->max_ns;
@@ -292,6 +362,7 @@ static void emit_stat(struct probes *p, struct sc_state *st, const struct sc_key
 	r.interval_ns = now - st->last_swap;
 	r.count = sum->count;
 	r.errors = sum->errors;
+	r.timed = sum->timed;
 	r.total_ns = sum->total_ns;
 	r.max_ns = sum->max_ns;
 	memcpy(r.comm, sum->comm, sizeof(r.comm) - 1);
@@ -377,9 +448,40 @@ out:
 }
 
 /*
+ * The audit rows generation G still holds, one record each, then the
+ * slots emptied.
+ */
+static int read_folds(struct probes *p, struct sc_state *st, __u32 g)
+{
+	int fd = bpf_map__fd(st->skel->maps.sc_folds);
+
+	for (__u32 i = 0; i < SC_FOLD_USED; i++) {
+		__u32 k = g * SC_FOLD_SLOTS + i;
+		int held = 0;
+
+		if (bpf_map_lookup_elem(fd, &k, st->folds))
+			return -errno;
+		for (int cpu = 0; cpu < st->ncpus; cpu++) {
+			struct fr_syscall r;
+			if (!st->folds[cpu].count)
+				continue;
+			syscall_fold_record(&st->folds[cpu], &r);
+			p->emit(p->ctx, &r, sizeof(r));
+			held = 1;
+		}
+		if (!held)
+			continue;
+		memset(st->folds, 0, (size_t)st->ncpus * sizeof(*st->folds));
+		if (bpf_map_update_elem(fd, &k, st->folds, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
  * Flip the generation, wait out the programs that may still count into
  * the old one, then read and empty it: hot arrays first, then the hash,
- * one record per (pid, call).
+ * one record per (pid, call); then the audit rows it holds.
  */
 static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 {
@@ -392,6 +494,12 @@ static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 	if (bpf_map_update_elem(st->barrier_fd, &zero, &st->barrier_inner_fd, BPF_ANY)) {
 		/* without the grace period the old generation may still change: read it next time */
 		fprintf(stderr, "flightrec: syscall: cannot wait for the programs: %s\n", strerror(errno));
+		return;
+	}
+	if ((ret = read_folds(p, st, g)))
+		fprintf(stderr, "flightrec: syscall: cannot read the held audit rows: %s\n", strerror(-ret));
+	if (st->mode < SYSCALLS_SUMMARY) {
+		st->last_swap = now;
 		return;
 	}
 	if ((ret = read_hot(st, g)))
@@ -437,7 +545,8 @@ static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uin
 			continue;
 		for (int cpu = 0; cpu < st->ncpus; cpu++)
 			sum += vals[cpu];
-		total += sum - st->lost_seen[slot];
+		if (slot != SC_LOST_SHED) /* a gap of its own, see shed_check() */
+			total += sum - st->lost_seen[slot];
 		st->lost_seen[slot] = sum;
 	}
 	free(vals);
@@ -455,6 +564,54 @@ static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uin
 	}
 }
 
+static void emit_shed_gap(struct probes *p, struct sc_state *st, uint64_t now)
+{
+	struct fr_drop d;
+
+	memset(&d, 0, sizeof(d));
+	d.head.kind = FR_KIND_drop;
+	d.head.size = sizeof(d);
+	d.ts = now;
+	snprintf(d.source, sizeof(d.source), "shed");
+	d.cpu = FR_CPU_NONE;
+	d.count = st->lost_seen[SC_LOST_SHED] - st->shed_seen;
+	d.since_ts = st->shed_since;
+	p->emit(p->ctx, &d, sizeof(d));
+}
+
+/*
+ * All mode under overload: shed the per-call rows when the ring is more
+ * than half full or lost events since the last tick; take them back after
+ * SHED_CALM_TICKS ticks with the ring below an eighth.  Runs after
+ * report_lost(), so that lost_seen[SC_LOST_SHED] is current.
+ */
+static void shed_check(struct probes *p, struct sc_state *st, uint64_t now)
+{
+	uint64_t pending = probes_ring_pending(p), drops = probes_ring_drops_total(p);
+	int pressed = pending > p->cfg->ring_size / 2 || drops != st->ring_lost_seen;
+
+	st->ring_lost_seen = drops;
+	if (!st->shed_since) {
+		if (!pressed)
+			return;
+		st->shed_since = now;
+		st->shed_seen = st->lost_seen[SC_LOST_SHED];
+		st->calm_ticks = 0;
+		__atomic_store_n(&st->skel->bss->shed, 1, __ATOMIC_RELAXED);
+		fprintf(stderr, "flightrec: overload: the ring is %" PRIu64 "%% full%s; per-call rows give way to counts\n",
+			pending * 100 / p->cfg->ring_size, drops ? " and lost events" : "");
+		return;
+	}
+	st->calm_ticks = pending < p->cfg->ring_size / 8 && !pressed ? st->calm_ticks + 1 : 0;
+	if (st->calm_ticks < SHED_CALM_TICKS)
+		return;
+	__atomic_store_n(&st->skel->bss->shed, 0, __ATOMIC_RELAXED);
+	fprintf(stderr, "flightrec: overload over: %" PRIu64 " per-call rows were counted only, per-call rows again\n",
+		st->lost_seen[SC_LOST_SHED] - st->shed_seen);
+	emit_shed_gap(p, st, now);
+	st->shed_since = 0;
+}
+
 static void syscall_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct sc_state *st = state;
@@ -466,16 +623,39 @@ static void syscall_tick(struct probes *p, void *state, uint64_t now)
 	if (st->mode == SYSCALLS_ALL && p->rb)
 		ring_buffer__consume(p->rb);
 	since = st->last_swap;
-	if (st->mode >= SYSCALLS_SUMMARY)
-		drain_stats(p, st, now);
-	else
-		st->last_swap = now;
+	drain_stats(p, st, now);
 	report_lost(p, st, now, since);
+	if (st->mode == SYSCALLS_ALL)
+		shed_check(p, st, now);
 }
 
 static void syscall_close(void *state)
 {
 	sc_state_free(state);
+}
+
+void syscall_fold_record(const struct sc_fold *f, struct fr_syscall *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->head.kind = FR_KIND_syscall;
+	s->head.size = sizeof(*s);
+	s->ts = f->first_ts;
+	s->last_ts = f->last_ts;
+	s->count = f->count;
+	s->pid = f->tgid;
+	s->tid = f->tid;
+	memcpy(s->comm, f->comm, sizeof(s->comm) - 1);
+	if (f->nr < SYSCALL_NAMES_MAX && syscall_names[f->nr])
+		snprintf(s->name, sizeof(s->name), "%s", syscall_names[f->nr]);
+	else
+		snprintf(s->name, sizeof(s->name), "sys_%u", f->nr);
+	memcpy(s->args, f->args, sizeof(s->args) - 1);
+	s->ret = f->ret;
+	memcpy(s->error, f->error, sizeof(s->error) - 1);
+	s->latency_ns = f->latency_ns;
+	s->nr = f->nr;
+	memcpy(s->reason, "audit", 6);
+	s->uid = f->uid;
 }
 
 const struct probe_family family_syscall = {
@@ -506,4 +686,6 @@ void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s
 	s->nr = b->nr;
 	memcpy(s->reason, "all", 4);
 	s->uid = b->uid;
+	s->count = 1;
+	s->last_ts = b->ts;
 }

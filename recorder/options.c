@@ -140,6 +140,24 @@ static int set_syscalls(struct record_opts *o, const char *v)
 	return -EINVAL;
 }
 
+static int set_syscall_latency(struct record_opts *o, const char *v)
+{
+	if (!strcmp(v, "blocking") || !strcmp(v, "all")) {
+		o->probe.syscall_latency_all = !strcmp(v, "all");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int set_audit_rows(struct record_opts *o, const char *v)
+{
+	if (!strcmp(v, "fold") || !strcmp(v, "each")) {
+		o->probe.audit_each = !strcmp(v, "each");
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int set_slow_syscall(struct record_opts *o, const char *v)
 {
 	return set_duration_min(&o->probe.slow_syscall_ns, v, 0);
@@ -317,6 +335,10 @@ static const struct opt opts[] = {
 	  "system calls: audit set only, + per-second counts and failed/slow calls (summary, default), or every call" },
 	{ "slow-syscall", 0, "DUR", set_slow_syscall, "a duration like 10ms, 0 for none",
 	  "summary: record each call at least this slow (default 10ms)" },
+	{ "syscall-latency", 0, "WHICH", set_syscall_latency, "blocking or all",
+	  "summary: time the calls that can block (default), or every call (costs more)" },
+	{ "audit-rows", 0, "HOW", set_audit_rows, "fold or each",
+	  "audit rows: identical repeats within a second folded into one row with a count (default), or a row each" },
 	{ "runq-threshold", 0, "DUR", set_runq_threshold, "a duration like 5ms",
 	  "a runq row for each wait for a CPU longer than DUR (default 5ms)" },
 	{ "upload-cmd", 0, "CMD", set_upload_cmd, "a shell command, like 'cp -t /mnt/bucket'",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "probes.h"
@@ -197,6 +198,48 @@ int probes_consume(struct probes *p)
 	return ring_buffer__consume(p->rb);
 }
 
+/*
+ * How full the ring is: the producer's position less the consumer's, read
+ * from the ring's first two pages (the consumer page mapped read-only
+ * here; libbpf before 1.3 has no ring__avail_data_size()).  Mapped on the
+ * first call; 0 when they cannot be.
+ */
+uint64_t probes_ring_pending(struct probes *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!p->ring_pos[0] && p->events_fd >= 0) {
+		void *c = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, p->events_fd, 0);
+		void *pr = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, p->events_fd, page);
+
+		if (c == MAP_FAILED || pr == MAP_FAILED) {
+			if (c != MAP_FAILED)
+				munmap(c, (size_t)page);
+			if (pr != MAP_FAILED)
+				munmap(pr, (size_t)page);
+			return 0;
+		}
+		p->ring_pos[0] = c;
+		p->ring_pos[1] = pr;
+	}
+	if (!p->ring_pos[0])
+		return 0;
+	return __atomic_load_n((const uint64_t *)p->ring_pos[1], __ATOMIC_ACQUIRE) -
+	       __atomic_load_n((const uint64_t *)p->ring_pos[0], __ATOMIC_ACQUIRE);
+}
+
+uint64_t probes_ring_drops_total(struct probes *p)
+{
+	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals)), total = 0;
+	uint32_t zero = 0;
+
+	if (vals && bpf_map_lookup_elem(p->drops_fd, &zero, vals) == 0)
+		for (int cpu = 0; cpu < p->ncpus; cpu++)
+			total += vals[cpu];
+	free(vals);
+	return total;
+}
+
 void probes_tick(struct probes *p, uint64_t now_boot)
 {
 	for (int i = 0; i < p->nfamilies; i++)
@@ -255,6 +298,12 @@ void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char
 
 void probes_close(struct probes *p)
 {
+	long page = sysconf(_SC_PAGESIZE);
+
+	for (int i = 0; i < 2; i++)
+		if (p->ring_pos[i])
+			munmap(p->ring_pos[i], (size_t)page);
+	p->ring_pos[0] = p->ring_pos[1] = NULL;
 	ring_buffer__free(p->rb);
 	p->rb = NULL;
 	for (int i = 0; i < p->nfamilies; i++)

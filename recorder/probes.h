@@ -41,6 +41,8 @@ struct probe_config {
 	uint32_t ring_size; /* bytes, a power of two */
 	int syscalls;             /* --syscalls: SYSCALLS_OFF, _AUDIT, _SUMMARY (default) or _ALL */
 	uint64_t slow_syscall_ns; /* --slow-syscall: summary rows for calls at least this slow */
+	int syscall_latency_all;  /* --syscall-latency=all: time every call, not only those that can block */
+	int audit_each;           /* --audit-rows=each: a row per audit call, none folded */
 	uint64_t runq_threshold_ns; /* --runq-threshold: a runq event for each longer wait */
 	uint64_t func_threshold_ns; /* --func-threshold: a func event for each longer --uprobe call */
 	unsigned families_off;    /* --probes: bit I turns off family I of the table in probes.c */
@@ -84,6 +86,7 @@ struct probes {
 	int drops_fd;         /* per-CPU count of failed reserves */
 	int ncpus;
 	uint64_t *drops_seen; /* per CPU, as of the last probes_read_drops() */
+	void *ring_pos[2];    /* the ring's consumer and producer pages, mapped by probes_ring_pending() */
 	const struct probe_family *family[FAMILIES_MAX];
 	void *state[FAMILIES_MAX];
 	int nfamilies;
@@ -117,6 +120,10 @@ void probes_tick(struct probes *p, uint64_t now_boot);
  */
 uint64_t probes_read_drops(struct probes *p, void (*fn)(void *ctx, int cpu, uint64_t n), void *ctx);
 void probes_close(struct probes *p);
+/* Bytes written to the ring and not yet consumed. */
+uint64_t probes_ring_pending(struct probes *p);
+/* Ring-buffer drops so far, all CPUs (the kernel's count, not what was reported). */
+uint64_t probes_ring_drops_total(struct probes *p);
 
 /* For families: point OBJ's "events" and "ringbuf_drops" maps at the shared ones. */
 int probes_prepare_object(struct probes *p, struct bpf_object *obj);
