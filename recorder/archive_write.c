@@ -71,17 +71,14 @@ static int mb_printf(struct membuf *m, const char *fmt, ...)
 
 static void mb_json_string(struct membuf *m, const char *s)
 {
-	mb_append(m, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			mb_printf(m, "\\%c", c);
-		else if (c < 0x20)
-			mb_printf(m, "\\u%04x", c);
-		else
-			mb_append(m, s, 1);
-	}
-	mb_append(m, "\"", 1);
+	size_t cap = JSON_QUOTED_MAX(strlen(s));
+	char small[512], *q = cap <= sizeof(small) ? small : malloc(cap);
+
+	if (!q)
+		return;
+	mb_append(m, q, json_quote(q, cap, s));
+	if (q != small)
+		free(q);
 }
 
 /* What went into the window, for the manifest. */

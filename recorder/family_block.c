@@ -112,7 +112,7 @@ static void drain(struct probes *p, struct block_state *st, int fd)
 				n += (size_t)snprintf(s.hist + n, sizeof(s.hist) - n, "%s%d:%llu", n ? " " : "", b,
 						      (unsigned long long)hist[b]);
 		if (s.count)
-			p->emit(p->ctx, &s, sizeof(s));
+			probes_put(p, &s);
 	}
 	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
 		if (bpf_map_delete_elem(fd, &next))

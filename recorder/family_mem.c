@@ -147,7 +147,7 @@ static void drain_faults(struct probes *p, struct mem_state *st, int fd, uint64_
 				memcpy(r.comm, v[c].comm, sizeof(r.comm));
 		}
 		if (r.faults)
-			p->emit(p->ctx, &r, sizeof(r));
+			probes_put(p, &r);
 	});
 	free(v);
 }
@@ -200,7 +200,7 @@ static void drain_rss(struct probes *p, struct mem_state *st, int fd, uint64_t e
 			s->bytes = r.rss_bytes;
 			s->seen = end;
 		}
-		p->emit(p->ctx, &r, sizeof(r));
+		probes_put(p, &r);
 	});
 	free(v);
 }
@@ -228,7 +228,7 @@ static void drain_locks(struct probes *p, struct mem_state *st, int fd, uint64_t
 				memcpy(r.comm, v[c].comm, sizeof(r.comm));
 		}
 		if (r.waits)
-			p->emit(p->ctx, &r, sizeof(r));
+			probes_put(p, &r);
 	});
 	free(v);
 }

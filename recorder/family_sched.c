@@ -106,7 +106,7 @@ static void drain_runq(struct probes *p, struct sched_state *st, int fd, uint64_
 		}
 		format_hist(hist, r.hist, sizeof(r.hist));
 		if (r.count)
-			p->emit(p->ctx, &r, sizeof(r));
+			probes_put(p, &r);
 	}
 	/* emptied after reading: nothing writes this generation now */
 	prev = NULL;
@@ -143,7 +143,7 @@ static void drain_offcpu(struct probes *p, struct sched_state *st, int fd, uint6
 				memcpy(o.comm, vals[c].comm, sizeof(o.comm));
 		}
 		if (o.count)
-			p->emit(p->ctx, &o, sizeof(o));
+			probes_put(p, &o);
 	}
 	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
 		if (bpf_map_delete_elem(fd, &next))

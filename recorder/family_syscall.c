@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include "../bpf/syscall_abi.bpf.h"
-#include "family_syscall.h"
 #include "flightrec.h"
 #include "probes.h"
 #include "syscall.skel.h"
@@ -300,7 +299,7 @@ static void emit_stat(struct probes *p, struct sc_state *st, const struct sc_key
 	else
 		snprintf(r.name, sizeof(r.name), "sys_%u", k->nr);
 	format_hist(sum->hist, r.hist, sizeof(r.hist));
-	p->emit(p->ctx, &r, sizeof(r));
+	probes_put(p, &r);
 }
 
 static struct hot_sum *hot_find(struct sc_state *st, __u32 tgid, __u32 nr, int add)
@@ -451,7 +450,7 @@ static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uin
 		d.cpu = FR_CPU_NONE;
 		d.count = total;
 		d.since_ts = since;
-		p->emit(p->ctx, &d, sizeof(d));
+		probes_put(p, &d);
 	}
 }
 
@@ -478,14 +477,12 @@ static void syscall_close(void *state)
 	sc_state_free(state);
 }
 
-const struct probe_family family_syscall = {
-	.name = "syscall",
-	.open = syscall_open,
-	.tick = syscall_tick,
-	.close = syscall_close,
-};
-
-void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s)
+/*
+ * The syscall record that brief event B stands for: the same row the BPF
+ * side would have written in full (name from the same table, no args, no
+ * error, reason "all").
+ */
+static void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s)
 {
 	s->head.kind = FR_KIND_syscall;
 	s->head.size = sizeof(*s);
@@ -507,3 +504,23 @@ void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s
 	memcpy(s->reason, "all", 4);
 	s->uid = b->uid;
 }
+
+static void syscall_event(struct probes *p, void *state, const void *data, size_t size)
+{
+	struct fr_syscall s;
+
+	syscall_expand_brief(data, &s);
+	probes_put(p, &s);
+}
+
+static const struct probe_event syscall_events[] = { { FR_EV_SYSCALL_BRIEF, sizeof(struct fr_syscall_brief) } };
+
+const struct probe_family family_syscall = {
+	.name = "syscall",
+	.open = syscall_open,
+	.events = syscall_events,
+	.nevents = 1,
+	.event = syscall_event,
+	.tick = syscall_tick,
+	.close = syscall_close,
+};

@@ -13,12 +13,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "family_uprobe.h"
 #include "probes.h"
 #include "record.h"
 #include "uprobe.bpf.h"
@@ -30,6 +30,7 @@ struct uprobe_state {
 	struct bpf_link *links[2 * UPROBES_MAX];
 	int nlinks;
 	int ncpus;
+	int row[UPROBES_MAX]; /* the status row of each --uprobe */
 	uint64_t last_flip, prev_flip, lost_seen;
 };
 
@@ -91,6 +92,7 @@ static int uprobe_open(struct probes *p, void **state)
 			probes_add_status(p, name, attach, err, NULL);
 			continue;
 		}
+		st->row[i] = p->nstatus;
 		probes_add_status(p, name, attach, attach_one(st, u, i, why, sizeof(why)), why);
 	}
 	if (err) {
@@ -149,7 +151,7 @@ static void drain_funcs(struct probes *p, struct uprobe_state *st, int fd, uint6
 		}
 		format_hist(hist, r.hist, sizeof(r.hist));
 		if (r.count)
-			p->emit(p->ctx, &r, sizeof(r));
+			probes_put(p, &r);
 	}
 	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
 		if (bpf_map_delete_elem(fd, &next))
@@ -175,8 +177,13 @@ static void uprobe_tick(struct probes *p, void *state, uint64_t now)
 	st->last_flip = now;
 }
 
-void uprobe_expand_func(const struct probe_config *cfg, const struct fr_func_event *e, struct fr_func *f)
+/* The func record that a ring event stands for: its --uprobe's binary and symbol added. */
+static void uprobe_event(struct probes *p, void *state, const void *data, size_t size)
 {
+	const struct probe_config *cfg = p->cfg;
+	const struct fr_func_event *e = data;
+	struct fr_func rec, *f = &rec;
+
 	memset(f, 0, sizeof(*f));
 	f->head.kind = FR_KIND_func;
 	f->head.size = sizeof(*f);
@@ -190,6 +197,7 @@ void uprobe_expand_func(const struct probe_config *cfg, const struct fr_func_eve
 		snprintf(f->symbol, sizeof(f->symbol), "%s", cfg->uprobes[e->slot].symbol);
 	}
 	f->latency_ns = e->latency_ns;
+	probes_put(p, f);
 }
 
 static void uprobe_close(void *state)
@@ -204,28 +212,36 @@ static void uprobe_close(void *state)
 	free(st);
 }
 
+/* An attached --uprobe's line in `flightrec status` says how often it was called. */
+static void uprobe_note(struct probes *p, void *state, const struct probe_status *s, char *buf, size_t cap)
+{
+	struct uprobe_state *st = state;
+	uint64_t *vals, calls = 0;
+
+	if (!st || !s->ok)
+		return;
+	for (__u32 slot = 0; slot < (__u32)p->cfg->nuprobes; slot++) {
+		if (&p->status[st->row[slot]] != s)
+			continue;
+		if (!(vals = calloc((size_t)p->ncpus, sizeof(*vals))))
+			return;
+		if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.uprobe_calls), &slot, vals) == 0)
+			for (int c = 0; c < p->ncpus; c++)
+				calls += vals[c];
+		free(vals);
+		snprintf(buf, cap, " (%" PRIu64 " calls)", calls);
+	}
+}
+
+static const struct probe_event uprobe_events[] = { { FR_EV_FUNC, sizeof(struct fr_func_event) } };
+
 const struct probe_family family_uprobe = {
 	.name = "uprobe",
 	.open = uprobe_open,
+	.events = uprobe_events,
+	.nevents = 1,
+	.event = uprobe_event,
 	.tick = uprobe_tick,
+	.note = uprobe_note,
 	.close = uprobe_close,
 };
-
-int uprobe_calls(struct probes *p, uint64_t *calls, int n)
-{
-	struct uprobe_state *st = NULL;
-	uint64_t *vals;
-
-	for (int i = 0; i < p->nfamilies; i++)
-		if (p->family[i] == &family_uprobe)
-			st = p->state[i];
-	memset(calls, 0, (size_t)n * sizeof(*calls));
-	if (!st || !(vals = calloc((size_t)p->ncpus, sizeof(*vals))))
-		return -ENOENT;
-	for (__u32 slot = 0; slot < (__u32)n && slot < UPROBES_MAX; slot++)
-		if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.uprobe_calls), &slot, vals) == 0)
-			for (int c = 0; c < p->ncpus; c++)
-				calls[slot] += vals[c];
-	free(vals);
-	return 0;
-}
