@@ -143,11 +143,8 @@ static int dns_open(struct probes *p, void **state)
 	skel->rodata->current_in_skb =
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_pid_tgid, NULL) > 0 &&
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_comm, NULL) > 0;
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = dns_bpf__load(skel);
+	err = probes_load(p, "dns", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "dns", skel->obj, err);
 		dns_bpf__destroy(skel);
 		dns_table_free(st->table);
 		free(st);

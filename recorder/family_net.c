@@ -49,11 +49,8 @@ static int net_open(struct probes *p, void **state)
 		return -errno;
 	}
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = net_bpf__load(skel);
+	err = probes_load(p, "net", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "net", skel->obj, err);
 		net_bpf__destroy(skel);
 		free(st);
 		return err;

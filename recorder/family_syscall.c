@@ -222,11 +222,8 @@ static int syscall_open(struct probes *p, void **state)
 		bpf_map__set_max_entries(skel->maps.sc_stats_b, 1);
 		bpf_map__set_max_entries(skel->maps.sc_hot, 1);
 	}
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = syscall_bpf__load(skel);
+	err = probes_load(p, "syscall", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "syscall", skel->obj, err);
 		if (http_wanted(p->cfg))
 			probes_add_status(p, "http/capture", HTTP_ATTACH, err, "the syscall family did not load");
 		sc_state_free(st);

@@ -189,11 +189,8 @@ static int tls_open(struct probes *p, void **state)
 	st->skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	/* HTTP over TLS: the plaintext of SSL_read/SSL_write, for the http family */
 	st->skel->rodata->http_wanted = !(p->cfg->families_off & (1u << probes_family_index("http")));
-	err = probes_prepare_object(p, st->skel->obj);
-	if (!err)
-		err = tls_bpf__load(st->skel);
+	err = probes_load(p, "tls", st->skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "tls", st->skel->obj, err);
 		tls_bpf__destroy(st->skel);
 		free(st);
 		return err;

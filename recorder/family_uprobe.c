@@ -29,7 +29,6 @@ struct uprobe_state {
 	struct uprobe_bpf *skel;
 	struct bpf_link *links[2 * UPROBES_MAX];
 	int nlinks;
-	int ncpus;
 	int row[UPROBES_MAX]; /* the status row of each --uprobe */
 	uint64_t last_flip, prev_flip, lost_seen;
 };
@@ -100,79 +99,60 @@ static int uprobe_open(struct probes *p, void **state)
 		free(st);
 		return err;
 	}
-	st->ncpus = libbpf_num_possible_cpus();
 	st->last_flip = st->prev_flip = now_boot_ns();
 	*state = st;
 	return 0;
 }
 
-/* "B:N B:N ..." of the non-empty buckets. */
-static void format_hist(const uint64_t *hist, char *buf, size_t cap)
+static void func_stat(struct probes *p, void *ctx, const void *k, const void *v)
 {
-	size_t n = 0;
+	const struct probes_interval *in = ctx;
+	const struct func_key *key = k;
+	const struct func_agg *vals = v;
+	struct fr_func_stat r;
+	uint64_t hist[FUNC_HIST_BUCKETS] = { 0 };
 
-	buf[0] = '\0';
-	for (int b = 0; b < FUNC_HIST_BUCKETS && n < cap; b++)
-		if (hist[b])
-			n += (size_t)snprintf(buf + n, cap - n, "%s%d:%llu", n ? " " : "", b, (unsigned long long)hist[b]);
-}
-
-static void drain_funcs(struct probes *p, struct uprobe_state *st, int fd, uint64_t end, uint64_t interval)
-{
-	struct func_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
-	struct func_key key, next, *prev = NULL;
-
-	if (!v)
+	if (key->slot >= (uint32_t)p->cfg->nuprobes)
 		return;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct fr_func_stat r;
-		uint64_t hist[FUNC_HIST_BUCKETS] = { 0 };
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, v) || key.slot >= (uint32_t)p->cfg->nuprobes)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.head.kind = FR_KIND_func_stat;
-		r.ts = end;
-		r.pid = key.pid;
-		r.interval_ns = interval;
-		snprintf(r.binary, sizeof(r.binary), "%s", p->cfg->uprobes[key.slot].binary);
-		snprintf(r.symbol, sizeof(r.symbol), "%s", p->cfg->uprobes[key.slot].symbol);
-		for (int c = 0; c < st->ncpus; c++) {
-			r.count += v[c].count;
-			r.total_ns += v[c].total_ns;
-			if (v[c].max_ns > r.max_ns)
-				r.max_ns = v[c].max_ns;
-			for (int b = 0; b < FUNC_HIST_BUCKETS; b++)
-				hist[b] += v[c].hist[b];
-			if (!r.comm[0] && v[c].comm[0])
-				memcpy(r.comm, v[c].comm, sizeof(r.comm));
-		}
-		format_hist(hist, r.hist, sizeof(r.hist));
-		if (r.count)
-			probes_put(p, &r);
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_func_stat;
+	r.ts = in->end;
+	r.pid = key->pid;
+	r.interval_ns = in->ns;
+	snprintf(r.binary, sizeof(r.binary), "%s", p->cfg->uprobes[key->slot].binary);
+	snprintf(r.symbol, sizeof(r.symbol), "%s", p->cfg->uprobes[key->slot].symbol);
+	for (int c = 0; c < p->ncpus; c++) {
+		r.count += vals[c].count;
+		r.total_ns += vals[c].total_ns;
+		if (vals[c].max_ns > r.max_ns)
+			r.max_ns = vals[c].max_ns;
+		for (int b = 0; b < FUNC_HIST_BUCKETS; b++)
+			hist[b] += vals[c].hist[b];
+		if (!r.comm[0] && vals[c].comm[0])
+			memcpy(r.comm, vals[c].comm, sizeof(r.comm));
 	}
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-		if (bpf_map_delete_elem(fd, &next))
-			break;
-	free(v);
+	probes_format_hist(hist, FUNC_HIST_BUCKETS, r.hist, sizeof(r.hist));
+	if (r.count)
+		probes_put(p, &r);
 }
 
 static void uprobe_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct uprobe_state *st = state;
 	struct uprobe_bpf *s;
+	struct probes_interval in;
 	int old;
 
 	if (!st)
 		return;
 	s = st->skel;
-	old = (s->bss->gen & 1) ^ 1; /* the generation not written since the last flip */
-	drain_funcs(p, st, bpf_map__fd(old ? s->maps.func_agg1 : s->maps.func_agg0), st->last_flip,
-		    st->last_flip - st->prev_flip);
+	old = probes_gen_idle(&s->bss->gen);
+	in.end = st->last_flip;
+	in.ns = st->last_flip - st->prev_flip;
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.func_agg1 : s->maps.func_agg0), sizeof(struct func_key),
+				sizeof(struct func_agg), func_stat, &in);
 	probes_report_lost(p, bpf_map__fd(s->maps.func_lost), &st->lost_seen, "uprobe", st->prev_flip, now);
-	__atomic_store_n(&s->bss->gen, (uint32_t)old, __ATOMIC_RELEASE);
+	probes_gen_flip(&s->bss->gen, old);
 	st->prev_flip = st->last_flip;
 	st->last_flip = now;
 }

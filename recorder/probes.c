@@ -128,6 +128,17 @@ int probes_prepare_object(struct probes *p, struct bpf_object *obj)
 	return 0;
 }
 
+int probes_load(struct probes *p, const char *family, struct bpf_object_skeleton *s)
+{
+	int err = probes_prepare_object(p, *s->obj);
+
+	if (!err)
+		err = bpf_object__load_skeleton(s);
+	if (err)
+		probes_family_failed(p, family, *s->obj, err);
+	return err;
+}
+
 static int create_shared_maps(struct probes *p, char *err, size_t errlen)
 {
 	p->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, p->cfg->ring_size, NULL);
@@ -359,6 +370,41 @@ void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char
 	d.since_ts = since;
 	probes_put(p, &d);
 	*seen = total;
+}
+
+void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size_t val_size, probes_agg_fn fn,
+			     void *ctx)
+{
+	uint8_t *vals = calloc((size_t)p->ncpus, val_size), *key = calloc(2, key_size), *next = key + key_size;
+	void *prev = NULL;
+
+	if (!vals || !key) {
+		free(vals);
+		free(key);
+		return;
+	}
+	while (bpf_map_get_next_key(map_fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(map_fd, key, vals) == 0)
+			fn(p, ctx, key, vals);
+	}
+	/* emptied after reading: nothing writes this generation now */
+	while (bpf_map_get_next_key(map_fd, NULL, next) == 0)
+		if (bpf_map_delete_elem(map_fd, next))
+			break;
+	free(vals);
+	free(key);
+}
+
+void probes_format_hist(const uint64_t *hist, int nb, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int b = 0; b < nb && n < cap; b++)
+		if (hist[b])
+			n += (size_t)snprintf(buf + n, cap - n, "%s%d:%llu", n ? " " : "", b, (unsigned long long)hist[b]);
 }
 
 void probes_close(struct probes *p)

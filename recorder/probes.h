@@ -170,6 +170,13 @@ void probes_close(struct probes *p);
 
 /* For families: point OBJ's "events" and "ringbuf_drops" maps at the shared ones. */
 int probes_prepare_object(struct probes *p, struct bpf_object *obj);
+struct bpf_object_skeleton;
+/*
+ * For families, once the skeleton is opened and configured: point its
+ * shared maps at ours (probes_prepare_object()) and load it.  0, or
+ * -errno after reporting every program it has as failed.
+ */
+int probes_load(struct probes *p, const char *family, struct bpf_object_skeleton *s);
 /* For families: attach PROG, keep its link in *LINK, record its status. */
 int probes_attach(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link);
 /*
@@ -179,6 +186,35 @@ int probes_attach(struct probes *p, const char *family, struct bpf_program *prog
  */
 void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
 			uint64_t now);
+/*
+ * For families that aggregate in BPF, per CPU, in two generations of maps
+ * (sched, block, mem, uprobe): BPF programs write the generation GEN
+ * names; once a second the recorder drains the other one, idle since the
+ * last flip, then flips to it.
+ */
+static inline int probes_gen_idle(const uint32_t *gen)
+{
+	return (int)((*gen & 1) ^ 1);
+}
+static inline void probes_gen_flip(uint32_t *gen, int to)
+{
+	__atomic_store_n(gen, (uint32_t)to, __ATOMIC_RELEASE);
+}
+/* What a drained generation covers: its records are stamped with its end. */
+struct probes_interval {
+	uint64_t end, ns;
+};
+/* One key of an aggregate map and its values, one per CPU (p->ncpus of them). */
+typedef void (*probes_agg_fn)(struct probes *p, void *ctx, const void *key, const void *vals);
+/*
+ * For families: call FN for every key of the per-CPU hash MAP_FD (keys of
+ * KEY_SIZE bytes, values of VAL_SIZE bytes per CPU), then empty it.
+ */
+void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size_t val_size, probes_agg_fn fn,
+			     void *ctx);
+/* "B:N B:N ..." of the non-empty buckets of HIST (N of them) into BUF. */
+void probes_format_hist(const uint64_t *hist, int n, char *buf, size_t cap);
+
 /*
  * For families whose probes are not one program each (uprobes): record
  * the status of probe NAME at ATTACH, failed with WHY when ERR is not 0
