@@ -46,6 +46,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "flightrec.h"
+#include "dns.bpf.h"
 #include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

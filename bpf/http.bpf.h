@@ -2,7 +2,7 @@
  * http.bpf.h - the first bytes of HTTP/1.x requests and responses on TCP
  * sockets, taken at the exit of the read/write family by bpf/syscall.bpf.c
  * (the calls whose sc_flags hold SCF_HTTP).  The recorder pairs them
- * (recorder/http.c); the event is struct fr_http_msg of schema/flightrec.h.
+ * (recorder/http.c); the event is struct fr_http_msg of bpf/http_event.bpf.h.
  *
  * Read and write are the hottest calls, so the test is ordered by cost:
  * the return value (at least HTTP_MIN_LEN bytes moved), then ONE 4-byte
@@ -18,6 +18,8 @@
  */
 #ifndef FR_HTTP_BPF_H
 #define FR_HTTP_BPF_H
+
+#include "http_event.bpf.h"
 
 #ifndef IPPROTO_TCP
 #define IPPROTO_TCP 6

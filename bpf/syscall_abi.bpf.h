@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #endif
 
+#include "flightrec.h"
+
 #define SC_NR_MAX 512        /* x86_64 call numbers are below this; x32 ones (bit 30 set) are not */
 #define SC_NAME_LEN 24       /* longest x86_64 name: landlock_create_ruleset, 23 */
 #define SC_ERRNO_LEN 24      /* longest errno name: ERESTART_RESTARTBLOCK, 21 */
@@ -137,5 +139,26 @@ enum sc_audit_nr { SC_AUDIT_CALLS(SC_X_ENUM) };
 enum sc_fold_idx { SC_AUDIT_CALLS(SC_X_IDX) SC_FOLD_USED };
 #undef SC_X_IDX
 _Static_assert(SC_FOLD_USED <= SC_FOLD_SLOTS, "more audit calls than fold slots");
+
+/*
+ * A call recorded only because of --syscalls=all, that took no arguments
+ * worth decoding and did not fail, crosses the ring as this 64-byte event
+ * instead of a 400-byte fr_syscall: the recorder adds the name, the empty
+ * args and error, and the reason "all".  Six times less ring per call is
+ * what lets the default ring absorb a flood while the recorder waits for
+ * a CPU.
+ */
+#define FR_EV_SYSCALL_BRIEF (FR_KIND_MAX + 1)
+struct fr_syscall_brief {
+	struct fr_head head;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__s64 ret;
+	__u64 latency_ns;
+	__u32 nr;
+	__u32 uid; /* real uid when the call returned */
+};
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef FR_TLS_BPF_H
 #define FR_TLS_BPF_H
 
+#include "flightrec.h"
+
 /* Which function a uprobe is on: the low byte of its cookie. */
 enum tls_fn {
 	TLS_FN_DO_HANDSHAKE,
@@ -40,5 +42,29 @@ enum tls_fn {
 #define TLS_ROLE_SERVER 2
 
 #define TLS_LIBS_MAX 8 /* copies of libssl attached (distinct inodes) */
+
+/*
+ * A TLS handshake that finished or failed (bpf/tls.bpf.c): raw address
+ * bytes, the SSL_get_error code and verify result as numbers and the
+ * library as an index; the recorder turns them into the tls record.
+ */
+#define FR_EV_TLS (FR_KIND_MAX + 4)
+struct fr_tls_event {
+	struct fr_head head;
+	__u64 ts; /* when the handshake began */
+	__u64 latency_ns;
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__u8 laddr[16], raddr[16]; /* IPv4 in the first 4 bytes */
+	__u16 lport, rport;
+	__u8 family;  /* 4 or 6; 0 when no socket I/O was seen */
+	__u8 role;    /* TLS_ROLE_* of bpf/tls.bpf.h */
+	__u8 ok;
+	__u8 lib;     /* index of the libssl copy */
+	__s32 error;  /* SSL_get_error's code; -1 when none */
+	__s32 pad;
+	__s64 verify; /* the SSL's verify_result; -1 when not read */
+};
 
 #endif

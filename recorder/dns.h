@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns.bpf.h"
 #include "flightrec.h"
 
 /* A query with no response for this long is written with rcode TIMEOUT. */

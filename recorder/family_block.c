@@ -18,7 +18,6 @@
 
 struct block_state {
 	struct block_bpf *skel;
-	int ncpus;
 	uint64_t last_flip, prev_flip;
 	uint64_t lost_seen;
 };
@@ -36,11 +35,8 @@ static int block_open(struct probes *p, void **state)
 		return -errno;
 	}
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = block_bpf__load(skel);
+	err = probes_load(p, "block", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "block", skel->obj, err);
 		block_bpf__destroy(skel);
 		free(st);
 		return err;
@@ -49,7 +45,6 @@ static int block_open(struct probes *p, void **state)
 	probes_attach(p, "block", skel->progs.handle_issue, &skel->links.handle_issue);
 	probes_attach(p, "block", skel->progs.handle_complete, &skel->links.handle_complete);
 	st->skel = skel;
-	st->ncpus = libbpf_num_possible_cpus();
 	st->last_flip = st->prev_flip = now_boot_ns();
 	*state = st;
 	return 0;
@@ -73,62 +68,48 @@ static const char *op_name(uint32_t op)
 	}
 }
 
-static void drain(struct probes *p, struct block_state *st, int fd)
+static void io_stat(struct probes *p, void *ctx, const void *k, const void *v)
 {
-	struct blk_agg *vals = calloc((size_t)st->ncpus, sizeof(*vals));
-	struct blk_key key, next, *prev = NULL;
+	const struct probes_interval *in = ctx;
+	const struct blk_key *key = k;
+	const struct blk_agg *vals = v;
+	uint64_t hist[BLK_HIST_BUCKETS] = { 0 };
+	struct fr_io_stat s;
 
-	if (!vals)
-		return;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		uint64_t hist[BLK_HIST_BUCKETS] = { 0 };
-		struct fr_io_stat s;
-		size_t n = 0;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		memset(&s, 0, sizeof(s));
-		s.head.kind = FR_KIND_io_stat;
-		s.ts = st->last_flip;
-		s.interval_ns = st->last_flip - st->prev_flip;
-		s.major = key.dev >> 20;
-		s.minor = key.dev & 0xfffff;
-		snprintf(s.op, sizeof(s.op), "%s", op_name(key.op));
-		for (int c = 0; c < st->ncpus; c++) {
-			s.count += vals[c].count;
-			s.bytes += vals[c].bytes;
-			s.total_ns += vals[c].total_ns;
-			if (vals[c].max_ns > s.max_ns)
-				s.max_ns = vals[c].max_ns;
-			for (int b = 0; b < BLK_HIST_BUCKETS; b++)
-				hist[b] += vals[c].hist[b];
-			if (!s.disk[0] && vals[c].disk[0])
-				memcpy(s.disk, vals[c].disk, sizeof(s.disk) - 1);
-		}
-		for (int b = 0; b < BLK_HIST_BUCKETS && n < sizeof(s.hist); b++)
-			if (hist[b])
-				n += (size_t)snprintf(s.hist + n, sizeof(s.hist) - n, "%s%d:%llu", n ? " " : "", b,
-						      (unsigned long long)hist[b]);
-		if (s.count)
-			p->emit(p->ctx, &s, sizeof(s));
+	memset(&s, 0, sizeof(s));
+	s.head.kind = FR_KIND_io_stat;
+	s.ts = in->end;
+	s.interval_ns = in->ns;
+	s.major = key->dev >> 20;
+	s.minor = key->dev & 0xfffff;
+	snprintf(s.op, sizeof(s.op), "%s", op_name(key->op));
+	for (int c = 0; c < p->ncpus; c++) {
+		s.count += vals[c].count;
+		s.bytes += vals[c].bytes;
+		s.total_ns += vals[c].total_ns;
+		if (vals[c].max_ns > s.max_ns)
+			s.max_ns = vals[c].max_ns;
+		for (int b = 0; b < BLK_HIST_BUCKETS; b++)
+			hist[b] += vals[c].hist[b];
+		if (!s.disk[0] && vals[c].disk[0])
+			memcpy(s.disk, vals[c].disk, sizeof(s.disk) - 1);
 	}
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-		if (bpf_map_delete_elem(fd, &next))
-			break;
-	free(vals);
+	probes_format_hist(hist, BLK_HIST_BUCKETS, s.hist, sizeof(s.hist));
+	if (s.count)
+		probes_put(p, &s);
 }
 
 static void block_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct block_state *st = state;
 	struct block_bpf *s = st->skel;
-	int old = (s->bss->gen & 1) ^ 1; /* not written since the last flip, a second ago */
+	int old = probes_gen_idle(&s->bss->gen);
+	struct probes_interval in = { st->last_flip, st->last_flip - st->prev_flip };
 
-	drain(p, st, bpf_map__fd(old ? s->maps.blk_agg1 : s->maps.blk_agg0));
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.blk_agg1 : s->maps.blk_agg0), sizeof(struct blk_key),
+				sizeof(struct blk_agg), io_stat, &in);
 	probes_report_lost(p, bpf_map__fd(s->maps.block_lost), &st->lost_seen, "block", st->prev_flip, now);
-	__atomic_store_n(&s->bss->gen, (uint32_t)old, __ATOMIC_RELEASE);
+	probes_gen_flip(&s->bss->gen, old);
 	st->prev_flip = st->last_flip;
 	st->last_flip = now;
 }

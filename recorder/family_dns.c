@@ -28,7 +28,6 @@
 #include "cgroup.h"
 #include "dns.skel.h"
 #include "dns.h"
-#include "family_dns.h"
 #include "probes.h"
 #include "record.h"
 #include "util.h"
@@ -144,11 +143,8 @@ static int dns_open(struct probes *p, void **state)
 	skel->rodata->current_in_skb =
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_pid_tgid, NULL) > 0 &&
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_comm, NULL) > 0;
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = dns_bpf__load(skel);
+	err = probes_load(p, "dns", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "dns", skel->obj, err);
 		dns_bpf__destroy(skel);
 		dns_table_free(st->table);
 		free(st);
@@ -183,23 +179,15 @@ static void emit_record(void *ctx, const struct fr_dns *r)
 {
 	struct probes *p = ctx;
 
-	p->emit(p->ctx, r, sizeof(*r));
+	probes_put(p, r);
 }
 
-static struct dns_state *state_of(struct probes *p)
+/* A query waits for its response; a response or a getaddrinfo return is a dns record. */
+static void dns_event(struct probes *p, void *state, const void *data, size_t size)
 {
-	for (int i = 0; i < p->nfamilies; i++)
-		if (p->family[i] == &family_dns)
-			return p->state[i];
-	return NULL;
-}
+	struct dns_state *st = state;
 
-void dns_family_event(struct probes *p, const struct fr_dns_event *e)
-{
-	struct dns_state *st = state_of(p);
-
-	if (st)
-		dns_table_event(st->table, e, emit_record, p);
+	dns_table_event(st->table, data, emit_record, p);
 }
 
 /* Queries unanswered for DNS_TIMEOUT_NS become TIMEOUT rows; a full table is a drop. */
@@ -219,7 +207,7 @@ static void dns_tick(struct probes *p, void *state, uint64_t now)
 		d.cpu = FR_CPU_NONE;
 		d.count = lost - st->lost_seen;
 		d.since_ts = st->last_tick;
-		p->emit(p->ctx, &d, sizeof(d));
+		probes_put(p, &d);
 		st->lost_seen = lost;
 	}
 	st->last_tick = now;
@@ -236,9 +224,14 @@ static void dns_close(void *state)
 	free(st);
 }
 
+static const struct probe_event dns_events[] = { { FR_EV_DNS, sizeof(struct fr_dns_event) } };
+
 const struct probe_family family_dns = {
 	.name = "dns",
 	.open = dns_open,
+	.events = dns_events,
+	.nevents = 1,
+	.event = dns_event,
 	.tick = dns_tick,
 	.close = dns_close,
 };

@@ -35,7 +35,6 @@ struct rss_seen {
 
 struct mem_state {
 	struct mem_bpf *skel;
-	int ncpus;
 	long page_size;
 	uint64_t last_flip, prev_flip, lost_seen, last_sweep;
 	struct rss_seen *seen; /* RSS_SEEN_SLOTS */
@@ -59,11 +58,8 @@ static int mem_open(struct probes *p, void **state)
 		return err;
 	}
 	skel->rodata->self_tgid = (uint32_t)getpid();
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = mem_bpf__load(skel);
+	err = probes_load(p, "mem", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "mem", skel->obj, err);
 		mem_bpf__destroy(skel);
 		free(st->seen);
 		free(st);
@@ -74,7 +70,6 @@ static int mem_open(struct probes *p, void **state)
 	probes_attach(p, "mem", skel->progs.contention_begin, &skel->links.contention_begin);
 	probes_attach(p, "mem", skel->progs.contention_end, &skel->links.contention_end);
 	st->skel = skel;
-	st->ncpus = libbpf_num_possible_cpus();
 	st->page_size = sysconf(_SC_PAGESIZE);
 	st->last_flip = st->prev_flip = st->last_sweep = now_boot_ns();
 	*state = st;
@@ -110,141 +105,121 @@ static void seen_sweep(struct mem_state *st, uint64_t now)
 	st->last_sweep = now;
 }
 
-/* Walk every key of the map FD, read its per-CPU values into VALS, call FN, then empty the map. */
-#define DRAIN(FD, VALS, ...)                                                                                       \
-	do {                                                                                                       \
-		uint32_t key_, next_, *prev_ = NULL;                                                               \
-		while (bpf_map_get_next_key((FD), prev_, &next_) == 0) {                                           \
-			uint32_t pid = key_ = next_;                                                               \
-			prev_ = &key_;                                                                             \
-			if (bpf_map_lookup_elem((FD), &key_, (VALS)))                                              \
-				continue;                                                                          \
-			__VA_ARGS__                                                                                \
-		}                                                                                                  \
-		while (bpf_map_get_next_key((FD), NULL, &next_) == 0)                                              \
-			if (bpf_map_delete_elem((FD), &next_))                                                     \
-				break;                                                                             \
-	} while (0)
+/* What a drain needs: the family's state and the interval drained. */
+struct mem_drain {
+	struct mem_state *st;
+	struct probes_interval in;
+};
 
-static void drain_faults(struct probes *p, struct mem_state *st, int fd, uint64_t end, uint64_t interval)
+static void fault_stat(struct probes *p, void *ctx, const void *key, const void *vals)
 {
-	struct fault_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
+	const struct mem_drain *d = ctx;
+	const struct fault_agg *v = vals;
+	struct fr_fault_stat r;
 
-	if (!v)
-		return;
-	DRAIN(fd, v, {
-		struct fr_fault_stat r;
-
-		memset(&r, 0, sizeof(r));
-		r.head.kind = FR_KIND_fault_stat;
-		r.ts = end;
-		r.pid = pid;
-		r.interval_ns = interval;
-		for (int c = 0; c < st->ncpus; c++) {
-			r.faults += v[c].faults;
-			r.write_faults += v[c].write_faults;
-			if (!r.comm[0] && v[c].comm[0])
-				memcpy(r.comm, v[c].comm, sizeof(r.comm));
-		}
-		if (r.faults)
-			p->emit(p->ctx, &r, sizeof(r));
-	});
-	free(v);
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_fault_stat;
+	r.ts = d->in.end;
+	r.pid = *(const uint32_t *)key;
+	r.interval_ns = d->in.ns;
+	for (int c = 0; c < p->ncpus; c++) {
+		r.faults += v[c].faults;
+		r.write_faults += v[c].write_faults;
+		if (!r.comm[0] && v[c].comm[0])
+			memcpy(r.comm, v[c].comm, sizeof(r.comm));
+	}
+	if (r.faults)
+		probes_put(p, &r);
 }
 
-static void drain_rss(struct probes *p, struct mem_state *st, int fd, uint64_t end, uint64_t interval)
+static void rss_stat(struct probes *p, void *ctx, const void *key, const void *vals)
 {
-	struct rss_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
+	const struct mem_drain *d = ctx;
+	struct mem_state *st = d->st;
+	const struct rss_agg *v = vals;
+	uint32_t pid = *(const uint32_t *)key;
+	struct fr_rss_stat r;
+	struct rss_seen *s;
+	uint64_t latest = 0, earliest = UINT64_MAX, first = 0;
 
-	if (!v)
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_rss_stat;
+	r.ts = d->in.end;
+	r.pid = pid;
+	r.interval_ns = d->in.ns;
+	/* The CPU that saw the latest change has the current value. */
+	for (int c = 0; c < p->ncpus; c++) {
+		if (v[c].last_ts > latest) {
+			latest = v[c].last_ts;
+			r.rss_bytes = v[c].last_pages * (uint64_t)st->page_size;
+		}
+		if (v[c].first_ts && v[c].first_ts < earliest) {
+			earliest = v[c].first_ts;
+			first = v[c].first_pages * (uint64_t)st->page_size;
+		}
+		if (v[c].max_pages * (uint64_t)st->page_size > r.max_rss_bytes)
+			r.max_rss_bytes = v[c].max_pages * (uint64_t)st->page_size;
+		if (!r.comm[0] && v[c].comm[0])
+			memcpy(r.comm, v[c].comm, sizeof(r.comm));
+	}
+	if (!latest)
 		return;
-	DRAIN(fd, v, {
-		struct fr_rss_stat r;
-		struct rss_seen *s;
-		uint64_t latest = 0, earliest = UINT64_MAX, first = 0;
-
-		memset(&r, 0, sizeof(r));
-		r.head.kind = FR_KIND_rss_stat;
-		r.ts = end;
-		r.pid = pid;
-		r.interval_ns = interval;
-		/* The CPU that saw the latest change has the current value. */
-		for (int c = 0; c < st->ncpus; c++) {
-			if (v[c].last_ts > latest) {
-				latest = v[c].last_ts;
-				r.rss_bytes = v[c].last_pages * (uint64_t)st->page_size;
-			}
-			if (v[c].first_ts && v[c].first_ts < earliest) {
-				earliest = v[c].first_ts;
-				first = v[c].first_pages * (uint64_t)st->page_size;
-			}
-			if (v[c].max_pages * (uint64_t)st->page_size > r.max_rss_bytes)
-				r.max_rss_bytes = v[c].max_pages * (uint64_t)st->page_size;
-			if (!r.comm[0] && v[c].comm[0])
-				memcpy(r.comm, v[c].comm, sizeof(r.comm));
-		}
-		if (!latest)
-			continue;
-		s = seen_slot(st, pid);
-		if (s->pid) {
-			r.growth_bytes = (int64_t)r.rss_bytes - (int64_t)s->bytes;
-		} else {
-			/* its first record: since the first change seen */
-			r.growth_bytes = (int64_t)r.rss_bytes - (int64_t)first;
-		}
-		if (!s->pid && st->nseen < RSS_SEEN_SLOTS / 2) {
-			s->pid = pid;
-			st->nseen++;
-		}
-		if (s->pid) {
-			s->bytes = r.rss_bytes;
-			s->seen = end;
-		}
-		p->emit(p->ctx, &r, sizeof(r));
-	});
-	free(v);
+	s = seen_slot(st, pid);
+	if (s->pid) {
+		r.growth_bytes = (int64_t)r.rss_bytes - (int64_t)s->bytes;
+	} else {
+		/* its first record: since the first change seen */
+		r.growth_bytes = (int64_t)r.rss_bytes - (int64_t)first;
+	}
+	if (!s->pid && st->nseen < RSS_SEEN_SLOTS / 2) {
+		s->pid = pid;
+		st->nseen++;
+	}
+	if (s->pid) {
+		s->bytes = r.rss_bytes;
+		s->seen = d->in.end;
+	}
+	probes_put(p, &r);
 }
 
-static void drain_locks(struct probes *p, struct mem_state *st, int fd, uint64_t end, uint64_t interval)
+static void lock_stat(struct probes *p, void *ctx, const void *key, const void *vals)
 {
-	struct lock_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
+	const struct mem_drain *d = ctx;
+	const struct lock_agg *v = vals;
+	struct fr_lock_stat r;
 
-	if (!v)
-		return;
-	DRAIN(fd, v, {
-		struct fr_lock_stat r;
-
-		memset(&r, 0, sizeof(r));
-		r.head.kind = FR_KIND_lock_stat;
-		r.ts = end;
-		r.pid = pid;
-		r.interval_ns = interval;
-		for (int c = 0; c < st->ncpus; c++) {
-			r.waits += v[c].waits;
-			r.total_ns += v[c].total_ns;
-			if (v[c].max_ns > r.max_ns)
-				r.max_ns = v[c].max_ns;
-			if (!r.comm[0] && v[c].comm[0])
-				memcpy(r.comm, v[c].comm, sizeof(r.comm));
-		}
-		if (r.waits)
-			p->emit(p->ctx, &r, sizeof(r));
-	});
-	free(v);
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_lock_stat;
+	r.ts = d->in.end;
+	r.pid = *(const uint32_t *)key;
+	r.interval_ns = d->in.ns;
+	for (int c = 0; c < p->ncpus; c++) {
+		r.waits += v[c].waits;
+		r.total_ns += v[c].total_ns;
+		if (v[c].max_ns > r.max_ns)
+			r.max_ns = v[c].max_ns;
+		if (!r.comm[0] && v[c].comm[0])
+			memcpy(r.comm, v[c].comm, sizeof(r.comm));
+	}
+	if (r.waits)
+		probes_put(p, &r);
 }
 
 static void mem_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct mem_state *st = state;
 	struct mem_bpf *s = st->skel;
-	int old = (s->bss->gen & 1) ^ 1; /* the generation not written since the last flip */
-	uint64_t end = st->last_flip, interval = st->last_flip - st->prev_flip;
+	int old = probes_gen_idle(&s->bss->gen);
+	struct mem_drain d = { st, { st->last_flip, st->last_flip - st->prev_flip } };
 
-	drain_faults(p, st, bpf_map__fd(old ? s->maps.fault_agg1 : s->maps.fault_agg0), end, interval);
-	drain_rss(p, st, bpf_map__fd(old ? s->maps.rss_agg1 : s->maps.rss_agg0), end, interval);
-	drain_locks(p, st, bpf_map__fd(old ? s->maps.lock_agg1 : s->maps.lock_agg0), end, interval);
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.fault_agg1 : s->maps.fault_agg0), sizeof(uint32_t),
+				sizeof(struct fault_agg), fault_stat, &d);
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.rss_agg1 : s->maps.rss_agg0), sizeof(uint32_t),
+				sizeof(struct rss_agg), rss_stat, &d);
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.lock_agg1 : s->maps.lock_agg0), sizeof(uint32_t),
+				sizeof(struct lock_agg), lock_stat, &d);
 	probes_report_lost(p, bpf_map__fd(s->maps.mem_lost), &st->lost_seen, "mem", st->prev_flip, now);
-	__atomic_store_n(&s->bss->gen, (uint32_t)old, __ATOMIC_RELEASE);
+	probes_gen_flip(&s->bss->gen, old);
 	st->prev_flip = st->last_flip;
 	st->last_flip = now;
 	if (now - st->last_sweep > RSS_FORGET_NS)

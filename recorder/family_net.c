@@ -22,7 +22,8 @@ struct net_state {
 	uint64_t lost_seen, last_tick;
 };
 
-void net_format_conn(struct fr_conn *c)
+/* Turn the raw 4- or 16-byte addresses of C into text, in place. */
+static void net_format_conn(struct fr_conn *c)
 {
 	unsigned char l[16], r[16];
 	int af = c->family == 6 ? AF_INET6 : AF_INET;
@@ -48,11 +49,8 @@ static int net_open(struct probes *p, void **state)
 		return -errno;
 	}
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = net_bpf__load(skel);
+	err = probes_load(p, "net", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "net", skel->obj, err);
 		net_bpf__destroy(skel);
 		free(st);
 		return err;
@@ -137,9 +135,24 @@ static void net_close(void *state)
 	free(st);
 }
 
+/* A conn event crosses the ring with raw addresses: the record has them as text. */
+static void net_event(struct probes *p, void *state, const void *data, size_t size)
+{
+	struct fr_conn c;
+
+	memcpy(&c, data, sizeof(c));
+	net_format_conn(&c);
+	probes_put(p, &c);
+}
+
+static const struct probe_event net_events[] = { { FR_KIND_conn, sizeof(struct fr_conn) } };
+
 const struct probe_family family_net = {
 	.name = "net",
 	.open = net_open,
+	.events = net_events,
+	.nevents = 1,
+	.event = net_event,
 	.tick = net_tick,
 	.close = net_close,
 };

@@ -1,6 +1,6 @@
 /*
- * family_net.h - what the recorder does to conn events of bpf/net.bpf.c
- * before writing them: their addresses arrive as raw bytes.
+ * family_net.h - what the net family (bpf/net.bpf.c) tells the rest of the
+ * recorder: the connections open now, for an archive's window.
  */
 #ifndef FR_FAMILY_NET_H
 #define FR_FAMILY_NET_H
@@ -9,9 +9,6 @@
 #include <stdint.h>
 
 #include "flightrec.h"
-
-/* Turn the raw 4- or 16-byte addresses of C into text, in place. */
-void net_format_conn(struct fr_conn *c);
 
 struct probes;
 /*

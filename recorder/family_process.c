@@ -17,11 +17,8 @@ static int process_open(struct probes *p, void **state)
 		return -errno;
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	skel->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = process_bpf__load(skel);
+	err = probes_load(p, "process", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "process", skel->obj, err);
 		process_bpf__destroy(skel);
 		return err;
 	}

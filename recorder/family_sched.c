@@ -22,7 +22,6 @@
 
 struct sched_state {
 	struct sched_bpf *skel;
-	int ncpus;
 	uint64_t last_flip;  /* boot ns of the last flip: the drained generation began there */
 	uint64_t prev_flip;
 	uint64_t lost_seen;
@@ -44,11 +43,8 @@ static int sched_open(struct probes *p, void **state)
 	skel->rodata->runq_threshold_ns = p->cfg->runq_threshold_ns;
 	skel->rodata->self_tgid = (uint32_t)getpid();
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = sched_bpf__load(skel);
+	err = probes_load(p, "sched", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "sched", skel->obj, err);
 		sched_bpf__destroy(skel);
 		free(st);
 		return err;
@@ -57,115 +53,73 @@ static int sched_open(struct probes *p, void **state)
 	probes_attach(p, "sched", skel->progs.handle_wakeup_new, &skel->links.handle_wakeup_new);
 	probes_attach(p, "sched", skel->progs.handle_switch, &skel->links.handle_switch);
 	st->skel = skel;
-	st->ncpus = libbpf_num_possible_cpus();
 	st->last_flip = st->prev_flip = now_boot_ns();
 	*state = st;
 	return 0;
 }
 
-/* "B:N B:N ..." of the non-empty buckets. */
-static void format_hist(const uint64_t *hist, char *buf, size_t cap)
+static void runq_stat(struct probes *p, void *ctx, const void *key, const void *v)
 {
-	size_t n = 0;
+	const struct probes_interval *in = ctx;
+	const struct runq_agg *vals = v;
+	struct fr_runq_stat r;
+	uint64_t hist[SCHED_HIST_BUCKETS] = { 0 };
 
-	buf[0] = '\0';
-	for (int b = 0; b < SCHED_HIST_BUCKETS && n < cap; b++)
-		if (hist[b])
-			n += (size_t)snprintf(buf + n, cap - n, "%s%d:%llu", n ? " " : "", b, (unsigned long long)hist[b]);
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_runq_stat;
+	r.ts = in->end;
+	r.pid = *(const uint32_t *)key;
+	r.interval_ns = in->ns;
+	for (int c = 0; c < p->ncpus; c++) {
+		r.count += vals[c].count;
+		r.total_ns += vals[c].total_ns;
+		if (vals[c].max_ns > r.max_ns)
+			r.max_ns = vals[c].max_ns;
+		for (int b = 0; b < SCHED_HIST_BUCKETS; b++)
+			hist[b] += vals[c].hist[b];
+		if (!r.comm[0] && vals[c].comm[0])
+			memcpy(r.comm, vals[c].comm, sizeof(r.comm));
+	}
+	probes_format_hist(hist, SCHED_HIST_BUCKETS, r.hist, sizeof(r.hist));
+	if (r.count)
+		probes_put(p, &r);
 }
 
-static void drain_runq(struct probes *p, struct sched_state *st, int fd, uint64_t now, uint64_t interval)
+static void offcpu_stat(struct probes *p, void *ctx, const void *key, const void *v)
 {
-	struct runq_agg *vals = calloc((size_t)st->ncpus, sizeof(*vals));
-	uint32_t key, next, *prev = NULL;
+	const struct probes_interval *in = ctx;
+	const struct offcpu_agg *vals = v;
+	struct fr_offcpu_stat o;
 
-	if (!vals)
-		return;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct fr_runq_stat r;
-		uint64_t hist[SCHED_HIST_BUCKETS] = { 0 };
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.head.kind = FR_KIND_runq_stat;
-		r.ts = now;
-		r.pid = key;
-		r.interval_ns = interval;
-		for (int c = 0; c < st->ncpus; c++) {
-			r.count += vals[c].count;
-			r.total_ns += vals[c].total_ns;
-			if (vals[c].max_ns > r.max_ns)
-				r.max_ns = vals[c].max_ns;
-			for (int b = 0; b < SCHED_HIST_BUCKETS; b++)
-				hist[b] += vals[c].hist[b];
-			if (!r.comm[0] && vals[c].comm[0])
-				memcpy(r.comm, vals[c].comm, sizeof(r.comm));
-		}
-		format_hist(hist, r.hist, sizeof(r.hist));
-		if (r.count)
-			p->emit(p->ctx, &r, sizeof(r));
+	memset(&o, 0, sizeof(o));
+	o.head.kind = FR_KIND_offcpu_stat;
+	o.ts = in->end;
+	o.pid = *(const uint32_t *)key;
+	o.interval_ns = in->ns;
+	for (int c = 0; c < p->ncpus; c++) {
+		o.iowait_ns += vals[c].iowait_ns;
+		o.sleep_ns += vals[c].sleep_ns;
+		o.count += vals[c].count;
+		if (!o.comm[0] && vals[c].comm[0])
+			memcpy(o.comm, vals[c].comm, sizeof(o.comm));
 	}
-	/* emptied after reading: nothing writes this generation now */
-	prev = NULL;
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-		if (bpf_map_delete_elem(fd, &next))
-			break;
-	free(vals);
-}
-
-static void drain_offcpu(struct probes *p, struct sched_state *st, int fd, uint64_t now, uint64_t interval)
-{
-	struct offcpu_agg *vals = calloc((size_t)st->ncpus, sizeof(*vals));
-	uint32_t key, next, *prev = NULL;
-
-	if (!vals)
-		return;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct fr_offcpu_stat o;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		memset(&o, 0, sizeof(o));
-		o.head.kind = FR_KIND_offcpu_stat;
-		o.ts = now;
-		o.pid = key;
-		o.interval_ns = interval;
-		for (int c = 0; c < st->ncpus; c++) {
-			o.iowait_ns += vals[c].iowait_ns;
-			o.sleep_ns += vals[c].sleep_ns;
-			o.count += vals[c].count;
-			if (!o.comm[0] && vals[c].comm[0])
-				memcpy(o.comm, vals[c].comm, sizeof(o.comm));
-		}
-		if (o.count)
-			p->emit(p->ctx, &o, sizeof(o));
-	}
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-		if (bpf_map_delete_elem(fd, &next))
-			break;
-	free(vals);
+	if (o.count)
+		probes_put(p, &o);
 }
 
 static void sched_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct sched_state *st = state;
 	struct sched_bpf *s = st->skel;
-	uint32_t cur = s->bss->gen & 1;
-	/* the generation not written since the last flip, a second ago */
-	int old = cur ^ 1;
+	int old = probes_gen_idle(&s->bss->gen);
+	struct probes_interval in = { st->last_flip, st->last_flip - st->prev_flip };
 
-	/* stamped with the end of the interval they cover */
-	drain_runq(p, st, bpf_map__fd(old ? s->maps.runq_agg1 : s->maps.runq_agg0), st->last_flip,
-		   st->last_flip - st->prev_flip);
-	drain_offcpu(p, st, bpf_map__fd(old ? s->maps.offcpu_agg1 : s->maps.offcpu_agg0), st->last_flip,
-		     st->last_flip - st->prev_flip);
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.runq_agg1 : s->maps.runq_agg0), sizeof(uint32_t),
+				sizeof(struct runq_agg), runq_stat, &in);
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.offcpu_agg1 : s->maps.offcpu_agg0), sizeof(uint32_t),
+				sizeof(struct offcpu_agg), offcpu_stat, &in);
 	probes_report_lost(p, bpf_map__fd(s->maps.sched_lost), &st->lost_seen, "sched", st->prev_flip, now);
-	__atomic_store_n(&s->bss->gen, (uint32_t)old, __ATOMIC_RELEASE);
+	probes_gen_flip(&s->bss->gen, old);
 	st->prev_flip = st->last_flip;
 	st->last_flip = now;
 }

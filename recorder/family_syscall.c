@@ -44,7 +44,6 @@
 #include <unistd.h>
 
 #include "../bpf/syscall_abi.bpf.h"
-#include "family_syscall.h"
 #include "flightrec.h"
 #include "probes.h"
 #include "syscall.skel.h"
@@ -289,11 +288,8 @@ static int syscall_open(struct probes *p, void **state)
 		bpf_map__set_max_entries(skel->maps.sc_stats_b, 1);
 		bpf_map__set_max_entries(skel->maps.sc_hot, 1);
 	}
-	err = probes_prepare_object(p, skel->obj);
-	if (!err)
-		err = syscall_bpf__load(skel);
+	err = probes_load(p, "syscall", skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "syscall", skel->obj, err);
 		if (http_wanted(p->cfg))
 			probes_add_status(p, "http/capture", HTTP_ATTACH, err, "the syscall family did not load");
 		sc_state_free(st);
@@ -371,7 +367,7 @@ static void emit_stat(struct probes *p, struct sc_state *st, const struct sc_key
 	else
 		snprintf(r.name, sizeof(r.name), "sys_%u", k->nr);
 	format_hist(sum->hist, r.hist, sizeof(r.hist));
-	p->emit(p->ctx, &r, sizeof(r));
+	probes_put(p, &r);
 }
 
 static struct hot_sum *hot_find(struct sc_state *st, __u32 tgid, __u32 nr, int add)
@@ -451,6 +447,8 @@ out:
  * The audit rows generation G still holds, one record each, then the
  * slots emptied.
  */
+static void syscall_fold_record(const struct sc_fold *f, struct fr_syscall *s);
+
 static int read_folds(struct probes *p, struct sc_state *st, __u32 g)
 {
 	int fd = bpf_map__fd(st->skel->maps.sc_folds);
@@ -466,7 +464,7 @@ static int read_folds(struct probes *p, struct sc_state *st, __u32 g)
 			if (!st->folds[cpu].count)
 				continue;
 			syscall_fold_record(&st->folds[cpu], &r);
-			p->emit(p->ctx, &r, sizeof(r));
+			probes_put(p, &r);
 			held = 1;
 		}
 		if (!held)
@@ -560,7 +558,7 @@ static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uin
 		d.cpu = FR_CPU_NONE;
 		d.count = total;
 		d.since_ts = since;
-		p->emit(p->ctx, &d, sizeof(d));
+		probes_put(p, &d);
 	}
 }
 
@@ -576,7 +574,7 @@ static void emit_shed_gap(struct probes *p, struct sc_state *st, uint64_t now)
 	d.cpu = FR_CPU_NONE;
 	d.count = st->lost_seen[SC_LOST_SHED] - st->shed_seen;
 	d.since_ts = st->shed_since;
-	p->emit(p->ctx, &d, sizeof(d));
+	probes_put(p, &d);
 }
 
 /*
@@ -634,7 +632,8 @@ static void syscall_close(void *state)
 	sc_state_free(state);
 }
 
-void syscall_fold_record(const struct sc_fold *f, struct fr_syscall *s)
+/* The syscall record of audit row F that the kernel still held (count calls folded). */
+static void syscall_fold_record(const struct sc_fold *f, struct fr_syscall *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->head.kind = FR_KIND_syscall;
@@ -658,14 +657,12 @@ void syscall_fold_record(const struct sc_fold *f, struct fr_syscall *s)
 	s->uid = f->uid;
 }
 
-const struct probe_family family_syscall = {
-	.name = "syscall",
-	.open = syscall_open,
-	.tick = syscall_tick,
-	.close = syscall_close,
-};
-
-void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s)
+/*
+ * The syscall record that brief event B stands for: the same row the BPF
+ * side would have written in full (name from the same table, no args, no
+ * error, reason "all").
+ */
+static void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s)
 {
 	s->head.kind = FR_KIND_syscall;
 	s->head.size = sizeof(*s);
@@ -689,3 +686,23 @@ void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s
 	s->count = 1;
 	s->last_ts = b->ts;
 }
+
+static void syscall_event(struct probes *p, void *state, const void *data, size_t size)
+{
+	struct fr_syscall s;
+
+	syscall_expand_brief(data, &s);
+	probes_put(p, &s);
+}
+
+static const struct probe_event syscall_events[] = { { FR_EV_SYSCALL_BRIEF, sizeof(struct fr_syscall_brief) } };
+
+const struct probe_family family_syscall = {
+	.name = "syscall",
+	.open = syscall_open,
+	.events = syscall_events,
+	.nevents = 1,
+	.event = syscall_event,
+	.tick = syscall_tick,
+	.close = syscall_close,
+};

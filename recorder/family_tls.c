@@ -32,7 +32,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "family_tls.h"
 #include "probes.h"
 #include "record.h"
 #include "tls.bpf.h"
@@ -190,11 +189,8 @@ static int tls_open(struct probes *p, void **state)
 	st->skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	/* HTTP over TLS: the plaintext of SSL_read/SSL_write, for the http family */
 	st->skel->rodata->http_wanted = !(p->cfg->families_off & (1u << probes_family_index("http")));
-	err = probes_prepare_object(p, st->skel->obj);
-	if (!err)
-		err = tls_bpf__load(st->skel);
+	err = probes_load(p, "tls", st->skel->skeleton);
 	if (err) {
-		probes_family_failed(p, "tls", st->skel->obj, err);
 		tls_bpf__destroy(st->skel);
 		free(st);
 		return err;
@@ -259,30 +255,18 @@ static void tls_close(void *state)
 	free(st);
 }
 
-const struct probe_family family_tls = {
-	.name = "tls",
-	.open = tls_open,
-	.tick = tls_tick,
-	.close = tls_close,
-};
-
-static struct tls_state *find_state(struct probes *p)
+/* Process PID exec'd: its maps are read at the next tick for a libssl not attached yet. */
+static void tls_observe(struct probes *p, void *state, const struct fr_kind_desc *k, const void *rec, int opening)
 {
-	for (int i = 0; i < p->nfamilies; i++)
-		if (p->family[i] == &family_tls)
-			return p->state[i];
-	return NULL;
-}
+	struct tls_state *st = state;
 
-void tls_note_exec(struct probes *p, uint32_t pid)
-{
-	struct tls_state *st = find_state(p);
-
+	if (k->id != FR_KIND_exec || opening)
+		return;
 	/* Beyond EXEC_QUEUE execs a second (a fork-and-exec storm) the rest are
 	 * not looked at: a copy of libssl they bring is in all likelihood one
 	 * that an earlier process brought already. */
 	if (st && st->attacher_fd >= 0 && st->nlibs < TLS_LIBS_MAX && st->nexecs < EXEC_QUEUE)
-		st->execs[st->nexecs++] = pid;
+		st->execs[st->nexecs++] = ((const struct fr_exec *)rec)->pid;
 }
 
 static const char *const ssl_errors[] = {
@@ -319,9 +303,12 @@ static const char *verify_text(long v)
 	return "certificate verify error";
 }
 
-void tls_expand(struct probes *p, const struct fr_tls_event *e, struct fr_tls *r)
+/* The tls record that a ring event stands for: addresses as text, the error and the library named. */
+static void tls_event(struct probes *p, void *state, const void *data, size_t size)
 {
-	struct tls_state *st = find_state(p);
+	struct tls_state *st = state;
+	const struct fr_tls_event *e = data;
+	struct fr_tls rec, *r = &rec;
 	int af = e->family == 6 ? AF_INET6 : AF_INET;
 	size_t n = 0;
 
@@ -355,4 +342,18 @@ void tls_expand(struct probes *p, const struct fr_tls_event *e, struct fr_tls *r
 	r->latency_ns = e->latency_ns;
 	if (st && e->lib < st->nlibs)
 		snprintf(r->library, sizeof(r->library), "%s", st->libs[e->lib].path);
+	probes_put(p, r);
 }
+
+static const struct probe_event tls_events[] = { { FR_EV_TLS, sizeof(struct fr_tls_event) } };
+
+const struct probe_family family_tls = {
+	.name = "tls",
+	.open = tls_open,
+	.events = tls_events,
+	.nevents = 1,
+	.event = tls_event,
+	.observe = tls_observe,
+	.tick = tls_tick,
+	.close = tls_close,
+};

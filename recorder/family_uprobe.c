@@ -13,12 +13,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "family_uprobe.h"
 #include "probes.h"
 #include "record.h"
 #include "uprobe.bpf.h"
@@ -29,7 +29,7 @@ struct uprobe_state {
 	struct uprobe_bpf *skel;
 	struct bpf_link *links[2 * UPROBES_MAX];
 	int nlinks;
-	int ncpus;
+	int row[UPROBES_MAX]; /* the status row of each --uprobe */
 	uint64_t last_flip, prev_flip, lost_seen;
 };
 
@@ -91,6 +91,7 @@ static int uprobe_open(struct probes *p, void **state)
 			probes_add_status(p, name, attach, err, NULL);
 			continue;
 		}
+		st->row[i] = p->nstatus;
 		probes_add_status(p, name, attach, attach_one(st, u, i, why, sizeof(why)), why);
 	}
 	if (err) {
@@ -98,85 +99,71 @@ static int uprobe_open(struct probes *p, void **state)
 		free(st);
 		return err;
 	}
-	st->ncpus = libbpf_num_possible_cpus();
 	st->last_flip = st->prev_flip = now_boot_ns();
 	*state = st;
 	return 0;
 }
 
-/* "B:N B:N ..." of the non-empty buckets. */
-static void format_hist(const uint64_t *hist, char *buf, size_t cap)
+static void func_stat(struct probes *p, void *ctx, const void *k, const void *v)
 {
-	size_t n = 0;
+	const struct probes_interval *in = ctx;
+	const struct func_key *key = k;
+	const struct func_agg *vals = v;
+	struct fr_func_stat r;
+	uint64_t hist[FUNC_HIST_BUCKETS] = { 0 };
 
-	buf[0] = '\0';
-	for (int b = 0; b < FUNC_HIST_BUCKETS && n < cap; b++)
-		if (hist[b])
-			n += (size_t)snprintf(buf + n, cap - n, "%s%d:%llu", n ? " " : "", b, (unsigned long long)hist[b]);
-}
-
-static void drain_funcs(struct probes *p, struct uprobe_state *st, int fd, uint64_t end, uint64_t interval)
-{
-	struct func_agg *v = calloc((size_t)st->ncpus, sizeof(*v));
-	struct func_key key, next, *prev = NULL;
-
-	if (!v)
+	if (key->slot >= (uint32_t)p->cfg->nuprobes)
 		return;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct fr_func_stat r;
-		uint64_t hist[FUNC_HIST_BUCKETS] = { 0 };
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, v) || key.slot >= (uint32_t)p->cfg->nuprobes)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.head.kind = FR_KIND_func_stat;
-		r.ts = end;
-		r.pid = key.pid;
-		r.interval_ns = interval;
-		snprintf(r.binary, sizeof(r.binary), "%s", p->cfg->uprobes[key.slot].binary);
-		snprintf(r.symbol, sizeof(r.symbol), "%s", p->cfg->uprobes[key.slot].symbol);
-		for (int c = 0; c < st->ncpus; c++) {
-			r.count += v[c].count;
-			r.total_ns += v[c].total_ns;
-			if (v[c].max_ns > r.max_ns)
-				r.max_ns = v[c].max_ns;
-			for (int b = 0; b < FUNC_HIST_BUCKETS; b++)
-				hist[b] += v[c].hist[b];
-			if (!r.comm[0] && v[c].comm[0])
-				memcpy(r.comm, v[c].comm, sizeof(r.comm));
-		}
-		format_hist(hist, r.hist, sizeof(r.hist));
-		if (r.count)
-			p->emit(p->ctx, &r, sizeof(r));
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_func_stat;
+	r.ts = in->end;
+	r.pid = key->pid;
+	r.interval_ns = in->ns;
+	snprintf(r.binary, sizeof(r.binary), "%s", p->cfg->uprobes[key->slot].binary);
+	snprintf(r.symbol, sizeof(r.symbol), "%s", p->cfg->uprobes[key->slot].symbol);
+	for (int c = 0; c < p->ncpus; c++) {
+		r.count += vals[c].count;
+		r.total_ns += vals[c].total_ns;
+		if (vals[c].max_ns > r.max_ns)
+			r.max_ns = vals[c].max_ns;
+		for (int b = 0; b < FUNC_HIST_BUCKETS; b++)
+			hist[b] += vals[c].hist[b];
+		if (!r.comm[0] && vals[c].comm[0])
+			memcpy(r.comm, vals[c].comm, sizeof(r.comm));
 	}
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-		if (bpf_map_delete_elem(fd, &next))
-			break;
-	free(v);
+	probes_format_hist(hist, FUNC_HIST_BUCKETS, r.hist, sizeof(r.hist));
+	if (r.count)
+		probes_put(p, &r);
 }
 
 static void uprobe_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct uprobe_state *st = state;
 	struct uprobe_bpf *s;
+	struct probes_interval in;
 	int old;
 
 	if (!st)
 		return;
 	s = st->skel;
-	old = (s->bss->gen & 1) ^ 1; /* the generation not written since the last flip */
-	drain_funcs(p, st, bpf_map__fd(old ? s->maps.func_agg1 : s->maps.func_agg0), st->last_flip,
-		    st->last_flip - st->prev_flip);
+	old = probes_gen_idle(&s->bss->gen);
+	in.end = st->last_flip;
+	in.ns = st->last_flip - st->prev_flip;
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.func_agg1 : s->maps.func_agg0), sizeof(struct func_key),
+				sizeof(struct func_agg), func_stat, &in);
 	probes_report_lost(p, bpf_map__fd(s->maps.func_lost), &st->lost_seen, "uprobe", st->prev_flip, now);
-	__atomic_store_n(&s->bss->gen, (uint32_t)old, __ATOMIC_RELEASE);
+	probes_gen_flip(&s->bss->gen, old);
 	st->prev_flip = st->last_flip;
 	st->last_flip = now;
 }
 
-void uprobe_expand_func(const struct probe_config *cfg, const struct fr_func_event *e, struct fr_func *f)
+/* The func record that a ring event stands for: its --uprobe's binary and symbol added. */
+static void uprobe_event(struct probes *p, void *state, const void *data, size_t size)
 {
+	const struct probe_config *cfg = p->cfg;
+	const struct fr_func_event *e = data;
+	struct fr_func rec, *f = &rec;
+
 	memset(f, 0, sizeof(*f));
 	f->head.kind = FR_KIND_func;
 	f->head.size = sizeof(*f);
@@ -190,6 +177,7 @@ void uprobe_expand_func(const struct probe_config *cfg, const struct fr_func_eve
 		snprintf(f->symbol, sizeof(f->symbol), "%s", cfg->uprobes[e->slot].symbol);
 	}
 	f->latency_ns = e->latency_ns;
+	probes_put(p, f);
 }
 
 static void uprobe_close(void *state)
@@ -204,28 +192,36 @@ static void uprobe_close(void *state)
 	free(st);
 }
 
+/* An attached --uprobe's line in `flightrec status` says how often it was called. */
+static void uprobe_note(struct probes *p, void *state, const struct probe_status *s, char *buf, size_t cap)
+{
+	struct uprobe_state *st = state;
+	uint64_t *vals, calls = 0;
+
+	if (!st || !s->ok)
+		return;
+	for (__u32 slot = 0; slot < (__u32)p->cfg->nuprobes; slot++) {
+		if (&p->status[st->row[slot]] != s)
+			continue;
+		if (!(vals = calloc((size_t)p->ncpus, sizeof(*vals))))
+			return;
+		if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.uprobe_calls), &slot, vals) == 0)
+			for (int c = 0; c < p->ncpus; c++)
+				calls += vals[c];
+		free(vals);
+		snprintf(buf, cap, " (%" PRIu64 " calls)", calls);
+	}
+}
+
+static const struct probe_event uprobe_events[] = { { FR_EV_FUNC, sizeof(struct fr_func_event) } };
+
 const struct probe_family family_uprobe = {
 	.name = "uprobe",
 	.open = uprobe_open,
+	.events = uprobe_events,
+	.nevents = 1,
+	.event = uprobe_event,
 	.tick = uprobe_tick,
+	.note = uprobe_note,
 	.close = uprobe_close,
 };
-
-int uprobe_calls(struct probes *p, uint64_t *calls, int n)
-{
-	struct uprobe_state *st = NULL;
-	uint64_t *vals;
-
-	for (int i = 0; i < p->nfamilies; i++)
-		if (p->family[i] == &family_uprobe)
-			st = p->state[i];
-	memset(calls, 0, (size_t)n * sizeof(*calls));
-	if (!st || !(vals = calloc((size_t)p->ncpus, sizeof(*vals))))
-		return -ENOENT;
-	for (__u32 slot = 0; slot < (__u32)n && slot < UPROBES_MAX; slot++)
-		if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.uprobe_calls), &slot, vals) == 0)
-			for (int c = 0; c < p->ncpus; c++)
-				calls[slot] += vals[c];
-	free(vals);
-	return 0;
-}

@@ -1,6 +1,6 @@
 /*
  * http.h - HTTP/1.x exchanges from the first bytes of socket reads and
- * writes (struct fr_http_msg, see schema/flightrec.h): the parser of
+ * writes (struct fr_http_msg, see bpf/http_event.bpf.h): the parser of
  * request and status lines, and the tracker that pairs a request with the
  * response that follows on the same connection into http records.
  */
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "flightrec.h"
+#include "http_event.bpf.h"
 
 /* A request unanswered this long gets its row with status 0. */
 #define HTTP_TIMEOUT_NS (30ULL * 1000 * 1000 * 1000)

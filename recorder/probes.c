@@ -14,6 +14,7 @@
 
 #include "probes.h"
 #include "record.h"
+#include "sink.h"
 
 extern const struct probe_family family_process;
 extern const struct probe_family family_syscall;
@@ -128,6 +129,17 @@ int probes_prepare_object(struct probes *p, struct bpf_object *obj)
 	return 0;
 }
 
+int probes_load(struct probes *p, const char *family, struct bpf_object_skeleton *s)
+{
+	int err = probes_prepare_object(p, *s->obj);
+
+	if (!err)
+		err = bpf_object__load_skeleton(s);
+	if (err)
+		probes_family_failed(p, family, *s->obj, err);
+	return err;
+}
+
 static int create_shared_maps(struct probes *p, char *err, size_t errlen)
 {
 	p->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, p->cfg->ring_size, NULL);
@@ -144,15 +156,77 @@ static int create_shared_maps(struct probes *p, char *err, size_t errlen)
 	return 0;
 }
 
-int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_fn emit, void *ctx, char *err,
-		size_t errlen)
+/* The family of the table that owns ring event KIND, its least size in *SIZE; -1 when none. */
+static int event_owner(unsigned kind, size_t *size)
+{
+	for (size_t i = 0; i < NFAMILIES; i++)
+		for (int j = 0; j < families[i]->nevents; j++)
+			if (families[i]->events[j].kind == kind) {
+				*size = families[i]->events[j].size;
+				return (int)i;
+			}
+	return -1;
+}
+
+/*
+ * Ring-buffer callback: an event its family owns goes to that family's
+ * event hook (nowhere when the family is off); any other is a record as
+ * it is, and goes to the sink.
+ */
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct probes *p = ctx;
+	const struct fr_head *h = data;
+	const struct fr_kind_desc *k;
+
+	p->events++;
+	if (size < sizeof(*h)) {
+		p->bad_events++;
+		return 0;
+	}
+	if (h->kind < sizeof(p->owner) && p->owner[h->kind]) {
+		int slot = p->owner[h->kind] - 1;
+		if (slot == FAMILIES_MAX) /* owned by a family that is off */
+			return 0;
+		if (size < p->owner_size[h->kind]) {
+			p->bad_events++;
+			return 0;
+		}
+		p->family[slot]->event(p, p->state[slot], data, size);
+		return 0;
+	}
+	if (!(k = fr_kind_by_id(h->kind)) || size < k->struct_size) {
+		p->bad_events++;
+		return 0;
+	}
+	sink_put(p->sink, data);
+	return 0;
+}
+
+/* Who gets each kind of ring event, from the family table and the open families. */
+static void route_events(struct probes *p)
+{
+	memset(p->owner, 0, sizeof(p->owner));
+	for (unsigned kind = 0; kind < sizeof(p->owner); kind++) {
+		size_t size;
+		int fam = event_owner(kind, &size);
+		if (fam < 0)
+			continue;
+		p->owner[kind] = FAMILIES_MAX + 1;
+		p->owner_size[kind] = size;
+		for (int i = 0; i < p->nfamilies; i++)
+			if (p->family[i] == families[fam] && families[fam]->event)
+				p->owner[kind] = (uint8_t)(i + 1);
+	}
+}
+
+int probes_open(struct probes *p, const struct probe_config *cfg, struct sink *sink, char *err, size_t errlen)
 {
 	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
-	p->emit = emit;
-	p->ctx = ctx;
+	p->sink = sink;
 	p->events_fd = p->drops_fd = -1;
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
@@ -175,7 +249,8 @@ int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_f
 			p->state[p->nfamilies++] = state;
 		}
 	}
-	p->rb = ring_buffer__new(p->events_fd, (ring_buffer_sample_fn)emit, ctx, NULL);
+	route_events(p);
+	p->rb = ring_buffer__new(p->events_fd, on_ring_event, p, NULL);
 	if (!p->rb) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
@@ -247,6 +322,50 @@ void probes_tick(struct probes *p, uint64_t now_boot)
 			p->family[i]->tick(p, p->state[i], now_boot);
 }
 
+void probes_stop(struct probes *p, uint64_t now_boot)
+{
+	for (int i = 0; i < p->nfamilies; i++)
+		if (p->family[i]->stop)
+			p->family[i]->stop(p, p->state[i], now_boot);
+}
+
+void probes_segment(struct probes *p)
+{
+	for (int i = 0; i < p->nfamilies; i++)
+		if (p->family[i]->segment)
+			p->family[i]->segment(p, p->state[i]);
+}
+
+void probes_observe(void *probes, const struct fr_kind_desc *k, const void *rec, int opening)
+{
+	struct probes *p = probes;
+
+	for (int i = 0; i < p->nfamilies; i++)
+		if (p->family[i]->observe)
+			p->family[i]->observe(p, p->state[i], k, rec, opening);
+}
+
+void probes_note(struct probes *p, int row, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < p->nfamilies && row >= 0 && row < p->nstatus; i++)
+		if (p->family[i]->note)
+			p->family[i]->note(p, p->state[i], &p->status[row], buf, cap);
+}
+
+void *probes_state(struct probes *p, const struct probe_family *family)
+{
+	for (int i = 0; i < p->nfamilies; i++)
+		if (p->family[i] == family)
+			return p->state[i];
+	return NULL;
+}
+
+void probes_put(struct probes *p, const void *rec)
+{
+	sink_put(p->sink, rec);
+}
+
 uint64_t probes_read_drops(struct probes *p, void (*fn)(void *ctx, int cpu, uint64_t n), void *ctx)
 {
 	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals));
@@ -292,8 +411,43 @@ void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char
 	d.cpu = FR_CPU_NONE;
 	d.count = total - *seen;
 	d.since_ts = since;
-	p->emit(p->ctx, &d, sizeof(d));
+	probes_put(p, &d);
 	*seen = total;
+}
+
+void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size_t val_size, probes_agg_fn fn,
+			     void *ctx)
+{
+	uint8_t *vals = calloc((size_t)p->ncpus, val_size), *key = calloc(2, key_size), *next = key + key_size;
+	void *prev = NULL;
+
+	if (!vals || !key) {
+		free(vals);
+		free(key);
+		return;
+	}
+	while (bpf_map_get_next_key(map_fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(map_fd, key, vals) == 0)
+			fn(p, ctx, key, vals);
+	}
+	/* emptied after reading: nothing writes this generation now */
+	while (bpf_map_get_next_key(map_fd, NULL, next) == 0)
+		if (bpf_map_delete_elem(map_fd, next))
+			break;
+	free(vals);
+	free(key);
+}
+
+void probes_format_hist(const uint64_t *hist, int nb, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int b = 0; b < nb && n < cap; b++)
+		if (hist[b])
+			n += (size_t)snprintf(buf + n, cap - n, "%s%d:%llu", n ? " " : "", b, (unsigned long long)hist[b]);
 }
 
 void probes_close(struct probes *p)

@@ -19,6 +19,8 @@
 #define PROBES_MAX 64
 #define FAMILIES_MAX 16
 #define UPROBES_MAX 16
+/* Ring event kinds are below this: records below FR_KIND_MAX (64), FR_EV_* above. */
+#define PROBES_EVENT_KINDS 128
 
 struct bpf_object;
 struct bpf_program;
@@ -31,8 +33,7 @@ struct probe_status {
 	char why[160];    /* reason for a failure */
 };
 
-/* Called with each event (a struct fr_NAME starting with struct fr_head). */
-typedef int (*probes_event_fn)(void *ctx, const void *data, size_t size);
+struct security_opts;
 
 enum { SYSCALLS_OFF, SYSCALLS_AUDIT, SYSCALLS_SUMMARY, SYSCALLS_ALL };
 
@@ -51,6 +52,7 @@ struct probe_config {
 		char symbol[128];
 	} uprobes[UPROBES_MAX];
 	int nuprobes;
+	const struct security_opts *security; /* --sensitive-path, for the classifier */
 };
 
 /* What must wait in the ring before a BPF program wakes the recorder
@@ -61,7 +63,23 @@ static inline uint64_t probes_wake_bytes(const struct probe_config *cfg)
 }
 
 struct probes;
+struct fr_kind_desc;
+struct sink;
 
+/* A kind of ring event a family turns into records itself, and its least size. */
+struct probe_event {
+	unsigned kind; /* FR_EV_*, or a record kind that needs completing (conn) */
+	size_t size;
+};
+
+/*
+ * A family is the complete unit of one observation: its BPF object (if
+ * any), the ring events it owns, the user-space state that turns them into
+ * records (pairing tables, configuration), and what it watches in the
+ * records of others.  Every hook but open and close may be NULL.  Records
+ * go out only through probes_put(), at any time: from the event hook, a
+ * tick, or held back and put later.
+ */
 struct probe_family {
 	const char *name;
 	/*
@@ -70,8 +88,25 @@ struct probe_family {
 	 * in *STATE, or -errno after reporting with probes_family_failed().
 	 */
 	int (*open)(struct probes *p, void **state);
-	/* Once a second, e.g. to turn per-CPU counters into records; may be NULL. */
+	/* The ring events it owns, NEVENTS of them; any other kind crosses the ring as its record. */
+	const struct probe_event *events;
+	int nevents;
+	/* One owned event of at least its size: put the records it stands for, now or later. */
+	void (*event)(struct probes *p, void *state, const void *data, size_t size);
+	/*
+	 * Every record, complete and past the triggers, before the writer
+	 * (sink.h); OPENING: one at the head of a new segment.  Records put
+	 * from here follow the one observed.
+	 */
+	void (*observe)(struct probes *p, void *state, const struct fr_kind_desc *k, const void *rec, int opening);
+	/* A new segment begins; its opening records are observed next. */
+	void (*segment)(struct probes *p, void *state);
+	/* Once a second, e.g. to turn per-CPU counters into records. */
 	void (*tick)(struct probes *p, void *state, uint64_t now_boot);
+	/* The recording stops: put what is held back. */
+	void (*stop)(struct probes *p, void *state, uint64_t now_boot);
+	/* A few words after probe STATUS's line in `flightrec status` (its calls, say); BUF is "" before. */
+	void (*note)(struct probes *p, void *state, const struct probe_status *status, char *buf, size_t cap);
 	void (*close)(void *state);
 	/* Off unless --probes names it (its cost is not nil: see the family). */
 	int opt_in;
@@ -79,8 +114,9 @@ struct probe_family {
 
 struct probes {
 	const struct probe_config *cfg;
-	probes_event_fn emit; /* also for records that families make in user space */
-	void *ctx;
+	struct sink *sink;    /* where every record goes (probes_put) */
+	uint64_t events;      /* events taken from the ring */
+	uint64_t bad_events;  /* too short, or of no kind this build knows */
 	struct ring_buffer *rb;
 	int events_fd;        /* the shared ring buffer */
 	int drops_fd;         /* per-CPU count of failed reserves */
@@ -89,6 +125,9 @@ struct probes {
 	void *ring_pos[2];    /* the ring's consumer and producer pages, mapped by probes_ring_pending() */
 	const struct probe_family *family[FAMILIES_MAX];
 	void *state[FAMILIES_MAX];
+	/* ring event kind -> 1 + its family's slot (1 + FAMILIES_MAX: a family that is off), 0: a record */
+	uint8_t owner[PROBES_EVENT_KINDS];
+	size_t owner_size[PROBES_EVENT_KINDS];
 	int nfamilies;
 	struct probe_status status[PROBES_MAX];
 	int nstatus;
@@ -100,8 +139,7 @@ struct probes {
  * one probe attached; -errno with ERR set when none did.  p->status lists
  * every probe either way.
  */
-int probes_open(struct probes *p, const struct probe_config *cfg, probes_event_fn emit, void *ctx, char *err,
-		size_t errlen);
+int probes_open(struct probes *p, const struct probe_config *cfg, struct sink *sink, char *err, size_t errlen);
 /* Index of the family called NAME in the table, or -1. */
 int probes_family_index(const char *name);
 /* The --probes bits of the families that are off unless named (opt_in). */
@@ -114,6 +152,18 @@ int probes_fd(struct probes *p);
 int probes_consume(struct probes *p);
 /* Run every family's tick. */
 void probes_tick(struct probes *p, uint64_t now_boot);
+/* The recording stops: every family puts what it holds back. */
+void probes_stop(struct probes *p, uint64_t now_boot);
+/* A new segment begins: tell the families (before its opening records). */
+void probes_segment(struct probes *p);
+/* The families' observe hooks, as a sink observer (sink_observe()). */
+void probes_observe(void *probes, const struct fr_kind_desc *k, const void *rec, int opening);
+/* The note of status row I (see probe_family.note), "" when none. */
+void probes_note(struct probes *p, int i, char *buf, size_t cap);
+/* The state of the open family FAMILY, or NULL when it is not open. */
+void *probes_state(struct probes *p, const struct probe_family *family);
+/* For families: put record REC (a struct fr_NAME) into the sink. */
+void probes_put(struct probes *p, const void *rec);
 /*
  * New ring-buffer drops per CPU since the last call: calls FN(ctx, cpu,
  * count) for each CPU that lost events.  Returns the total.
@@ -127,6 +177,13 @@ uint64_t probes_ring_drops_total(struct probes *p);
 
 /* For families: point OBJ's "events" and "ringbuf_drops" maps at the shared ones. */
 int probes_prepare_object(struct probes *p, struct bpf_object *obj);
+struct bpf_object_skeleton;
+/*
+ * For families, once the skeleton is opened and configured: point its
+ * shared maps at ours (probes_prepare_object()) and load it.  0, or
+ * -errno after reporting every program it has as failed.
+ */
+int probes_load(struct probes *p, const char *family, struct bpf_object_skeleton *s);
 /* For families: attach PROG, keep its link in *LINK, record its status. */
 int probes_attach(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link);
 /*
@@ -136,6 +193,35 @@ int probes_attach(struct probes *p, const char *family, struct bpf_program *prog
  */
 void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
 			uint64_t now);
+/*
+ * For families that aggregate in BPF, per CPU, in two generations of maps
+ * (sched, block, mem, uprobe): BPF programs write the generation GEN
+ * names; once a second the recorder drains the other one, idle since the
+ * last flip, then flips to it.
+ */
+static inline int probes_gen_idle(const uint32_t *gen)
+{
+	return (int)((*gen & 1) ^ 1);
+}
+static inline void probes_gen_flip(uint32_t *gen, int to)
+{
+	__atomic_store_n(gen, (uint32_t)to, __ATOMIC_RELEASE);
+}
+/* What a drained generation covers: its records are stamped with its end. */
+struct probes_interval {
+	uint64_t end, ns;
+};
+/* One key of an aggregate map and its values, one per CPU (p->ncpus of them). */
+typedef void (*probes_agg_fn)(struct probes *p, void *ctx, const void *key, const void *vals);
+/*
+ * For families: call FN for every key of the per-CPU hash MAP_FD (keys of
+ * KEY_SIZE bytes, values of VAL_SIZE bytes per CPU), then empty it.
+ */
+void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size_t val_size, probes_agg_fn fn,
+			     void *ctx);
+/* "B:N B:N ..." of the non-empty buckets of HIST (N of them) into BUF. */
+void probes_format_hist(const uint64_t *hist, int n, char *buf, size_t cap);
+
 /*
  * For families whose probes are not one program each (uprobes): record
  * the status of probe NAME at ATTACH, failed with WHY when ERR is not 0

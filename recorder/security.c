@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "../bpf/syscall_abi.bpf.h"
-#include "probes.h"
 #include "security.h"
 
 /* Always sensitive; --sensitive-path adds to these. */
@@ -470,23 +469,3 @@ void security_observe(struct security *s, unsigned kind, const void *rec, securi
 	}
 	}
 }
-
-/*
- * `--probes` names families; this one has no BPF object.  Its records are
- * made in the recorder, which runs the classifier when this row is on.
- */
-static int security_family_open(struct probes *p, void **state)
-{
-	*state = NULL;
-	return 0;
-}
-
-static void security_family_close(void *state)
-{
-}
-
-const struct probe_family family_security = {
-	.name = "security",
-	.open = security_family_open,
-	.close = security_family_close,
-};

@@ -316,6 +316,11 @@ void store_pin(struct store *s, uint64_t seq)
 		store_enforce_budget(s);
 }
 
+uint64_t store_oldest_boot(const struct store *s)
+{
+	return s->nsegs ? s->segs[0].created_boot : 0;
+}
+
 uint64_t store_seq_for(const struct store *s, uint64_t boot_ns)
 {
 	uint64_t seq = s->next_seq;

@@ -69,6 +69,8 @@ void store_rotate(struct store *s);
 void store_pin(struct store *s, uint64_t seq);
 /* Sequence number of the oldest segment that may hold records at or after BOOT_NS. */
 uint64_t store_seq_for(const struct store *s, uint64_t boot_ns);
+/* Boot ns the oldest segment was opened, 0 when there is none. */
+uint64_t store_oldest_boot(const struct store *s);
 /* Delete the oldest unpinned segments while over the budget. */
 void store_enforce_budget(struct store *s);
 void store_close(struct store *s);

@@ -178,3 +178,34 @@ int fsync_parent(const char *path)
 	close(fd);
 	return ret;
 }
+
+size_t json_quote(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	if (cap < 3) {
+		if (cap)
+			out[0] = '\0';
+		return 0;
+	}
+	out[n++] = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[8];
+		size_t len;
+
+		if (c == '"' || c == '\\')
+			len = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
+		else if (c < 0x20)
+			len = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
+		else
+			esc[0] = (char)c, len = 1;
+		if (n + len + 2 > cap) /* room left for the closing quote and the NUL */
+			break;
+		memcpy(out + n, esc, len);
+		n += len;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return n;
+}

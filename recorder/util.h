@@ -36,4 +36,15 @@ int mkdir_mode(const char *path, unsigned mode);
 /* fsync the directory holding PATH (after a rename or unlink in it). */
 int fsync_parent(const char *path);
 
+/* Bytes json_quote() may need for a string of N bytes: each may become \u00XX, and two quotes. */
+#define JSON_QUOTED_MAX(n) (6 * (n) + 3)
+/*
+ * S as a JSON string literal, quotes included, into OUT (CAP bytes, NUL
+ * terminated): '"' and '\\' escaped, control characters as \u00XX.  Cut
+ * short where CAP ends, never inside an escape, and still closed by its
+ * quote.  The one JSON escaper of the recorder: manifests, status,
+ * descriptions.  Returns the length written.
+ */
+size_t json_quote(char *out, size_t cap, const char *s);
+
 #endif

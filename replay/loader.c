@@ -102,21 +102,6 @@ static int on_segment(void *ctx, const char *name, const struct fr_seg_hdr *hdr)
 }
 
 /*
- * The minor version that appended field F: its doc in records.def ends
- * "(1.N)" when minor N added it; 0 for the fields of 1.0 and of new kinds.
- */
-static unsigned field_minor(const struct fr_field *f)
-{
-	const char *p = f->doc ? strrchr(f->doc, '(') : NULL;
-	unsigned major, minor;
-	int end = 0;
-
-	if (p && sscanf(p, "(%u.%u)%n", &major, &minor, &end) == 2 && end > 0 && !p[end] && major == FR_FORMAT_MAJOR)
-		return minor;
-	return 0;
-}
-
-/*
  * How many of K's fields a segment of format minor MINOR holds: those
  * appended later were not in its records and are NULL in SQL (FORMAT.md),
  * not the zero the decoder leaves, which would read as uid 0.
@@ -127,7 +112,7 @@ static unsigned fields_held(struct load_ctx *c, const struct fr_kind_desc *k, un
 
 	if (c->seg_minor[k->id] == minor)
 		return c->nfields[k->id];
-	while (n < k->nfields && field_minor(&k->fields[n]) <= minor)
+	while (n < k->nfields && k->fields[n].minor <= minor)
 		n++;
 	c->seg_minor[k->id] = (uint16_t)minor;
 	c->nfields[k->id] = (uint16_t)n;

@@ -96,28 +96,25 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every *.seg under DIR in name order, which is the order they were written. */
-static int read_directory(const char *dir, const struct fr_input_ops *ops, void *ctx,
-			  struct fr_read_stats *stats, char *err, size_t errlen)
+void fr_seg_list_free(char **names, size_t n)
 {
-	char logdir[4096], path[4096 + 256];
-	struct stat st;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int fr_seg_list(const char *logdir, char ***out, size_t *nout)
+{
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int ret = 0;
-	DIR *d;
+	DIR *d = opendir(logdir);
 
-	snprintf(logdir, sizeof(logdir), "%s/log", dir);
-	if (stat(logdir, &st) < 0 || !S_ISDIR(st.st_mode))
-		snprintf(logdir, sizeof(logdir), "%s", dir);
-	d = opendir(logdir);
-	if (!d) {
-		char e[128];
-		ret = -errno;
-		snprintf(err, errlen, "cannot open directory: %s", errtext(errno, e, sizeof(e)));
-		return ret;
-	}
+	*out = NULL;
+	*nout = 0;
+	if (!d)
+		return -errno;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
 		if (l < 5 || strcmp(de->d_name + l - 4, ".seg"))
@@ -137,12 +134,42 @@ static int read_directory(const char *dir, const struct fr_input_ops *ops, void 
 		n++;
 	}
 	closedir(d);
-	if (ret == 0 && n == 0) {
+	if (ret) {
+		fr_seg_list_free(names, n);
+		return ret;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*out = names;
+	*nout = n;
+	return 0;
+}
+
+/* Every *.seg under DIR in name order, which is the order they were written. */
+static int read_directory(const char *dir, const struct fr_input_ops *ops, void *ctx,
+			  struct fr_read_stats *stats, char *err, size_t errlen)
+{
+	char logdir[4096], path[4096 + 256];
+	struct stat st;
+	char **names = NULL;
+	size_t n = 0;
+	int ret;
+
+	snprintf(logdir, sizeof(logdir), "%s/log", dir);
+	if (stat(logdir, &st) < 0 || !S_ISDIR(st.st_mode))
+		snprintf(logdir, sizeof(logdir), "%s", dir);
+	if ((ret = fr_seg_list(logdir, &names, &n)) == -ENOMEM) {
+		snprintf(err, errlen, "out of memory");
+		return ret;
+	} else if (ret) {
+		char e[128];
+		snprintf(err, errlen, "cannot open directory: %s", errtext(-ret, e, sizeof(e)));
+		return ret;
+	}
+	if (n == 0) {
 		snprintf(err, errlen, "no segments (*.seg) in %s", logdir);
 		ret = -ENOENT;
 	}
-	if (ret == 0)
-		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		char e[256];
 		snprintf(path, sizeof(path), "%s/%s", logdir, names[i]);

@@ -34,4 +34,12 @@ struct fr_input_ops {
 int fr_input_read(const char *path, const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats,
 		  char *err, size_t errlen);
 
+/*
+ * The segment files (*.seg) directly in LOGDIR, in name order, which is
+ * the order they were written: *NAMES (malloc'd, as is each name, free
+ * with fr_seg_list_free()) and *N.  0 (perhaps none) or -errno.
+ */
+int fr_seg_list(const char *logdir, char ***names, size_t *n);
+void fr_seg_list_free(char **names, size_t n);
+
 #endif

@@ -9,15 +9,32 @@
 
 #include "le.h"
 #include "record.h"
+#include "segment.h"
+
+/*
+ * The minor version a field's doc string names at its end, "(1.N)" or
+ * "(1.NN)", worked out by the compiler from the literal (records.def says
+ * it once; nothing parses it at run time); 0 when it names none.
+ */
+#define DOC_AT(d, i) ((d)[sizeof(d) > (i) + 1 ? sizeof(d) - 2 - (i) : 0]) /* I-th char from the end */
+#define DOC_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define DOC_MINOR(d)                                                                                           \
+	(sizeof(d) > 6 && DOC_AT(d, 0) == ')' && DOC_DIGIT(DOC_AT(d, 1)) && DOC_AT(d, 2) == '.' &&             \
+			 DOC_AT(d, 3) == '0' + FR_FORMAT_MAJOR && DOC_AT(d, 4) == '('                                  \
+		 ? DOC_AT(d, 1) - '0'                                                                          \
+	 : sizeof(d) > 7 && DOC_AT(d, 0) == ')' && DOC_DIGIT(DOC_AT(d, 1)) && DOC_DIGIT(DOC_AT(d, 2)) &&       \
+			 DOC_AT(d, 3) == '.' && DOC_AT(d, 4) == '0' + FR_FORMAT_MAJOR && DOC_AT(d, 5) == '('           \
+		 ? (DOC_AT(d, 2) - '0') * 10 + DOC_AT(d, 1) - '0'                                              \
+		 : 0)
 
 #define RECORD(ID, NAME, TABLE, DOC) static const struct fr_field fields_##NAME[] = {
 #define FIELD(REC, NAME, TYPE, DOC)                                                                \
 	{ #NAME, DOC, FR_##TYPE, offsetof(struct fr_##REC, NAME),                                      \
-	  sizeof(((struct fr_##REC *)0)->NAME), 0 },
-#define STR(REC, NAME, SIZE, DOC) { #NAME, DOC, FR_STR, offsetof(struct fr_##REC, NAME), SIZE, 0 },
+	  sizeof(((struct fr_##REC *)0)->NAME), 0, DOC_MINOR(DOC) },
+#define STR(REC, NAME, SIZE, DOC) { #NAME, DOC, FR_STR, offsetof(struct fr_##REC, NAME), SIZE, 0, DOC_MINOR(DOC) },
 #define STRV(REC, NAME, SIZE, DOC)                                                                 \
 	{ #NAME, DOC, FR_STRV, offsetof(struct fr_##REC, NAME), SIZE,                                  \
-	  offsetof(struct fr_##REC, NAME##_len) },
+	  offsetof(struct fr_##REC, NAME##_len), DOC_MINOR(DOC) },
 #define END(REC) };
 #include "records.def"
 #undef RECORD

@@ -22,6 +22,7 @@ struct fr_field {
 	uint16_t offset;     /* offset in the struct */
 	uint16_t size;       /* sizeof the member */
 	uint16_t len_offset; /* STRV: offset of the NAME_len member */
+	uint16_t minor;      /* format minor version that appended it: its doc ends "(1.N)"; 0 for 1.0 */
 };
 
 struct fr_kind_desc {

@@ -83,6 +83,27 @@ else
 	fail "flightrec record starts with --probes=-sched,-syscall,-net,-mem,-dns,-tls"
 fi
 
+# A quote in the directory's name and in a failed probe's attach point:
+# status --json and the archive's manifest are still JSON that holds both.
+qdir="$TEST_TMP/quo\"te dir"
+if start_recorder "$qdir" --probes=process --uprobe "$TEST_TMP/no\"such:main"; then
+	got=$("$FLIGHTREC" status --json --dir "$qdir" | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print(j["dir"])
+print([p["attach"] for p in j["probes"] if not p["ok"]][0])')
+	is "$got" "$qdir
+uprobe/$TEST_TMP/no\"such:main" "status --json - a quote in the directory and in a failed probe, expect valid JSON holding both"
+	archive=$("$FLIGHTREC" snapshot --dir "$qdir" --before 1m --after 0s --reason quote)
+	got=$(tar xOf "$archive" MANIFEST.json | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print([p["error"] for p in j["probes"] if not p["ok"]][0])')
+	is "$got" "cannot open $TEST_TMP/no\"such: No such file or directory" \
+		"manifest - the failed probe's error with its quote, expect valid JSON"
+	stop_recorder; ok $? "record - SIGTERM, expect exit 0"
+else
+	fail "flightrec record starts in a directory with a quote in its name"
+fi
+
 # Nothing that attaches: the recorder says so and exits 1.
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/none" --probes=uprobe --uprobe "$EXIT_WITH:no_such_function" 2>&1); st=$?
 like "$st:$(printf '%s\n' "$out" | tail -1)" "^1:flightrec: no probe could be attached$" \

@@ -47,6 +47,9 @@ wait_for 15 has_one; ok $? "exec - running frtrigger-prog takes a snapshot"
 a=$(ls "$dir"/snapshots/*.tar | head -1)
 like "$(manifest "$a")" '"detail": "exec frtrig\*", "record": "exec pid=[0-9]+ .*filename=\\"'"$TEST_TMP"'/frtrigger-prog\\"' \
 	"exec - manifest names the rule and the exec"
+# The rule sees the exec as it is written: enriched first (issue 20: it used to see it without).
+like "$(manifest "$a")" '"record": "exec pid=[0-9]+ .*exe=\\"'"$TEST_TMP"'/frtrigger-prog\\" cgroup=\\"/[^"]' \
+	"exec - the rule saw the exec enriched: its resolved exe and cgroup path"
 before=$(snaps "$dir")
 # Spaced out: signals of one kind sent together merge in the kernel.
 kill -USR1 "$REC_PID"; sleep 0.3; kill -USR1 "$REC_PID"; sleep 0.3; kill -USR1 "$REC_PID"

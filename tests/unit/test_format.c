@@ -540,6 +540,32 @@ static void test_json(void)
 	}
 }
 
+/* The minor version of each field, worked out at compile time from its doc's "(1.N)". */
+static void test_field_minors(void)
+{
+	unsigned wrong = 0, newer = 0;
+
+	for (unsigned i = 0; i < fr_nkinds; i++)
+		for (unsigned j = 0; j < fr_kinds[i].nfields; j++) {
+			const struct fr_field *f = &fr_kinds[i].fields[j];
+			const char *p = strrchr(f->doc, '(');
+			unsigned major, minor = 0, want = 0;
+			int end = 0;
+
+			if (p && sscanf(p, "(%u.%u)%n", &major, &minor, &end) == 2 && end > 0 && !p[end] &&
+			    major == FR_FORMAT_MAJOR)
+				want = minor;
+			wrong += f->minor != want;
+			newer += f->minor > FR_FORMAT_MINOR;
+		}
+	ok(wrong == 0, "fr_field.minor - every field, expect the minor its doc names (%u differ)", wrong);
+	ok(newer == 0, "fr_field.minor - every field, expect none newer than FR_FORMAT_MINOR %d (%u)", FR_FORMAT_MINOR,
+	   newer);
+	ok(fr_kind_by_name("exec")->fields[16].minor == 2 && !strcmp(fr_kind_by_name("exec")->fields[16].name, "euid"),
+	   "fr_field.minor - exec.euid, expect 2");
+	ok(fr_kind_by_name("exec")->fields[0].minor == 0, "fr_field.minor - exec.ts, expect 0");
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -556,6 +582,7 @@ int main(void)
 	test_inputs();
 	test_ddl();
 	test_json();
+	test_field_minors();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		diag("cannot remove %s", tmpdir);
