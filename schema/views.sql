@@ -49,7 +49,9 @@ CREATE VIEW io AS
 
 -- Every stretch where records were lost, and why: the ring buffer was full
 -- (per CPU), the disk could not take them, a family's map was full, or the
--- recorder was not running (from the end of its last log to its restart).
+-- recorder was not running (from the end of its last log to its restart),
+-- or, under overload, per-call rows of --syscalls=all gave way to the
+-- counts (shed: dropped is the rows not written; the counts stay exact).
 CREATE VIEW gaps AS
 	SELECT host,
 	       CASE WHEN since_ts > 0 THEN since_ts ELSE ts END AS start_ts,
@@ -60,6 +62,7 @@ CREATE VIEW gaps AS
 	       CASE source WHEN 'ringbuf' THEN 'ring buffer full'
 	                   WHEN 'writer' THEN 'cannot write to disk'
 	                   WHEN 'down' THEN 'recorder not running'
+	                   WHEN 'shed' THEN 'overload: per-call rows reduced to counts'
 	                   ELSE source || ' map full' END AS reason
 	  FROM drops;
 
@@ -129,13 +132,16 @@ CREATE VIEW timeline AS
 	UNION ALL
 	SELECT start_ts, host, NULL, NULL, 'gap',
 	       reason || CASE WHEN cpu IS NOT NULL THEN ' on cpu ' || cpu ELSE '' END ||
-	       CASE WHEN dropped > 0 THEN ': ' || dropped || ' records lost' ELSE '' END,
+	       CASE WHEN dropped > 0 THEN ': ' || dropped || CASE WHEN kind = 'shed' THEN ' rows counted only'
+	                                                         ELSE ' records lost' END ELSE '' END,
 	       end_ts - start_ts
 	  FROM gaps
 	UNION ALL
 	SELECT ts, host, pid, comm, 'syscall',
 	       name || '(' || args || ') = ' || ret || COALESCE(' ' || error, '') ||
-	       CASE WHEN reason IN ('error', 'slow') THEN ' [' || reason || ']' ELSE '' END,
+	       CASE WHEN reason IN ('error', 'slow') THEN ' [' || reason || ']' ELSE '' END ||
+	       CASE WHEN count > 1 THEN ' [' || count || ' identical calls in ' || ((last_ts - ts) / 1000000) || ' ms]'
+	            ELSE '' END,
 	       latency_ns
 	  FROM syscalls
 	UNION ALL
@@ -204,11 +210,12 @@ BEGIN
 END;
 
 -- The per-second counts of syscall_stats over the whole window, per
--- process and call: where a process spent its time in the kernel.
+-- process and call: where a process spent its time in the kernel.  The
+-- latencies are those of the timed calls (all of them before format 1.4).
 CREATE VIEW syscall_totals AS
 	SELECT host, pid, max(comm) AS comm, name, sum(count) AS calls, sum(errors) AS errors,
 	       sum(total_ns) AS total_ns, max(max_ns) AS max_ns,
-	       CASE WHEN sum(count) > 0 THEN sum(total_ns) / sum(count) END AS avg_ns,
+	       CASE WHEN sum(coalesce(timed, count)) > 0 THEN sum(total_ns) / sum(coalesce(timed, count)) END AS avg_ns,
 	       min(ts - interval_ns) AS first_ts, max(ts) AS last_ts
 	  FROM syscall_stats
 	 GROUP BY host, pid, name;

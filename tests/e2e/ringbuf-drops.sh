@@ -42,9 +42,12 @@ got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM drops WHERE 
 is "$got" 0 "drops - counted per CPU, expect each cpu < $(nproc)"
 
 # --- a syscall flood in --syscalls=all overflows a 64K ring -----------------
-# Every getppid() of the flood is either a row or a counted loss, the losses
-# are per CPU and show as gap rows, and the recorder keeps answering status
-# and SIGUSR1 while the flood runs.
+# Every getppid() of the flood is a row, a counted loss or a row shed under
+# overload (the recorder sheds per-call rows once the ring loses events, a
+# gap row "overload" says for how long and how many), the per-process
+# counts stay exact through it all, the losses are per CPU and show as gap
+# rows, and the recorder keeps answering status and SIGUSR1 while the
+# flood runs.
 SYSFLOOD=$TOP_BUILDDIR/tests/helpers/sysflood
 calls=1500000 # per flooder: one flooder per CPU, so that the recorder competes for a CPU
 dir=$TEST_TMP/flood
@@ -78,9 +81,15 @@ rows=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM syscalls WH
 lost=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT coalesce(sum(count), 0) FROM drops WHERE source = 'ringbuf'" | tail -1)
 cpus=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(DISTINCT cpu) FROM drops WHERE source = 'ringbuf' AND cpu < $(nproc)" | tail -1)
 gaps=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM timeline WHERE kind = 'gap' AND summary LIKE '%on cpu %records lost%'" | tail -1)
-diag "flood: $rows rows of $calls calls, $lost lost on $cpus CPUs, $gaps gap rows"
+shed=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT coalesce(sum(count), 0) FROM drops WHERE source = 'shed'" | tail -1)
+shedgaps=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM timeline WHERE kind = 'gap'
+	AND summary LIKE 'overload: per-call rows reduced to counts: % rows counted only' AND duration_ns > 0" | tail -1)
+counted=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT sum(count) FROM syscall_stats WHERE pid IN ($flood1, $flood2) AND name = 'getppid'" | tail -1)
+diag "flood: $rows rows of $calls calls, $lost lost on $cpus CPUs, $gaps gap rows, $shed shed in $shedgaps periods, $counted counted"
 [ "$lost" -gt 0 ]; ok $? "flood - a 64K ring loses records under $calls calls ($lost)"
-[ $((rows + lost)) -ge $calls ]; ok $? "flood - every call is a row or a counted loss ($rows + $lost >= $calls)"
+[ $((rows + lost + shed)) -ge $calls ]; ok $? "flood - every call is a row, a counted loss or a shed row ($rows + $lost + $shed >= $calls)"
+[ "$shed" -gt 0 ] && [ "$shedgaps" -ge 1 ]; ok $? "flood - under overload per-call rows gave way to counts ($shed rows in $shedgaps gap rows)"
+is "$counted" "$calls" "flood - the per-process counts stay exact through the overload, expect $calls"
 [ "$cpus" -ge 1 ]; ok $? "flood - losses are counted per CPU ($cpus CPUs)"
 [ "$gaps" -ge 1 ]; ok $? "flood - the losses show as gap rows in the timeline ($gaps)"
 done_testing

@@ -2,12 +2,15 @@
 # syscalls.sh - the syscall family end to end, against counts the test
 # makes itself with tests/helpers/sysloop (which prints nothing, so its own
 # writes never add to them):
-#   summary (default)  N failed opens of a marked path -> exactly N rows,
-#                      ENOENT, path in args; M getppid() -> syscall_stats
-#                      counts exactly M for that pid, and no getppid rows;
+#   summary (default)  N failed opens of a marked path -> one row folding
+#                      the N (count N, first and last time), ENOENT, path
+#                      in args; M getppid() -> syscall_stats counts exactly
+#                      M for that pid, none timed, and no getppid rows;
 #                      two processes taking turns on one CPU -> each one's
 #                      count exact; a read blocked 150 ms -> one slow row;
 #                      a dup failing with EMFILE -> one error row
+#   latency all        M getppid() -> all M timed, the histogram holds M;
+#                      --audit-rows=each: N failed opens -> N rows
 #   audit              a connect to 127.0.0.1:PORT -> one connect row with
 #                      127.0.0.1:PORT in args (and bind, listen, accept4);
 #                      nothing counted, no getppid rows
@@ -65,32 +68,35 @@ if start_recorder "$dir"; then
 	archive=$(snap "$dir")
 	ok $? "summary - snapshot"
 
-	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE args LIKE '%$mark%'")" "$N" \
-		"summary - failed opens of the marked path, expect exactly $N rows"
-	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE args = 'path=\"/nonexistent-$mark/file\" flags=O_RDONLY|O_CLOEXEC'
-		AND name = 'openat' AND ret = -2 AND error = 'ENOENT' AND reason = 'audit' AND nr = 257 AND comm = 'sysloop'")" "$N" \
-		"summary - each is openat, path and flags in args, ret -2, error ENOENT"
+	# one row, or two when the second's generation flipped between two of the calls
+	is "$(q "$archive" "SELECT (count(*) <= 2) || ' ' || sum(count) FROM syscalls WHERE args LIKE '%$mark%'")" "1 $N" \
+		"summary - failed opens of the marked path, expect one row (two at a second's turn) standing for exactly $N"
+	is "$(q "$archive" "SELECT sum(count) FROM syscalls WHERE args = 'path=\"/nonexistent-$mark/file\" flags=O_RDONLY|O_CLOEXEC'
+		AND name = 'openat' AND ret = -2 AND error = 'ENOENT' AND reason = 'audit' AND nr = 257 AND comm = 'sysloop'
+		AND last_ts >= ts AND last_ts - ts < 2000000000")" "$N" \
+		"summary - it is openat, path and flags in args, ret -2, error ENOENT, first and last within its second"
 	is "$(q "$archive" "SELECT sum(count) FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M" \
 		"summary - syscall_stats counts exactly $M getppid for the helper's pid"
 	is "$(q "$archive" "SELECT group_concat(n, ' ') FROM (SELECT sum(count) AS n FROM syscall_stats
 		WHERE pid IN ($p1, $p2) AND name = 'getppid' GROUP BY pid ORDER BY pid = $p2)")" "30011 17003" \
 		"summary - two processes on one CPU, expect exactly 30011 and 17003 counted"
-	is "$(q "$archive" "SELECT sum(errors) || ' ' || (sum(total_ns) > 0) || ' ' || (max(max_ns) > 0) FROM syscall_stats
-		WHERE pid = $gpid AND name = 'getppid'")" "0 1 1" \
-		"summary - getppid: no errors, latencies summed, a maximum"
-	# the histogram holds every call: the B:N counts add up to count
-	hist=$(q "$archive" "SELECT group_concat(hist, ' ') FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")
-	is "$(printf '%s\n' $hist | awk -F: '{ s += $2 } END { print s }')" "$M" \
-		"summary - the latency histogram holds all $M calls"
+	is "$(q "$archive" "SELECT sum(errors) || ' ' || sum(timed) || ' ' || sum(total_ns) || ' ' || max(max_ns) || ' [' || group_concat(hist, '') || ']'
+		FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "0 0 0 0 []" \
+		"summary - getppid never blocks: counted, not timed (no errors, no latency, empty histogram)"
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid'")" 0 \
 		"summary - no row per getppid call"
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE ret >= 0 AND error IS NOT NULL")" 0 \
 		"summary - calls that succeeded have a NULL error"
-	is "$(q "$archive" "SELECT count(*) FROM timeline WHERE kind = 'syscall' AND summary LIKE 'openat(%$mark%) = -2 ENOENT'")" "$N" \
-		"summary - the timeline shows the $N failed opens"
+	is "$(q "$archive" "SELECT count(*) FROM timeline WHERE kind = 'syscall' AND summary LIKE 'openat(%$mark%) = -2 ENOENT [% identical calls in % ms]'")" \
+		"$(q "$archive" "SELECT count(*) FROM syscalls WHERE args LIKE '%$mark%' AND count > 1")" \
+		"summary - the timeline shows the folded rows with their count"
 	is "$(q "$archive" "SELECT count(*) || ' ' || min(latency_ns >= 150000000) || ' ' || min(ret) || ' ' || min(reason)
 		FROM syscalls WHERE pid = $spid AND name = 'read'")" "1 1 1 slow" \
 		"summary - the read slower than --slow-syscall (10ms), expect one row, latency >= 150ms"
+	# (the loader's read of the ELF header is counted too, and timed only if it waited)
+	is "$(q "$archive" "SELECT (sum(timed) >= 1) || ' ' || (max(max_ns) >= 150000000) FROM syscall_stats
+		WHERE pid = $spid AND name = 'read'")" "1 1" \
+		"summary - the read that waited is timed in syscall_stats, its maximum >= 150ms"
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $spid AND reason = 'slow' AND name <> 'read'")" 0 \
 		"summary - no other slow rows for it (its child's nanosleep and its wait4 wait by design)"
 	is "$(q "$archive" "SELECT count(*) || ' ' || min(name) || ' ' || min(ret) || ' ' || min(error) || ' ' || min(reason)
@@ -101,6 +107,34 @@ if start_recorder "$dir"; then
 	ok $? "summary - recorder stops cleanly"
 else
 	fail "summary - flightrec record starts"
+fi
+
+# --- summary with --syscall-latency=all and --audit-rows=each ----------------------
+dir=$TEST_TMP/latency-all
+if start_recorder "$dir" --syscall-latency=all --audit-rows=each; then
+	pass "latency all - flightrec record --syscall-latency=all --audit-rows=each starts"
+	"$SYSLOOP" getppid "$M" &
+	gpid=$!
+	wait "$gpid"
+	ok $? "latency all - sysloop: $M getppid() calls"
+	"$SYSLOOP" open "/nonexistent-$mark/each" "$N"
+	ok $? "latency all - sysloop: $N opens of a missing path"
+	archive=$(snap "$dir")
+	ok $? "latency all - snapshot"
+	is "$(q "$archive" "SELECT sum(count) || ' ' || sum(timed) || ' ' || (sum(total_ns) > 0) || ' ' || (max(max_ns) > 0)
+		FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M $M 1 1" \
+		"latency all - every getppid counted and timed, latencies summed, a maximum"
+	# the histogram holds every call: the B:N counts add up to count
+	hist=$(q "$archive" "SELECT group_concat(hist, ' ') FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")
+	is "$(printf '%s\n' $hist | awk -F: '{ s += $2 } END { print s }')" "$M" \
+		"latency all - the latency histogram holds all $M calls"
+	is "$(q "$archive" "SELECT count(*) || ' ' || sum(count) || ' ' || sum(last_ts = ts) FROM syscalls
+		WHERE args LIKE '%/nonexistent-$mark/each%' AND error = 'ENOENT'")" "$N $N $N" \
+		"latency all - --audit-rows=each: $N rows, each for one call"
+	stop_recorder
+	ok $? "latency all - recorder stops cleanly"
+else
+	fail "latency all - flightrec record --syscall-latency=all --audit-rows=each starts"
 fi
 
 # --- audit ------------------------------------------------------------------------
@@ -192,7 +226,7 @@ if FLIGHTREC_SYSCALLS_TID_MAP=1 start_recorder "$dir" --syscalls=all --ring-size
 		"tid map - exactly $M getppid rows"
 	is "$(q "$archive" "SELECT sum(count) FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "$M" \
 		"tid map - and $M counted"
-	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE args LIKE 'path=\"/nonexistent-$mark/tid\"%' AND error = 'ENOENT'")" "$N" \
+	is "$(q "$archive" "SELECT sum(count) FROM syscalls WHERE args LIKE 'path=\"/nonexistent-$mark/tid\"%' AND error = 'ENOENT'")" "$N" \
 		"tid map - the $N failed opens with their path"
 	stop_recorder
 	ok $? "tid map - recorder stops cleanly"
