@@ -83,7 +83,7 @@ struct recorder {
 	} prev;
 	char rates[512];         /* events per second per kind, from the last interval */
 	int write_failing;     /* the last flush failed: report once per episode */
-	char extra_json[4096]; /* probes and options, for manifests and status */
+	char extra_json[32768]; /* probes and options, for manifests and status: attach points may be long */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -478,7 +478,7 @@ static void tick(struct recorder *rc)
 
 static void answer_status(struct recorder *rc, int fd, int json)
 {
-	char buf[16384], started[40], oldest[40], budget[32], used[32];
+	char buf[65536], started[40], oldest[40], budget[32], used[32];
 	uint64_t boot, real, oldest_boot = rc->store.nsegs ? rc->store.segs[0].created_boot : 0;
 	int ok = 0, n;
 

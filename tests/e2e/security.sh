@@ -155,7 +155,7 @@ is "$(q "SELECT summary FROM timeline WHERE kind = 'security' AND pid = $unshare
 summary=$("$FLIGHTREC_REPLAY" "$archive" -c .summary)
 like "$summary" "== security signals" ".summary - a security section"
 like "$summary" "namespace +medium +1 +1 " ".summary - the namespace row counted by kind and severity"
-like "$(q "SELECT json_extract(manifest, '$.format') FROM archives")" "^1\.3$" "manifest - format 1.3"
+like "$(q "SELECT json_extract(manifest, '$.format') FROM archives")" "^1\.4$" "manifest - format 1.4"
 
 # --probes=-security: the classifier is off; the syscall row is still there.
 dir2=$TEST_TMP/rec2
