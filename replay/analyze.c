@@ -502,7 +502,7 @@ int dot_slow(struct replay *r, int argc, char **argv)
 	if (dot_has_table(r, "io")) {
 		heading(r, "slowest disk requests");
 		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, disk, op, bytes, dur(queue_ns) AS queued,"
+				     "SELECT utc(ts) AS time, host, pid, comm, disk, op, rwbs, bytes, dur(queue_ns) AS queued,"
 				     " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 10",
 				     NULL, 0);
 		any = 1;
