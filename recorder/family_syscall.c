@@ -506,4 +506,5 @@ void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_syscall *s
 	s->nr = b->nr;
 	memcpy(s->reason, "all", 4);
 	s->uid = b->uid;
+	s->fd_kind[0] = '\0';
 }

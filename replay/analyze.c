@@ -295,6 +295,19 @@ int dot_peers(struct replay *r, int argc, char **argv)
 			      pid, argc > 2 ? argv[2] : NULL);
 }
 
+/*
+ * A call that failed only because it was asked not to wait: a non-blocking
+ * connect under way (EINPROGRESS), a non-blocking read, write or accept
+ * with nothing to do (EAGAIN).  Event loops make thousands of them.
+ */
+#define WOULD_BLOCK_SQL                                                                                            \
+	"((name = 'connect' AND error = 'EINPROGRESS') OR (error IN ('EAGAIN', 'EWOULDBLOCK') AND name IN"        \
+	" ('read', 'readv', 'recvfrom', 'recvmsg', 'recvmmsg', 'write', 'writev', 'sendto', 'sendmsg',"         \
+	" 'sendmmsg', 'accept', 'accept4')))"
+
+/* A slow call that waited on a pipe or a terminal (syscalls.fd_kind, 1.4): for a writer or a person. */
+#define BY_DESIGN_SQL "coalesce(fd_kind IN ('pipe', 'tty'), 0)"
+
 static void heading(struct replay *r, const char *title)
 {
 	fprintf(r->out.fp, "\n== %s\n", title);
@@ -353,16 +366,31 @@ int dot_summary(struct replay *r, int argc, char **argv)
 				     " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, events DESC, kind",
 				     NULL, 0);
 	if (dot_has_table(r, "syscalls")) {
+		/* a read of a pipe or a terminal waits for a writer or a person by design: apart */
 		heading(r, "slowest system calls");
 		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, pid, comm, name, dur(latency_ns) AS latency, error FROM syscalls"
-				     " ORDER BY latency_ns DESC LIMIT 5",
+				     "SELECT utc(ts) AS time, pid, comm, name, nullif(fd_kind, '') AS fd, dur(latency_ns) AS latency,"
+				     " error FROM syscalls WHERE NOT " BY_DESIGN_SQL " ORDER BY latency_ns DESC LIMIT 5",
 				     NULL, 0);
+		if (sql_any(r, "SELECT 1 FROM syscalls WHERE " BY_DESIGN_SQL " LIMIT 1")) {
+			heading(r, "longest waits on pipes and terminals (for a writer or a person)");
+			ret |= dot_query_i64(r,
+					     "SELECT utc(ts) AS time, pid, comm, name, fd_kind AS fd, dur(latency_ns) AS latency,"
+					     " error FROM syscalls WHERE " BY_DESIGN_SQL " ORDER BY latency_ns DESC LIMIT 5",
+					     NULL, 0);
+		}
 		heading(r, "failed system calls");
 		ret |= dot_query_i64(r,
 				     "SELECT name, error, count(*) AS calls FROM syscalls WHERE error IS NOT NULL AND error <> ''"
-				     " GROUP BY name, error ORDER BY calls DESC LIMIT 10",
+				     " AND NOT " WOULD_BLOCK_SQL " GROUP BY name, error ORDER BY calls DESC LIMIT 10",
 				     NULL, 0);
+		if (sql_any(r, "SELECT 1 FROM syscalls WHERE " WOULD_BLOCK_SQL " LIMIT 1")) {
+			heading(r, "non-blocking calls that would have waited (not failures)");
+			ret |= dot_query_i64(r,
+					     "SELECT name, error, count(*) AS calls FROM syscalls WHERE " WOULD_BLOCK_SQL
+					     " GROUP BY name, error ORDER BY calls DESC LIMIT 10",
+					     NULL, 0);
+		}
 	}
 	if (dot_has_table(r, "runq")) {
 		heading(r, "longest run-queue delays");
@@ -373,7 +401,10 @@ int dot_summary(struct replay *r, int argc, char **argv)
 	}
 	if (dot_has_table(r, "io")) {
 		heading(r, "slowest disk requests");
-		ret |= dot_query_i64(r, "SELECT * FROM io ORDER BY service_ns DESC LIMIT 5", NULL, 0);
+		ret |= dot_query_i64(r,
+				     "SELECT utc(ts) AS time, pid, comm, disk, op, rwbs, bytes, dur(queue_ns) AS queued,"
+				     " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 5",
+				     NULL, 0);
 	}
 	if (dot_has_table(r, "connections")) {
 		heading(r, "connections by outcome");
