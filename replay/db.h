@@ -60,5 +60,7 @@ typedef char *(*replay_line_fn)(void *ctx, int cont, int *forget);
  * r->errors; the lines after them still run.
  */
 void replay_run_lines(struct replay *r, replay_line_fn next, void *ctx);
+/* A replay_line_fn for a script: the lines of the FILE * CTX. */
+char *replay_file_line(void *ctx, int cont, int *forget);
 
 #endif

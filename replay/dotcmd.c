@@ -262,7 +262,7 @@ static int dot_output(struct replay *r, int argc, char **argv)
 /* .read nests; a file that reads itself stops here instead of overflowing the stack. */
 #define READ_DEPTH_MAX 16
 
-static char *file_line(void *ctx, int cont, int *forget)
+char *replay_file_line(void *ctx, int cont, int *forget)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -295,7 +295,7 @@ static int dot_read(struct replay *r, int argc, char **argv)
 		return -1;
 	}
 	depth++;
-	replay_run_lines(r, file_line, f);
+	replay_run_lines(r, replay_file_line, f);
 	depth--;
 	fclose(f);
 	return r->errors == errors ? 0 : -1;

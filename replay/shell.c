@@ -149,26 +149,15 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, complete_name);
 }
 
-/* One line of input, without its newline; NULL at the end. */
-static char *read_line(FILE *in, int tty, const char *prompt)
+/* One line typed at PROMPT, without its newline, kept in the history; NULL at the end. */
+static char *read_line(const char *prompt)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *line;
 
-	if (tty) {
-		prompt_interrupted = 0;
-		line = readline(prompt);
-		if (line && *line && !prompt_interrupted)
-			add_history(line);
-		return line;
-	}
-	if ((n = getline(&line, &cap, in)) < 0) {
-		free(line);
-		return NULL;
-	}
-	if (n > 0 && line[n - 1] == '\n')
-		line[n - 1] = '\0';
+	prompt_interrupted = 0;
+	line = readline(prompt);
+	if (line && *line && !prompt_interrupted)
+		add_history(line);
 	return line;
 }
 
@@ -181,10 +170,13 @@ struct line_source {
 static char *next_line(void *ctx, int cont, int *forget)
 {
 	struct line_source *src = ctx;
-	char *line = read_line(src->in, src->tty, cont ? "   ...> " : "flightrec> ");
+	char *line;
 
+	if (!src->tty)
+		return replay_file_line(src->in, cont, forget);
+	line = read_line(cont ? "   ...> " : "flightrec> ");
 	/* Ctrl-C at a prompt: forget the statement being typed */
-	*forget = src->tty && prompt_interrupted;
+	*forget = prompt_interrupted;
 	return line;
 }
 
