@@ -480,8 +480,8 @@ int dot_slow(struct replay *r, int argc, char **argv)
 	if (dot_has_table(r, "syscalls")) {
 		heading(r, "slowest system calls");
 		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, name, dur(latency_ns) AS latency, error, args"
-				     " FROM syscalls ORDER BY latency_ns DESC LIMIT 10",
+				     "SELECT utc(ts) AS time, host, pid, comm, name, nullif(fd_kind, '') AS fd,"
+				     " dur(latency_ns) AS latency, error, args FROM syscalls ORDER BY latency_ns DESC LIMIT 10",
 				     NULL, 0);
 		any = 1;
 	}
