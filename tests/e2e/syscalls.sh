@@ -8,7 +8,8 @@
 #                      two processes taking turns on one CPU -> each one's
 #                      count exact; a read blocked 150 ms -> one slow row;
 #                      a dup failing with EMFILE -> one error row; slow
-#                      reads of a pipe, a socket and a pty -> their fd_kind,
+#                      reads of a pipe, a socket and a pty and a flock of a
+#                      file -> their fd_kind,
 #                      and .summary ranks the socket's before the others
 #   audit              a non-blocking connect (EINPROGRESS): .summary does
 #                      not count it among the failed calls
@@ -70,6 +71,10 @@ if start_recorder "$dir"; then
 	ttypid=$!
 	wait "$ttypid"
 	ok $? "summary - sysloop: one read of a pty's master written 1.2 s later"
+	"$SYSLOOP" slowflock 200 "$TEST_TMP/lockfile" &
+	lockpid=$!
+	wait "$lockpid"
+	ok $? "summary - sysloop: one flock of a file that a child holds for 200 ms"
 	"$SYSLOOP" emfile &
 	epid=$!
 	wait "$epid"
@@ -110,6 +115,11 @@ if start_recorder "$dir"; then
 		"pipe,1
 socket,1
 tty,1" "summary - the slow reads of a pipe, a socket and a pty: fd_kind pipe, socket, tty"
+	is "$(q "$archive" "SELECT count(*) || ' ' || min(fd_kind) || ' ' || min(latency_ns >= 200000000) FROM syscalls
+		WHERE pid = $lockpid AND name = 'flock' AND reason = 'slow'")" "1 file 1" \
+		"summary - the flock that waited 200 ms for a regular file: one slow row, fd_kind file"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid IN ($gpid, $epid) AND fd_kind <> ''")" 0 \
+		"summary - rows that are not slow have no fd_kind"
 	sec=$("$FLIGHTREC_REPLAY" "$archive" -c .summary | sed -n '/^== slowest system calls/,/^$/p')
 	like "$sec" "time +pid +comm +name +fd +latency +error" ".summary - slowest system calls: an fd column"
 	like "$sec" " $sockpid +sysloop +read +socket +1(\.[0-9]+)?s " ".summary - the socket's 1 s read is among the slowest"

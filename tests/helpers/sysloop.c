@@ -17,6 +17,10 @@
  *                            one read(2) of a pipe (or a socket, or a pty's
  *                            master) that a child writes to after sleeping
  *                            MS milliseconds: one slow read
+ *   sysloop slowflock MS FILE
+ *                            one flock(2) of FILE that waits for a child to
+ *                            let go of it after MS milliseconds: a slow call
+ *                            on a regular file
  *   sysloop emfile           with RLIMIT_NOFILE at 16, dup(0) until it fails;
  *                            exit 0 when exactly the last one failed, EMFILE
  *
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -145,6 +150,33 @@ static int do_slowread(unsigned long ms, const char *kind)
 	return 0;
 }
 
+static int do_slowflock(unsigned long ms, const char *path)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	int fd, ready[2], status;
+	char c;
+	pid_t pid;
+
+	if (pipe(ready))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		nanosleep(&ts, NULL);
+		_exit(0); /* the lock goes with the descriptor */
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || read(ready[0], &c, 1) != 1 || syscall(SYS_flock, fd, LOCK_EX) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	close(fd);
+	return 0;
+}
+
 /*
  * dup() until EMFILE under a soft limit of 16, then close what was opened
  * and lift the limit again: the exit needs descriptors too (LeakSanitizer
@@ -209,6 +241,8 @@ int main(int argc, char **argv)
 		return do_eagain(n);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "slowread") && !count(argv[2], &n))
 		return do_slowread(n, argc == 4 ? argv[3] : "pipe");
+	if (argc == 4 && !strcmp(argv[1], "slowflock") && !count(argv[2], &n))
+		return do_slowflock(n, argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "emfile"))
 		return do_emfile();
 	return 2;
