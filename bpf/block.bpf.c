@@ -2,8 +2,9 @@
 /*
  * block.bpf.c - one `io` event per block request: who issued it (pid and
  * comm, taken at insert or issue, which run in the issuer's context; the
- * completion runs in interrupt context), its device, operation, sector and
- * size, the time it queued (insert to issue) and was served (issue to
+ * completion runs in interrupt context), its device, operation and the
+ * flags blktrace's rwbs shows (as they were at issue, which the block
+ * tracepoints print: the flush machinery rewrites them), sector and size, the time it queued (insert to issue) and was served (issue to
  * completion); and per (device, operation) per-second counts with log2
  * latency histograms in two generations of per-CPU maps, as in sched.bpf.c.
  * Requests are reused: the entry of a request is deleted at completion.
@@ -25,6 +26,7 @@ struct inflight {
 	__u64 insert_ts;
 	__u64 issue_ts;
 	__u32 pid, tid;
+	__u32 cmd_flags; /* rq->cmd_flags at issue (at insert until then) */
 	char comm[16];
 };
 
@@ -95,8 +97,34 @@ static __always_inline struct inflight *track(struct request *rq, __u64 now, int
 		}
 		f = bpf_map_lookup_elem(&inflight, &key);
 	}
-	if (f && issue)
-		f->issue_ts = now;
+	if (f) {
+		f->cmd_flags = BPF_CORE_READ(rq, cmd_flags);
+		if (issue)
+			f->issue_ts = now;
+	}
+	return f;
+}
+
+/* 1 << the kernel's bit for request flag B: enum req_flag_bits has
+ * renumbered over releases (e.g. __REQ_NOWAIT and __REQ_POLLED added
+ * before __REQ_FUA's neighbours), so the numbers come from its BTF. */
+#define REQ_BIT(B) (1u << bpf_core_enum_value(enum req_flag_bits, B))
+
+/* The BLK_* flags of block.bpf.h from rq->cmd_flags. */
+static __always_inline __u32 rwbs_flags(__u32 cmd_flags)
+{
+	__u32 f = 0;
+
+	if (cmd_flags & REQ_BIT(__REQ_PREFLUSH))
+		f |= BLK_PREFLUSH;
+	if (cmd_flags & REQ_BIT(__REQ_FUA))
+		f |= BLK_FUA;
+	if (cmd_flags & REQ_BIT(__REQ_RAHEAD))
+		f |= BLK_RAHEAD;
+	if (cmd_flags & REQ_BIT(__REQ_SYNC))
+		f |= BLK_SYNC;
+	if (cmd_flags & REQ_BIT(__REQ_META))
+		f |= BLK_META;
 	return f;
 }
 
@@ -162,7 +190,7 @@ int BPF_PROG(handle_complete, struct request *rq, blk_status_t error, unsigned i
 	struct blk_agg zero = {}, *a;
 	struct fr_io *e;
 	__u64 issue, queue_ns, service_ns;
-	__u32 op, major, minor;
+	__u32 op, flags, major, minor;
 
 	if (!f)
 		return 0; /* issued before the recorder started */
@@ -172,10 +200,12 @@ int BPF_PROG(handle_complete, struct request *rq, blk_status_t error, unsigned i
 	disk = request_disk(rq);
 	major = BPF_CORE_READ(disk, major);
 	minor = BPF_CORE_READ(disk, first_minor);
-	op = BPF_CORE_READ(rq, cmd_flags) & 0xff;
+	op = f->cmd_flags & 0xff; /* REQ_OP_MASK */
+	flags = rwbs_flags(f->cmd_flags);
 
 	k.dev = major << 20 | minor;
 	k.op = op;
+	k.flags = flags;
 	void *map = (gen & 1) ? (void *)&blk_agg1 : (void *)&blk_agg0;
 	a = bpf_map_lookup_elem(map, &k);
 	if (!a) {
@@ -205,6 +235,7 @@ int BPF_PROG(handle_complete, struct request *rq, blk_status_t error, unsigned i
 		e->minor = minor;
 		bpf_probe_read_kernel_str(e->disk, sizeof(e->disk), disk->disk_name);
 		set_op(e->op, op);
+		blk_rwbs(e->rwbs, op, flags);
 		e->sector = BPF_CORE_READ(rq, __sector);
 		e->bytes = nr_bytes;
 		e->queue_ns = queue_ns;

@@ -51,6 +51,7 @@
 #include "syscall_abi.bpf.h"
 #include "syscall_fmt.bpf.h"
 #include "http.bpf.h"
+#include "fdkind.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -886,6 +887,9 @@ static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 	e->latency_ns = lat;
 	e->nr = nr;
 	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->fd_kind[0] = '\0';
+	if (why == WHY_SLOW) /* what it waited on: a disk, a peer, a pipe, a person */
+		fdkind_of_arg0(e->fd_kind, nr);
 	set_reason(e->reason, why);
 	event_submit(e);
 }
@@ -912,6 +916,7 @@ static __noinline void fold_send(struct sc_fold *f)
 	e->nr = nr;
 	e->uid = f->uid;
 	__builtin_memcpy(e->reason, "audit", 6);
+	e->fd_kind[0] = '\0';
 	event_submit(e);
 }
 

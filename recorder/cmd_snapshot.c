@@ -131,7 +131,7 @@ int cmd_status(int argc, char **argv)
 		{ 0 },
 	};
 	const char *dir = FR_DEFAULT_DIR;
-	char reply[16384];
+	static char reply[65536]; /* every probe with its whole attach point */
 	int c, json = 0;
 
 	optind = 1;

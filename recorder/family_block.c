@@ -1,6 +1,6 @@
 /*
  * family_block.c - loader of bpf/block.bpf.c: io events per request and
- * io_stat records per (disk, operation) each second, drained from the
+ * io_stat records per (disk, operation, rwbs flags) each second, drained from the
  * generation of per-CPU aggregates written until a second ago.
  */
 #include <bpf/bpf.h>
@@ -83,6 +83,7 @@ static void io_stat(struct probes *p, void *ctx, const void *k, const void *v)
 	s.major = key->dev >> 20;
 	s.minor = key->dev & 0xfffff;
 	snprintf(s.op, sizeof(s.op), "%s", op_name(key->op));
+	blk_rwbs(s.rwbs, key->op, key->flags);
 	for (int c = 0; c < p->ncpus; c++) {
 		s.count += vals[c].count;
 		s.bytes += vals[c].bytes;

@@ -81,7 +81,7 @@ static void probe_name(const struct bpf_program *prog, char *buf, size_t cap)
 static void attach_cgroup(struct probes *p, struct dns_state *st, struct bpf_program *prog, int cgfd,
 			  const char *root, const char *why)
 {
-	char name[64], attach[96];
+	char name[64], attach[PROBE_TEXT_MAX];
 	struct bpf_link *l = NULL;
 	int err = cgfd < 0 ? -ENOENT : 0;
 
@@ -99,7 +99,7 @@ static void attach_cgroup(struct probes *p, struct dns_state *st, struct bpf_pro
 
 static void attach_getaddrinfo(struct probes *p, struct dns_state *st)
 {
-	char libc[512], name[64], attach[96], why[160];
+	char libc[512], name[64], attach[PROBE_TEXT_MAX], why[PROBE_TEXT_MAX];
 	struct bpf_program *progs[2] = { st->skel->progs.handle_getaddrinfo, st->skel->progs.handle_getaddrinfo_ret };
 	int err = find_libc(libc, sizeof(libc));
 

@@ -685,6 +685,7 @@ static void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_sys
 	s->uid = b->uid;
 	s->count = 1;
 	s->last_ts = b->ts;
+	s->fd_kind[0] = '\0';
 }
 
 static void syscall_event(struct probes *p, void *state, const void *data, size_t size)

@@ -90,7 +90,7 @@ static void reject(struct tls_state *st, dev_t dev, ino_t ino)
 static void attach_lib(struct probes *p, struct tls_state *st, const char *open_path, const char *shown)
 {
 	struct tls_lib *l;
-	char name[64], attach[96], why[160];
+	char name[64], attach[PROBE_TEXT_MAX], why[PROBE_TEXT_MAX];
 	const char *base;
 	struct stat sb;
 	int err;

@@ -66,7 +66,7 @@ static int attach_one(struct uprobe_state *st, const struct uprobe_spec *u, int 
 static int uprobe_open(struct probes *p, void **state)
 {
 	struct uprobe_state *st;
-	char name[64], attach[96], why[160];
+	char name[64], attach[PROBE_TEXT_MAX], why[PROBE_TEXT_MAX];
 	int err;
 
 	*state = NULL;

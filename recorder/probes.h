@@ -26,11 +26,17 @@ struct bpf_object;
 struct bpf_program;
 struct bpf_link;
 
+/* A --uprobe binary may be any path (PATH_MAX): container roots and overlay
+ * directories make long ones ordinary. */
+#define UPROBE_BINARY_MAX 4096
+/* Room for "uprobe/BINARY:SYMBOL" and for a reason that names BINARY. */
+#define PROBE_TEXT_MAX (UPROBE_BINARY_MAX + 256)
+
 struct probe_status {
-	char name[64];    /* "process/exec" */
-	char attach[96];  /* "tp_btf/sched_process_exec" */
+	char name[64];                 /* "process/exec" */
+	char attach[PROBE_TEXT_MAX];   /* "tp_btf/sched_process_exec" */
 	int ok;
-	char why[160];    /* reason for a failure */
+	char why[PROBE_TEXT_MAX];      /* reason for a failure */
 };
 
 struct security_opts;
@@ -48,7 +54,7 @@ struct probe_config {
 	uint64_t func_threshold_ns; /* --func-threshold: a func event for each longer --uprobe call */
 	unsigned families_off;    /* --probes: bit I turns off family I of the table in probes.c */
 	struct uprobe_spec {      /* --uprobe BINARY:SYMBOL */
-		char binary[256];
+		char binary[UPROBE_BINARY_MAX];
 		char symbol[128];
 	} uprobes[UPROBES_MAX];
 	int nuprobes;

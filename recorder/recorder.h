@@ -42,7 +42,7 @@ struct recorder {
 	} prev;
 	char rates[512];         /* events per second per kind, from the last interval */
 	int write_failing;     /* the last flush failed: report once per episode */
-	char extra_json[4096]; /* probes and options, for manifests and status */
+	char extra_json[32768]; /* probes and options, for manifests and status: attach points may be long */
 };
 
 /* health.c: the recorder's vital signs of the last interval, as a health record put at NOW. */

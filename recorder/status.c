@@ -43,7 +43,7 @@ void status_describe(struct recorder *rc)
 
 void status_answer(struct recorder *rc, int fd, int json)
 {
-	char buf[16384], started[40], oldest[40], budget[32], used[32];
+	char buf[65536], started[40], oldest[40], budget[32], used[32];
 	uint64_t boot, real, oldest_boot = store_oldest_boot(&rc->store);
 	int ok = 0, n;
 

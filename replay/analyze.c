@@ -295,188 +295,174 @@ int dot_peers(struct replay *r, int argc, char **argv)
 			      pid, argc > 2 ? argv[2] : NULL);
 }
 
+/*
+ * A call that failed only because it was asked not to wait: a non-blocking
+ * connect under way (EINPROGRESS), a non-blocking read, write or accept
+ * with nothing to do (EAGAIN).  Event loops make thousands of them.
+ */
+#define WOULD_BLOCK_SQL                                                                                            \
+	"((name = 'connect' AND error = 'EINPROGRESS') OR (error IN ('EAGAIN', 'EWOULDBLOCK') AND name IN"        \
+	" ('read', 'readv', 'recvfrom', 'recvmsg', 'recvmmsg', 'write', 'writev', 'sendto', 'sendmsg',"         \
+	" 'sendmmsg', 'accept', 'accept4')))"
+
+/* A slow call that waited on a pipe or a terminal (syscalls.fd_kind, 1.4): for a writer or a person. */
+#define BY_DESIGN_SQL "coalesce(fd_kind IN ('pipe', 'tty'), 0)"
+
 static void heading(struct replay *r, const char *title)
 {
 	fprintf(r->out.fp, "\n== %s\n", title);
 }
 
+/* The records-per-table section: counted table by table (the timeline would build a summary for every row). */
+static int records_per_table(struct replay *r)
+{
+	char sql[4096];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < fr_nkinds && n < sizeof(sql); i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%sSELECT '%s' AS \"table\", count(*) AS records FROM %s",
+				      i ? " UNION ALL " : "", fr_kinds[i].table, fr_kinds[i].table);
+	if (n < sizeof(sql))
+		snprintf(sql + n, sizeof(sql) - n, " ORDER BY records DESC");
+	return dot_query_i64(r, sql, NULL, 0);
+}
+
+/*
+ * One section of .summary: its heading and its query, shown when TABLE
+ * exists (NULL: always), holds a row (ROWS), and SHOW_IF (SQL) returns a
+ * row; "none" instead of the query when NONE_UNLESS (SQL) returns none.
+ * PRINT replaces SQL for a section that builds its query.
+ */
+struct summary_section {
+	const char *heading;
+	const char *table;
+	int rows;
+	const char *show_if;
+	const char *none_unless;
+	const char *sql;
+	int (*print)(struct replay *r);
+};
+
+static const struct summary_section summary_sections[] = {
+	{ .heading = "window", .sql = "SELECT host, json_extract(manifest, '$.window.start_utc') AS start,"
+	  " json_extract(manifest, '$.window.end_utc') AS end,"
+	  " dur(json_extract(manifest, '$.window.end_ns') - json_extract(manifest, '$.window.start_ns')) AS length,"
+	  " json_extract(manifest, '$.trigger.type') || ': ' || json_extract(manifest, '$.trigger.detail') AS trigger,"
+	  " records FROM archives ORDER BY host" },
+	{ .heading = "records per table", .print = records_per_table },
+	{ .heading = "processes", .sql = "SELECT count(*) AS seen,"
+	  " sum(start_ts >= coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0))"
+	  " AS started, count(exit_ts) AS exited,"
+	  " sum(exit_code > 0) AS failed, sum(exit_signal > 0) AS killed FROM processes" },
+	{ .heading = "failures and crashes",
+	  .sql = "SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"
+	  " FROM processes WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts DESC LIMIT 20)"
+	  " ORDER BY time" },
+	{ .heading = "OOM kills", .table = "oom_kills",
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, oom_score_adj, anon_rss_kb, file_rss_kb, total_vm_kb"
+	  " FROM oom_kills ORDER BY ts" },
+	{ .heading = "security signals",
+	  .none_unless = "SELECT 1 FROM security LIMIT 1",
+	  .sql = "SELECT kind, severity, count(*) AS events, count(DISTINCT host || '/' || pid) AS processes,"
+	  " utc(min(ts)) AS first, utc(max(ts)) AS last FROM security GROUP BY kind, severity"
+	  " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, events DESC, kind" },
+	/* a read of a pipe or a terminal waits for a writer or a person by design: apart */
+	{ .heading = "slowest system calls", .table = "syscalls",
+	  .sql = "SELECT utc(ts) AS time, pid, comm, name, nullif(fd_kind, '') AS fd, dur(latency_ns) AS latency,"
+	  " error FROM syscalls WHERE NOT " BY_DESIGN_SQL " ORDER BY latency_ns DESC LIMIT 5" },
+	{ .heading = "longest waits on pipes and terminals (for a writer or a person)", .table = "syscalls",
+	  .show_if = "SELECT 1 FROM syscalls WHERE " BY_DESIGN_SQL " LIMIT 1",
+	  .sql = "SELECT utc(ts) AS time, pid, comm, name, fd_kind AS fd, dur(latency_ns) AS latency,"
+	  " error FROM syscalls WHERE " BY_DESIGN_SQL " ORDER BY latency_ns DESC LIMIT 5" },
+	{ .heading = "failed system calls", .table = "syscalls",
+	  .sql = "SELECT name, error, count(*) AS calls FROM syscalls WHERE error IS NOT NULL AND error <> ''"
+	  " AND NOT " WOULD_BLOCK_SQL " GROUP BY name, error ORDER BY calls DESC LIMIT 10" },
+	{ .heading = "non-blocking calls that would have waited (not failures)", .table = "syscalls",
+	  .show_if = "SELECT 1 FROM syscalls WHERE " WOULD_BLOCK_SQL " LIMIT 1",
+	  .sql = "SELECT name, error, count(*) AS calls FROM syscalls WHERE " WOULD_BLOCK_SQL
+	  " GROUP BY name, error ORDER BY calls DESC LIMIT 10" },
+	{ .heading = "longest run-queue delays", .table = "runq",
+	  .sql = "SELECT utc(ts) AS time, pid, comm, cpu, dur(delay_ns) AS delay FROM runq ORDER BY delay_ns DESC LIMIT 5" },
+	{ .heading = "slowest disk requests", .table = "io",
+	  .sql = "SELECT utc(ts) AS time, pid, comm, disk, op, rwbs, bytes, dur(queue_ns) AS queued,"
+	  " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 5" },
+	{ .heading = "connections by outcome", .table = "connections",
+	  .sql = "SELECT outcome, count(*) AS connections FROM connections GROUP BY outcome" },
+	{ .heading = "TLS handshakes", .table = "tls", .rows = 1,
+	  .sql = "SELECT role, sum(ok) AS ok, sum(NOT ok) AS failed, dur(max(latency_ns)) AS slowest"
+	  " FROM tls GROUP BY role ORDER BY role" },
+	{ .heading = "failed TLS handshakes", .table = "tls", .rows = 1,
+	  .sql = "SELECT * FROM (SELECT utc(ts) AS time, host, pid, comm, role,"
+	  " raddr || ':' || rport AS peer, error FROM tls WHERE NOT ok ORDER BY ts DESC LIMIT 10)"
+	  " ORDER BY time" },
+	{ .heading = "slowest TLS handshakes", .table = "tls", .rows = 1,
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, role, raddr || ':' || rport AS peer,"
+	  " dur(latency_ns) AS latency, ok FROM tls ORDER BY latency_ns DESC LIMIT 5" },
+	{ .heading = "largest resident-set growth", .table = "rss_stats",
+	  .sql = "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(growth_bytes) AS grew,"
+	  " max(max_rss_bytes) AS peak FROM rss_stats GROUP BY host, pid ORDER BY grew DESC LIMIT 5)"
+	  " SELECT host, pid, " NAME_NOW " AS comm, size(grew) AS grew, size(peak) AS peak"
+	  " FROM g ORDER BY g.grew DESC" },
+	{ .heading = "most page faults", .table = "fault_stats",
+	  .sql = "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(faults) AS faults,"
+	  " sum(write_faults) AS on_writes FROM fault_stats GROUP BY host, pid ORDER BY faults DESC LIMIT 5)"
+	  " SELECT host, pid, " NAME_NOW " AS comm, faults, on_writes FROM g ORDER BY g.faults DESC" },
+	{ .heading = "longest waits for kernel locks", .table = "lock_stats",
+	  .sql = "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(waits) AS waits,"
+	  " sum(total_ns) AS total, max(max_ns) AS longest FROM lock_stats GROUP BY host, pid"
+	  " ORDER BY total DESC LIMIT 5)"
+	  " SELECT host, pid, " NAME_NOW " AS comm, waits, dur(total) AS waited, dur(longest) AS longest"
+	  " FROM g ORDER BY g.total DESC" },
+	{ .heading = "slowest function calls", .table = "funcs",
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, symbol, dur(latency_ns) AS latency FROM funcs"
+	  " ORDER BY latency_ns DESC LIMIT 5" },
+	/* rcode for lookups on the wire, result for getaddrinfo: one of them is empty */
+	{ .heading = "slowest DNS lookups", .table = "dns", .rows = 1,
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, source, query, qtype,"
+	  " rcode || result AS outcome, server, dur(latency_ns) AS latency FROM dns"
+	  " ORDER BY latency_ns DESC LIMIT 5" },
+	{ .heading = "failed DNS lookups", .table = "dns", .rows = 1,
+	  .sql = "SELECT query, qtype, rcode || result AS outcome, count(*) AS lookups,"
+	  " count(DISTINCT host || '/' || pid) AS processes, utc(min(ts)) AS first, utc(max(ts)) AS last"
+	  " FROM dns WHERE rcode NOT IN ('', 'NOERROR') OR result NOT IN ('', '0')"
+	  " GROUP BY query, qtype, outcome ORDER BY lookups DESC, query, qtype LIMIT 10" },
+	{ .heading = "HTTP exchanges", .table = "http", .rows = 1,
+	  .sql = "SELECT role, count(*) AS exchanges, sum(status BETWEEN 100 AND 399) AS ok,"
+	  " sum(status BETWEEN 400 AND 499) AS \"4xx\", sum(status >= 500) AS \"5xx\","
+	  " sum(status = 0) AS unanswered, dur(max(latency_ns)) AS slowest FROM http"
+	  " GROUP BY role ORDER BY role" },
+	{ .heading = "HTTP errors (4xx, 5xx)", .table = "http", .rows = 1,
+	  .none_unless = "SELECT 1 FROM http WHERE status >= 400 LIMIT 1",
+	  .sql = "SELECT status, method, path, role, count(*) AS exchanges,"
+	  " count(DISTINCT host || '/' || pid) AS processes, utc(max(ts)) AS last FROM http"
+	  " WHERE status >= 400 GROUP BY status, method, path, role"
+	  " ORDER BY status >= 500 DESC, exchanges DESC LIMIT 10" },
+	{ .heading = "slowest HTTP requests", .table = "http", .rows = 1,
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, role, method, path,"
+	  " CASE WHEN status > 0 THEN status ELSE 'none' END AS status, dur(latency_ns) AS latency"
+	  " FROM http ORDER BY latency_ns DESC LIMIT 5" },
+	{ .heading = "losses",
+	  .sql = "SELECT reason, count(*) AS gaps, sum(dropped) AS records, dur(sum(end_ts - start_ts)) AS time"
+	  " FROM gaps GROUP BY reason" },
+};
+
 int dot_summary(struct replay *r, int argc, char **argv)
 {
 	int ret = 0;
 
-	heading(r, "window");
-	ret |= dot_query_i64(r,
-			     "SELECT host, json_extract(manifest, '$.window.start_utc') AS start,"
-			     " json_extract(manifest, '$.window.end_utc') AS end,"
-			     " dur(json_extract(manifest, '$.window.end_ns') - json_extract(manifest, '$.window.start_ns')) AS length,"
-			     " json_extract(manifest, '$.trigger.type') || ': ' || json_extract(manifest, '$.trigger.detail') AS trigger,"
-			     " records FROM archives ORDER BY host",
-			     NULL, 0);
-	heading(r, "records per table");
-	{
-		/* counted table by table: the timeline would build a summary for every row */
-		char sql[4096];
-		size_t n = 0;
-		for (unsigned i = 0; i < fr_nkinds && n < sizeof(sql); i++)
-			n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%sSELECT '%s' AS \"table\", count(*) AS records FROM %s",
-					      i ? " UNION ALL " : "", fr_kinds[i].table, fr_kinds[i].table);
-		if (n < sizeof(sql))
-			snprintf(sql + n, sizeof(sql) - n, " ORDER BY records DESC");
-		ret |= dot_query_i64(r, sql, NULL, 0);
-	}
-	heading(r, "processes");
-	ret |= dot_query_i64(r,
-			     "SELECT count(*) AS seen,"
-			     " sum(start_ts >= coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0))"
-			     " AS started, count(exit_ts) AS exited,"
-			     " sum(exit_code > 0) AS failed, sum(exit_signal > 0) AS killed FROM processes",
-			     NULL, 0);
-	heading(r, "failures and crashes");
-	ret |= dot_query_i64(r,
-			     "SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"
-			     " FROM processes WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts DESC LIMIT 20)"
-			     " ORDER BY time",
-			     NULL, 0);
-	if (dot_has_table(r, "oom_kills")) {
-		heading(r, "OOM kills");
-		ret |= dot_query_i64(r, "SELECT utc(ts) AS time, host, pid, comm, oom_score_adj, anon_rss_kb, file_rss_kb, total_vm_kb"
-				     " FROM oom_kills ORDER BY ts",
-				     NULL, 0);
-	}
-	heading(r, "security signals");
-	if (!has_rows(r, "security"))
-		fprintf(r->out.fp, "none\n");
-	else
-		ret |= dot_query_i64(r,
-				     "SELECT kind, severity, count(*) AS events, count(DISTINCT host || '/' || pid) AS processes,"
-				     " utc(min(ts)) AS first, utc(max(ts)) AS last FROM security GROUP BY kind, severity"
-				     " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, events DESC, kind",
-				     NULL, 0);
-	if (dot_has_table(r, "syscalls")) {
-		heading(r, "slowest system calls");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, pid, comm, name, dur(latency_ns) AS latency, error FROM syscalls"
-				     " ORDER BY latency_ns DESC LIMIT 5",
-				     NULL, 0);
-		heading(r, "failed system calls");
-		ret |= dot_query_i64(r,
-				     "SELECT name, error, count(*) AS calls FROM syscalls WHERE error IS NOT NULL AND error <> ''"
-				     " GROUP BY name, error ORDER BY calls DESC LIMIT 10",
-				     NULL, 0);
-	}
-	if (dot_has_table(r, "runq")) {
-		heading(r, "longest run-queue delays");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, pid, comm, cpu, dur(delay_ns) AS delay FROM runq"
-				     " ORDER BY delay_ns DESC LIMIT 5",
-				     NULL, 0);
-	}
-	if (dot_has_table(r, "io")) {
-		heading(r, "slowest disk requests");
-		ret |= dot_query_i64(r, "SELECT * FROM io ORDER BY service_ns DESC LIMIT 5", NULL, 0);
-	}
-	if (dot_has_table(r, "connections")) {
-		heading(r, "connections by outcome");
-		ret |= dot_query_i64(r, "SELECT outcome, count(*) AS connections FROM connections GROUP BY outcome", NULL, 0);
-	}
-	if (dot_has_table(r, "tls") && has_rows(r, "tls")) {
-		heading(r, "TLS handshakes");
-		ret |= dot_query_i64(r,
-				     "SELECT role, sum(ok) AS ok, sum(NOT ok) AS failed, dur(max(latency_ns)) AS slowest"
-				     " FROM tls GROUP BY role ORDER BY role",
-				     NULL, 0);
-		heading(r, "failed TLS handshakes");
-		ret |= dot_query_i64(r,
-				     "SELECT * FROM (SELECT utc(ts) AS time, host, pid, comm, role,"
-				     " raddr || ':' || rport AS peer, error FROM tls WHERE NOT ok ORDER BY ts DESC LIMIT 10)"
-				     " ORDER BY time",
-				     NULL, 0);
-		heading(r, "slowest TLS handshakes");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, role, raddr || ':' || rport AS peer,"
-				     " dur(latency_ns) AS latency, ok FROM tls ORDER BY latency_ns DESC LIMIT 5",
-				     NULL, 0);
-	}
-	if (dot_has_table(r, "rss_stats")) {
-		heading(r, "largest resident-set growth");
-		ret |= dot_query_i64(r,
-				     "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(growth_bytes) AS grew,"
-				     " max(max_rss_bytes) AS peak FROM rss_stats GROUP BY host, pid ORDER BY grew DESC LIMIT 5)"
-				     " SELECT host, pid, " NAME_NOW " AS comm, size(grew) AS grew, size(peak) AS peak"
-				     " FROM g ORDER BY g.grew DESC",
-				     NULL, 0);
-	}
-	if (dot_has_table(r, "fault_stats")) {
-		heading(r, "most page faults");
-		ret |= dot_query_i64(r,
-				     "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(faults) AS faults,"
-				     " sum(write_faults) AS on_writes FROM fault_stats GROUP BY host, pid ORDER BY faults DESC LIMIT 5)"
-				     " SELECT host, pid, " NAME_NOW " AS comm, faults, on_writes FROM g ORDER BY g.faults DESC",
-				     NULL, 0);
-	}
-	if (dot_has_table(r, "lock_stats")) {
-		heading(r, "longest waits for kernel locks");
-		ret |= dot_query_i64(r,
-				     "WITH g AS (SELECT host, pid, max(comm) AS comm, max(ts) AS last, sum(waits) AS waits,"
-				     " sum(total_ns) AS total, max(max_ns) AS longest FROM lock_stats GROUP BY host, pid"
-				     " ORDER BY total DESC LIMIT 5)"
-				     " SELECT host, pid, " NAME_NOW " AS comm, waits, dur(total) AS waited, dur(longest) AS longest"
-				     " FROM g ORDER BY g.total DESC",
-				     NULL, 0);
-	}
-	if (dot_has_table(r, "funcs")) {
-		heading(r, "slowest function calls");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, symbol, dur(latency_ns) AS latency FROM funcs"
-				     " ORDER BY latency_ns DESC LIMIT 5",
-				     NULL, 0);
-	}
-	if (has_rows(r, "dns")) {
-		/* rcode for lookups on the wire, result for getaddrinfo: one of them is empty */
-		heading(r, "slowest DNS lookups");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, source, query, qtype,"
-				     " rcode || result AS outcome, server, dur(latency_ns) AS latency FROM dns"
-				     " ORDER BY latency_ns DESC LIMIT 5",
-				     NULL, 0);
-		heading(r, "failed DNS lookups");
-		ret |= dot_query_i64(r,
-				     "SELECT query, qtype, rcode || result AS outcome, count(*) AS lookups,"
-				     " count(DISTINCT host || '/' || pid) AS processes, utc(min(ts)) AS first, utc(max(ts)) AS last"
-				     " FROM dns WHERE rcode NOT IN ('', 'NOERROR') OR result NOT IN ('', '0')"
-				     " GROUP BY query, qtype, outcome ORDER BY lookups DESC, query, qtype LIMIT 10",
-				     NULL, 0);
-	}
-	if (has_rows(r, "http")) {
-		heading(r, "HTTP exchanges");
-		ret |= dot_query_i64(r,
-				     "SELECT role, count(*) AS exchanges, sum(status BETWEEN 100 AND 399) AS ok,"
-				     " sum(status BETWEEN 400 AND 499) AS \"4xx\", sum(status >= 500) AS \"5xx\","
-				     " sum(status = 0) AS unanswered, dur(max(latency_ns)) AS slowest FROM http"
-				     " GROUP BY role ORDER BY role",
-				     NULL, 0);
-		heading(r, "HTTP errors (4xx, 5xx)");
-		if (!sql_any(r, "SELECT 1 FROM http WHERE status >= 400 LIMIT 1"))
+	for (size_t i = 0; i < sizeof(summary_sections) / sizeof(summary_sections[0]); i++) {
+		const struct summary_section *s = &summary_sections[i];
+
+		if (s->table && !(s->rows ? has_rows(r, s->table) : dot_has_table(r, s->table)))
+			continue;
+		if (s->show_if && !sql_any(r, s->show_if))
+			continue;
+		heading(r, s->heading);
+		if (s->none_unless && !sql_any(r, s->none_unless))
 			fprintf(r->out.fp, "none\n");
 		else
-			ret |= dot_query_i64(r,
-					     "SELECT status, method, path, role, count(*) AS exchanges,"
-					     " count(DISTINCT host || '/' || pid) AS processes, utc(max(ts)) AS last FROM http"
-					     " WHERE status >= 400 GROUP BY status, method, path, role"
-					     " ORDER BY status >= 500 DESC, exchanges DESC LIMIT 10",
-					     NULL, 0);
-		heading(r, "slowest HTTP requests");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, role, method, path,"
-				     " CASE WHEN status > 0 THEN status ELSE 'none' END AS status, dur(latency_ns) AS latency"
-				     " FROM http ORDER BY latency_ns DESC LIMIT 5",
-				     NULL, 0);
+			ret |= s->print ? s->print(r) : dot_query_i64(r, s->sql, NULL, 0);
 	}
-	heading(r, "losses");
-	ret |= dot_query_i64(r,
-			     "SELECT reason, count(*) AS gaps, sum(dropped) AS records, dur(sum(end_ts - start_ts)) AS time"
-			     " FROM gaps GROUP BY reason",
-			     NULL, 0);
 	return ret ? -1 : 0;
 }
 
@@ -494,15 +480,15 @@ int dot_slow(struct replay *r, int argc, char **argv)
 	if (dot_has_table(r, "syscalls")) {
 		heading(r, "slowest system calls");
 		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, name, dur(latency_ns) AS latency, error, args"
-				     " FROM syscalls ORDER BY latency_ns DESC LIMIT 10",
+				     "SELECT utc(ts) AS time, host, pid, comm, name, nullif(fd_kind, '') AS fd,"
+				     " dur(latency_ns) AS latency, error, args FROM syscalls ORDER BY latency_ns DESC LIMIT 10",
 				     NULL, 0);
 		any = 1;
 	}
 	if (dot_has_table(r, "io")) {
 		heading(r, "slowest disk requests");
 		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, disk, op, bytes, dur(queue_ns) AS queued,"
+				     "SELECT utc(ts) AS time, host, pid, comm, disk, op, rwbs, bytes, dur(queue_ns) AS queued,"
 				     " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 10",
 				     NULL, 0);
 		any = 1;

@@ -46,5 +46,21 @@ int replay_register_functions(sqlite3 *db);
 int replay_exec(struct replay *r, const char *sql);
 /* Run a line that starts with '.'; 0, or -1 after printing why. */
 int replay_dot(struct replay *r, const char *line);
+/* The names of the dot-commands, for completion; NULL after the last. */
+const char *replay_dot_name(size_t i);
+/*
+ * A source of input lines: the next one without its newline (malloc'd),
+ * NULL at the end.  CONT is 1 inside a statement (for the prompt); set
+ * *FORGET to drop the statement typed so far (Ctrl-C at a prompt).
+ */
+typedef char *(*replay_line_fn)(void *ctx, int cont, int *forget);
+/*
+ * Run the lines of NEXT until its end or .quit: dot-commands, and SQL
+ * statements that may span lines.  Failures are printed and counted in
+ * r->errors; the lines after them still run.
+ */
+void replay_run_lines(struct replay *r, replay_line_fn next, void *ctx);
+/* A replay_line_fn for a script: the lines of the FILE * CTX. */
+char *replay_file_line(void *ctx, int cont, int *forget);
 
 #endif

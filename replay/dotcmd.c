@@ -1,7 +1,12 @@
 /*
- * dotcmd.c - the dot-commands of the replay shell, one row each in the
- * table below: name, handler, usage, help.  `.help` prints the table.
+ * dotcmd.c - running input: SQL statements (replay_exec), which may span
+ * lines (sqlite3_complete() says when one is whole), and the dot-commands
+ * of the replay shell, one row each in the table below: name, handler,
+ * usage, help.  `.help` prints the table.  replay_run_lines() runs the
+ * lines of any source: the interactive shell's (shell.c), a script on
+ * standard input, or a file that `.read` opens.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +14,6 @@
 
 #include "db.h"
 #include "dot.h"
-#include "shell.h"
 
 #define ARGS_MAX 8
 
@@ -39,6 +43,107 @@ static int query(struct replay *r, const char *sql, const char *arg)
 	rc = output_statement(&r->out, s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int replay_exec(struct replay *r, const char *sql)
+{
+	const char *tail = sql;
+	int ret = 0;
+
+	while (tail && *tail) {
+		sqlite3_stmt *s = NULL;
+		double t0 = now_s();
+		int rc;
+
+		const char *stmt_start = tail + strspn(tail, " \t\r\n");
+		if (sqlite3_prepare_v2(r->db, tail, -1, &s, &tail) != SQLITE_OK) {
+			/* name the statement: a script may hold many */
+			int len = (int)strcspn(stmt_start, ";\n");
+			fprintf(stderr, "flightrec-replay: SQL error: %s (in: %.*s%s)\n", sqlite3_errmsg(r->db),
+				len > 60 ? 60 : len, stmt_start, len > 60 ? "..." : "");
+			r->errors++;
+			return -1;
+		}
+		if (!s)
+			continue; /* blanks or a comment */
+		rc = output_statement(&r->out, s);
+		if (rc != SQLITE_DONE) {
+			fprintf(stderr, "flightrec-replay: SQL error: %s\n",
+				rc == SQLITE_INTERRUPT ? "interrupted" : sqlite3_errmsg(r->db));
+			r->errors++;
+			ret = -1;
+		}
+		sqlite3_finalize(s);
+		if (r->timer)
+			fprintf(r->out.fp, "Run Time: %.3f s\n", now_s() - t0);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+void replay_run_lines(struct replay *r, replay_line_fn next, void *ctx)
+{
+	char *stmt = NULL;
+	size_t len = 0;
+
+	while (!r->quit) {
+		int forget = 0;
+		char *line = next(ctx, len > 0, &forget);
+		size_t l;
+
+		if (!line)
+			break;
+		if (forget) {
+			free(line);
+			len = 0;
+			continue;
+		}
+		if (!len) {
+			const char *p = line + strspn(line, " \t");
+			if (*p == '.') {
+				if (replay_dot(r, p))
+					r->errors++;
+				free(line);
+				continue;
+			}
+			if (!*p) {
+				free(line);
+				continue;
+			}
+		}
+		l = strlen(line);
+		char *ns = realloc(stmt, len + l + 2);
+		if (!ns) {
+			fprintf(stderr, "flightrec-replay: out of memory reading a statement\n");
+			r->errors++;
+			free(line);
+			break;
+		}
+		stmt = ns;
+		memcpy(stmt + len, line, l);
+		len += l;
+		stmt[len++] = '\n';
+		stmt[len] = '\0';
+		free(line);
+		if (sqlite3_complete(stmt)) {
+			replay_exec(r, stmt);
+			len = 0;
+		}
+	}
+	if (len && !r->quit) {
+		/* the input ended inside a statement: run what there is */
+		replay_exec(r, stmt);
+	}
+	free(stmt);
 }
 
 static int dot_help(struct replay *r, int argc, char **argv)
@@ -154,9 +259,46 @@ static int dot_output(struct replay *r, int argc, char **argv)
 	return 0;
 }
 
+/* .read nests; a file that reads itself stops here instead of overflowing the stack. */
+#define READ_DEPTH_MAX 16
+
+char *replay_file_line(void *ctx, int cont, int *forget)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	*forget = 0;
+	if ((n = getline(&line, &cap, ctx)) < 0) {
+		free(line);
+		return NULL;
+	}
+	if (n > 0 && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	return line;
+}
+
+/* .read FILE: its lines run as a script on standard input would; -1 when it cannot be read or a line failed. */
 static int dot_read(struct replay *r, int argc, char **argv)
 {
-	return shell_read_file(r, argv[1]);
+	static int depth;
+	int errors = r->errors;
+	FILE *f;
+
+	if (depth == READ_DEPTH_MAX) {
+		fprintf(stderr, "flightrec-replay: .read: cannot read %s: nested more than %d deep\n", argv[1],
+			READ_DEPTH_MAX);
+		return -1;
+	}
+	if (!(f = fopen(argv[1], "r"))) {
+		fprintf(stderr, "flightrec-replay: .read: cannot open %s: %s\n", argv[1], strerror(errno));
+		return -1;
+	}
+	depth++;
+	replay_run_lines(r, replay_file_line, f);
+	depth--;
+	fclose(f);
+	return r->errors == errors ? 0 : -1;
 }
 
 static int dot_hosts(struct replay *r, int argc, char **argv)

@@ -1,19 +1,18 @@
 /*
- * shell.c - running SQL, and the interactive shell around it.
+ * shell.c - the interactive shell around the replay: readline with
+ * history and completion on a terminal, plain lines from a script.
  *
- * A statement is complete when sqlite3_complete() says so, so SQL may span
- * lines; a line starting with '.' outside a statement is a dot-command.
  * Ctrl-C interrupts the running statement (sqlite3_interrupt), not the
  * shell, and at a prompt forgets the statement being typed; Ctrl-D leaves.
- * History lives in ~/.flightrec_history.  `.read FILE` runs FILE through
- * the same loop as a script on standard input.
+ * History lives in ~/.flightrec_history.  The lines themselves run in
+ * replay_run_lines() (dotcmd.c), which `.read FILE` runs too: this file
+ * only feeds it lines, so it calls dotcmd.c and never the reverse.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -71,51 +70,6 @@ static int prompt_getc(FILE *in)
 	if (n < 0 && errno == EINTR)
 		return rl_getc(in);
 	return n == 0 || !RL_ISSTATE(RL_STATE_READCMD) ? EOF : READERR;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-int replay_exec(struct replay *r, const char *sql)
-{
-	const char *tail = sql;
-	int ret = 0;
-
-	while (tail && *tail) {
-		sqlite3_stmt *s = NULL;
-		double t0 = now_s();
-		int rc;
-
-		const char *stmt_start = tail + strspn(tail, " \t\r\n");
-		if (sqlite3_prepare_v2(r->db, tail, -1, &s, &tail) != SQLITE_OK) {
-			/* name the statement: a script may hold many */
-			int len = (int)strcspn(stmt_start, ";\n");
-			fprintf(stderr, "flightrec-replay: SQL error: %s (in: %.*s%s)\n", sqlite3_errmsg(r->db),
-				len > 60 ? 60 : len, stmt_start, len > 60 ? "..." : "");
-			r->errors++;
-			return -1;
-		}
-		if (!s)
-			continue; /* blanks or a comment */
-		rc = output_statement(&r->out, s);
-		if (rc != SQLITE_DONE) {
-			fprintf(stderr, "flightrec-replay: SQL error: %s\n",
-				rc == SQLITE_INTERRUPT ? "interrupted" : sqlite3_errmsg(r->db));
-			r->errors++;
-			ret = -1;
-		}
-		sqlite3_finalize(s);
-		if (r->timer)
-			fprintf(r->out.fp, "Run Time: %.3f s\n", now_s() - t0);
-		if (ret)
-			break;
-	}
-	return ret;
 }
 
 /* --- completion: dot-commands, SQL keywords, table and column names --- */
@@ -195,88 +149,35 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, complete_name);
 }
 
-/* One line of input, without its newline; NULL at the end. */
-static char *read_line(FILE *in, int tty, const char *prompt)
+/* One line typed at PROMPT, without its newline, kept in the history; NULL at the end. */
+static char *read_line(const char *prompt)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *line;
 
-	if (tty) {
-		prompt_interrupted = 0;
-		line = readline(prompt);
-		if (line && *line && !prompt_interrupted)
-			add_history(line);
-		return line;
-	}
-	if ((n = getline(&line, &cap, in)) < 0) {
-		free(line);
-		return NULL;
-	}
-	if (n > 0 && line[n - 1] == '\n')
-		line[n - 1] = '\0';
+	prompt_interrupted = 0;
+	line = readline(prompt);
+	if (line && *line && !prompt_interrupted)
+		add_history(line);
 	return line;
 }
 
-/*
- * Run the lines of IN until its end or .quit: dot-commands, and SQL
- * statements that may span lines.  Failures are printed and counted in
- * r->errors; the lines after them still run.
- */
-static void run_lines(struct replay *r, FILE *in, int tty)
+/* Lines for replay_run_lines() from a terminal (readline) or a script. */
+struct line_source {
+	FILE *in;
+	int tty;
+};
+
+static char *next_line(void *ctx, int cont, int *forget)
 {
-	char *stmt = NULL;
-	size_t len = 0;
+	struct line_source *src = ctx;
+	char *line;
 
-	while (!r->quit) {
-		char *line = read_line(in, tty, len ? "   ...> " : "flightrec> ");
-		size_t l;
-
-		if (!line)
-			break;
-		if (tty && prompt_interrupted) {
-			/* Ctrl-C at a prompt: forget the statement being typed */
-			free(line);
-			len = 0;
-			continue;
-		}
-		if (!len) {
-			const char *p = line + strspn(line, " \t");
-			if (*p == '.') {
-				if (replay_dot(r, p))
-					r->errors++;
-				free(line);
-				continue;
-			}
-			if (!*p) {
-				free(line);
-				continue;
-			}
-		}
-		l = strlen(line);
-		char *ns = realloc(stmt, len + l + 2);
-		if (!ns) {
-			fprintf(stderr, "flightrec-replay: out of memory reading a statement\n");
-			r->errors++;
-			free(line);
-			break;
-		}
-		stmt = ns;
-		memcpy(stmt + len, line, l);
-		len += l;
-		stmt[len++] = '\n';
-		stmt[len] = '\0';
-		free(line);
-		if (sqlite3_complete(stmt)) {
-			replay_exec(r, stmt);
-			len = 0;
-		}
-	}
-	if (len && !r->quit) {
-		/* the input ended inside a statement: run what there is */
-		replay_exec(r, stmt);
-	}
-	free(stmt);
+	if (!src->tty)
+		return replay_file_line(src->in, cont, forget);
+	line = read_line(cont ? "   ...> " : "flightrec> ");
+	/* Ctrl-C at a prompt: forget the statement being typed */
+	*forget = prompt_interrupted;
+	return line;
 }
 
 /*
@@ -319,7 +220,7 @@ int shell_run(struct replay *r, FILE *in)
 		printf("flightrec-replay %s: %d input%s loaded.  .help for commands, .tables for tables.\n", FR_VERSION,
 		       r->loaded, r->loaded == 1 ? "" : "s");
 	}
-	run_lines(r, in, tty);
+	replay_run_lines(r, next_line, &(struct line_source){ in, tty });
 	if (tty) {
 		if (history[0] && write_history(history) != 0)
 			fprintf(stderr, "flightrec-replay: cannot save the history in %s\n", history);
@@ -332,29 +233,4 @@ int shell_run(struct replay *r, FILE *in)
 	nnames = 0;
 	interrupt_db = NULL;
 	return r->errors ? 1 : 0;
-}
-
-/* .read nests; a file that reads itself stops here instead of overflowing the stack. */
-#define READ_DEPTH_MAX 16
-
-int shell_read_file(struct replay *r, const char *path)
-{
-	static int depth;
-	int errors = r->errors;
-	FILE *f;
-
-	if (depth == READ_DEPTH_MAX) {
-		fprintf(stderr, "flightrec-replay: .read: cannot read %s: nested more than %d deep\n", path,
-			READ_DEPTH_MAX);
-		return -1;
-	}
-	if (!(f = fopen(path, "r"))) {
-		fprintf(stderr, "flightrec-replay: .read: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	depth++;
-	run_lines(r, f, 0);
-	depth--;
-	fclose(f);
-	return r->errors == errors ? 0 : -1;
 }

@@ -38,7 +38,7 @@ struct fr_kind_desc {
 /* Bytes before each record's payload: u16 kind, u16 payload length. */
 #define FR_RECORD_FRAME 4
 /* Largest in-memory struct of any kind (bounds decode buffers). */
-#define FR_RECORD_STRUCT_MAX 2048
+#define FR_RECORD_STRUCT_MAX 16384
 
 extern const struct fr_kind_desc fr_kinds[];
 extern const unsigned fr_nkinds;

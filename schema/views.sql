@@ -41,9 +41,10 @@ CREATE TABLE archives (
 	truncated_bytes INTEGER
 );
 
--- Block requests with their device as major:minor.
+-- Block requests with their device as major:minor; rwbs is NULL in
+-- archives older than 1.4.
 CREATE VIEW io AS
-	SELECT host, ts, pid, tid, comm, major || ':' || minor AS dev, disk, op, sector, bytes,
+	SELECT host, ts, pid, tid, comm, major || ':' || minor AS dev, disk, op, rwbs, sector, bytes,
 	       queue_ns, service_ns, error
 	  FROM io_requests;
 
@@ -116,7 +117,7 @@ CREATE VIEW timeline AS
 	       substr('00' || (delay_ns / 10000 % 100), -2) || 'ms for a CPU, then ran on cpu ' || cpu, delay_ns
 	  FROM runq
 	UNION ALL
-	SELECT ts, host, pid, comm, 'io', op || ' ' || bytes || ' B ' || disk || ' sector ' || sector ||
+	SELECT ts, host, pid, comm, 'io', op || coalesce(' ' || rwbs, '') || ' ' || bytes || ' B ' || disk || ' sector ' || sector ||
 	       CASE WHEN error <> 0 THEN ' error ' || error ELSE '' END, queue_ns + service_ns
 	  FROM io_requests
 	UNION ALL

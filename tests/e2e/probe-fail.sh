@@ -104,6 +104,50 @@ else
 	fail "flightrec record starts in a directory with a quote in its name"
 fi
 
+# A binary under a path of 300 bytes (container roots and overlay
+# directories make such paths ordinary): its attach point and its reason
+# are whole in the startup lines, status, the probes table and func_stats.
+long=$TEST_TMP/long
+while [ $((${#long} + 10)) -lt 300 ]; do
+	n=$((300 - ${#long} - 10 - 1))
+	[ "$n" -gt 60 ] && n=60
+	[ "$n" -lt 1 ] && n=1
+	long=$long/$(printf '%*s' "$n" '' | tr ' ' d)
+done
+mkdir -p "$long"
+lbin=$long/exit-with
+cp "$EXIT_WITH" "$lbin"
+is "${#lbin}" 300 "long path - the probed binary's path is 300 bytes"
+dir=$TEST_TMP/longrec
+if start_recorder "$dir" --probes=process --uprobe "$lbin:no_such_function" --uprobe "$lbin:main"; then
+	log=$(cat "$TEST_TMP/recorder.log")
+	is "$(printf '%s\n' "$log" | grep -Fxc "flightrec: probe uprobe/no_such_function failed (uprobe/$lbin:no_such_function): no function no_such_function in $lbin")" 1 \
+		"long path - startup, the failed probe with its whole attach point and reason"
+	is "$(printf '%s\n' "$log" | grep -Fxc "flightrec: probe uprobe/main attached (uprobe/$lbin:main)")" 1 \
+		"long path - startup, the attached probe with its whole attach point"
+	st=$("$FLIGHTREC" status --dir "$dir")
+	is "$(printf '%s\n' "$st" | grep -Fc " uprobe/$lbin:no_such_function: no function no_such_function in $lbin")" 1 \
+		"long path - status, the whole attach point and reason"
+	like "$("$FLIGHTREC" status --json --dir "$dir")" "\"attach\": \"uprobe/$lbin:main\", \"ok\": true" \
+		"long path - status --json, the whole attach point"
+	"$lbin" 0 long1; "$lbin" 0 long2
+	two() { "$FLIGHTREC" status --dir "$dir" | grep -q "uprobe/main .*(2 calls)"; }
+	wait_for 10 two; ok $? "long path - the probe counts the 2 runs, expect 2 calls"
+	got_stats() { "$FLIGHTREC" dump "$dir" 2>/dev/null | grep -q '^[^ ]* func_stat '; }
+	wait_for 10 got_stats; ok $? "long path - a func_stat record reaches the log"
+	archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0s --reason long-path)
+	got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT attach, error FROM probes WHERE name LIKE 'uprobe/%' ORDER BY name")
+	is "$got" "attach,error
+uprobe/$lbin:main,
+uprobe/$lbin:no_such_function,no function no_such_function in $lbin" \
+		"long path - archive, the probes table holds both whole attach points and the whole reason"
+	got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT DISTINCT binary, length(binary) FROM func_stats" 2>&1 | tail -n +2)
+	is "$got" "$lbin,300" "long path - archive, func_stats name the whole 300-byte binary"
+	stop_recorder; ok $? "long path - record, SIGTERM, expect exit 0"
+else
+	fail "flightrec record starts with uprobes on a binary under a 300-byte path"
+fi
+
 # Nothing that attaches: the recorder says so and exits 1.
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/none" --probes=uprobe --uprobe "$EXIT_WITH:no_such_function" 2>&1); st=$?
 like "$st:$(printf '%s\n' "$out" | tail -1)" "^1:flightrec: no probe could be attached$" \

@@ -8,9 +8,14 @@
 #                      M for that pid, none timed, and no getppid rows;
 #                      two processes taking turns on one CPU -> each one's
 #                      count exact; a read blocked 150 ms -> one slow row;
-#                      a dup failing with EMFILE -> one error row
+#                      a dup failing with EMFILE -> one error row; slow
+#                      reads of a pipe, a socket and a pty and a flock of a
+#                      file -> their fd_kind,
+#                      and .summary ranks the socket's before the others
 #   latency all        M getppid() -> all M timed, the histogram holds M;
 #                      --audit-rows=each: N failed opens -> N rows
+#   audit              a non-blocking connect (EINPROGRESS): .summary does
+#                      not count it among the failed calls
 #   audit              a connect to 127.0.0.1:PORT -> one connect row with
 #                      127.0.0.1:PORT in args (and bind, listen, accept4);
 #                      nothing counted, no getppid rows
@@ -61,6 +66,18 @@ if start_recorder "$dir"; then
 	spid=$!
 	wait "$spid"
 	ok $? "summary - sysloop: one read of a pipe written 150 ms later"
+	"$SYSLOOP" slowread 1000 socket &
+	sockpid=$!
+	wait "$sockpid"
+	ok $? "summary - sysloop: one read of a socket written 1 s later"
+	"$SYSLOOP" slowread 1200 tty &
+	ttypid=$!
+	wait "$ttypid"
+	ok $? "summary - sysloop: one read of a pty's master written 1.2 s later"
+	"$SYSLOOP" slowflock 200 "$TEST_TMP/lockfile" &
+	lockpid=$!
+	wait "$lockpid"
+	ok $? "summary - sysloop: one flock of a file that a child holds for 200 ms"
 	"$SYSLOOP" emfile &
 	epid=$!
 	wait "$epid"
@@ -99,6 +116,25 @@ if start_recorder "$dir"; then
 		"summary - the read that waited is timed in syscall_stats, its maximum >= 150ms"
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $spid AND reason = 'slow' AND name <> 'read'")" 0 \
 		"summary - no other slow rows for it (its child's nanosleep and its wait4 wait by design)"
+	is "$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT fd_kind, count(*) FROM syscalls
+		WHERE pid IN ($spid, $sockpid, $ttypid) AND reason = 'slow' GROUP BY fd_kind ORDER BY fd_kind" | tail -n +2)" \
+		"pipe,1
+socket,1
+tty,1" "summary - the slow reads of a pipe, a socket and a pty: fd_kind pipe, socket, tty"
+	is "$(q "$archive" "SELECT count(*) || ' ' || min(fd_kind) || ' ' || min(latency_ns >= 200000000) FROM syscalls
+		WHERE pid = $lockpid AND name = 'flock' AND reason = 'slow'")" "1 file 1" \
+		"summary - the flock that waited 200 ms for a regular file: one slow row, fd_kind file"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid IN ($gpid, $epid) AND fd_kind <> ''")" 0 \
+		"summary - rows that are not slow have no fd_kind"
+	sec=$("$FLIGHTREC_REPLAY" "$archive" -c .summary | sed -n '/^== slowest system calls/,/^$/p')
+	like "$sec" "time +pid +comm +name +fd +latency +error" ".summary - slowest system calls: an fd column"
+	like "$sec" " $sockpid +sysloop +read +socket +1(\.[0-9]+)?s " ".summary - the socket's 1 s read is among the slowest"
+	is "$(printf '%s\n' "$sec" | grep -Ec ' (pipe|tty) ')" 0 ".summary - no wait on a pipe or a tty among them"
+	sec=$("$FLIGHTREC_REPLAY" "$archive" -c .summary | sed -n '/^== longest waits on pipes and terminals/,/^$/p')
+	like "$sec" " $ttypid +sysloop +read +tty +1\.[0-9]+s " ".summary - the pty's 1.2 s read is apart, among the waits on pipes and terminals"
+	sec=$("$FLIGHTREC_REPLAY" "$archive" -c .summary | sed -n '/^== slowest disk requests/,/^$/p')
+	like "$sec" "time +pid +comm +disk +op +rwbs +bytes +queued +service" \
+		".summary - slowest disk requests: chosen columns, like the other sections"
 	is "$(q "$archive" "SELECT count(*) || ' ' || min(name) || ' ' || min(ret) || ' ' || min(error) || ' ' || min(reason)
 		FROM syscalls WHERE pid = $epid AND reason = 'error'")" "1 dup -24 EMFILE error" \
 		"summary - the failed dup, expect one row, EMFILE"
@@ -149,6 +185,14 @@ if start_recorder "$dir" --syscalls=audit; then
 		[ "$st" -ne 3 ] && break # 3: the port was taken, try another
 	done
 	is "$st" 0 "audit - sysloop: listen, connect and accept on 127.0.0.1:$port"
+	st=3
+	for _ in 1 2 3 4 5 6 7 8; do
+		nbport=$((20000 + RANDOM % 40000))
+		"$SYSLOOP" nbconnect "$nbport"
+		st=$?
+		[ "$st" -ne 3 ] && break
+	done
+	is "$st" 0 "audit - sysloop: a non-blocking connect to 127.0.0.1:$nbport, EINPROGRESS"
 	"$SYSLOOP" getppid 1000 &
 	gpid=$!
 	wait "$gpid"
@@ -167,6 +211,13 @@ if start_recorder "$dir" --syscalls=audit; then
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE name = 'accept4' AND ret >= 0
 		AND pid IN (SELECT pid FROM syscalls WHERE name = 'bind' AND args LIKE '%:$port')")" 1 \
 		"audit - one accept4 row"
+	is "$(q "$archive" "SELECT count(*) || ' ' || min(error) FROM syscalls WHERE name = 'connect' AND args LIKE '%addr=127.0.0.1:$nbport'")" \
+		"1 EINPROGRESS" "audit - the non-blocking connect, one row, EINPROGRESS"
+	sum=$("$FLIGHTREC_REPLAY" "$archive" -c .summary)
+	is "$(printf '%s\n' "$sum" | sed -n '/^== failed system calls/,/^$/p' | grep -c EINPROGRESS)" 0 \
+		".summary - a non-blocking connect under way is not among the failed system calls"
+	like "$(printf '%s\n' "$sum" | sed -n '/^== non-blocking calls that would have waited/,/^$/p')" "connect +EINPROGRESS +[1-9]" \
+		".summary - it is counted apart, as a call that would have waited"
 	is "$(q "$archive" "SELECT count(*) FROM syscall_stats")" 0 "audit - nothing counted"
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid'")" 0 \
 		"audit - no getppid rows"
@@ -188,8 +239,19 @@ if start_recorder "$dir" --syscalls=all --ring-size 64M; then
 	epid=$!
 	wait "$epid"
 	ok $? "all - sysloop: dup() until EMFILE"
+	"$SYSLOOP" eagain 25 &
+	apid=$!
+	wait "$apid"
+	ok $? "all - sysloop: 25 reads of an empty non-blocking socket, EAGAIN"
 	archive=$(snap "$dir")
 	ok $? "all - snapshot"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $apid AND name = 'read' AND error = 'EAGAIN'")" 25 \
+		"all - 25 read rows failing with EAGAIN"
+	sum=$("$FLIGHTREC_REPLAY" "$archive" -c .summary)
+	is "$(printf '%s\n' "$sum" | sed -n '/^== failed system calls/,/^$/p' | grep -Ec 'read +EAGAIN')" 0 \
+		".summary - a non-blocking read with nothing to read is not among the failed system calls"
+	like "$(printf '%s\n' "$sum" | sed -n '/^== non-blocking calls that would have waited/,/^$/p')" "read +EAGAIN +[1-9]" \
+		".summary - it is counted apart, as a call that would have waited"
 	# Successful calls cross the ring as brief events: the row must be whole.
 	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE pid = $gpid AND name = 'getppid' AND reason = 'all'
 		AND ret = $$ AND error IS NULL AND nr = 110 AND args = '' AND tid = pid AND comm = 'sysloop'

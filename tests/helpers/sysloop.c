@@ -9,8 +9,18 @@
  *                            fail with ENOENT
  *   sysloop connect PORT     listen on 127.0.0.1:PORT, connect to it once,
  *                            accept that connection; exit 3 when PORT is in use
- *   sysloop slowread MS      one read(2) of a pipe that a child writes to
- *                            after sleeping MS milliseconds: one slow read
+ *   sysloop nbconnect PORT   the same with a non-blocking connect, which must
+ *                            fail with EINPROGRESS (then poll until connected)
+ *   sysloop eagain N         N reads of an empty non-blocking socket, each of
+ *                            which must fail with EAGAIN
+ *   sysloop slowread MS [pipe|socket|tty]
+ *                            one read(2) of a pipe (or a socket, or a pty's
+ *                            master) that a child writes to after sleeping
+ *                            MS milliseconds: one slow read
+ *   sysloop slowflock MS FILE
+ *                            one flock(2) of FILE that waits for a child to
+ *                            let go of it after MS milliseconds: a slow call
+ *                            on a regular file
  *   sysloop emfile           with RLIMIT_NOFILE at 16, dup(0) until it fails;
  *                            exit 0 when exactly the last one failed, EMFILE
  *
@@ -18,16 +28,20 @@
  * its own writes never add to the counts the tests assert.  The calls go
  * through syscall(2), so no libc cache can answer one in user space.
  */
+#define _GNU_SOURCE /* posix_openpt, ptsname, cfmakeraw */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,9 +53,10 @@ static int count(const char *s, unsigned long *n)
 	return !*s || *end ? -1 : 0;
 }
 
-static int do_connect(unsigned long port)
+static int do_connect(unsigned long port, int nonblock)
 {
 	struct sockaddr_in a;
+	struct pollfd pfd;
 	int l, c, s, one = 1;
 
 	memset(&a, 0, sizeof(a));
@@ -55,9 +70,18 @@ static int do_connect(unsigned long port)
 		return errno == EADDRINUSE ? 3 : 1;
 	if (listen(l, 1))
 		return 1;
-	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	if (c < 0)
 		return 1;
+	if (nonblock) {
+		if (connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 || errno != EINPROGRESS)
+			return 1;
+		pfd = (struct pollfd){ .fd = c, .events = POLLOUT };
+		if (poll(&pfd, 1, 5000) != 1)
+			return 1;
+	} else if (connect(c, (struct sockaddr *)&a, sizeof(a))) {
+		return 1;
+	}
 	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	if (s < 0)
 		return 1;
@@ -67,14 +91,51 @@ static int do_connect(unsigned long port)
 	return 0;
 }
 
-static int do_slowread(unsigned long ms)
+static int do_eagain(unsigned long n)
+{
+	int sv[2];
+	char c;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
+		return 1;
+	for (unsigned long i = 0; i < n; i++)
+		if (syscall(SYS_read, sv[0], &c, 1) != -1 || errno != EAGAIN)
+			return 1;
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+/* FDS[0] to read, FDS[1] for the child to write: a pipe, a socket pair, or a pty's master and slave. */
+static int reader_writer(const char *kind, int fds[2])
+{
+	if (!strcmp(kind, "pipe"))
+		return pipe(fds);
+	if (!strcmp(kind, "socket"))
+		return socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+	if (!strcmp(kind, "tty")) {
+		struct termios t;
+		char *name;
+		fds[0] = posix_openpt(O_RDWR | O_NOCTTY);
+		if (fds[0] < 0 || grantpt(fds[0]) || unlockpt(fds[0]) || !(name = ptsname(fds[0])))
+			return -1;
+		fds[1] = open(name, O_RDWR | O_NOCTTY);
+		if (fds[1] < 0 || tcgetattr(fds[1], &t))
+			return -1;
+		cfmakeraw(&t); /* the byte reaches the master as written */
+		return tcsetattr(fds[1], TCSANOW, &t);
+	}
+	return -1;
+}
+
+static int do_slowread(unsigned long ms, const char *kind)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
 	int fds[2], status;
 	char c;
 	pid_t pid;
 
-	if (pipe(fds))
+	if (reader_writer(kind, fds))
 		return 1;
 	pid = fork();
 	if (pid < 0)
@@ -86,6 +147,33 @@ static int do_slowread(unsigned long ms)
 	if (read(fds[0], &c, 1) != 1 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		return 1;
+	return 0;
+}
+
+static int do_slowflock(unsigned long ms, const char *path)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	int fd, ready[2], status;
+	char c;
+	pid_t pid;
+
+	if (pipe(ready))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		nanosleep(&ts, NULL);
+		_exit(0); /* the lock goes with the descriptor */
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || read(ready[0], &c, 1) != 1 || syscall(SYS_flock, fd, LOCK_EX) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	close(fd);
 	return 0;
 }
 
@@ -146,9 +234,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "connect") && !count(argv[2], &n) && n > 0 && n < 65536)
-		return do_connect(n);
-	if (argc == 3 && !strcmp(argv[1], "slowread") && !count(argv[2], &n))
-		return do_slowread(n);
+		return do_connect(n, 0);
+	if (argc == 3 && !strcmp(argv[1], "nbconnect") && !count(argv[2], &n) && n > 0 && n < 65536)
+		return do_connect(n, 1);
+	if (argc == 3 && !strcmp(argv[1], "eagain") && !count(argv[2], &n))
+		return do_eagain(n);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "slowread") && !count(argv[2], &n))
+		return do_slowread(n, argc == 4 ? argv[3] : "pipe");
+	if (argc == 4 && !strcmp(argv[1], "slowflock") && !count(argv[2], &n))
+		return do_slowflock(n, argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "emfile"))
 		return do_emfile();
 	return 2;

@@ -132,7 +132,7 @@ static void test_checksums(void)
 
 static void test_records(void)
 {
-	_Alignas(8) uint8_t a[FR_RECORD_STRUCT_MAX], b[FR_RECORD_STRUCT_MAX], buf[4096];
+	_Alignas(8) uint8_t a[FR_RECORD_STRUCT_MAX], b[FR_RECORD_STRUCT_MAX], buf[FR_RECORD_STRUCT_MAX + 64];
 	int all_ok = 1, all_len = 1;
 
 	for (unsigned i = 0; i < fr_nkinds; i++) {
