@@ -894,7 +894,7 @@ static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 	event_submit(e);
 }
 
-/* The row held in fold slot F, to the ring. */
+/* The row of the repeats slot F counted, to the ring. */
 static __noinline void fold_send(struct sc_fold *f)
 {
 	struct fr_syscall *e = event_reserve(sizeof(*e), FR_KIND_syscall);
@@ -920,7 +920,7 @@ static __noinline void fold_send(struct sc_fold *f)
 	event_submit(e);
 }
 
-/* Whether the held row F and the call (TGID, NR, RET, T) are the same call again. */
+/* Whether the call (TGID, NR, RET, T) is the one slot F keeps. */
 static __always_inline int fold_same(const struct sc_fold *f, __u32 tgid, __u32 nr, long ret, const struct sc_text *t)
 {
 	__u32 words = (t->len + 8) / 8; /* the NUL included */
@@ -939,36 +939,45 @@ static __always_inline int fold_same(const struct sc_fold *f, __u32 tgid, __u32 
 	return 1;
 }
 
-/* An audit row: folded into this CPU's held row of the call, or held in its place. */
-static __noinline void fold_row(__u64 pt, __u32 nr, long ret, __u64 lat, struct sc_text *t)
+/*
+ * An audit call: 1 when it repeats the call this CPU's slot keeps and was
+ * only counted there; 0 when it is new, and its row is for the caller to
+ * write now (the slot sends the repeats it held and keeps this call).
+ */
+static __noinline int fold_row(__u64 pt, __u32 nr, long ret, __u64 lat, struct sc_text *t)
 {
 	__u32 tgid = pt >> 32, tid = (__u32)pt;
 	__u32 k = (sc_gen & 1) * SC_FOLD_SLOTS + (sc_fold_idx[nr & (SC_NR_MAX - 1)] & (SC_FOLD_SLOTS - 1));
 	struct sc_fold *f = bpf_map_lookup_elem(&sc_folds, &k);
-	__u64 ts = bpf_ktime_get_boot_ns() - lat;
+	__u64 ts;
 
 	if (!f)
-		return;
-	if (f->count && fold_same(f, tgid, nr, ret, t)) {
-		f->count++;
+		return 0;
+	ts = bpf_ktime_get_boot_ns() - lat;
+	if (f->used && fold_same(f, tgid, nr, ret, t)) {
+		if (!f->count++) { /* the first repeat: the row of the repeats is its */
+			f->first_ts = ts;
+			f->latency_ns = lat;
+			f->tid = tid;
+			f->ret = ret;
+			f->uid = (__u32)bpf_get_current_uid_gid();
+			bpf_get_current_comm(f->comm, sizeof(f->comm));
+			error_name(f->error, ret);
+		}
 		f->last_ts = ts;
-		return;
+		return 1;
 	}
 	if (f->count)
 		fold_send(f);
-	f->count = 1;
-	f->first_ts = f->last_ts = ts;
-	f->latency_ns = lat;
+	f->used = 1;
+	f->count = 0;
 	f->ret = ret;
 	f->tgid = tgid;
-	f->tid = tid;
 	f->nr = nr;
-	f->uid = (__u32)bpf_get_current_uid_gid();
 	f->len = t->len;
-	bpf_get_current_comm(f->comm, sizeof(f->comm));
-	error_name(f->error, ret);
 	__builtin_memcpy(f->args, t->buf, SC_ARGS_LEN);
 	f->args[SC_ARGS_LEN - 1] = '\0';
+	return 0;
 }
 
 /*
@@ -998,9 +1007,8 @@ static __always_inline void on_return(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 		ap_sockaddr(t, (const void *)t->aux, 28);
 		t->buf[t->len & SC_MASK] = '\0';
 	}
-	if (why == WHY_AUDIT && (fl & SCF_FOLD) && t)
-		fold_row(pt, nr, ret, lat, t);
-	else
+	/* a new call's row goes out now, whoever waits for it (triggers, the classifier); repeats wait */
+	if (!(why == WHY_AUDIT && (fl & SCF_FOLD) && t && fold_row(pt, nr, ret, lat, t)))
 		write_row(pt, nr, fl, ret, lat, why, t);
 }
 

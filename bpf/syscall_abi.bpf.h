@@ -91,24 +91,26 @@ enum sc_lost_slot {
 
 /*
  * Folding of audit rows: each CPU keeps, per audit call and generation, the
- * last row it saw.  A call identical to it (same process, call, decoded
- * arguments and result: the same errno, or success) only adds to count and
- * moves last_ts; any other call of that number sends the held row to the
- * ring and takes its place.  The recorder takes what is left in the old
- * generation each second: a row says how many identical calls it stands
- * for, from first to last, within about a second.
+ * last call it wrote a row for.  A call identical to it (same process,
+ * call, decoded arguments and result: the same errno, or success) writes
+ * no row: it adds to count and moves last_ts.  Any other call of that
+ * number writes its own row at once and takes the slot, which first sends
+ * a row for the repeats it counted, if any; the recorder takes the repeats
+ * left in the old generation each second.  So every distinct call is a
+ * row as it happens, and N identical ones within about a second are that
+ * row and one more that stands for the N - 1 repeats, from first to last.
  */
 #define SC_FOLD_SLOTS 64 /* >= the number of audit calls */
 
 struct sc_fold {
-	__u64 count;      /* calls it stands for; 0: the slot is empty */
-	__u64 first_ts;   /* boot ns: entry of the first */
+	__u64 count;      /* repeats counted since the row of the call it keeps */
+	__u64 first_ts;   /* boot ns: entry of the first repeat */
 	__u64 last_ts;    /* boot ns: entry of the last */
-	__u64 latency_ns; /* of the first */
-	__s64 ret;        /* of the first */
+	__u64 latency_ns; /* of the first repeat */
+	__s64 ret;        /* the call's result; then that of the first repeat */
 	__u32 tgid, tid, nr, uid;
 	__u32 len;        /* of args, without the NUL */
-	__u32 pad;
+	__u32 used;       /* 1: the slot keeps a call (tgid, nr, len, args, ret) */
 	char comm[16];
 	char error[SC_ERRNO_LEN];
 	char args[SC_ARGS_LEN];

@@ -189,7 +189,8 @@ static void start_due_snapshots(struct recorder *rc, uint64_t now)
 	/* One writer at a time keeps the disk and memory cost of snapshots bounded. */
 	if (snapshots_running(&rc->snaps) || !(r = snapshots_due(&rc->snaps, now)))
 		return;
-	/* what waits in the ring (up to a drain period of it) belongs in the window */
+	/* what the kernel holds back (folded audit rows) and what waits in the ring belong in the window */
+	probes_flush(&rc->probes, now_boot_ns());
 	probes_consume(&rc->probes);
 	flush(rc);
 	store_sync(&rc->store);

@@ -627,6 +627,15 @@ static void syscall_tick(struct probes *p, void *state, uint64_t now)
 		shed_check(p, st, now);
 }
 
+/* Before a snapshot: the audit rows held in the kernel (and the counts so far) go out now. */
+static void syscall_flush(struct probes *p, void *state, uint64_t now)
+{
+	struct sc_state *st = state;
+
+	if (st)
+		drain_stats(p, st, now);
+}
+
 static void syscall_close(void *state)
 {
 	sc_state_free(state);
@@ -705,5 +714,6 @@ const struct probe_family family_syscall = {
 	.nevents = 1,
 	.event = syscall_event,
 	.tick = syscall_tick,
+	.flush = syscall_flush,
 	.close = syscall_close,
 };

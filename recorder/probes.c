@@ -315,6 +315,13 @@ uint64_t probes_ring_drops_total(struct probes *p)
 	return total;
 }
 
+void probes_flush(struct probes *p, uint64_t now_boot)
+{
+	for (int i = 0; i < p->nfamilies; i++)
+		if (p->family[i]->flush)
+			p->family[i]->flush(p, p->state[i], now_boot);
+}
+
 void probes_tick(struct probes *p, uint64_t now_boot)
 {
 	for (int i = 0; i < p->nfamilies; i++)

@@ -109,6 +109,8 @@ struct probe_family {
 	void (*segment)(struct probes *p, void *state);
 	/* Once a second, e.g. to turn per-CPU counters into records. */
 	void (*tick)(struct probes *p, void *state, uint64_t now_boot);
+	/* A snapshot's window is about to be cut: put what is held back now. */
+	void (*flush)(struct probes *p, void *state, uint64_t now_boot);
 	/* The recording stops: put what is held back. */
 	void (*stop)(struct probes *p, void *state, uint64_t now_boot);
 	/* A few words after probe STATUS's line in `flightrec status` (its calls, say); BUF is "" before. */
@@ -156,6 +158,8 @@ const char *probes_family_names(void);
 int probes_fd(struct probes *p);
 /* Consume what is in the ring buffer; number of events or -errno. */
 int probes_consume(struct probes *p);
+/* Run every family's flush: before a window is cut, what they hold back goes out. */
+void probes_flush(struct probes *p, uint64_t now_boot);
 /* Run every family's tick. */
 void probes_tick(struct probes *p, uint64_t now_boot);
 /* The recording stops: every family puts what it holds back. */

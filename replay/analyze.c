@@ -375,11 +375,11 @@ static const struct summary_section summary_sections[] = {
 	  .sql = "SELECT utc(ts) AS time, pid, comm, name, fd_kind AS fd, dur(latency_ns) AS latency,"
 	  " error FROM syscalls WHERE " BY_DESIGN_SQL " ORDER BY latency_ns DESC LIMIT 5" },
 	{ .heading = "failed system calls", .table = "syscalls",
-	  .sql = "SELECT name, error, count(*) AS calls FROM syscalls WHERE error IS NOT NULL AND error <> ''"
+	  .sql = "SELECT name, error, sum(coalesce(count, 1)) AS calls FROM syscalls WHERE error IS NOT NULL AND error <> ''"
 	  " AND NOT " WOULD_BLOCK_SQL " GROUP BY name, error ORDER BY calls DESC LIMIT 10" },
 	{ .heading = "non-blocking calls that would have waited (not failures)", .table = "syscalls",
 	  .show_if = "SELECT 1 FROM syscalls WHERE " WOULD_BLOCK_SQL " LIMIT 1",
-	  .sql = "SELECT name, error, count(*) AS calls FROM syscalls WHERE " WOULD_BLOCK_SQL
+	  .sql = "SELECT name, error, sum(coalesce(count, 1)) AS calls FROM syscalls WHERE " WOULD_BLOCK_SQL
 	  " GROUP BY name, error ORDER BY calls DESC LIMIT 10" },
 	{ .heading = "longest run-queue delays", .table = "runq",
 	  .sql = "SELECT utc(ts) AS time, pid, comm, cpu, dur(delay_ns) AS delay FROM runq ORDER BY delay_ns DESC LIMIT 5" },
