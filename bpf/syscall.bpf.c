@@ -173,6 +173,30 @@ struct {
 	__type(value, struct sc_agg);
 } sc_hot SEC(".maps");
 
+/*
+ * The last open this CPU decoded: its raw arguments, the path as the
+ * caller gave it, and the text they made.  A server that opens the same
+ * file for every request (nginx without open_file_cache) would otherwise
+ * format the same flags and path on every call, the dearest part of its
+ * entry: an open whose path and arguments are those of the memo takes the
+ * text from it, for one read of the path and a compare.
+ */
+struct sc_open_memo {
+	__u64 nr;
+	__u64 arg[5];       /* the pointer to the path is not compared: its content is */
+	__u32 plen, tlen;   /* bytes read of the path, NUL included; of the text */
+	char path[SC_ARGS_LEN];
+	char cur[SC_ARGS_LEN]; /* this call's path, read here */
+	char text[SC_ARGS_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_open_memo);
+} sc_open_memos SEC(".maps");
+
 /* The held audit rows: both generations, SC_FOLD_SLOTS each, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -628,6 +652,69 @@ static __always_inline void capture_args_tid(struct pt_regs *regs, __u64 nr, __u
 		lost(SC_LOST_ARGS);
 }
 
+/* Which argument of open-family call NR is the path, or -1 (openat2: its flags are behind a pointer). */
+static __always_inline int open_path_arg(__u64 nr)
+{
+	switch (nr) {
+	case SC_NR_open:
+	case SC_NR_creat:
+		return 0;
+	case SC_NR_openat:
+		return 1;
+	}
+	return -1;
+}
+
+/*
+ * Decode open-family call NR into T through this CPU's memo: the text of
+ * the last open when this one's arguments and path are the same, else
+ * decoded and remembered.
+ */
+static __always_inline void decode_open(struct sc_text *t, struct pt_regs *regs, __u64 nr, int parg)
+{
+	__u32 zero = 0;
+	struct sc_open_memo *m = bpf_map_lookup_elem(&sc_open_memos, &zero);
+	__u64 a[5] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8 }, uptr;
+	long n;
+	int same;
+
+	if (!m) {
+		decode_call(t, regs, nr, 1);
+		return;
+	}
+	uptr = parg ? a[1] : a[0];
+	if (parg)
+		a[1] = 0;
+	else
+		a[0] = 0;
+	n = bpf_probe_read_user_str(m->cur, sizeof(m->cur), (const void *)uptr);
+	same = n > 0 && m->nr == nr && m->plen == (__u32)n && m->arg[0] == a[0] && m->arg[1] == a[1] &&
+	       m->arg[2] == a[2] && m->arg[3] == a[3] && m->tlen < SC_ARGS_LEN;
+	for (__u32 i = 0; same && i < SC_ARGS_LEN / 8; i++) {
+		if (i * 8 >= m->plen)
+			break;
+		if (((__u64 *)m->cur)[i] != ((__u64 *)m->path)[i])
+			same = 0;
+	}
+	if (same) {
+		t->len = m->tlen;
+		t->nr = nr;
+		t->aux = 0;
+		__builtin_memcpy(t->buf, m->text, SC_ARGS_LEN);
+		return;
+	}
+	decode_call(t, regs, nr, 1);
+	if (n <= 0)
+		return;
+	m->nr = nr;
+	m->plen = (__u32)n;
+	for (int i = 0; i < 4; i++)
+		m->arg[i] = a[i];
+	m->tlen = t->len;
+	__builtin_memcpy(m->path, m->cur, SC_ARGS_LEN);
+	__builtin_memcpy(m->text, t->buf, SC_ARGS_LEN);
+}
+
 /* --- counting and reporting, at exit ----------------------------------------- */
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -1064,11 +1151,14 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0; /* an i386 call: its number means another call */
 	if (fl & SCF_ARGS) {
 		struct sc_text *t = bpf_task_storage_get(&sc_args, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		int parg = open_path_arg(id);
 
-		if (t)
-			decode_call(t, regs, id, 1);
-		else
+		if (!t)
 			lost(SC_LOST_ARGS);
+		else if (parg >= 0)
+			decode_open(t, regs, id, parg);
+		else
+			decode_call(t, regs, id, 1);
 	}
 	if (switch_on) {
 		__u32 zero = 0;

@@ -9,8 +9,10 @@
  *
  * What the default costs is decided here.  In summary mode every call is
  * counted at its exit, but only the calls that can block are timed (a
- * start noted at entry): a call of quick_calls or of wait_calls costs the
- * exit a few loads and two increments, nothing at entry.
+ * once it waits): a call of quick_calls costs the exit a few loads and two
+ * increments, nothing at entry; the calls that wait by design (futex,
+ * epoll_wait...) are timed like the others, their waits being the point
+ * of the futex_waits view, but never make slow rows.
  * --syscall-latency=all times every call, as all mode does.  Audit rows
  * fold identical repeats in the kernel (struct sc_fold) unless
  * --audit-rows=each.
@@ -189,8 +191,7 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 	if (cfg->syscalls == SYSCALLS_SUMMARY && !cfg->syscall_latency_all)
 		for (int nr = 0; nr < SC_NR_MAX; nr++)
 			if (nr < SYSCALL_NAMES_MAX && syscall_names[nr] &&
-			    (name_in(syscall_names[nr], quick_calls, sizeof(quick_calls) / sizeof(quick_calls[0])) ||
-			     name_in(syscall_names[nr], wait_calls, sizeof(wait_calls) / sizeof(wait_calls[0]))))
+			    name_in(syscall_names[nr], quick_calls, sizeof(quick_calls) / sizeof(quick_calls[0])))
 				ro->sc_flags[nr] &= (__u8)~SCF_TRACK;
 	for (size_t i = 0; i < sizeof(audit) / sizeof(audit[0]); i++) {
 		ro->sc_flags[audit[i]] |= audit_flags;
