@@ -42,12 +42,19 @@ AGG_MAP(rss_agg1, struct rss_agg);
 AGG_MAP(lock_agg0, struct lock_agg);
 AGG_MAP(lock_agg1, struct lock_agg);
 
-/* When each thread began to wait for a lock. */
+/*
+ * When the current thread began to wait for a lock, kept with the task
+ * (task storage, 5.11+): no hash insert and delete per wait.  0: none.
+ */
+struct lock_wait {
+	__u64 since;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lock_wait);
 } lock_since SEC(".maps");
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
@@ -99,9 +106,10 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsig
 /* MM_FILEPAGES, MM_ANONPAGES and MM_SHMEMPAGES: what VmRSS adds up. */
 static __always_inline __u64 rss_pages(struct mm_struct *mm)
 {
-	__s64 file = BPF_CORE_READ(mm, rss_stat[0].count);
-	__s64 anon = BPF_CORE_READ(mm, rss_stat[1].count);
-	__s64 shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	/* mm is a trusted argument of the tracepoint: plain loads, not probe reads */
+	__s64 file = mm->rss_stat[0].count;
+	__s64 anon = mm->rss_stat[1].count;
+	__s64 shmem = mm->rss_stat[3].count;
 	__s64 sum = (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
 
 	return (__u64)sum;
@@ -140,14 +148,15 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 SEC("tp_btf/contention_begin")
 int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
-	__u64 pt = bpf_get_current_pid_tgid(), now;
-	__u32 tid = (__u32)pt;
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct lock_wait *w;
 
-	if ((pt >> 32) == self_tgid || tid == 0)
+	if ((pt >> 32) == self_tgid || (__u32)pt == 0)
 		return 0;
-	now = bpf_ktime_get_ns();
+	w = bpf_task_storage_get(&lock_since, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	/* A mutex that spins then sleeps begins twice: keep the first. */
-	bpf_map_update_elem(&lock_since, &tid, &now, BPF_NOEXIST);
+	if (w && !w->since)
+		w->since = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -155,16 +164,15 @@ SEC("tp_btf/contention_end")
 int BPF_PROG(contention_end, void *lock, int ret)
 {
 	static const struct lock_agg zero = {};
-	__u64 pt = bpf_get_current_pid_tgid(), *since, wait;
-	__u32 tid = (__u32)pt;
+	struct lock_wait *w = bpf_task_storage_get(&lock_since, bpf_get_current_task_btf(), 0, 0);
 	struct lock_agg *a;
+	__u64 wait;
 
-	since = bpf_map_lookup_elem(&lock_since, &tid);
-	if (!since)
+	if (!w || !w->since)
 		return 0;
-	wait = bpf_ktime_get_ns() - *since;
-	bpf_map_delete_elem(&lock_since, &tid);
-	a = agg_of(&lock_agg0, &lock_agg1, pt >> 32, (void *)&zero);
+	wait = bpf_ktime_get_ns() - w->since;
+	w->since = 0;
+	a = agg_of(&lock_agg0, &lock_agg1, bpf_get_current_pid_tgid() >> 32, (void *)&zero);
 	if (!a)
 		return 0;
 	if ((a->waits & 63) == 0)
