@@ -5,8 +5,8 @@
  * Run-queue delay is the time from becoming runnable (sched_wakeup,
  * sched_wakeup_new, or being preempted while still runnable) to running
  * (sched_switch).  Each delay above runq_threshold_ns is a `runq` event;
- * every delay is counted per process in a per-CPU hash that the recorder
- * turns into `runq_stat` records each second.  Off-CPU time is the time
+ * every delay is counted per process, per CPU, in a hot slot or a hash
+ * behind it, that the recorder turns into `runq_stat` records each second.  Off-CPU time is the time
  * from switching out asleep to the wakeup, split into uninterruptible
  * (I/O wait) and other sleep, counted per process the same way.
  *
@@ -72,13 +72,13 @@ struct {
 	__type(value, __u64);
 } sched_lost SEC(".maps");
 
-static __always_inline void count_lost(void)
+static __always_inline void count_lost(__u64 events)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&sched_lost, &zero);
 
 	if (n)
-		*n += 1;
+		*n += events;
 }
 
 static __always_inline unsigned log2_bucket(__u64 v)
@@ -96,18 +96,79 @@ static __always_inline unsigned log2_bucket(__u64 v)
 	return b < SCHED_HIST_BUCKETS ? b : SCHED_HIST_BUCKETS - 1;
 }
 
-static __always_inline void *agg_of(void *map0, void *map1, __u32 tgid, void *zero)
+/* The aggregate of TGID in generation G of the hash, NULL when the map is full. */
+static __always_inline void *agg_of(void *map0, void *map1, __u32 g, __u32 tgid, void *zero)
 {
-	void *map = (gen & 1) ? map1 : map0;
+	void *map = g ? map1 : map0;
 	void *v = bpf_map_lookup_elem(map, &tgid);
 
 	if (v)
 		return v;
-	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && bpf_map_lookup_elem(map, &tgid) == NULL) {
-		count_lost();
+	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && bpf_map_lookup_elem(map, &tgid) == NULL)
 		return NULL;
-	}
 	return bpf_map_lookup_elem(map, &tgid);
+}
+
+/*
+ * Per-CPU hot slots in front of the hashes (see sched.bpf.h): a hash lookup
+ * cost more than the rest of a switch, and a CPU mostly switches among a
+ * few processes.  A slot that another process needs is added to the hash
+ * first; the recorder adds what the slots of a drained generation hold.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * SCHED_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct runq_hot);
+} runq_hot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * SCHED_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct offcpu_hot);
+} offcpu_hot SEC(".maps");
+
+static __always_inline struct runq_agg *runq_slot(__u32 tgid)
+{
+	__u32 g = gen & 1, k = g * SCHED_HOT_SLOTS + (tgid & (SCHED_HOT_SLOTS - 1));
+	struct runq_hot *h = bpf_map_lookup_elem(&runq_hot, &k);
+
+	if (!h)
+		return NULL;
+	if (h->tgid != tgid) {
+		if (h->tgid) {
+			struct runq_agg zero = {}, *a = agg_of(&runq_agg0, &runq_agg1, g, h->tgid, &zero);
+			if (a)
+				runq_agg_add(a, &h->a);
+			else
+				count_lost(h->a.count);
+		}
+		__builtin_memset(&h->a, 0, sizeof(h->a));
+		h->tgid = tgid;
+	}
+	return &h->a;
+}
+
+static __always_inline struct offcpu_agg *offcpu_slot(__u32 tgid)
+{
+	__u32 g = gen & 1, k = g * SCHED_HOT_SLOTS + (tgid & (SCHED_HOT_SLOTS - 1));
+	struct offcpu_hot *h = bpf_map_lookup_elem(&offcpu_hot, &k);
+
+	if (!h)
+		return NULL;
+	if (h->tgid != tgid) {
+		if (h->tgid) {
+			struct offcpu_agg zero = {}, *a = agg_of(&offcpu_agg0, &offcpu_agg1, g, h->tgid, &zero);
+			if (a)
+				offcpu_agg_add(a, &h->a);
+			else
+				count_lost(h->a.count);
+		}
+		__builtin_memset(&h->a, 0, sizeof(h->a));
+		h->tgid = tgid;
+	}
+	return &h->a;
 }
 
 /*
@@ -144,8 +205,7 @@ static __always_inline void on_wakeup(struct task_struct *p)
 	slept = now > t->asleep_ts ? now - t->asleep_ts : 0;
 	t->asleep_ts = 0;
 	if (tgid != self_tgid && slept) {
-		struct offcpu_agg zero = {}, *a;
-		a = agg_of(&offcpu_agg0, &offcpu_agg1, tgid, &zero);
+		struct offcpu_agg *a = offcpu_slot(tgid);
 		if (a) {
 			if (t->uninterruptible)
 				a->iowait_ns += slept;
@@ -208,7 +268,7 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 	if (tgid == self_tgid)
 		return 0;
 
-	struct runq_agg zero = {}, *a = agg_of(&runq_agg0, &runq_agg1, tgid, &zero);
+	struct runq_agg *a = runq_slot(tgid);
 	if (a) {
 		a->count++;
 		a->total_ns += delay;
