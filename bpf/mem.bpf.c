@@ -8,7 +8,8 @@
  * counters change, keeps the latest and the largest resident set; and
  * lock:contention_begin/end time each wait for a contended kernel lock
  * (mutex, rwsem, spinning or sleeping) of a thread.  All three only add to
- * per-CPU hashes keyed by tgid, in two generations like bpf/sched.bpf.c:
+ * per-CPU hot slots and the per-CPU hashes behind them, keyed by tgid, in
+ * two generations like bpf/sched.bpf.c:
  * the recorder flips `gen` each second and drains the other generation
  * into fault_stat, rss_stat and lock_stat records.  Nothing goes through
  * the ring buffer.  Each program is a probe of its own: a kernel without
@@ -42,12 +43,19 @@ AGG_MAP(rss_agg1, struct rss_agg);
 AGG_MAP(lock_agg0, struct lock_agg);
 AGG_MAP(lock_agg1, struct lock_agg);
 
-/* When each thread began to wait for a lock. */
+/*
+ * When the current thread began to wait for a lock, kept with the task
+ * (task storage, 5.11+): no hash insert and delete per wait.  0: none.
+ */
+struct lock_wait {
+	__u64 since;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lock_wait);
 } lock_since SEC(".maps");
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
@@ -58,34 +66,78 @@ struct {
 	__type(value, __u64);
 } mem_lost SEC(".maps");
 
-static __always_inline void *agg_of(void *map0, void *map1, __u32 tgid, void *zero)
+/* The aggregate of TGID in generation G of the hash, NULL when the map is full. */
+static __always_inline void *agg_of(void *map0, void *map1, __u32 g, __u32 tgid, void *zero)
 {
-	void *map = (gen & 1) ? map1 : map0;
+	void *map = g ? map1 : map0;
 	void *v = bpf_map_lookup_elem(map, &tgid);
 
 	if (v)
 		return v;
-	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, &tgid)) {
-		__u32 k = 0;
-		__u64 *n = bpf_map_lookup_elem(&mem_lost, &k);
-
-		if (n)
-			*n += 1;
+	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, &tgid))
 		return NULL;
-	}
 	return bpf_map_lookup_elem(map, &tgid);
 }
+
+static __always_inline void count_lost(__u64 events)
+{
+	__u32 k = 0;
+	__u64 *n = bpf_map_lookup_elem(&mem_lost, &k);
+
+	if (n)
+		*n += events;
+}
+
+/*
+ * Per-CPU hot slots in front of the hashes (see mem.bpf.h): a hash lookup
+ * cost more than the rest of each program.  NAME_slot(tgid) is the slot
+ * of TGID, whose former owner's counts it first adds to the hash (or
+ * counts as lost, LOST of them, when the hash is full); the recorder adds
+ * what the slots of a drained generation hold.
+ */
+#define HOT_SLOTS(NAME, LOST)                                                                                  \
+	struct {                                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                                           \
+		__uint(max_entries, 2 * MEM_HOT_SLOTS);                                                            \
+		__type(key, __u32);                                                                                \
+		__type(value, struct NAME##_hot);                                                                  \
+	} NAME##_hot SEC(".maps");                                                                                 \
+                                                                                                                   \
+	static __always_inline struct NAME##_agg *NAME##_slot(__u32 tgid)                                          \
+	{                                                                                                          \
+		__u32 g = gen & 1, k = g * MEM_HOT_SLOTS + (tgid & (MEM_HOT_SLOTS - 1));                           \
+		struct NAME##_hot *h = bpf_map_lookup_elem(&NAME##_hot, &k);                                       \
+                                                                                                                   \
+		if (!h)                                                                                            \
+			return NULL;                                                                               \
+		if (h->tgid != tgid) {                                                                             \
+			if (h->tgid) {                                                                             \
+				struct NAME##_agg zero = {},                                                       \
+						  *a = agg_of(&NAME##_agg0, &NAME##_agg1, g, h->tgid, &zero);      \
+				if (a)                                                                             \
+					NAME##_agg_add(a, &h->a);                                                  \
+				else                                                                               \
+					count_lost(h->a.LOST);                                                     \
+			}                                                                                          \
+			__builtin_memset(&h->a, 0, sizeof(h->a));                                                  \
+			h->tgid = tgid;                                                                            \
+		}                                                                                                  \
+		return &h->a;                                                                                      \
+	}
+
+HOT_SLOTS(fault, faults)
+HOT_SLOTS(rss, changes)
+HOT_SLOTS(lock, waits)
 
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	static const struct fault_agg zero = {};
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct fault_agg *a;
 
 	if (tgid == self_tgid || tgid == 0)
 		return 0;
-	a = agg_of(&fault_agg0, &fault_agg1, tgid, (void *)&zero);
+	a = fault_slot(tgid);
 	if (!a)
 		return 0;
 	if ((a->faults & 63) == 0) /* the first, then every 64th: an exec renames */
@@ -99,9 +151,10 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsig
 /* MM_FILEPAGES, MM_ANONPAGES and MM_SHMEMPAGES: what VmRSS adds up. */
 static __always_inline __u64 rss_pages(struct mm_struct *mm)
 {
-	__s64 file = BPF_CORE_READ(mm, rss_stat[0].count);
-	__s64 anon = BPF_CORE_READ(mm, rss_stat[1].count);
-	__s64 shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	/* mm is a trusted argument of the tracepoint: plain loads, not probe reads */
+	__s64 file = mm->rss_stat[0].count;
+	__s64 anon = mm->rss_stat[1].count;
+	__s64 shmem = mm->rss_stat[3].count;
 	__s64 sum = (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
 
 	return (__u64)sum;
@@ -110,7 +163,6 @@ static __always_inline __u64 rss_pages(struct mm_struct *mm)
 SEC("tp_btf/rss_stat")
 int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 {
-	static const struct rss_agg zero = {};
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
 	struct rss_agg *a;
@@ -119,7 +171,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 	/* Only a process's own changes: not reclaim by kswapd, not another mm. */
 	if (tgid == self_tgid || tgid == 0 || task->mm != mm)
 		return 0;
-	a = agg_of(&rss_agg0, &rss_agg1, tgid, (void *)&zero);
+	a = rss_slot(tgid);
 	if (!a)
 		return 0;
 	pages = rss_pages(mm);
@@ -140,31 +192,30 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 SEC("tp_btf/contention_begin")
 int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
-	__u64 pt = bpf_get_current_pid_tgid(), now;
-	__u32 tid = (__u32)pt;
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct lock_wait *w;
 
-	if ((pt >> 32) == self_tgid || tid == 0)
+	if ((pt >> 32) == self_tgid || (__u32)pt == 0)
 		return 0;
-	now = bpf_ktime_get_ns();
+	w = bpf_task_storage_get(&lock_since, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	/* A mutex that spins then sleeps begins twice: keep the first. */
-	bpf_map_update_elem(&lock_since, &tid, &now, BPF_NOEXIST);
+	if (w && !w->since)
+		w->since = bpf_ktime_get_ns();
 	return 0;
 }
 
 SEC("tp_btf/contention_end")
 int BPF_PROG(contention_end, void *lock, int ret)
 {
-	static const struct lock_agg zero = {};
-	__u64 pt = bpf_get_current_pid_tgid(), *since, wait;
-	__u32 tid = (__u32)pt;
+	struct lock_wait *w = bpf_task_storage_get(&lock_since, bpf_get_current_task_btf(), 0, 0);
 	struct lock_agg *a;
+	__u64 wait;
 
-	since = bpf_map_lookup_elem(&lock_since, &tid);
-	if (!since)
+	if (!w || !w->since)
 		return 0;
-	wait = bpf_ktime_get_ns() - *since;
-	bpf_map_delete_elem(&lock_since, &tid);
-	a = agg_of(&lock_agg0, &lock_agg1, pt >> 32, (void *)&zero);
+	wait = bpf_ktime_get_ns() - w->since;
+	w->since = 0;
+	a = lock_slot(bpf_get_current_pid_tgid() >> 32);
 	if (!a)
 		return 0;
 	if ((a->waits & 63) == 0)

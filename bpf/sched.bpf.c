@@ -5,8 +5,8 @@
  * Run-queue delay is the time from becoming runnable (sched_wakeup,
  * sched_wakeup_new, or being preempted while still runnable) to running
  * (sched_switch).  Each delay above runq_threshold_ns is a `runq` event;
- * every delay is counted per process in a per-CPU hash that the recorder
- * turns into `runq_stat` records each second.  Off-CPU time is the time
+ * every delay is counted per process, per CPU, in a hot slot or a hash
+ * behind it, that the recorder turns into `runq_stat` records each second.  Off-CPU time is the time
  * from switching out asleep to the wakeup, split into uninterruptible
  * (I/O wait) and other sleep, counted per process the same way.
  *
@@ -32,26 +32,24 @@ __u32 gen = 0; /* flipped by the recorder */
 #define TASK_RUNNING 0
 #define TASK_UNINTERRUPTIBLE 0x2
 
-/* When each thread became runnable, or went to sleep (and how). */
-struct sleep_start {
-	__u64 ts;
+/*
+ * When each thread became runnable, or went to sleep (and how), kept with
+ * the task (task storage, 5.11+): no hash lookup, insert or delete on a
+ * switch or wakeup, and nothing to evict.  A time of 0 means none.
+ */
+struct sched_task {
+	__u64 runnable_ts; /* became runnable, waiting for a CPU */
+	__u64 asleep_ts;   /* switched out asleep */
 	__u32 uninterruptible;
 	__u32 pad;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u64);
-} runnable_since SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct sleep_start);
-} asleep_since SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sched_task);
+} sched_tasks SEC(".maps");
 
 #define AGG_MAP(NAME, VALUE)                                                                                       \
 	struct {                                                                                                   \
@@ -74,13 +72,13 @@ struct {
 	__type(value, __u64);
 } sched_lost SEC(".maps");
 
-static __always_inline void count_lost(void)
+static __always_inline void count_lost(__u64 events)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&sched_lost, &zero);
 
 	if (n)
-		*n += 1;
+		*n += events;
 }
 
 static __always_inline unsigned log2_bucket(__u64 v)
@@ -98,57 +96,126 @@ static __always_inline unsigned log2_bucket(__u64 v)
 	return b < SCHED_HIST_BUCKETS ? b : SCHED_HIST_BUCKETS - 1;
 }
 
-static __always_inline void *agg_of(void *map0, void *map1, __u32 tgid, void *zero)
+/* The aggregate of TGID in generation G of the hash, NULL when the map is full. */
+static __always_inline void *agg_of(void *map0, void *map1, __u32 g, __u32 tgid, void *zero)
 {
-	void *map = (gen & 1) ? map1 : map0;
+	void *map = g ? map1 : map0;
 	void *v = bpf_map_lookup_elem(map, &tgid);
 
 	if (v)
 		return v;
-	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && bpf_map_lookup_elem(map, &tgid) == NULL) {
-		count_lost();
+	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && bpf_map_lookup_elem(map, &tgid) == NULL)
 		return NULL;
-	}
 	return bpf_map_lookup_elem(map, &tgid);
 }
 
+/*
+ * Per-CPU hot slots in front of the hashes (see sched.bpf.h): a hash lookup
+ * cost more than the rest of a switch, and a CPU mostly switches among a
+ * few processes.  A slot that another process needs is added to the hash
+ * first; the recorder adds what the slots of a drained generation hold.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * SCHED_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct runq_hot);
+} runq_hot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * SCHED_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct offcpu_hot);
+} offcpu_hot SEC(".maps");
+
+static __always_inline struct runq_agg *runq_slot(__u32 tgid)
+{
+	__u32 g = gen & 1, k = g * SCHED_HOT_SLOTS + (tgid & (SCHED_HOT_SLOTS - 1));
+	struct runq_hot *h = bpf_map_lookup_elem(&runq_hot, &k);
+
+	if (!h)
+		return NULL;
+	if (h->tgid != tgid) {
+		if (h->tgid) {
+			struct runq_agg zero = {}, *a = agg_of(&runq_agg0, &runq_agg1, g, h->tgid, &zero);
+			if (a)
+				runq_agg_add(a, &h->a);
+			else
+				count_lost(h->a.count);
+		}
+		__builtin_memset(&h->a, 0, sizeof(h->a));
+		h->tgid = tgid;
+	}
+	return &h->a;
+}
+
+static __always_inline struct offcpu_agg *offcpu_slot(__u32 tgid)
+{
+	__u32 g = gen & 1, k = g * SCHED_HOT_SLOTS + (tgid & (SCHED_HOT_SLOTS - 1));
+	struct offcpu_hot *h = bpf_map_lookup_elem(&offcpu_hot, &k);
+
+	if (!h)
+		return NULL;
+	if (h->tgid != tgid) {
+		if (h->tgid) {
+			struct offcpu_agg zero = {}, *a = agg_of(&offcpu_agg0, &offcpu_agg1, g, h->tgid, &zero);
+			if (a)
+				offcpu_agg_add(a, &h->a);
+			else
+				count_lost(h->a.count);
+		}
+		__builtin_memset(&h->a, 0, sizeof(h->a));
+		h->tgid = tgid;
+	}
+	return &h->a;
+}
+
+/*
+ * The task pointers of these tracepoints are trusted BTF arguments: their
+ * fields are read with plain loads, not probe reads.
+ */
 static __always_inline void mark_runnable(struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
-	__u64 now = bpf_ktime_get_boot_ns();
+	struct sched_task *t;
 
-	if (tid == 0)
+	if (p->pid == 0)
 		return;
-	bpf_map_update_elem(&runnable_since, &tid, &now, BPF_ANY);
+	t = bpf_task_storage_get(&sched_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t)
+		t->runnable_ts = bpf_ktime_get_boot_ns();
 }
 
 /* A wakeup ends a sleep (off-CPU time) and starts a wait for the CPU. */
 static __always_inline void on_wakeup(struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
-	struct sleep_start *s;
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u32 tgid = p->tgid;
+	struct sched_task *t;
+	__u64 now, slept;
 
-	if (tid == 0)
+	if (p->pid == 0)
 		return;
-	bpf_map_update_elem(&runnable_since, &tid, &now, BPF_ANY);
-	s = bpf_map_lookup_elem(&asleep_since, &tid);
-	if (!s)
+	t = bpf_task_storage_get(&sched_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
 		return;
-	if (tgid != self_tgid && now > s->ts) {
-		struct offcpu_agg zero = {}, *a;
-		a = agg_of(&offcpu_agg0, &offcpu_agg1, tgid, &zero);
+	now = bpf_ktime_get_boot_ns();
+	t->runnable_ts = now;
+	if (!t->asleep_ts)
+		return;
+	slept = now > t->asleep_ts ? now - t->asleep_ts : 0;
+	t->asleep_ts = 0;
+	if (tgid != self_tgid && slept) {
+		struct offcpu_agg *a = offcpu_slot(tgid);
 		if (a) {
-			if (s->uninterruptible)
-				a->iowait_ns += now - s->ts;
+			if (t->uninterruptible)
+				a->iowait_ns += slept;
 			else
-				a->sleep_ns += now - s->ts;
+				a->sleep_ns += slept;
 			a->count++;
 			if (!a->comm[0])
 				bpf_probe_read_kernel_str(a->comm, sizeof(a->comm), p->comm);
 		}
 	}
-	bpf_map_delete_elem(&asleep_since, &tid);
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -174,30 +241,34 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
-	__u32 tgid = BPF_CORE_READ(next, tgid);
-	__u64 now = bpf_ktime_get_boot_ns(), *since, delay;
+	__u32 next_tid = next->pid, tgid;
+	__u64 now = bpf_ktime_get_boot_ns(), delay;
+	struct sched_task *t;
 
-	if (prev_tid) {
-		if (prev_state == TASK_RUNNING) {
-			/* preempted: still runnable, waiting again from now */
-			bpf_map_update_elem(&runnable_since, &prev_tid, &now, BPF_ANY);
-		} else {
-			struct sleep_start s = { .ts = now, .uninterruptible = (prev_state & TASK_UNINTERRUPTIBLE) != 0 };
-			bpf_map_update_elem(&asleep_since, &prev_tid, &s, BPF_ANY);
+	if (prev->pid) {
+		t = bpf_task_storage_get(&sched_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (t) {
+			if (prev_state == TASK_RUNNING) {
+				/* preempted: still runnable, waiting again from now */
+				t->runnable_ts = now;
+			} else {
+				t->asleep_ts = now;
+				t->uninterruptible = (prev_state & TASK_UNINTERRUPTIBLE) != 0;
+			}
 		}
 	}
 	if (next_tid == 0)
 		return 0;
-	since = bpf_map_lookup_elem(&runnable_since, &next_tid);
-	if (!since)
+	t = bpf_task_storage_get(&sched_tasks, next, 0, 0);
+	if (!t || !t->runnable_ts)
 		return 0;
-	delay = now > *since ? now - *since : 0;
-	bpf_map_delete_elem(&runnable_since, &next_tid);
+	delay = now > t->runnable_ts ? now - t->runnable_ts : 0;
+	t->runnable_ts = 0;
+	tgid = next->tgid;
 	if (tgid == self_tgid)
 		return 0;
 
-	struct runq_agg zero = {}, *a = agg_of(&runq_agg0, &runq_agg1, tgid, &zero);
+	struct runq_agg *a = runq_slot(tgid);
 	if (a) {
 		a->count++;
 		a->total_ns += delay;

@@ -4,7 +4,8 @@
  * record per process per second.
  *
  * Each tick drains the generation of per-CPU aggregates that the programs
- * stopped writing a second ago, then flips `gen` (as family_sched.c does).
+ * stopped writing a second ago, the hashes with the hot slots in front of
+ * them, then flips `gen` (as family_sched.c does).
  * growth_bytes needs the resident set of each process's previous record:
  * a small open-addressing table here, keyed by pid, forgotten for pids not
  * seen for a minute.
@@ -205,6 +206,21 @@ static void lock_stat(struct probes *p, void *ctx, const void *key, const void *
 		probes_put(p, &r);
 }
 
+static void fault_merge(void *dst, const void *src)
+{
+	fault_agg_add(dst, src);
+}
+
+static void rss_merge(void *dst, const void *src)
+{
+	rss_agg_add(dst, src);
+}
+
+static void lock_merge(void *dst, const void *src)
+{
+	lock_agg_add(dst, src);
+}
+
 static void mem_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct mem_state *st = state;
@@ -212,12 +228,12 @@ static void mem_tick(struct probes *p, void *state, uint64_t now)
 	int old = probes_gen_idle(&s->bss->gen);
 	struct mem_drain d = { st, { st->last_flip, st->last_flip - st->prev_flip } };
 
-	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.fault_agg1 : s->maps.fault_agg0), sizeof(uint32_t),
-				sizeof(struct fault_agg), fault_stat, &d);
-	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.rss_agg1 : s->maps.rss_agg0), sizeof(uint32_t),
-				sizeof(struct rss_agg), rss_stat, &d);
-	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.lock_agg1 : s->maps.lock_agg0), sizeof(uint32_t),
-				sizeof(struct lock_agg), lock_stat, &d);
+	probes_drain_cached(p, bpf_map__fd(old ? s->maps.fault_agg1 : s->maps.fault_agg0), bpf_map__fd(s->maps.fault_hot),
+			    old * MEM_HOT_SLOTS, MEM_HOT_SLOTS, sizeof(struct fault_agg), fault_merge, fault_stat, &d);
+	probes_drain_cached(p, bpf_map__fd(old ? s->maps.rss_agg1 : s->maps.rss_agg0), bpf_map__fd(s->maps.rss_hot),
+			    old * MEM_HOT_SLOTS, MEM_HOT_SLOTS, sizeof(struct rss_agg), rss_merge, rss_stat, &d);
+	probes_drain_cached(p, bpf_map__fd(old ? s->maps.lock_agg1 : s->maps.lock_agg0), bpf_map__fd(s->maps.lock_hot),
+			    old * MEM_HOT_SLOTS, MEM_HOT_SLOTS, sizeof(struct lock_agg), lock_merge, lock_stat, &d);
 	probes_report_lost(p, bpf_map__fd(s->maps.mem_lost), &st->lost_seen, "mem", st->prev_flip, now);
 	probes_gen_flip(&s->bss->gen, old);
 	st->prev_flip = st->last_flip;

@@ -3,8 +3,9 @@
  * events, runq_stat records each second) and off-CPU time (offcpu_stat).
  *
  * Each tick drains the generation of per-CPU aggregates that the programs
- * stopped writing a second ago (see sched.bpf.c), then flips `gen` so that
- * they write the emptied one next.
+ * stopped writing a second ago (see sched.bpf.c), the hashes with the hot
+ * slots in front of them, then flips `gen` so that they write the emptied
+ * one next.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -107,6 +108,16 @@ static void offcpu_stat(struct probes *p, void *ctx, const void *key, const void
 		probes_put(p, &o);
 }
 
+static void runq_merge(void *dst, const void *src)
+{
+	runq_agg_add(dst, src);
+}
+
+static void offcpu_merge(void *dst, const void *src)
+{
+	offcpu_agg_add(dst, src);
+}
+
 static void sched_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct sched_state *st = state;
@@ -114,10 +125,11 @@ static void sched_tick(struct probes *p, void *state, uint64_t now)
 	int old = probes_gen_idle(&s->bss->gen);
 	struct probes_interval in = { st->last_flip, st->last_flip - st->prev_flip };
 
-	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.runq_agg1 : s->maps.runq_agg0), sizeof(uint32_t),
-				sizeof(struct runq_agg), runq_stat, &in);
-	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.offcpu_agg1 : s->maps.offcpu_agg0), sizeof(uint32_t),
-				sizeof(struct offcpu_agg), offcpu_stat, &in);
+	probes_drain_cached(p, bpf_map__fd(old ? s->maps.runq_agg1 : s->maps.runq_agg0), bpf_map__fd(s->maps.runq_hot),
+			    old * SCHED_HOT_SLOTS, SCHED_HOT_SLOTS, sizeof(struct runq_agg), runq_merge, runq_stat, &in);
+	probes_drain_cached(p, bpf_map__fd(old ? s->maps.offcpu_agg1 : s->maps.offcpu_agg0),
+			    bpf_map__fd(s->maps.offcpu_hot), old * SCHED_HOT_SLOTS, SCHED_HOT_SLOTS,
+			    sizeof(struct offcpu_agg), offcpu_merge, offcpu_stat, &in);
 	probes_report_lost(p, bpf_map__fd(s->maps.sched_lost), &st->lost_seen, "sched", st->prev_flip, now);
 	probes_gen_flip(&s->bss->gen, old);
 	st->prev_flip = st->last_flip;

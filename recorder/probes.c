@@ -447,6 +447,117 @@ void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size
 	free(key);
 }
 
+/* One CPU's hot slot of a key, as read by probes_drain_cached(). */
+struct hot_entry {
+	uint32_t key;
+	int cpu;
+	const uint8_t *val;
+};
+
+struct hot_drain {
+	struct hot_entry *e;
+	size_t n;
+	uint8_t *used; /* per key group, by the index of its first entry */
+	uint8_t *tmp;
+	size_t val_size;
+	probes_merge_fn merge;
+	probes_agg_fn fn;
+	void *ctx;
+};
+
+static int hot_entry_cmp(const void *a, const void *b)
+{
+	const struct hot_entry *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The index of the first entry of KEY in the sorted entries, or N. */
+static size_t hot_find(const struct hot_drain *d, uint32_t key)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->e[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->n && d->e[lo].key == key ? lo : d->n;
+}
+
+static void hot_add(const struct hot_drain *d, size_t i)
+{
+	for (uint32_t key = d->e[i].key; i < d->n && d->e[i].key == key; i++)
+		d->merge(d->tmp + (size_t)d->e[i].cpu * d->val_size, d->e[i].val);
+}
+
+static void hot_fn(struct probes *p, void *ctx, const void *key, const void *vals)
+{
+	struct hot_drain *d = ctx;
+	size_t i = hot_find(d, *(const uint32_t *)key);
+
+	memcpy(d->tmp, vals, (size_t)p->ncpus * d->val_size);
+	if (i < d->n) {
+		hot_add(d, i);
+		d->used[i] = 1;
+	}
+	d->fn(p, d->ctx, key, d->tmp);
+}
+
+void probes_drain_cached(struct probes *p, int hash_fd, int hot_fd, uint32_t first, uint32_t n, size_t val_size,
+			 probes_merge_fn merge, probes_agg_fn fn, void *ctx)
+{
+	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size;
+	uint8_t *slots = calloc(n, slot_size), *zeros = calloc(1, slot_size);
+	struct hot_drain d = { calloc((size_t)n * p->ncpus, sizeof(*d.e)), 0, calloc((size_t)n * p->ncpus, 1),
+			       calloc(1, (size_t)p->ncpus * val_size), val_size, merge, fn, ctx };
+
+	if (!slots || !zeros || !d.e || !d.used || !d.tmp) {
+		/* the hash alone: the slots keep their counts for a later second */
+		probes_drain_aggregates(p, hash_fd, sizeof(uint32_t), val_size, fn, ctx);
+		goto cleanup;
+	}
+	for (uint32_t s = 0; s < n; s++) {
+		uint32_t k = first + s;
+		uint8_t *v = slots + s * slot_size;
+		int any = 0;
+
+		if (bpf_map_lookup_elem(hot_fd, &k, v))
+			continue;
+		for (int c = 0; c < p->ncpus; c++) {
+			uint32_t key;
+
+			memcpy(&key, v + (size_t)c * hot_size, sizeof(key));
+			if (!key)
+				continue;
+			d.e[d.n++] = (struct hot_entry){ key, c, v + (size_t)c * hot_size + 8 };
+			any = 1;
+		}
+		/* emptied after reading: nothing writes this generation now */
+		if (any)
+			bpf_map_update_elem(hot_fd, &k, zeros, BPF_ANY);
+	}
+	qsort(d.e, d.n, sizeof(*d.e), hot_entry_cmp);
+	probes_drain_aggregates(p, hash_fd, sizeof(uint32_t), val_size, hot_fn, &d);
+	for (size_t i = 0; i < d.n; i++) {
+		if (i && d.e[i].key == d.e[i - 1].key)
+			continue;
+		if (d.used[i])
+			continue;
+		memset(d.tmp, 0, (size_t)p->ncpus * val_size);
+		hot_add(&d, i);
+		fn(p, ctx, &d.e[i].key, d.tmp);
+	}
+cleanup:
+	free(slots);
+	free(zeros);
+	free(d.e);
+	free(d.used);
+	free(d.tmp);
+}
+
 void probes_format_hist(const uint64_t *hist, int nb, char *buf, size_t cap)
 {
 	size_t n = 0;

@@ -229,6 +229,19 @@ typedef void (*probes_agg_fn)(struct probes *p, void *ctx, const void *key, cons
  */
 void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size_t val_size, probes_agg_fn fn,
 			     void *ctx);
+/* Adds the aggregate SRC (one CPU's) into DST. */
+typedef void (*probes_merge_fn)(void *dst, const void *src);
+/*
+ * probes_drain_aggregates() for a per-CPU hash of u32 keys with a per-CPU
+ * cache of hot slots in front of it (sched, mem): HOT_FD is a per-CPU array
+ * whose slots FIRST..FIRST+N-1 belong to the drained generation, each a u32
+ * key (0: empty), 4 bytes of padding, then an aggregate of VAL_SIZE bytes
+ * that the programs have not yet added to the hash.  Each slot is added
+ * (MERGE) to the hash's value of its key on its CPU before FN sees it, keys
+ * only in slots are reported too, and the slots are emptied.
+ */
+void probes_drain_cached(struct probes *p, int hash_fd, int hot_fd, uint32_t first, uint32_t n, size_t val_size,
+			 probes_merge_fn merge, probes_agg_fn fn, void *ctx);
 /* "B:N B:N ..." of the non-empty buckets of HIST (N of them) into BUF. */
 void probes_format_hist(const uint64_t *hist, int n, char *buf, size_t cap);
 
