@@ -954,7 +954,7 @@ static __always_inline void write_row(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 	if (!e)
 		return;
 	e->ts = bpf_ktime_get_boot_ns() - lat;
-	e->last_ts = e->ts;
+	e->span_ns = 0;
 	e->count = 1;
 	e->pid = pt >> 32;
 	e->tid = (__u32)pt;
@@ -990,7 +990,7 @@ static __noinline void fold_send(struct sc_fold *f)
 	if (!e)
 		return;
 	e->ts = f->first_ts;
-	e->last_ts = f->last_ts;
+	e->span_ns = f->last_ts - f->first_ts;
 	e->count = f->count;
 	e->pid = f->tgid;
 	e->tid = f->tid;
@@ -1166,10 +1166,15 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 		if (!c)
 			return 0;
-		c->task = (__u64)task;
-		c->nr = id;
 		/* audit rows keep their whole latency: they are a few calls in ten */
 		c->ts = time_all || (fl & SCF_ARGS) ? bpf_ktime_get_ns() : 0;
+		c->nr = id;
+		/*
+		 * The owner last: a program preempted here (a preemptible
+		 * kernel) must not let sc_switch move an older call's ts.
+		 */
+		barrier();
+		c->task = (__u64)task;
 		return 0;
 	}
 	st = bpf_task_storage_get(&sc_starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -198,16 +198,7 @@ static void dns_tick(struct probes *p, void *state, uint64_t now)
 
 	dns_table_expire(st->table, now, emit_record, p);
 	if (lost > st->lost_seen) {
-		struct fr_drop d;
-		memset(&d, 0, sizeof(d));
-		d.head.kind = FR_KIND_drop;
-		d.head.size = sizeof(d);
-		d.ts = now;
-		snprintf(d.source, sizeof(d.source), "dns");
-		d.cpu = FR_CPU_NONE;
-		d.count = lost - st->lost_seen;
-		d.since_ts = st->last_tick;
-		probes_put(p, &d);
+		probes_put_drop(p, "dns", lost - st->lost_seen, st->last_tick, now);
 		st->lost_seen = lost;
 	}
 	st->last_tick = now;

@@ -62,16 +62,8 @@ static void http_family_tick(struct probes *p, void *state, uint64_t now)
 
 	http_expire(st->tracker, now, 0, put_http, p);
 	if ((lost = http_lost(st->tracker)) > st->lost_seen) {
-		struct fr_drop d;
-		memset(&d, 0, sizeof(d));
-		d.head.kind = FR_KIND_drop;
-		d.ts = now;
-		memcpy(d.source, "http", 5);
-		d.cpu = FR_CPU_NONE;
-		d.count = lost - st->lost_seen;
-		d.since_ts = st->last_tick;
+		probes_put_drop(p, "http", lost - st->lost_seen, st->last_tick, now);
 		st->lost_seen = lost;
-		probes_put(p, &d);
 	}
 	st->last_tick = now;
 }

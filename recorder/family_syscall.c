@@ -549,33 +549,8 @@ static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uin
 		st->lost_seen[slot] = sum;
 	}
 	free(vals);
-	if (total) {
-		struct fr_drop d;
-		memset(&d, 0, sizeof(d));
-		d.head.kind = FR_KIND_drop;
-		d.head.size = sizeof(d);
-		d.ts = now;
-		snprintf(d.source, sizeof(d.source), "syscall");
-		d.cpu = FR_CPU_NONE;
-		d.count = total;
-		d.since_ts = since;
-		probes_put(p, &d);
-	}
-}
-
-static void emit_shed_gap(struct probes *p, struct sc_state *st, uint64_t now)
-{
-	struct fr_drop d;
-
-	memset(&d, 0, sizeof(d));
-	d.head.kind = FR_KIND_drop;
-	d.head.size = sizeof(d);
-	d.ts = now;
-	snprintf(d.source, sizeof(d.source), "shed");
-	d.cpu = FR_CPU_NONE;
-	d.count = st->lost_seen[SC_LOST_SHED] - st->shed_seen;
-	d.since_ts = st->shed_since;
-	probes_put(p, &d);
+	if (total)
+		probes_put_drop(p, "syscall", total, since, now);
 }
 
 /*
@@ -607,7 +582,7 @@ static void shed_check(struct probes *p, struct sc_state *st, uint64_t now)
 	__atomic_store_n(&st->skel->bss->shed, 0, __ATOMIC_RELAXED);
 	fprintf(stderr, "flightrec: overload over: %" PRIu64 " per-call rows were counted only, per-call rows again\n",
 		st->lost_seen[SC_LOST_SHED] - st->shed_seen);
-	emit_shed_gap(p, st, now);
+	probes_put_drop(p, "shed", st->lost_seen[SC_LOST_SHED] - st->shed_seen, st->shed_since, now);
 	st->shed_since = 0;
 }
 
@@ -649,7 +624,7 @@ static void syscall_fold_record(const struct sc_fold *f, struct fr_syscall *s)
 	s->head.kind = FR_KIND_syscall;
 	s->head.size = sizeof(*s);
 	s->ts = f->first_ts;
-	s->last_ts = f->last_ts;
+	s->span_ns = f->last_ts - f->first_ts;
 	s->count = f->count;
 	s->pid = f->tgid;
 	s->tid = f->tid;
@@ -694,7 +669,7 @@ static void syscall_expand_brief(const struct fr_syscall_brief *b, struct fr_sys
 	memcpy(s->reason, "all", 4);
 	s->uid = b->uid;
 	s->count = 1;
-	s->last_ts = b->ts;
+	s->span_ns = 0;
 	s->fd_kind[0] = '\0';
 }
 

@@ -396,12 +396,26 @@ uint64_t probes_read_drops(struct probes *p, void (*fn)(void *ctx, int cpu, uint
 	return total;
 }
 
+void probes_put_drop(struct probes *p, const char *source, uint64_t count, uint64_t since, uint64_t now)
+{
+	struct fr_drop d;
+
+	memset(&d, 0, sizeof(d));
+	d.head.kind = FR_KIND_drop;
+	d.head.size = sizeof(d);
+	d.ts = now;
+	snprintf(d.source, sizeof(d.source), "%s", source);
+	d.cpu = FR_CPU_NONE;
+	d.count = count;
+	d.since_ts = since;
+	probes_put(p, &d);
+}
+
 void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
 			uint64_t now)
 {
 	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals)), total = 0;
 	uint32_t zero = 0;
-	struct fr_drop d;
 
 	if (!vals)
 		return;
@@ -411,14 +425,7 @@ void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char
 	free(vals);
 	if (total <= *seen)
 		return;
-	memset(&d, 0, sizeof(d));
-	d.head.kind = FR_KIND_drop;
-	d.ts = now;
-	snprintf(d.source, sizeof(d.source), "%s", source);
-	d.cpu = FR_CPU_NONE;
-	d.count = total - *seen;
-	d.since_ts = since;
-	probes_put(p, &d);
+	probes_put_drop(p, source, total - *seen, since, now);
 	*seen = total;
 }
 

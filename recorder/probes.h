@@ -201,6 +201,8 @@ int probes_attach(struct probes *p, const char *family, struct bpf_program *prog
  * per-CPU array of u64) grew past *SEEN: write a drop record of SOURCE for
  * the difference, lost since SINCE (boot ns), and remember the new total.
  */
+/* For families: a drop record of SOURCE, COUNT lost from SINCE to NOW (boot ns). */
+void probes_put_drop(struct probes *p, const char *source, uint64_t count, uint64_t since, uint64_t now);
 void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
 			uint64_t now);
 /*

@@ -141,7 +141,7 @@ CREATE VIEW timeline AS
 	SELECT ts, host, pid, comm, 'syscall',
 	       name || '(' || args || ') = ' || ret || COALESCE(' ' || error, '') ||
 	       CASE WHEN reason IN ('error', 'slow') THEN ' [' || reason || ']' ELSE '' END ||
-	       CASE WHEN count > 1 THEN ' [' || count || ' identical calls in ' || ((last_ts - ts) / 1000000) || ' ms]'
+	       CASE WHEN count > 1 THEN ' [' || count || ' identical calls in ' || (span_ns / 1000000) || ' ms]'
 	            ELSE '' END,
 	       latency_ns
 	  FROM syscalls
