@@ -16,6 +16,7 @@
 
 #include "flightrec.h"
 #include "maps.bpf.h"
+#include "agg.bpf.h"
 #include "block.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -143,20 +144,6 @@ int BPF_PROG(handle_issue, struct request *rq)
 	return 0;
 }
 
-static __always_inline unsigned log2_bucket(__u64 v)
-{
-	unsigned b = 0;
-
-	for (int i = 0; i < 6; i++) {
-		unsigned s = 32 >> i;
-		if (v >> s) {
-			v >>= s;
-			b += s;
-		}
-	}
-	return b < BLK_HIST_BUCKETS ? b : BLK_HIST_BUCKETS - 1;
-}
-
 static __always_inline void set_op(char *dst, __u32 op)
 {
 	switch (op) {
@@ -220,7 +207,7 @@ int BPF_PROG(handle_complete, struct request *rq, blk_status_t error, unsigned i
 		a->total_ns += queue_ns + service_ns;
 		if (queue_ns + service_ns > a->max_ns)
 			a->max_ns = queue_ns + service_ns;
-		a->hist[log2_bucket(queue_ns + service_ns) & (BLK_HIST_BUCKETS - 1)]++;
+		a->hist[log2_bucket(queue_ns + service_ns, BLK_HIST_BUCKETS) & (BLK_HIST_BUCKETS - 1)]++;
 		if (!a->disk[0])
 			bpf_probe_read_kernel_str(a->disk, sizeof(a->disk), disk->disk_name);
 	}

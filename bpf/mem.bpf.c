@@ -22,6 +22,7 @@
 
 #include "flightrec.h"
 #include "mem.bpf.h"
+#include "agg.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -65,19 +66,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } mem_lost SEC(".maps");
-
-/* The aggregate of TGID in generation G of the hash, NULL when the map is full. */
-static __always_inline void *agg_of(void *map0, void *map1, __u32 g, __u32 tgid, void *zero)
-{
-	void *map = g ? map1 : map0;
-	void *v = bpf_map_lookup_elem(map, &tgid);
-
-	if (v)
-		return v;
-	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, &tgid))
-		return NULL;
-	return bpf_map_lookup_elem(map, &tgid);
-}
 
 static __always_inline void count_lost(__u64 events)
 {

@@ -21,6 +21,7 @@
 
 #include "flightrec.h"
 #include "maps.bpf.h"
+#include "agg.bpf.h"
 #include "sched.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -79,34 +80,6 @@ static __always_inline void count_lost(__u64 events)
 
 	if (n)
 		*n += events;
-}
-
-static __always_inline unsigned log2_bucket(__u64 v)
-{
-	unsigned b = 0;
-
-	/* bounded: 64 bits at most */
-	for (int i = 0; i < 6; i++) {
-		unsigned s = 32 >> i;
-		if (v >> s) {
-			v >>= s;
-			b += s;
-		}
-	}
-	return b < SCHED_HIST_BUCKETS ? b : SCHED_HIST_BUCKETS - 1;
-}
-
-/* The aggregate of TGID in generation G of the hash, NULL when the map is full. */
-static __always_inline void *agg_of(void *map0, void *map1, __u32 g, __u32 tgid, void *zero)
-{
-	void *map = g ? map1 : map0;
-	void *v = bpf_map_lookup_elem(map, &tgid);
-
-	if (v)
-		return v;
-	if (bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST) && bpf_map_lookup_elem(map, &tgid) == NULL)
-		return NULL;
-	return bpf_map_lookup_elem(map, &tgid);
 }
 
 /*
@@ -274,7 +247,7 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 		a->total_ns += delay;
 		if (delay > a->max_ns)
 			a->max_ns = delay;
-		a->hist[log2_bucket(delay) & (SCHED_HIST_BUCKETS - 1)]++;
+		a->hist[log2_bucket(delay, SCHED_HIST_BUCKETS) & (SCHED_HIST_BUCKETS - 1)]++;
 		if (!a->comm[0])
 			bpf_probe_read_kernel_str(a->comm, sizeof(a->comm), next->comm);
 	}

@@ -48,6 +48,7 @@
 
 #include "flightrec.h"
 #include "maps.bpf.h"
+#include "agg.bpf.h"
 #include "syscall_abi.bpf.h"
 #include "syscall_fmt.bpf.h"
 #include "http.bpf.h"
@@ -717,28 +718,6 @@ static __always_inline void decode_open(struct sc_text *t, struct pt_regs *regs,
 
 /* --- counting and reporting, at exit ----------------------------------------- */
 
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0, s;
-
-	s = (v > 0xFFFFFFFFULL) << 5;
-	v >>= s;
-	r |= s;
-	s = (v > 0xFFFF) << 4;
-	v >>= s;
-	r |= s;
-	s = (v > 0xFF) << 3;
-	v >>= s;
-	r |= s;
-	s = (v > 0xF) << 2;
-	v >>= s;
-	r |= s;
-	s = (v > 0x3) << 1;
-	v >>= s;
-	r |= s;
-	return r | (__u32)(v >> 1);
-}
-
 /* Add the hot counts A of (OWNER, NR) to generation G's hash. */
 static __noinline void merge(__u32 g, __u32 owner, __u32 nr, struct sc_agg *a)
 {
@@ -853,10 +832,8 @@ static __always_inline void count_timed(__u32 tgid, __u32 nr, long ret, __u64 la
 	a->total_ns += lat;
 	if (lat > a->max_ns)
 		a->max_ns = lat;
-	b = log2_u64(lat);
-	if (b >= SC_HIST_BUCKETS)
-		b = SC_HIST_BUCKETS - 1;
-	a->hist[b]++;
+	b = log2_bucket(lat, SC_HIST_BUCKETS);
+	a->hist[b & (SC_HIST_BUCKETS - 1)]++;
 }
 
 static __always_inline __u32 errno_slot(long err)

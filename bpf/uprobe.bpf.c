@@ -21,6 +21,7 @@
 
 #include "flightrec.h"
 #include "maps.bpf.h"
+#include "agg.bpf.h"
 #include "uprobe.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -61,20 +62,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } func_lost SEC(".maps");
-
-static __always_inline unsigned log2_bucket(__u64 v)
-{
-	unsigned b = 0;
-
-	for (int i = 0; i < 6; i++) {
-		unsigned s = 32 >> i;
-		if (v >> s) {
-			v >>= s;
-			b += s;
-		}
-	}
-	return b < FUNC_HIST_BUCKETS ? b : FUNC_HIST_BUCKETS - 1;
-}
 
 SEC("uprobe")
 int handle_call(struct pt_regs *ctx)
@@ -118,7 +105,7 @@ int handle_return(struct pt_regs *ctx)
 		a->total_ns += lat;
 		if (lat > a->max_ns)
 			a->max_ns = lat;
-		a->hist[log2_bucket(lat) & (FUNC_HIST_BUCKETS - 1)]++;
+		a->hist[log2_bucket(lat, FUNC_HIST_BUCKETS) & (FUNC_HIST_BUCKETS - 1)]++;
 	} else {
 		__u32 zero_key = 0;
 		__u64 *lost = bpf_map_lookup_elem(&func_lost, &zero_key);
