@@ -295,43 +295,31 @@ int dot_peers(struct replay *r, int argc, char **argv)
 			      pid, argc > 2 ? argv[2] : NULL);
 }
 
-/*
- * A call that failed only because it was asked not to wait: a non-blocking
- * connect under way (EINPROGRESS), a non-blocking read, write or accept
- * with nothing to do (EAGAIN).  Event loops make thousands of them.
- */
-#define WOULD_BLOCK_SQL                                                                                            \
-	"((name = 'connect' AND error = 'EINPROGRESS') OR (error IN ('EAGAIN', 'EWOULDBLOCK') AND name IN"        \
-	" ('read', 'readv', 'recvfrom', 'recvmsg', 'recvmmsg', 'write', 'writev', 'sendto', 'sendmsg',"         \
-	" 'sendmmsg', 'accept', 'accept4')))"
-
-/* A slow call that waited on a pipe or a terminal (syscalls.fd_kind, 1.4): for a writer or a person. */
-#define BY_DESIGN_SQL "coalesce(fd_kind IN ('pipe', 'tty'), 0)"
-
 static void heading(struct replay *r, const char *title)
 {
 	fprintf(r->out.fp, "\n== %s\n", title);
 }
 
-/* The records-per-table section: counted table by table (the timeline would build a summary for every row). */
-static int records_per_table(struct replay *r)
+/*
+ * The records-per-table section's query into SQL (LEN bytes): counted table
+ * by table (the timeline would build a summary for every row).
+ */
+static void records_per_table(char *sql, size_t len)
 {
-	char sql[4096];
 	size_t n = 0;
 
-	for (unsigned i = 0; i < fr_nkinds && n < sizeof(sql); i++)
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%sSELECT '%s' AS \"table\", count(*) AS records FROM %s",
+	for (unsigned i = 0; i < fr_nkinds && n < len; i++)
+		n += (size_t)snprintf(sql + n, len - n, "%sSELECT '%s' AS \"table\", count(*) AS records FROM %s",
 				      i ? " UNION ALL " : "", fr_kinds[i].table, fr_kinds[i].table);
-	if (n < sizeof(sql))
-		snprintf(sql + n, sizeof(sql) - n, " ORDER BY records DESC");
-	return dot_query_i64(r, sql, NULL, 0);
+	if (n < len)
+		snprintf(sql + n, len - n, " ORDER BY records DESC");
 }
 
 /*
  * One section of .summary: its heading and its query, shown when TABLE
  * exists (NULL: always), holds a row (ROWS), and SHOW_IF (SQL) returns a
  * row; "none" instead of the query when NONE_UNLESS (SQL) returns none.
- * PRINT replaces SQL for a section that builds its query.
+ * BUILD replaces SQL for a section that builds its query.
  */
 struct summary_section {
 	const char *heading;
@@ -340,7 +328,7 @@ struct summary_section {
 	const char *show_if;
 	const char *none_unless;
 	const char *sql;
-	int (*print)(struct replay *r);
+	void (*build)(char *sql, size_t len);
 };
 
 static const struct summary_section summary_sections[] = {
@@ -349,7 +337,7 @@ static const struct summary_section summary_sections[] = {
 	  " dur(json_extract(manifest, '$.window.end_ns') - json_extract(manifest, '$.window.start_ns')) AS length,"
 	  " json_extract(manifest, '$.trigger.type') || ': ' || json_extract(manifest, '$.trigger.detail') AS trigger,"
 	  " records FROM archives ORDER BY host" },
-	{ .heading = "records per table", .print = records_per_table },
+	{ .heading = "records per table", .build = records_per_table },
 	{ .heading = "processes", .sql = "SELECT count(*) AS seen,"
 	  " sum(start_ts >= coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0))"
 	  " AS started, count(exit_ts) AS exited,"
@@ -446,24 +434,44 @@ static const struct summary_section summary_sections[] = {
 	  " FROM gaps GROUP BY reason" },
 };
 
-int dot_summary(struct replay *r, int argc, char **argv)
+int summary_walk(struct replay *r, summary_fn fn, void *ctx)
 {
+	char built[4096];
 	int ret = 0;
 
 	for (size_t i = 0; i < sizeof(summary_sections) / sizeof(summary_sections[0]); i++) {
 		const struct summary_section *s = &summary_sections[i];
+		const char *sql = s->sql;
 
 		if (s->table && !(s->rows ? has_rows(r, s->table) : dot_has_table(r, s->table)))
 			continue;
 		if (s->show_if && !sql_any(r, s->show_if))
 			continue;
-		heading(r, s->heading);
-		if (s->none_unless && !sql_any(r, s->none_unless))
-			fprintf(r->out.fp, "none\n");
-		else
-			ret |= s->print ? s->print(r) : dot_query_i64(r, s->sql, NULL, 0);
+		if (s->none_unless && !sql_any(r, s->none_unless)) {
+			sql = NULL;
+		} else if (s->build) {
+			s->build(built, sizeof(built));
+			sql = built;
+		}
+		ret |= fn(r, s->heading, sql, ctx);
 	}
 	return ret ? -1 : 0;
+}
+
+/* One section of .summary on the output: its heading, then its rows or "none". */
+static int summary_print(struct replay *r, const char *title, const char *sql, void *ctx)
+{
+	heading(r, title);
+	if (!sql) {
+		fprintf(r->out.fp, "none\n");
+		return 0;
+	}
+	return dot_query_i64(r, sql, NULL, 0);
+}
+
+int dot_summary(struct replay *r, int argc, char **argv)
+{
+	return summary_walk(r, summary_print, NULL);
 }
 
 /* Print "no TABLE records in these archives" and succeed: absence is an answer. */

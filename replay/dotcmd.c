@@ -340,6 +340,7 @@ static const struct dotcmd dots[] = {
 	{ "procs", dot_procs, 0, 0, "", "every process: when it started, how long it lived, how it ended" },
 	{ "quit", dot_quit, 0, 0, "", "leave (also .exit, Ctrl-D)" },
 	{ "exit", dot_quit, 0, 0, "", "leave" },
+	{ "report", dot_report, 1, 1, "FILE", "write an HTML incident report (one self-contained page) to FILE" },
 	{ "read", dot_read, 1, 1, "FILE", "run the SQL and dot-commands in FILE" },
 	{ "schema", dot_schema, 0, 1, "[TABLE]", "CREATE statements of all tables and views, or of TABLE" },
 	{ "slow", dot_slow, 0, 0, "", "the slowest system calls, disk requests and run-queue delays" },

@@ -4,6 +4,7 @@
  *
  *   flightrec-replay [OPTIONS] ARCHIVE...          a shell (or a script on stdin)
  *   flightrec-replay [OPTIONS] ARCHIVE... -c SQL   run SQL or a dot-command, exit
+ *   flightrec-replay [OPTIONS] ARCHIVE... --report FILE.html   write the HTML report, exit
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "report.h"
 #include "shell.h"
 
 #define COMMANDS_MAX 32
@@ -40,6 +42,8 @@ static void usage(FILE *out)
 		     "      --headers on|off  column names in table and CSV output (default on)\n"
 		     "      --db FILE       keep the database in FILE; loading it again with the\n"
 		     "                      same archives skips the load\n"
+		     "      --report FILE   write an HTML incident report (one self-contained page)\n"
+		     "                      to FILE after the -c commands, and exit\n"
 		     "  -h, --help          this help\n"
 		     "      --version       the version\n");
 }
@@ -75,10 +79,11 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },          { "line", no_argument, NULL, 'L' },
 		{ "box", no_argument, NULL, 'B' },
 		{ "headers", required_argument, NULL, 'H' }, { "db", required_argument, NULL, 'D' },
+		{ "report", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *commands[COMMANDS_MAX], *dbfile = NULL;
+	const char *commands[COMMANDS_MAX], *dbfile = NULL, *report = NULL;
 	int ncommands = 0, mode = MODE_TABLE, headers = 1, c, status = 0;
 	struct replay r;
 	char err[512], opt[64];
@@ -114,6 +119,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			dbfile = optarg;
+			break;
+		case 'R':
+			report = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -177,8 +185,14 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-	} else {
+	} else if (!report) {
 		status = shell_run(&r, stdin);
+	}
+	if (report && !status) {
+		if (report_write(&r, report, err, sizeof(err))) {
+			fprintf(stderr, "flightrec-replay: --report: %s\n", err);
+			status = 1;
+		}
 	}
 	replay_close(&r);
 	return status;
