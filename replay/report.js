@@ -465,6 +465,10 @@ function showProcess(l) {
 	var grid = el(s, "div", "charts");
 	var S = D.series;
 	function chart(title, unit, lines) {
+		/* ms as durations, counts with k and M past a thousand */
+		var val = function (v) {
+			return unit === " ms" ? fmtDur(v * 1000) : v >= 1000 ? d3.format(".3s")(v) : d3.format(",.0f")(v);
+		};
 		var any = lines.some(function (l) { return S[l[0]] && d3.max(S[l[0]]) > 0; });
 		var c = el(grid, "div", "chart");
 		el(c, "h3", null, title);
@@ -478,8 +482,7 @@ function showProcess(l) {
 		var cy = d3.scale.linear().domain([0, ymax * 1.08]).range([ih, 0]).nice();
 		g.append("g").attr("class", "axis").attr("transform", "translate(0," + ih + ")")
 			.call(d3.svg.axis().scale(cx).orient("bottom").ticks(5).tickFormat(fmtRel));
-		g.append("g").attr("class", "axis").call(d3.svg.axis().scale(cy).orient("left").ticks(4)
-			.tickFormat(function (v) { return d3.format(".3s")(v) + unit; }));
+		g.append("g").attr("class", "axis").call(d3.svg.axis().scale(cy).orient("left").ticks(4).tickFormat(val));
 		g.append("g").attr("class", "grid").call(d3.svg.axis().scale(cy).orient("left").ticks(4).tickSize(-iw).tickFormat(""));
 		lines.forEach(function (l, li) {
 			var v = S[l[0]];
@@ -498,7 +501,7 @@ function showProcess(l) {
 		lines.forEach(function (l) {
 			var e = el(lg, "span");
 			el(e, "span", "sw").style("background", l[2]);
-			el(e, "span", null, l[1] + " (peak " + d3.format(".3s")(S[l[0]] ? d3.max(S[l[0]]) : 0) + unit + ")");
+			el(e, "span", null, l[1] + " (peak " + val(S[l[0]] ? d3.max(S[l[0]]) : 0) + ")");
 		});
 	}
 	chart("CPU wait: time runnable, waiting for a CPU", " ms",
@@ -510,16 +513,24 @@ function showProcess(l) {
 
 /* --- events: the drawn marks that matter, in a table ---------------------------------------------- */
 (function events() {
-	var list = marks.filter(function (m) { return NOTABLE[m.kind] && !(m.kind === "conn" &&
-		m.row[m.k.cols.indexOf("outcome")] === "closed"); })
-		.sort(function (a, b) { return STYLE[a.kind].rank - STYLE[b.kind].rank || b.d - a.d || a.t - b.t; });
-	var s = section("events", "Events", list.length > 300 ? "the first 300 of " + num(list.length) + ", worst first" :
-		num(list.length) + ", worst first; click one to see it on the timeline");
+	/* per kind, the rarest and longest first (a lone ECONNREFUSED before the thousandth ENOENT), EVENTS_PER_KIND each */
+	var EVENTS_PER_KIND = 50, often = {}, list = [], more = 0;
+	marks.forEach(function (m) { var w = m.kind + " " + m.label.split(" ").slice(0, 2).join(" "); m.what = w; often[w] = (often[w] || 0) + 1; });
+	d3.nest().key(function (m) { return m.kind; }).entries(marks.filter(function (m) {
+		return NOTABLE[m.kind] && !(m.kind === "conn" && m.row[m.k.cols.indexOf("outcome")] === "closed");
+	})).forEach(function (g) {
+		g.values.sort(function (a, b) { return often[a.what] - often[b.what] || b.d - a.d || a.t - b.t; });
+		list = list.concat(g.values.slice(0, EVENTS_PER_KIND));
+		more += Math.max(0, g.values.length - EVENTS_PER_KIND);
+	});
+	list.sort(function (a, b) { return STYLE[a.kind].rank - STYLE[b.kind].rank; });
+	var s = section("events", "Events", num(list.length) + " (at most " + EVENTS_PER_KIND + " of a kind" +
+		(more ? ", " + num(more) + " more on the timeline" : "") + "), worst first; click one to see it on the timeline");
 	var tbl = el(el(s, "div", "tablewrap"), "table", "grid");
 	var hr = el(el(tbl, "thead"), "tr");
 	["", "time", "host", "process", "what", "duration"].forEach(function (c) { el(hr, "th", null, c); });
 	var tb = el(tbl, "tbody");
-	list.slice(0, 300).forEach(function (m) {
+	list.forEach(function (m) {
 		var tr = el(tb, "tr", "ev k-" + m.kind).on("click", function () { select(m, true); });
 		el(el(tr, "td"), "span", "dot").style("background", STYLE[m.kind].color);
 		el(tr, "td", "mono", utcUs(m.t).slice(11));

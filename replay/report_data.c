@@ -5,8 +5,9 @@
  * of the page can be reproduced in the shell.
  *
  * Large archives stay drawable, and the page bounded in size:
- *   - marks: at most MARKS_CAP of each kind, the worst first (longest,
- *     failed), the rest counted; every kind also as counts per bucket
+ *   - marks: at most MARKS_CAP of each kind, the worst first (longest;
+ *     failed calls of a rare kind before the ten-thousandth ENOENT), the
+ *     rest counted; every kind also as counts per bucket
  *     (one second, or wider so that a window has at most BUCKETS_MAX);
  *   - lanes: at most LANES_CAP processes, those with the most and worst
  *     marks (a crash, an OOM kill, a failed exit first), and their
@@ -69,7 +70,7 @@ static const struct mark_kind mark_kinds[] = {
 	       "ts", "1", 100) },
 	{ MARK("syscall_error", "syscalls", "failed system call",
 	       "error IS NOT NULL AND error <> '' AND NOT " WOULD_BLOCK_SQL, "latency_ns", "name || ' ' || error || CASE WHEN args <> '' THEN ' ' || substr(args, 1, 80) ELSE '' END",
-	       "latency_ns DESC", "coalesce(count, 1)", 5) },
+	       "count(*) OVER (PARTITION BY name, error), latency_ns DESC", "coalesce(count, 1)", 5) },
 	{ MARK("syscall_slow", "syscalls", "slow system call", "reason = 'slow' AND (error IS NULL OR error = '')",
 	       "latency_ns", "name || CASE WHEN fd_kind <> '' THEN ' (' || fd_kind || ')' ELSE '' END", "latency_ns DESC",
 	       "coalesce(count, 1)", 5) },
@@ -232,9 +233,11 @@ static int marks_collect(struct ctx *c, int lane_bound)
 
 /*
  * The processes that get a lane: of those that did something in the
- * window (a mark, a start, an exit), the LANES_CAP worth most (their
- * marks' weights, a crash, a kill, a failure), then their ancestors;
- * numbered in tree order, host by host.
+ * window (a mark, a start, an exit), the LANES_CAP worth most (a crash, a
+ * kill, a failure, and the weights of their marks, at most three of a
+ * kind: a process that fails one call ten thousand times is worth less
+ * than one that crashed), then their ancestors; numbered in tree order,
+ * host by host.
  */
 static int lanes_choose(struct ctx *c)
 {
@@ -244,8 +247,9 @@ static int lanes_choose(struct ctx *c)
 		 "CREATE INDEX temp.report_marks_pid ON report_marks(pid, host);"
 		 "INSERT INTO temp.report_lanes (rid, host, pid, ppid, start_ts, score)"
 		 " SELECT p.rowid, p.host, p.pid, p.ppid, p.start_ts,"
-		 "  coalesce((SELECT sum(m.weight) FROM temp.report_marks m WHERE m.pid = p.pid AND m.host = p.host"
-		 "   AND (p.start_ts IS NULL OR m.ts >= p.start_ts) AND (p.exit_ts IS NULL OR m.ts <= p.exit_ts + 1000000000)), 0)"
+		 "  coalesce((SELECT sum(w) FROM (SELECT min(count(*), 3) * max(m.weight) AS w FROM temp.report_marks m"
+		 "   WHERE m.pid = p.pid AND m.host = p.host AND (p.start_ts IS NULL OR m.ts >= p.start_ts)"
+		 "   AND (p.exit_ts IS NULL OR m.ts <= p.exit_ts + 1000000000) GROUP BY m.kind)), 0)"
 		 "  + (coalesce(p.exit_signal, 0) > 0) * 1000 + (coalesce(p.exit_code, 0) > 0) * 100 AS score"
 		 " FROM processes p WHERE score > 0 OR p.start_ts >= %lld OR p.exit_ts IS NOT NULL"
 		 " ORDER BY score DESC, coalesce(p.start_ts, 0), p.pid LIMIT %d;"
