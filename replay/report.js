@@ -266,6 +266,9 @@ var axisG = head.append("g").attr("class", "axis").attr("transform", "translate(
 el(head, "text", "axislabel", "t0 = " + utcUs(0) + " UTC").attr("x", 6).attr("y", 15);
 head.append("clipPath").attr("id", "clip-head").append("rect").attr("width", plotW).attr("height", 400);
 var strips = head.append("g").attr("transform", "translate(0," + (AXIS_H + 3) + ")");
+/* the strips' plot in a group of its own, so that the zoom's mouse position is the plot's */
+var headPlot = head.append("g").attr("transform", "translate(" + LABEL_W + ",0)");
+headPlot.append("rect").attr("class", "zoomcatch").attr("width", plotW).attr("height", AXIS_H + stripKinds.length * STRIP_H + 6);
 var stripPlot = [];
 stripKinds.forEach(function (k, i) {
 	var g = strips.append("g").attr("transform", "translate(0," + i * STRIP_H + ")");
@@ -273,7 +276,7 @@ stripKinds.forEach(function (k, i) {
 	var v = D.series["n_" + k.kind], max = d3.max(v) || 1;
 	var cells = [];
 	v.forEach(function (n, b) { if (n > 0) cells.push({ b: b, n: n }); });
-	var p = g.append("g").attr("transform", "translate(" + LABEL_W + ",0)").attr("clip-path", "url(#clip-head)")
+	var p = headPlot.append("g").attr("transform", "translate(0," + (AXIS_H + 3 + i * STRIP_H) + ")").attr("clip-path", "url(#clip-head)")
 		.selectAll("rect").data(cells).enter().append("rect")
 		.attr("height", STRIP_H - 1).attr("fill", STYLE[k.kind].color)
 		.attr("opacity", function (c) { return 0.25 + 0.75 * Math.log(1 + c.n) / Math.log(1 + max); });
@@ -389,7 +392,7 @@ var zoom = d3.behavior.zoom().x(x).scaleExtent([1, Math.max(1, D.span_us / 20)])
 /* the zoom catches the wheel and drags over the plot and the strips; the names scroll */
 plotG.insert("rect", ":first-child").attr("class", "zoomcatch").attr("width", plotW).attr("height", H);
 plotG.call(zoom);
-head.call(zoom).on("dblclick.zoom", null);
+headPlot.call(zoom).on("dblclick.zoom", null);
 plotG.on("dblclick.zoom", null);
 reset.on("click", function () { zoom.scale(1).translate([0, 0]); x.domain(x0.domain()); place(); });
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dot.h"
 #include "record.h"
@@ -282,10 +283,11 @@ static int lanes_choose(struct ctx *c)
 /* Each mark to its lane: the process of its pid alive at its time. */
 static int marks_place(struct ctx *c)
 {
-	return exec(c, "UPDATE temp.report_marks SET lane = (SELECT l.idx FROM temp.report_lanes l JOIN processes p"
-		       " ON p.rowid = l.rid WHERE l.pid = report_marks.pid AND l.host = report_marks.host"
-		       " AND (p.start_ts IS NULL OR p.start_ts <= report_marks.ts + 1000000)"
-		       " ORDER BY p.start_ts DESC LIMIT 1) WHERE pid IS NOT NULL AND pid <> 0;");
+	return exec(c, "CREATE INDEX temp.report_lanes_pid ON report_lanes(pid, host);"
+		       "UPDATE temp.report_marks SET lane = (SELECT l.idx FROM temp.report_lanes l"
+		       " WHERE l.pid = report_marks.pid AND l.host = report_marks.host"
+		       " AND (l.start_ts IS NULL OR l.start_ts <= report_marks.ts + 1000000)"
+		       " ORDER BY l.start_ts DESC LIMIT 1) WHERE pid IS NOT NULL AND pid <> 0;");
 }
 
 static int data_lanes(struct ctx *c)
@@ -499,6 +501,22 @@ static int data_flame(struct ctx *c)
 	return 0;
 }
 
+/* FLIGHTREC_REPLAY_TIMING=1: how long each step took, on stderr (benchmarks). */
+static void step_done(const char *step)
+{
+	static double last;
+	struct timespec ts;
+	double now;
+
+	if (!getenv("FLIGHTREC_REPLAY_TIMING"))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (step)
+		fprintf(stderr, "flightrec-replay: report: %s in %.3f s\n", step, now - last);
+	last = now;
+}
+
 int report_data(struct replay *r, FILE *f, char *err, size_t errlen)
 {
 	struct ctx c = { .r = r, .f = f, .err = err, .errlen = errlen };
@@ -533,11 +551,20 @@ int report_data(struct replay *r, FILE *f, char *err, size_t errlen)
 		     "CREATE TEMP TABLE report_lanes (rid INTEGER PRIMARY KEY, host TEXT, pid INTEGER, ppid INTEGER,"
 		     " start_ts INTEGER, score INTEGER, depth INTEGER, path TEXT, idx INTEGER);"))
 		return -1;
-	if (marks_collect(&c, 0) || lanes_choose(&c) || marks_collect(&c, 1) || marks_place(&c))
-		goto out;
-	if (data_head(&c) || data_lanes(&c) || data_marks(&c) || data_series(&c) || data_summary(&c) ||
-	    data_conns(&c) || data_flame(&c))
-		goto out;
+	step_done(NULL);
+#define STEP(CALL) if ((CALL)) goto out; step_done(#CALL)
+	STEP(marks_collect(&c, 0));
+	STEP(lanes_choose(&c));
+	STEP(marks_collect(&c, 1));
+	STEP(marks_place(&c));
+	STEP(data_head(&c));
+	STEP(data_lanes(&c));
+	STEP(data_marks(&c));
+	STEP(data_series(&c));
+	STEP(data_summary(&c));
+	STEP(data_conns(&c));
+	STEP(data_flame(&c));
+#undef STEP
 	fputs("}\n", f);
 	ret = 0;
 out:
