@@ -108,7 +108,8 @@ D.marks.forEach(function (k) {
 	kinds[k.kind] = k;
 	k.drawn = 0;
 	k.rows.forEach(function (r) {
-		var m = { kind: k.kind, lane: r[0], t: r[1], d: r[2] || 0, label: r[3], host: r[4], row: r.slice(5), k: k };
+		var m = { kind: k.kind, lane: lanes[r[0]] ? r[0] : null, t: r[1], d: r[2] || 0, label: r[3], host: r[4],
+			row: r.slice(5), k: k };
 		if (m.lane === null && !k.host_lane && m.row[k.cols.indexOf("pid")] !== 0) return;
 		k.drawn++;
 		marks.push(m);

@@ -12,7 +12,9 @@
  *   - lanes: at most LANES_CAP processes, those with the most and worst
  *     marks (a crash, an OOM kill, a failed exit first), and their
  *     ancestors, so the tree reads; the others are counted;
- *   - summary sections at ROWS_CAP rows, connection pairs at 300.
+ *   - summary sections at ROWS_CAP rows, connection pairs at 300;
+ *   - and whatever the rows hold, no more marks once the data reaches
+ *     MARKS_BYTES_MAX, no more stacks past FLAME_BYTES_MAX of them.
  * Times are microseconds from the start of the window (t0, given in ns).
  */
 #include <stdint.h>
@@ -29,6 +31,9 @@
 #define BUCKETS_MAX 600
 #define ROWS_CAP 50
 #define FLAME_STACKS_CAP 3000
+/* whatever the rows hold, the marks stop here, and the flame graph's stacks there: the page stays under 10 MB */
+#define MARKS_BYTES_MAX (6L << 20)
+#define FLAME_BYTES_MAX (2L << 20)
 
 /* The fatal signals of a crash (a bug), as opposed to a kill (someone's decision). */
 #define CRASH_SIGNALS "(4, 5, 6, 7, 8, 11, 31)"
@@ -110,6 +115,7 @@ struct ctx {
 	int64_t t0, t1, bucket; /* the window [t0, t1) and the width of a bucket, ns */
 	int nbuckets;
 	int sections; /* summary sections written */
+	long flame_end; /* where the flame graph's stacks stop */
 };
 
 static int sql_fail(struct ctx *c, const char *what)
@@ -328,7 +334,7 @@ static int data_marks(struct ctx *c)
 		if (prep(c, sql, &s))
 			return -1;
 		sqlite3_bind_int64(s, 1, c->t0);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW && ftell(c->f) < MARKS_BYTES_MAX) {
 			if (!n)
 				fputs(",\"cols\":", c->f), rj_cols(c->f, s, 5), fputs(",\"rows\":[", c->f);
 			fputs(n++ ? ",\n" : "\n", c->f);
@@ -336,7 +342,7 @@ static int data_marks(struct ctx *c)
 		}
 		fputs(n ? "]}" : ",\"cols\":[],\"rows\":[]}", c->f);
 		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			return sql_fail(c, k->kind);
 	}
 	fputc(']', c->f);
@@ -492,7 +498,8 @@ static int data_flame(struct ctx *c)
 		return 0;
 	}
 	fputs(",\"flame\":[", c->f);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < FLAME_STACKS_CAP) {
+	c->flame_end = ftell(c->f) + FLAME_BYTES_MAX;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < FLAME_STACKS_CAP && ftell(c->f) < c->flame_end) {
 		fputs(n++ ? ",\n" : "\n", c->f);
 		rj_row(c->f, s, 0);
 	}
