@@ -239,7 +239,8 @@ D.marks.filter(function (k) { return k.total > 0; })
 			.attr("title", num(k.total) + " in all, " + num(k.drawn) + " drawn" +
 				(k.total > k.drawn ? " (the rest are counted in the strips above the lanes)" : ""));
 		el(b, "span", "sw").style("background", STYLE[k.kind].color);
-		el(b, "span", null, k.legend + " " + num(k.total) + (k.total > k.drawn ? " (" + num(k.drawn) + " drawn)" : ""));
+		el(b, "span", null, k.kind === "gap" ? k.legend + ": " + num(k.total) + " lost in " + num(k.drawn) + " gap" +
+			(k.drawn === 1 ? "" : "s") : k.legend + " " + num(k.total) + (k.total > k.drawn ? " (" + num(k.drawn) + " drawn)" : ""));
 		b.on("click", function () {
 			hidden[k.kind] = !hidden[k.kind];
 			b.classed("off", hidden[k.kind]);
@@ -255,7 +256,9 @@ if (notDrawn > 0)
 var tlBody = el(tl, "div", "tlwrap");
 var width = Math.max(600, tlBody.node().getBoundingClientRect().width || 1100);
 var plotW = width - LABEL_W - 8;
-var x = d3.scale.linear().domain([0, Math.max(D.span_us, 1)]).range([0, plotW]);
+/* a little room at both ends, so that a mark at the window's edge shows whole */
+var PAD = Math.max(D.span_us, 1) * 0.012;
+var x = d3.scale.linear().domain([-PAD, Math.max(D.span_us, 1) + PAD]).range([0, plotW]);
 var x0 = x.copy();
 
 /* the strips: every kind counted per bucket, drawn or not */
@@ -402,7 +405,7 @@ function reveal(m) {
 	var d = x.domain();
 	if (m.t >= d[0] && m.t + m.d <= d[1]) return;
 	var w = Math.max(m.d * 4, (d[1] - d[0])), c = m.t + m.d / 2;
-	var s = Math.max(1, D.span_us / w);
+	var s = Math.max(1, (D.span_us + 2 * PAD) / w);
 	var tx = -x0(c) * s + plotW / 2;
 	zoom.scale(s).translate([Math.min(0, Math.max(plotW * (1 - s), tx)), 0]);
 	place();
@@ -549,8 +552,11 @@ function showProcess(l) {
 /* --- .summary, section by section ------------------------------------------------------------------- */
 (function summary() {
 	var s = section("summary", "Summary", "the sections of .summary in flightrec-replay");
+	var empty = D.summary.filter(function (sec) { return !sec.error && !sec.rows.length; });
+	if (empty.length)
+		el(s, "p", "dim", "Nothing in this window for: " + empty.map(function (sec) { return sec.heading; }).join(" · ") + ".");
 	var grid = el(s, "div", "sumgrid");
-	D.summary.forEach(function (sec) {
+	D.summary.filter(function (sec) { return sec.error || sec.rows.length; }).forEach(function (sec) {
 		var c = el(grid, "div", "sumsec" + (sec.cols.length > 5 ? " wide" : ""));
 		el(c, "h3", null, sec.heading);
 		if (sec.error) { el(c, "p", "dim", "error: " + sec.error); return; }

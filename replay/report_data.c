@@ -40,7 +40,7 @@
 
 /*
  * One kind of mark on the timeline: the rows of TABLE that match WHERE,
- * at ts, lasting DUR (SQL, ns), labelled LABEL (SQL), the worst first by
+ * at ts (or START), lasting DUR (SQL, ns), labelled LABEL (SQL), the worst first by
  * ORDER.  WEIGHT is what one such mark adds to its process's claim to a
  * lane; LANE_BOUND kinds (exec, exit) are drawn only for processes chosen
  * for other reasons.  COUNT is the calls a row stands for.  HOST_LANE:
@@ -50,6 +50,7 @@ struct mark_kind {
 	const char *kind;
 	const char *table;
 	const char *legend;
+	const char *start; /* SQL of its start, ns; NULL: ts */
 	const char *where;
 	const char *dur;
 	const char *label;
@@ -101,9 +102,10 @@ static const struct mark_kind mark_kinds[] = {
 	{ MARK("exit", "proc_exit", "exit 0", "exit_signal = 0 AND exit_code <= 0", "0", "'exit ' || exit_code", "ts", "1",
 	       0),
 	  .lane_bound = 1 },
+	/* a drop record is written when the loss is noticed, at the end of its gap */
 	{ MARK("gap", "drops", "records lost (gap)", "1", "CASE WHEN since_ts > 0 THEN ts - since_ts ELSE 0 END",
 	       "source || ': ' || count || ' lost'", "count DESC", "count", 0),
-	  .host_lane = 1 },
+	  .host_lane = 1, .start = "CASE WHEN since_ts > 0 THEN since_ts ELSE ts END" },
 };
 #define NMARK_KINDS (sizeof(mark_kinds) / sizeof(mark_kinds[0]))
 
@@ -228,8 +230,8 @@ static int marks_collect(struct ctx *c, int lane_bound)
 			continue;
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO temp.report_marks (kind, host, pid, ts, dur, label, rid, weight)"
-			 " SELECT '%s', host, %s, ts, %s, %s, rowid, %d FROM %s WHERE (%s)%s ORDER BY %s LIMIT %d",
-			 k->kind, k->host_lane ? "NULL" : "pid", k->dur, k->label, k->weight, k->table, k->where,
+			 " SELECT '%s', host, %s, %s, %s, %s, rowid, %d FROM %s WHERE (%s)%s ORDER BY %s LIMIT %d",
+			 k->kind, k->host_lane ? "NULL" : "pid", k->start ? k->start : "ts", k->dur, k->label, k->weight, k->table, k->where,
 			 lane_bound ? " AND (host, pid) IN (SELECT host, pid FROM temp.report_lanes)" : "", k->order,
 			 MARKS_CAP);
 		if (exec(c, sql))
