@@ -26,7 +26,7 @@
 static const char d3_notice[] = "/* d3 " REPORT_D3_VERSION " (from Debian's libjs-d3), Copyright 2010-2016 Mike Bostock,"
 				" BSD-3-Clause (its text: /usr/share/doc/libjs-d3/copyright) */\n";
 
-/* 'sha256-BASE64' of LEN bytes at P, for the CSP's script-src. */
+/* 'sha256-BASE64' of the bytes of A then B (a script's text), for the CSP's script-src. */
 static void csp_hash(const void *a, size_t alen, const void *b, size_t blen, char out[64])
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
