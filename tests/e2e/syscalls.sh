@@ -44,7 +44,10 @@ dir=$TEST_TMP/summary
 if start_recorder "$dir"; then
 	pass "summary - flightrec record starts"
 	log=$(cat "$TEST_TMP/recorder.log")
-	like "$log" "probe syscall/sys_enter attached \(tp_btf/sys_enter\)" "summary - sys_enter attached"
+	# the default has no sys_enter: sc_switch finds a waiting call, the exit decodes
+	unlike "$log" "probe syscall/sys_enter" "summary - no sys_enter program"
+	like "$log" "probe syscall/sc_switch attached \(tp_btf/sched_switch\)" "summary - sc_switch attached"
+	like "$log" "probe syscall/sc_exec attached \(tp_btf/sched_process_exec\)" "summary - sc_exec attached"
 	like "$log" "probe syscall/sys_exit attached \(tp_btf/sys_exit\)" "summary - sys_exit attached"
 	"$SYSLOOP" open "/nonexistent-$mark/file" "$N"
 	ok $? "summary - sysloop: $N opens of a missing path, each failing with ENOENT"
