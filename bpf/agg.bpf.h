@@ -42,7 +42,16 @@ static __always_inline __u32 log2_bucket(__u64 v, __u32 nbuckets)
 		__type(value, VALUE);                                                                              \
 	} NAME SEC(".maps")
 
-/* Add N to the counter of LOST, a per-CPU array of one __u64: events a full map cost, reported as drops. */
+/* The per-CPU counter of the events that found a family's maps full: the recorder reports them as drops. */
+#define AGG_LOST_MAP(NAME)                                                                                         \
+	struct {                                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                                           \
+		__uint(max_entries, 1);                                                                            \
+		__type(key, __u32);                                                                                \
+		__type(value, __u64);                                                                              \
+	} NAME SEC(".maps")
+
+/* Add N to LOST, an AGG_LOST_MAP. */
 static __always_inline void agg_lost(void *lost, __u64 n)
 {
 	__u32 zero = 0;

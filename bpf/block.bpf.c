@@ -42,12 +42,7 @@ AGG_MAP(blk_agg0, struct blk_key, struct blk_agg, BLK_AGG_MAX);
 AGG_MAP(blk_agg1, struct blk_key, struct blk_agg, BLK_AGG_MAX);
 
 /* Requests or aggregates that did not fit their maps, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} block_lost SEC(".maps");
+AGG_LOST_MAP(block_lost);
 
 /* rq->rq_disk became rq->q->disk in 5.17 (commit f3fa33acca9f, "block:
  * remove the ->rq_disk field in struct request"). */

@@ -52,12 +52,7 @@ struct {
 } lock_since SEC(".maps");
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} mem_lost SEC(".maps");
+AGG_LOST_MAP(mem_lost);
 
 /* Per-CPU hot slots in front of the hashes (bpf/agg.bpf.h, mem.bpf.h). */
 AGG_HOT_SLOTS(fault, MEM_HOT_SLOTS, mem_lost, faults)

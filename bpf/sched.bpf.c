@@ -58,12 +58,7 @@ AGG_MAP(offcpu_agg0, __u32, struct offcpu_agg, SCHED_AGG_MAX);
 AGG_MAP(offcpu_agg1, __u32, struct offcpu_agg, SCHED_AGG_MAX);
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} sched_lost SEC(".maps");
+AGG_LOST_MAP(sched_lost);
 
 /* Per-CPU hot slots in front of the hashes (bpf/agg.bpf.h, sched.bpf.h). */
 AGG_HOT_SLOTS(runq, SCHED_HOT_SLOTS, sched_lost, count)

@@ -48,12 +48,7 @@ AGG_MAP(func_agg0, struct func_key, struct func_agg, FUNC_AGG_MAX);
 AGG_MAP(func_agg1, struct func_key, struct func_agg, FUNC_AGG_MAX);
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} func_lost SEC(".maps");
+AGG_LOST_MAP(func_lost);
 
 SEC("uprobe")
 int handle_call(struct pt_regs *ctx)

@@ -23,24 +23,36 @@
 	"COALESCE((SELECT p.comm FROM processes p WHERE p.host = g.host AND p.pid = g.pid"          \
 	" AND (p.start_ts IS NULL OR p.start_ts <= g.last) ORDER BY p.start_ts DESC LIMIT 1), g.comm)"
 
+/* Prepare SQL into *S; 0, or -1 with the error said. */
+static int query_prepare(struct replay *r, const char *sql, sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(r->db, sql, -1, s, NULL) == SQLITE_OK)
+		return 0;
+	fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	return -1;
+}
+
+/* Print the rows of S, its values bound, and finalize it; 0, or -1 with the error said. */
+static int query_print(struct replay *r, sqlite3_stmt *s)
+{
+	int rc = output_statement(&r->out, s);
+
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	return -1;
+}
+
 int dot_query_i64(struct replay *r, const char *sql, const int64_t *args, int n)
 {
 	sqlite3_stmt *s;
-	int rc;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	if (query_prepare(r, sql, &s))
 		return -1;
-	}
 	for (int i = 0; i < n; i++)
 		sqlite3_bind_int64(s, i + 1, args[i]);
-	rc = output_statement(&r->out, s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
-		return -1;
-	}
-	return 0;
+	return query_print(r, s);
 }
 
 static int64_t scalar(struct replay *r, const char *sql)
@@ -230,22 +242,13 @@ int dot_tree(struct replay *r, int argc, char **argv)
 static int query_pid_host(struct replay *r, const char *sql, int64_t pid, const char *host)
 {
 	sqlite3_stmt *s;
-	int rc;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	if (query_prepare(r, sql, &s))
 		return -1;
-	}
 	sqlite3_bind_int64(s, 1, pid);
 	if (host)
 		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
-	rc = output_statement(&r->out, s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
-		return -1;
-	}
-	return 0;
+	return query_print(r, s);
 }
 
 /* PID from ARG for .CMD; 0, or -1 with a message. */
