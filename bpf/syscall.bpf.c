@@ -730,17 +730,11 @@ static __always_inline void decode_open(struct sc_text *t, struct pt_regs *regs,
 static __noinline void merge(__u32 g, __u32 owner, __u32 nr, struct sc_agg *a)
 {
 	struct sc_key k = { .tgid = owner, .nr = nr };
-	void *m = g ? (void *)&sc_stats_b : (void *)&sc_stats_a;
-	struct sc_agg *s = bpf_map_lookup_elem(m, &k);
+	struct sc_agg *s = agg_of(&sc_stats_a, &sc_stats_b, g, &k, &sc_agg_zero);
 
 	if (!s) {
-		/* -EEXIST: another CPU added it first, which is as good */
-		bpf_map_update_elem(m, &k, &sc_agg_zero, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(m, &k);
-		if (!s) {
-			lost_n(SC_LOST_STATS, a->count);
-			return;
-		}
+		lost_n(SC_LOST_STATS, a->count);
+		return;
 	}
 	if (!s->comm[0])
 		__builtin_memcpy(s->comm, a->comm, sizeof(s->comm));
