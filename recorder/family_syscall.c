@@ -8,9 +8,14 @@
  * the records carry them as text and the replay side needs no table.
  *
  * What the default costs is decided here.  In summary mode every call is
- * counted at its exit, but only the calls that can block are timed (a
- * once it waits): a call of quick_calls costs the exit a few loads and two
- * increments, nothing at entry; the calls that wait by design (futex,
+ * counted at its exit, but only the calls that can block are timed, once
+ * they wait, and there is no sys_enter program at all (exit_only, where
+ * the kernel allows: an empty sys_enter alone cost each call about what
+ * the whole exit does): sc_switch sees a task leave the CPU inside such a
+ * call, the exit adds its latency, and the audit calls' arguments are
+ * decoded at exit from the registers the call entered with.  A call of
+ * quick_calls costs the exit a few loads and two increments; the calls
+ * that wait by design (futex,
  * epoll_wait...) are timed like the others, their waits being the point
  * of the futex_waits view, but never make slow rows.
  * --syscall-latency=all times every call, as all mode does.  Audit rows
