@@ -190,9 +190,11 @@ static int archive_info(struct replay *r, const char *path, struct archive_info 
 	} else if (sqlite3_column_type(s, 2) != SQLITE_INTEGER || sqlite3_column_type(s, 3) != SQLITE_INTEGER) {
 		snprintf(err, errlen, "%s: its manifest has no window (window.start_ns, window.end_ns)", path);
 	} else if (sqlite3_column_int64(s, 4) || sqlite3_column_int64(s, 5) || r->first_damage[0]) {
-		snprintf(err, errlen, "%s: damaged, not exported: %s (%lld bad blocks, %lld bytes cut off)", path,
-			 r->first_damage[0] ? r->first_damage : "", (long long)sqlite3_column_int64(s, 4),
-			 (long long)sqlite3_column_int64(s, 5));
+		if (r->first_damage[0])
+			snprintf(err, errlen, "%s: damaged, not exported: %s", path, r->first_damage);
+		else
+			snprintf(err, errlen, "%s: damaged, not exported: %lld bad blocks, %lld bytes cut off", path,
+				 (long long)sqlite3_column_int64(s, 4), (long long)sqlite3_column_int64(s, 5));
 	} else {
 		struct sha256 h;
 		const char *m = (const char *)sqlite3_column_text(s, 1);
