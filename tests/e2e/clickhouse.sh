@@ -191,4 +191,25 @@ like "$st:$out" "^1:flightrec-replay: web2.tar: a load into $S1 \(database fligh
 	"half-loaded - a retry is refused, named, in one line"
 is "$(rows 0):$(rows 1)" "$before0:$(echo "$before1" | awk -F'\t' '{ printf "%d\t%d", $1 + 1, $2 }')" \
 	"failures - nothing added anywhere (but the loading row the test wrote)"
+
+# a real recording (format 1.1: no syscalls.count, so NULL there): every
+# timeline row, the NULLs and the failed calls as in SQLite
+A11=$TESTS_SRCDIR/data/format-1.1.tar
+out=$("$FLIGHTREC_REPLAY" "$A11" --export clickhouse "$U0" 2>&1); st=$?
+is "$st:$out" "0:$A11: host vm, 6257 records into $S0 (database flightrec)" "format 1.1 - its 6257 records"
+R11() { "$FLIGHTREC_REPLAY" "$A11" --csv --headers off -c "$1" | norm; }
+# (the server holds web-1's rows too: host = 'vm' in both)
+sql="SELECT ts, pid, kind, summary, duration_ns FROM timeline WHERE host = 'vm' ORDER BY ts, pid, kind, summary"
+want=$(R11 "$sql" | md5sum)
+is "$(R11 "SELECT count(*) FROM timeline")" 6089 "ground truth - format 1.1's 6089 timeline rows"
+is "$(Q flightrec "$sql" | md5sum)" "$want" "format 1.1 - every timeline row, summary included, as in SQLite"
+sql="SELECT count(*), count(error), count(count), count(uid), sum(latency_ns) FROM syscalls WHERE host = 'vm'"
+is "$(Q flightrec "$sql")" "$(R11 "$sql")" "format 1.1 - the NULLs of syscalls (error on success, fields of 1.2 and 1.4) as in SQLite"
+sql="SELECT name, error, sum(coalesce(count, 1)) AS calls FROM syscalls WHERE host = 'vm' AND error IS NOT NULL GROUP BY name, error ORDER BY calls DESC, name, error"
+want=$(R11 "$sql")
+is "$want" "openat|ENOENT|20
+bpf|ENOENT|14" "ground truth - format 1.1's failed calls"
+is "$(Q flightrec "$sql")" "$want" "format 1.1 - the failed system calls as in SQLite"
+sql="SELECT pid, ppid, comm, exe, argv, start_ts, exit_ts, exit_code, exit_signal FROM processes WHERE host = 'vm' ORDER BY pid, start_ts"
+is "$(Q flightrec "$sql" | md5sum)" "$(R11 "$sql" | md5sum)" "format 1.1 - every process as in SQLite"
 done_testing
