@@ -147,6 +147,9 @@ is "$(ch_query 0 "SELECT count() FROM flightrec.timeline"):$(ch_query 0 "SELECT 
 	"export twice - no row added (archives: the loading and the complete row of one archive)"
 out=$("$FLIGHTREC_REPLAY" api.tar -c ".export clickhouse $U1" 2>&1); st=$?
 like "$st:$out" "^0:api.tar: already loaded into $S1 .*nothing added$" ".export clickhouse URL - the shell's archives, the same ledger"
+# as --upload-cmd runs it (README): /bin/sh -c 'CMD "$1"' sh ARCHIVE
+out=$(/bin/sh -c "$FLIGHTREC_REPLAY --export clickhouse '$U1' \"\$1\"" sh api.tar 2>&1); st=$?
+like "$st:$out" "^0:api.tar: already loaded into $S1 .*nothing added$" "--upload-cmd - the README's line, the archive appended"
 
 # an overlapping window: each record once (ground truth: SQLite's distinct rows of both)
 out=$("$FLIGHTREC_REPLAY" web2.tar --export clickhouse "$U0" 2>&1); st=$?
