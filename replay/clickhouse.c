@@ -138,6 +138,7 @@ struct ch *ch_open(const char *url, char *err, size_t errlen)
 	char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL, *password = NULL, *query = NULL;
 	struct ch *c = calloc(1, sizeof(*c));
 
+	/* libcurl's own process-wide set-up, once, before the first handle */
 	if (!inited) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		inited = 1;

@@ -32,7 +32,6 @@
 #include "sha256.h"
 
 #define BATCH_BYTES ((size_t)16 << 20)
-#define WINDOWS_MAX 4096
 
 struct window {
 	int64_t start, end;
@@ -237,21 +236,38 @@ static int ledger_status(struct ch *c, const char *checksum, char *status, size_
 	return ret;
 }
 
-/* HOST's complete windows on the server. */
-static int host_windows(struct ch *c, const char *host, struct window *w, unsigned *n, char *err, size_t errlen)
+/*
+ * The complete windows of A's host on the server that overlap A's window
+ * (only those can hold A's records): malloc'd into *W, their count in *N.
+ */
+static int host_windows(struct ch *c, const struct archive_info *a, struct window **w, unsigned *n, char *err,
+			size_t errlen)
 {
 	struct chbuf q = { 0 }, res = { 0 };
+	unsigned cap = 0;
 	int ret;
 
 	chbuf_printf(&q, "SELECT window_start, window_end FROM archives FINAL WHERE status = 'complete' AND host = ");
-	put_literal(&q, host);
-	chbuf_printf(&q, " ORDER BY window_start FORMAT TabSeparated");
+	put_literal(&q, a->host);
+	chbuf_printf(&q, " AND window_end >= %" PRId64 " AND window_start <= %" PRId64 " ORDER BY window_start FORMAT TabSeparated",
+		     a->start, a->end);
+	*w = NULL;
 	*n = 0;
 	ret = q.oom ? -1 : run(c, q.p, 1, &res, err, errlen);
-	for (char *line = res.p; !ret && line && *line && *n < WINDOWS_MAX; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (char *line = res.p; !ret && line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		long long s, e;
-		if (sscanf(line, "%lld\t%lld", &s, &e) == 2)
-			w[(*n)++] = (struct window){ s, e };
+		if (sscanf(line, "%lld\t%lld", &s, &e) != 2)
+			continue;
+		if (*n == cap) {
+			struct window *more = realloc(*w, (cap = cap ? cap * 2 : 16) * sizeof(**w));
+			if (!more) {
+				snprintf(err, errlen, "out of memory");
+				ret = -1;
+				break;
+			}
+			*w = more;
+		}
+		(*w)[(*n)++] = (struct window){ s, e };
 	}
 	chbuf_free(&q);
 	chbuf_free(&res);
@@ -377,7 +393,7 @@ static int64_t now_ns(void)
 
 static int export_one(struct ch *c, const char *path, FILE *out, char *err, size_t errlen)
 {
-	static struct window w[WINDOWS_MAX];
+	struct window *w = NULL;
 	struct archive_info a = { 0 };
 	struct replay r;
 	char status[32], when[64], lerr[512];
@@ -415,7 +431,7 @@ static int export_one(struct ch *c, const char *path, FILE *out, char *err, size
 			 path, ch_server(c), ch_database(c), when, a.checksum, status);
 		goto out;
 	}
-	if (host_windows(c, a.host, w, &nw, err, errlen))
+	if (host_windows(c, &a, &w, &nw, err, errlen))
 		goto out;
 	version = (uint64_t)now_ns();
 	if (ledger_put(c, &a, path, 0, 0, "loading", version, err, errlen))
@@ -446,6 +462,7 @@ static int export_one(struct ch *c, const char *path, FILE *out, char *err, size
 out:
 	replay_close(&r);
 	free(a.manifest);
+	free(w);
 	return ret;
 }
 
