@@ -215,4 +215,24 @@ bpf|ENOENT|14" "ground truth - format 1.1's failed calls"
 is "$(Q flightrec "$sql")" "$want" "format 1.1 - the failed system calls as in SQLite"
 sql="SELECT pid, ppid, comm, exe, argv, start_ts, exit_ts, exit_code, exit_signal FROM processes WHERE host = 'vm' ORDER BY pid, start_ts"
 is "$(Q flightrec "$sql" | md5sum)" "$(R11 "$sql" | md5sum)" "format 1.1 - every process as in SQLite"
+
+# the README's config line under a real recorder (root and BTF): the
+# archive it writes is exported by its --upload-cmd, every record of it
+if [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	echo "upload-cmd = $FLIGHTREC_REPLAY --export clickhouse '$U1'" >"$TEST_TMP/rec.conf"
+	if start_recorder "$TEST_TMP/rec" --config "$TEST_TMP/rec.conf"; then
+		a=$("$FLIGHTREC" snapshot --dir "$TEST_TMP/rec" --before 2s --after 0 --reason clickhouse 2>&1)
+		a=${a#ok }
+		wait_for 60 grep -q "uploaded $a in" "$TEST_TMP/recorder.log"
+		ok $? "--upload-cmd - the recorder says the archive was uploaded"
+		want=$("$FLIGHTREC_REPLAY" "$a" --csv --headers off -c "SELECT records FROM archives")
+		got=$(ch_query 1 "SELECT status, records, skipped FROM flightrec.archives FINAL WHERE path = '$a'")
+		is "$got" "$(printf 'complete\t%s\t0' "$want")" "--upload-cmd - its ledger row: complete, all $want records"
+		stop_recorder
+	else
+		fail "--upload-cmd - the recorder starts with the README's line"
+	fi
+else
+	TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP --upload-cmd under a real recorder needs root and BTF"
+fi
 done_testing
