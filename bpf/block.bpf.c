@@ -38,33 +38,11 @@ struct {
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
-#define AGG_MAP(NAME)                                                                                              \
-	struct {                                                                                                   \
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                                            \
-		__uint(max_entries, BLK_AGG_MAX);                                                                  \
-		__type(key, struct blk_key);                                                                       \
-		__type(value, struct blk_agg);                                                                     \
-	} NAME SEC(".maps")
-
-AGG_MAP(blk_agg0);
-AGG_MAP(blk_agg1);
+AGG_MAP(blk_agg0, struct blk_key, struct blk_agg, BLK_AGG_MAX);
+AGG_MAP(blk_agg1, struct blk_key, struct blk_agg, BLK_AGG_MAX);
 
 /* Requests or aggregates that did not fit their maps, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} block_lost SEC(".maps");
-
-static __always_inline void count_lost(void)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&block_lost, &zero);
-
-	if (n)
-		*n += 1;
-}
+AGG_LOST_MAP(block_lost);
 
 /* rq->rq_disk became rq->q->disk in 5.17 (commit f3fa33acca9f, "block:
  * remove the ->rq_disk field in struct request"). */
@@ -93,7 +71,7 @@ static __always_inline struct inflight *track(struct request *rq, __u64 now, int
 		n.tid = (__u32)id;
 		bpf_get_current_comm(n.comm, sizeof(n.comm));
 		if (bpf_map_update_elem(&inflight, &key, &n, BPF_ANY)) {
-			count_lost();
+			agg_lost(&block_lost, 1);
 			return NULL;
 		}
 		f = bpf_map_lookup_elem(&inflight, &key);
@@ -193,14 +171,9 @@ int BPF_PROG(handle_complete, struct request *rq, blk_status_t error, unsigned i
 	k.dev = major << 20 | minor;
 	k.op = op;
 	k.flags = flags;
-	void *map = (gen & 1) ? (void *)&blk_agg1 : (void *)&blk_agg0;
-	a = bpf_map_lookup_elem(map, &k);
-	if (!a) {
-		if (bpf_map_update_elem(map, &k, &zero, BPF_NOEXIST) == 0 || bpf_map_lookup_elem(map, &k))
-			a = bpf_map_lookup_elem(map, &k);
-		else
-			count_lost();
-	}
+	a = agg_of(&blk_agg0, &blk_agg1, gen & 1, &k, &zero);
+	if (!a)
+		agg_lost(&block_lost, 1);
 	if (a) {
 		a->count++;
 		a->bytes += nr_bytes;

@@ -20,12 +20,11 @@
 #define FR_HTTP_BPF_H
 
 #include "http_event.bpf.h"
+#include "sock.bpf.h"
 
 #ifndef IPPROTO_TCP
 #define IPPROTO_TCP 6
 #endif
-#define HTTP_AF_INET 2
-#define HTTP_AF_INET6 10
 #define HTTP_S_IFMT 00170000
 #define HTTP_S_IFSOCK 0140000
 #define HTTP_MIN_LEN 12 /* "GET / HTTP/1", "HTTP/1.1 200" */
@@ -83,6 +82,44 @@ static __always_inline struct sock *http_fd_sock(__u64 fd)
 }
 
 /*
+ * An fr_http_msg of the current thread for a call that moved LEN bytes in
+ * direction DIR on connection COOKIE, from a socket (TLS 0) or from libssl
+ * (TLS 1); NULL when the ring is full (counted there).  The caller fills
+ * in the connection's family, addresses and ports, then sends it with
+ * http_msg_submit().  Shared by both sources, so they fill it alike.
+ */
+static __always_inline struct fr_http_msg *http_msg_reserve(__u64 cookie, __u64 len, __u32 dir, __u8 tls)
+{
+	struct fr_http_msg *e = event_reserve(sizeof(*e), FR_EV_HTTP);
+	__u64 pt;
+
+	if (!e)
+		return NULL;
+	pt = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_boot_ns();
+	e->cookie = cookie;
+	e->pid = pt >> 32;
+	e->tid = (__u32)pt;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->len = (__u32)len;
+	e->dir = dir;
+	e->tls = tls;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	return e;
+}
+
+/* Copy the first FR_HTTP_CAP of the N bytes at user BUF into E and send it. */
+static __always_inline void http_msg_submit(struct fr_http_msg *e, __u64 buf, __u64 n)
+{
+	__u32 cap = n < FR_HTTP_CAP ? (__u32)n : FR_HTTP_CAP;
+
+	if (bpf_probe_read_user(e->data, cap & 0xff, (const void *)buf))
+		cap = 0;
+	e->cap = cap;
+	event_submit(e);
+}
+
+/*
  * The data looked like HTTP: when FD is a TCP socket, an fr_http_msg with
  * its addresses and the first FR_HTTP_CAP of the LEN bytes at BUF (N of
  * them in the buffer).  Its own subprogram: verified once, and the hot
@@ -92,46 +129,14 @@ static __noinline int http_capture(__u64 fd, __u64 buf, __u64 len, __u64 n, __u6
 {
 	struct sock *sk = http_fd_sock(fd);
 	struct fr_http_msg *e;
-	__u64 pt;
-	__u16 family;
-	__u32 cap;
 
-	if (!sk)
+	if (!sk || !sock_family(sk))
 		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != HTTP_AF_INET && family != HTTP_AF_INET6)
-		return 0;
-	e = event_reserve(sizeof(*e), FR_EV_HTTP);
+	e = http_msg_reserve((__u64)sk, len, dir, 0);
 	if (!e)
 		return 0;
-	pt = bpf_get_current_pid_tgid();
-	e->ts = bpf_ktime_get_boot_ns();
-	e->cookie = (__u64)sk;
-	e->pid = pt >> 32;
-	e->tid = (__u32)pt;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->len = len;
-	e->dir = dir;
-	e->tls = 0;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
-	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
-	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
-	if (family == HTTP_AF_INET6) {
-		e->family = 6;
-		bpf_core_read(e->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		e->family = 4;
-		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
-	}
-	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	cap = n < FR_HTTP_CAP ? (__u32)n : FR_HTTP_CAP;
-	if (bpf_probe_read_user(e->data, cap & 0xff, (const void *)buf))
-		cap = 0;
-	e->cap = cap;
-	event_submit(e);
+	e->family = sock_ends(sk, SOCK_LIVE, e->laddr, e->raddr, &e->lport, &e->rport);
+	http_msg_submit(e, buf, n);
 	return 0;
 }
 

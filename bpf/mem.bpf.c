@@ -29,20 +29,12 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 self_tgid = 0;
 __u32 gen = 0; /* flipped by the recorder */
 
-#define AGG_MAP(NAME, VALUE)                                                                                       \
-	struct {                                                                                                   \
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                                            \
-		__uint(max_entries, MEM_AGG_MAX);                                                                  \
-		__type(key, __u32);                                                                                \
-		__type(value, VALUE);                                                                              \
-	} NAME SEC(".maps")
-
-AGG_MAP(fault_agg0, struct fault_agg);
-AGG_MAP(fault_agg1, struct fault_agg);
-AGG_MAP(rss_agg0, struct rss_agg);
-AGG_MAP(rss_agg1, struct rss_agg);
-AGG_MAP(lock_agg0, struct lock_agg);
-AGG_MAP(lock_agg1, struct lock_agg);
+AGG_MAP(fault_agg0, __u32, struct fault_agg, MEM_AGG_MAX);
+AGG_MAP(fault_agg1, __u32, struct fault_agg, MEM_AGG_MAX);
+AGG_MAP(rss_agg0, __u32, struct rss_agg, MEM_AGG_MAX);
+AGG_MAP(rss_agg1, __u32, struct rss_agg, MEM_AGG_MAX);
+AGG_MAP(lock_agg0, __u32, struct lock_agg, MEM_AGG_MAX);
+AGG_MAP(lock_agg1, __u32, struct lock_agg, MEM_AGG_MAX);
 
 /*
  * When the current thread began to wait for a lock, kept with the task
@@ -60,62 +52,12 @@ struct {
 } lock_since SEC(".maps");
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} mem_lost SEC(".maps");
+AGG_LOST_MAP(mem_lost);
 
-static __always_inline void count_lost(__u64 events)
-{
-	__u32 k = 0;
-	__u64 *n = bpf_map_lookup_elem(&mem_lost, &k);
-
-	if (n)
-		*n += events;
-}
-
-/*
- * Per-CPU hot slots in front of the hashes (see mem.bpf.h): a hash lookup
- * cost more than the rest of each program.  NAME_slot(tgid) is the slot
- * of TGID, whose former owner's counts it first adds to the hash (or
- * counts as lost, LOST of them, when the hash is full); the recorder adds
- * what the slots of a drained generation hold.
- */
-#define HOT_SLOTS(NAME, LOST)                                                                                  \
-	struct {                                                                                                   \
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                                           \
-		__uint(max_entries, 2 * MEM_HOT_SLOTS);                                                            \
-		__type(key, __u32);                                                                                \
-		__type(value, struct NAME##_hot);                                                                  \
-	} NAME##_hot SEC(".maps");                                                                                 \
-                                                                                                                   \
-	static __always_inline struct NAME##_agg *NAME##_slot(__u32 tgid)                                          \
-	{                                                                                                          \
-		__u32 g = gen & 1, k = g * MEM_HOT_SLOTS + (tgid & (MEM_HOT_SLOTS - 1));                           \
-		struct NAME##_hot *h = bpf_map_lookup_elem(&NAME##_hot, &k);                                       \
-                                                                                                                   \
-		if (!h)                                                                                            \
-			return NULL;                                                                               \
-		if (h->tgid != tgid) {                                                                             \
-			if (h->tgid) {                                                                             \
-				struct NAME##_agg zero = {},                                                       \
-						  *a = agg_of(&NAME##_agg0, &NAME##_agg1, g, h->tgid, &zero);      \
-				if (a)                                                                             \
-					NAME##_agg_add(a, &h->a);                                                  \
-				else                                                                               \
-					count_lost(h->a.LOST);                                                     \
-			}                                                                                          \
-			__builtin_memset(&h->a, 0, sizeof(h->a));                                                  \
-			h->tgid = tgid;                                                                            \
-		}                                                                                                  \
-		return &h->a;                                                                                      \
-	}
-
-HOT_SLOTS(fault, faults)
-HOT_SLOTS(rss, changes)
-HOT_SLOTS(lock, waits)
+/* Per-CPU hot slots in front of the hashes (bpf/agg.bpf.h, mem.bpf.h). */
+AGG_HOT_SLOTS(fault, MEM_HOT_SLOTS, mem_lost, faults)
+AGG_HOT_SLOTS(rss, MEM_HOT_SLOTS, mem_lost, changes)
+AGG_HOT_SLOTS(lock, MEM_HOT_SLOTS, mem_lost, waits)
 
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)

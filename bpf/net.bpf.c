@@ -25,11 +25,10 @@
 #include "flightrec.h"
 #include "maps.bpf.h"
 #include "net.bpf.h"
+#include "sock.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define AF_INET 2
-#define AF_INET6 10
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
@@ -81,25 +80,13 @@ static __always_inline void note_process(struct conn *c)
 /* Addresses and ports, for connections still open when a snapshot is taken. */
 static __always_inline void note_addresses(const struct sock *sk, struct conn *c)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	c->family = family == AF_INET6 ? 6 : 4;
-	if (family == AF_INET6) {
-		bpf_core_read(c->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(c->raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		bpf_core_read(c->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(c->raddr, 4, &sk->__sk_common.skc_daddr);
-	}
-	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	c->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	c->family = sock_ends(sk, SOCK_LIVE, c->laddr, c->raddr, &c->lport, &c->rport);
 }
 
 static __always_inline void emit(const struct sock *sk, struct conn *c, __u64 now, const char *outcome, int olen)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
 	struct fr_conn *e = event_reserve(sizeof(*e), FR_KIND_conn);
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	if (!e)
 		return;
@@ -107,21 +94,9 @@ static __always_inline void emit(const struct sock *sk, struct conn *c, __u64 no
 	e->end_ts = now;
 	e->pid = c->pid;
 	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
-	e->family = family == AF_INET6 ? 6 : 4;
-	/* raw address bytes; the recorder turns them into text */
-	__builtin_memset(e->laddr, 0, 16);
-	__builtin_memset(e->raddr, 0, 16);
-	if (family == AF_INET6) {
-		bpf_core_read(e->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
-	}
-	/* skc_num is gone by now (inet_put_port() runs before the CLOSE
-	 * tracepoint); inet_sport keeps the local port, in network order */
-	e->lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* raw address bytes, which the recorder turns into text; at CLOSE
+	 * skc_num is gone, so the local port comes from inet_sport */
+	e->family = sock_ends(sk, SOCK_CLOSED, e->laddr, e->raddr, &e->lport, &e->rport);
 	if (c->flags & F_CONNECT)
 		__builtin_memcpy(e->direction, "connect", 8);
 	else
@@ -172,7 +147,7 @@ int BPF_PROG(handle_state, const struct sock *sk, const int oldstate, const int 
 		/* tcp_v4_connect() and tcp_v6_connect() enter SYN_SENT before
 		 * inet_hash_connect() picks the local port: read it now, for a
 		 * connection still open at a snapshot (conn_pairs needs it) */
-		c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		c->lport = sock_lport(sk, SOCK_LIVE);
 		return 0;
 	}
 	if ((newstate == TCP_FIN_WAIT1 && oldstate == TCP_ESTABLISHED) ||

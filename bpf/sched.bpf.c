@@ -52,97 +52,17 @@ struct {
 	__type(value, struct sched_task);
 } sched_tasks SEC(".maps");
 
-#define AGG_MAP(NAME, VALUE)                                                                                       \
-	struct {                                                                                                   \
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                                            \
-		__uint(max_entries, SCHED_AGG_MAX);                                                                \
-		__type(key, __u32);                                                                                \
-		__type(value, VALUE);                                                                              \
-	} NAME SEC(".maps")
-
-AGG_MAP(runq_agg0, struct runq_agg);
-AGG_MAP(runq_agg1, struct runq_agg);
-AGG_MAP(offcpu_agg0, struct offcpu_agg);
-AGG_MAP(offcpu_agg1, struct offcpu_agg);
+AGG_MAP(runq_agg0, __u32, struct runq_agg, SCHED_AGG_MAX);
+AGG_MAP(runq_agg1, __u32, struct runq_agg, SCHED_AGG_MAX);
+AGG_MAP(offcpu_agg0, __u32, struct offcpu_agg, SCHED_AGG_MAX);
+AGG_MAP(offcpu_agg1, __u32, struct offcpu_agg, SCHED_AGG_MAX);
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} sched_lost SEC(".maps");
+AGG_LOST_MAP(sched_lost);
 
-static __always_inline void count_lost(__u64 events)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&sched_lost, &zero);
-
-	if (n)
-		*n += events;
-}
-
-/*
- * Per-CPU hot slots in front of the hashes (see sched.bpf.h): a hash lookup
- * cost more than the rest of a switch, and a CPU mostly switches among a
- * few processes.  A slot that another process needs is added to the hash
- * first; the recorder adds what the slots of a drained generation hold.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * SCHED_HOT_SLOTS);
-	__type(key, __u32);
-	__type(value, struct runq_hot);
-} runq_hot SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * SCHED_HOT_SLOTS);
-	__type(key, __u32);
-	__type(value, struct offcpu_hot);
-} offcpu_hot SEC(".maps");
-
-static __always_inline struct runq_agg *runq_slot(__u32 tgid)
-{
-	__u32 g = gen & 1, k = g * SCHED_HOT_SLOTS + (tgid & (SCHED_HOT_SLOTS - 1));
-	struct runq_hot *h = bpf_map_lookup_elem(&runq_hot, &k);
-
-	if (!h)
-		return NULL;
-	if (h->tgid != tgid) {
-		if (h->tgid) {
-			struct runq_agg zero = {}, *a = agg_of(&runq_agg0, &runq_agg1, g, h->tgid, &zero);
-			if (a)
-				runq_agg_add(a, &h->a);
-			else
-				count_lost(h->a.count);
-		}
-		__builtin_memset(&h->a, 0, sizeof(h->a));
-		h->tgid = tgid;
-	}
-	return &h->a;
-}
-
-static __always_inline struct offcpu_agg *offcpu_slot(__u32 tgid)
-{
-	__u32 g = gen & 1, k = g * SCHED_HOT_SLOTS + (tgid & (SCHED_HOT_SLOTS - 1));
-	struct offcpu_hot *h = bpf_map_lookup_elem(&offcpu_hot, &k);
-
-	if (!h)
-		return NULL;
-	if (h->tgid != tgid) {
-		if (h->tgid) {
-			struct offcpu_agg zero = {}, *a = agg_of(&offcpu_agg0, &offcpu_agg1, g, h->tgid, &zero);
-			if (a)
-				offcpu_agg_add(a, &h->a);
-			else
-				count_lost(h->a.count);
-		}
-		__builtin_memset(&h->a, 0, sizeof(h->a));
-		h->tgid = tgid;
-	}
-	return &h->a;
-}
+/* Per-CPU hot slots in front of the hashes (bpf/agg.bpf.h, sched.bpf.h). */
+AGG_HOT_SLOTS(runq, SCHED_HOT_SLOTS, sched_lost, count)
+AGG_HOT_SLOTS(offcpu, SCHED_HOT_SLOTS, sched_lost, count)
 
 /*
  * The task pointers of these tracepoints are trusted BTF arguments: their

@@ -61,6 +61,7 @@ const volatile __u32 self_tgid = 0;       /* the recorder: never recorded */
 const volatile __u64 slow_ns = 0;         /* summary: a row for calls at least this slow; 0: none */
 const volatile __u8 error_rows = 0;       /* summary: a row for failures worth seeing */
 const volatile __u8 time_all = 0;         /* a timed call's latency from its entry, not only once it waits */
+const volatile __u8 exit_only = 0;        /* no sys_enter: sc_switch finds the call, the exit decodes (see sc_switch) */
 const volatile __u8 http_on = 0;          /* the http family: SCF_HTTP marks the read/write family */
 const volatile __u8 sc_flags[SC_NR_MAX] = {};
 const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
@@ -73,6 +74,13 @@ __u32 shed = 0;
 
 #define TS_COMPAT 0x0002 /* x86 thread_info.status: a 32-bit call is running */
 #define MAX_ERRNO 4095
+#define ENOSYS 38
+#define PF_KTHREAD 0x00200000
+#define PF_IO_WORKER 0x00000010
+#define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_clone3 435
 
 struct sc_start {
 	__u64 ts; /* bpf_ktime_get_ns() at entry, 0 when none is pending */
@@ -722,17 +730,11 @@ static __always_inline void decode_open(struct sc_text *t, struct pt_regs *regs,
 static __noinline void merge(__u32 g, __u32 owner, __u32 nr, struct sc_agg *a)
 {
 	struct sc_key k = { .tgid = owner, .nr = nr };
-	void *m = g ? (void *)&sc_stats_b : (void *)&sc_stats_a;
-	struct sc_agg *s = bpf_map_lookup_elem(m, &k);
+	struct sc_agg *s = agg_of(&sc_stats_a, &sc_stats_b, g, &k, &sc_agg_zero);
 
 	if (!s) {
-		/* -EEXIST: another CPU added it first, which is as good */
-		bpf_map_update_elem(m, &k, &sc_agg_zero, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(m, &k);
-		if (!s) {
-			lost_n(SC_LOST_STATS, a->count);
-			return;
-		}
+		lost_n(SC_LOST_STATS, a->count);
+		return;
 	}
 	if (!s->comm[0])
 		__builtin_memcpy(s->comm, a->comm, sizeof(s->comm));
@@ -1165,6 +1167,122 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 }
 
 /*
+ * The default mode (exit_only) has no sys_enter program: an empty one alone
+ * costs each call about what all the exit's work does.  What the entry
+ * did, this finds out when a task leaves the CPU: whether it is inside a
+ * timed call, and which.  The registers the call saved on entering the
+ * kernel say so: orig_ax holds the call's number from the entry to the
+ * return to user space (any interrupt or exception taken from user mode
+ * writes -1 there instead), and ax holds -ENOSYS until the call's body
+ * returns and its result replaces it, so a task preempted on its way
+ * out, after its exit was counted, is not taken for one still inside.
+ * A kernel thread has no such frame.  The call waits from now: its start
+ * goes to the task's storage, unless a start of the same call is already
+ * there (it left the CPU before, in the same call).
+ */
+static __always_inline int switch_in_call(struct task_struct *prev)
+{
+	struct pt_regs *regs;
+	struct sc_start *st;
+	__u64 nr;
+
+	if (prev->flags & (PF_KTHREAD | PF_IO_WORKER) || prev->tgid == self_tgid)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	nr = regs->orig_ax;
+	if (nr >= SC_NR_MAX || regs->ax != (unsigned long)-ENOSYS)
+		return 0;
+	if (!(sc_flags[nr] & SCF_TRACK) || (prev->thread_info.status & TS_COMPAT))
+		return 0;
+	st = bpf_task_storage_get(&sc_starts, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		lost(SC_LOST_START);
+		return 0;
+	}
+	if (st->ts && st->nr == nr)
+		return 0;
+	st->nr = nr;
+	st->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+/*
+ * Whether NR makes a new task.  A mask instead of comparisons: a branch
+ * on NR == 56 would have the verifier walk the rest of the exit once more
+ * with NR known to be 56, and once more for each of the others.
+ */
+static __always_inline int is_fork(__u64 nr)
+{
+	__u64 n = nr;
+
+	barrier_var(n);
+	if (n >= 64)
+		return n == NR_clone3;
+	return (1ULL << n) & ((1ULL << NR_clone) | (1ULL << NR_fork) | (1ULL << NR_vfork)) ? 1 : 0;
+}
+
+/*
+ * exit_only: whether NEXT, about to run, left the CPU inside a timed call
+ * (its start is in its storage).  sc_switch notes it in the CPU's slot,
+ * so that the exit of the many calls that never waited looks no further
+ * than that slot: a task storage lookup at every exit cost more.
+ */
+static __always_inline int next_waits(struct task_struct *next)
+{
+	struct sc_start *st;
+
+	if (next->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return 0;
+	st = bpf_task_storage_get(&sc_starts, next, 0, 0);
+	return st && st->ts;
+}
+
+/*
+ * The arguments of audit call NR that returned RET, at its exit
+ * (exit_only), from the registers it entered with, which the kernel
+ * keeps, decoded into T.  A successful execve has replaced them (the new
+ * program starts with zeroed registers): sc_exec took its path into the
+ * task's sc_args, copied from there.  0 when there is none.
+ */
+static __always_inline int args_at_exit(struct sc_text *t, struct task_struct *task, struct pt_regs *regs,
+					__u64 nr, long ret)
+{
+	int parg;
+
+	if ((nr == SC_NR_execve || nr == SC_NR_execveat) && ret == 0) {
+		struct sc_text *e = bpf_task_storage_get(&sc_args, task, 0, 0);
+
+		if (!e || e->nr != nr)
+			return 0;
+		__builtin_memcpy(t, e, sizeof(*t));
+		e->nr = SC_NR_MAX; /* used */
+		return 1;
+	}
+	parg = open_path_arg(nr);
+	if (parg >= 0)
+		decode_open(t, regs, nr, parg);
+	else
+		decode_call(t, regs, nr, 1);
+	return 1;
+}
+
+/* exit_only: the latency of call NR into *LAT if it waited (sc_switch noted when), else 0. */
+static __always_inline int waited(struct task_struct *task, __u64 nr, __u64 *lat)
+{
+	struct sc_start *st = bpf_task_storage_get(&sc_starts, task, 0, 0);
+	int timed = 0;
+
+	if (st && st->ts) {
+		if (st->nr == nr) {
+			*lat = bpf_ktime_get_ns() - st->ts;
+			timed = 1;
+		}
+		st->ts = 0; /* any other is stale */
+	}
+	return timed;
+}
+
+/*
  * A task leaves the CPU: if it is inside a timed call, its start moves
  * from the CPU's slot to the task's storage, where its exit, on whatever
  * CPU, looks when the slot is not its own.
@@ -1173,9 +1291,16 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sc_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 zero = 0;
-	struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+	struct sc_cur *c;
 	struct sc_start *st;
 
+	c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+	if (exit_only) {
+		switch_in_call(prev);
+		if (c)
+			c->task = next_waits(next) ? (__u64)next : 0;
+		return 0;
+	}
 	if (!c || c->task != (__u64)prev)
 		return 0;
 	c->task = 0;
@@ -1188,6 +1313,56 @@ int BPF_PROG(sc_switch, bool preempt, struct task_struct *prev, struct task_stru
 	st->ts = c->ts ? c->ts : bpf_ktime_get_ns(); /* the call waits from now */
 	return 0;
 }
+
+/*
+ * exit_only: a successful execve's exit finds the new program's zeroed
+ * registers, so its path is taken here, once the kernel holds it (the
+ * name as the caller gave it; an execveat relative to a directory fd
+ * shows as /dev/fd/N/NAME, and its flags are not seen).
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	struct sc_text *t;
+	__u64 nr;
+	long n;
+
+	if (task->tgid == self_tgid)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = regs->orig_ax;
+	if (nr != SC_NR_execve && nr != SC_NR_execveat)
+		return 0;
+	t = bpf_task_storage_get(&sc_args, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+		lost(SC_LOST_ARGS);
+		return 0;
+	}
+	t->nr = nr;
+	t->aux = 0;
+	__builtin_memcpy(t->buf, "path=\"", 6);
+	n = bpf_probe_read_kernel_str(&t->buf[6], SC_ARGS_LEN - 8, BPF_CORE_READ(bprm, filename));
+	if (n < 1)
+		n = 1;
+	t->len = 6 + (__u32)n - 1;
+	t->buf[t->len & SC_MASK] = '"';
+	t->len++;
+	t->buf[t->len & SC_MASK] = '\0';
+	return 0;
+}
+
+/*
+ * exit_only: the two halves of an audit call's exit, sys_exit_audit (0)
+ * and sys_exit_audit_row (1), put here by the recorder after the load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} sc_exit_audit SEC(".maps");
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
@@ -1219,6 +1394,27 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		on_return(pt, nr, fl, ret, 0, 0, NULL);
 		return 0;
 	}
+	if (exit_only) {
+		__u32 zero = 0;
+		struct sc_cur *c;
+
+		if (task->thread_info.status & TS_COMPAT)
+			return 0;
+		/* a new task's first return, from the clone its parent made: the parent counts it */
+		if (ret == 0 && is_fork(nr))
+			return 0;
+		if (fl & SCF_ARGS) {
+			/* an audit call: sys_exit_audit, which the verifier walks on its own */
+			bpf_tail_call(ctx, &sc_exit_audit, 0);
+			lost(SC_LOST_ARGS); /* and its row says "(args lost)" */
+		}
+		c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+		if (c && c->task == (__u64)task) { /* it left the CPU since it entered (sc_switch) */
+			c->task = 0;
+			timed = waited(task, nr, &lat);
+		}
+		goto known;
+	}
 	if (switch_on) {
 		__u32 zero = 0;
 		struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
@@ -1232,7 +1428,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 				lat = bpf_ktime_get_ns() - c->ts;
 				timed = 1;
 			}
-			goto known;
+			goto args_from_entry;
 		}
 	}
 	st = bpf_task_storage_get(&sc_starts, task, 0, 0);
@@ -1242,15 +1438,64 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	lat = bpf_ktime_get_ns() - st->ts;
 	st->ts = 0;
 	timed = 1;
-known:
+args_from_entry:
 	if (fl & SCF_ARGS) {
 		t = bpf_task_storage_get(&sc_args, task, 0, 0);
 		if (t && t->nr != nr)
 			t = NULL;
 	}
+known:
 	on_return(pt, nr, fl, ret, lat, timed && (fl & SCF_TRACK), t);
 	if (t)
 		t->nr = SC_NR_MAX; /* used: never matches a call */
+	return 0;
+}
+
+/*
+ * exit_only: the exit of an audit call, in two halves that sys_exit
+ * reaches by tail calls, each walked by the verifier on its own: the
+ * decoder (sys_enter's before) and the row together passed its million
+ * instructions.  This half times the call and decodes its arguments
+ * into this CPU's scratch text.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_audit, struct pt_regs *regs, long ret)
+{
+	__u64 nr = regs->orig_ax, lat = 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 zero = 0;
+	struct sc_text *t = bpf_map_lookup_elem(&sc_scratch, &zero);
+
+	struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+
+	if (!t || nr >= SC_NR_MAX)
+		return 0;
+	if (c && c->task == (__u64)task)
+		c->task = 0;
+	t->timed = waited(task, nr, &lat);
+	t->lat = lat;
+	if (!args_at_exit(t, task, regs, nr, ret))
+		t->nr = SC_NR_MAX; /* none: the row says "(args lost)" */
+	bpf_tail_call(ctx, &sc_exit_audit, 1);
+	lost(SC_LOST_ARGS);
+	return 0;
+}
+
+/* The second half: count the call and write or fold its row. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_audit_row, struct pt_regs *regs, long ret)
+{
+	__u64 nr = regs->orig_ax, pt;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 zero = 0;
+	struct sc_text *t = bpf_map_lookup_elem(&sc_scratch, &zero);
+	__u8 fl;
+
+	if (!t || nr >= SC_NR_MAX)
+		return 0;
+	fl = sc_flags[nr];
+	pt = ((__u64)task->tgid << 32) | (__u32)task->pid;
+	on_return(pt, nr, fl, ret, t->lat, t->timed && (fl & SCF_TRACK), t->nr == nr ? t : NULL);
 	return 0;
 }
 

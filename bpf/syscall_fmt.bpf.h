@@ -21,6 +21,8 @@ struct sc_text {
 	__u64 arg[5]; /* the call's first five arguments */
 	char tmp[24]; /* digits of a number being written */
 	__u64 num;    /* the number, passed through memory (see launder()) */
+	__u64 lat;    /* exit_only: the latency, from one half of an audit exit to the other */
+	__u64 timed;  /* and whether it was timed */
 	char buf[SC_ARGS_BUF];
 };
 

@@ -53,10 +53,10 @@
 #include "maps.bpf.h"
 #include "tls.bpf.h"
 #include "http.bpf.h"
+#include "sock.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define AF_INET6 10
 #define IPPROTO_TCP 6
 
 /* SSL_get_error codes (openssl/ssl.h, stable since 0.9.x). */
@@ -212,26 +212,16 @@ static __always_inline void emit(struct hs *h, struct hs_key *k, __u64 cookie, i
 /* The plaintext of an SSL_read/SSL_write that returned: an fr_http_msg when it starts like HTTP/1.x. */
 static __noinline int http_plaintext(__u64 ssl, __u64 buf, __u64 n, __u32 dir)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
-	struct hs_key k = { .ssl = ssl, .pid = pt >> 32 };
+	struct hs_key k = { .ssl = ssl, .pid = bpf_get_current_pid_tgid() >> 32 };
 	struct fr_http_msg *e;
 	struct tls_conn *c;
-	__u32 w = 0, cap;
+	__u32 w = 0;
 
 	if (n < HTTP_MIN_LEN || bpf_probe_read_user(&w, sizeof(w), (const void *)buf) || !http_start(w))
 		return 0;
-	e = event_reserve(sizeof(*e), FR_EV_HTTP);
+	e = http_msg_reserve(ssl, n, dir, 1);
 	if (!e)
 		return 0;
-	e->ts = bpf_ktime_get_boot_ns();
-	e->cookie = ssl;
-	e->pid = pt >> 32;
-	e->tid = (__u32)pt;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->len = (__u32)n;
-	e->dir = dir;
-	e->tls = 1;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	c = bpf_map_lookup_elem(&tls_conns, &k);
 	if (c) {
 		__builtin_memcpy(e->laddr, c->laddr, 16);
@@ -245,11 +235,7 @@ static __noinline int http_plaintext(__u64 ssl, __u64 buf, __u64 n, __u32 dir)
 		e->lport = e->rport = 0;
 		e->family = 0;
 	}
-	cap = n < FR_HTTP_CAP ? (__u32)n : FR_HTTP_CAP;
-	if (bpf_probe_read_user(e->data, cap & 0xff, (const void *)buf))
-		cap = 0;
-	e->cap = cap;
-	event_submit(e);
+	http_msg_submit(e, buf, n);
 	return 0;
 }
 
@@ -403,7 +389,6 @@ static __always_inline int note_socket(const struct sock *sk)
 	struct tls_call *c;
 	struct hs_key k;
 	struct hs *h;
-	__u16 family;
 
 	if (!calls_inflight)
 		return 0;
@@ -418,17 +403,7 @@ static __always_inline int note_socket(const struct sock *sk)
 	h = bpf_map_lookup_elem(&handshakes, &k);
 	if (!h || h->family || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family == AF_INET6) {
-		bpf_core_read(h->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(h->raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		bpf_core_read(h->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(h->raddr, 4, &sk->__sk_common.skc_daddr);
-	}
-	h->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	h->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	h->family = family == AF_INET6 ? 6 : 4;
+	h->family = sock_ends(sk, SOCK_LIVE, h->laddr, h->raddr, &h->lport, &h->rport);
 	return 0;
 }
 

@@ -44,24 +44,11 @@ struct {
 	__type(value, __u64);
 } func_start SEC(".maps");
 
-#define AGG_MAP(NAME)                                                                                              \
-	struct {                                                                                                   \
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                                            \
-		__uint(max_entries, FUNC_AGG_MAX);                                                                 \
-		__type(key, struct func_key);                                                                      \
-		__type(value, struct func_agg);                                                                    \
-	} NAME SEC(".maps")
-
-AGG_MAP(func_agg0);
-AGG_MAP(func_agg1);
+AGG_MAP(func_agg0, struct func_key, struct func_agg, FUNC_AGG_MAX);
+AGG_MAP(func_agg1, struct func_key, struct func_agg, FUNC_AGG_MAX);
 
 /* Aggregates that found their map full, per CPU: reported as drops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} func_lost SEC(".maps");
+AGG_LOST_MAP(func_lost);
 
 SEC("uprobe")
 int handle_call(struct pt_regs *ctx)
@@ -84,7 +71,6 @@ int handle_return(struct pt_regs *ctx)
 	__u64 pt = bpf_get_current_pid_tgid();
 	__u64 key = (pt << 32) | slot, *start, lat;
 	struct func_key fk = { .pid = pt >> 32, .slot = slot };
-	void *map = (gen & 1) ? (void *)&func_agg1 : (void *)&func_agg0;
 	struct func_agg *a;
 
 	start = bpf_map_lookup_elem(&func_start, &key);
@@ -93,11 +79,7 @@ int handle_return(struct pt_regs *ctx)
 	lat = bpf_ktime_get_ns() - *start;
 	bpf_map_delete_elem(&func_start, &key);
 
-	a = bpf_map_lookup_elem(map, &fk);
-	if (!a) {
-		bpf_map_update_elem(map, &fk, &zero, BPF_NOEXIST);
-		a = bpf_map_lookup_elem(map, &fk);
-	}
+	a = agg_of(&func_agg0, &func_agg1, gen & 1, &fk, &zero);
 	if (a) {
 		if ((a->count & 63) == 0)
 			bpf_get_current_comm(a->comm, sizeof(a->comm));
@@ -107,10 +89,7 @@ int handle_return(struct pt_regs *ctx)
 			a->max_ns = lat;
 		a->hist[log2_bucket(lat, FUNC_HIST_BUCKETS) & (FUNC_HIST_BUCKETS - 1)]++;
 	} else {
-		__u32 zero_key = 0;
-		__u64 *lost = bpf_map_lookup_elem(&func_lost, &zero_key);
-		if (lost)
-			*lost += 1;
+		agg_lost(&func_lost, 1);
 	}
 	if (lat >= func_threshold_ns) {
 		struct fr_func_event *e = event_reserve(sizeof(*e), FR_EV_FUNC);

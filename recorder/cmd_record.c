@@ -477,7 +477,7 @@ static int lock_dir(struct recorder *rc)
 int cmd_record(int argc, char **argv)
 {
 	struct recorder *rc = calloc(1, sizeof(*rc));
-	char err[512], size[32], segsize[32];
+	char err[4608], size[32], segsize[32];
 	int ret, status = 1;
 
 	if (!rc) {
@@ -564,9 +564,9 @@ int cmd_record(int argc, char **argv)
 		goto out_probes;
 	}
 	status_describe(rc);
-	rc->ctl_fd = control_listen(rc->sockpath);
+	rc->ctl_fd = control_listen(rc->sockpath, err, sizeof(err));
 	if (rc->ctl_fd < 0) {
-		fprintf(stderr, "flightrec: cannot listen on %s: %s\n", rc->sockpath, strerror(-rc->ctl_fd));
+		fprintf(stderr, "flightrec: %s\n", err);
 		goto out_probes;
 	}
 	if ((ret = setup_loop(rc))) {

@@ -32,7 +32,7 @@ static void snapshot_usage(FILE *out)
 
 static int call(const char *dir, const char *line, char *reply, size_t cap)
 {
-	char path[4200], err[512];
+	char path[4200], err[4608];
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "flightrec: permission denied: only root may control the recorder (try sudo)\n");

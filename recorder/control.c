@@ -2,6 +2,7 @@
  * control.c - the control socket: root-only, one line in, one line out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,26 +14,65 @@
 
 #include "control.h"
 
-static int sun_path(struct sockaddr_un *sa, const char *path)
+/*
+ * The address of the socket at PATH, into SA.  sun_path holds 107 bytes
+ * and its NUL, and a state directory or a TMPDIR deeper than that is
+ * ordinary (containers, overlay and build trees).  A longer PATH is
+ * reached through its directory instead: opened O_PATH as *DIRFD and
+ * named /proc/self/fd/N/NAME, which the kernel resolves to the directory
+ * itself, for bind() as for connect().  *DIRFD is -1 when PATH fits; the
+ * caller closes it once bound or connected.  0, or -errno with the reason
+ * in ERR.
+ */
+static int sun_path(struct sockaddr_un *sa, const char *path, int *dirfd, char *err, size_t errlen)
 {
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	char dir[4200];
+	int n;
+
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
+	*dirfd = -1;
+	if (strlen(path) < sizeof(sa->sun_path)) {
+		memcpy(sa->sun_path, path, strlen(path));
+		return 0;
+	}
+	if (!slash || (size_t)(slash - path) >= sizeof(dir) || access("/proc/self/fd", X_OK)) {
+		snprintf(err, errlen, "socket path %s is longer than the %zu bytes of sun_path%s", path,
+			 sizeof(sa->sun_path) - 1, slash ? ", and no /proc/self/fd to reach it through its directory" : "");
 		return -ENAMETOOLONG;
-	memcpy(sa->sun_path, path, strlen(path));
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	*dirfd = open(slash == path ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0) {
+		n = -errno;
+		snprintf(err, errlen, "cannot open the directory of %s: %s", path, strerror(errno));
+		return n;
+	}
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", *dirfd, name);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path)) {
+		close(*dirfd);
+		*dirfd = -1;
+		snprintf(err, errlen, "socket name %s is longer than the %zu bytes of sun_path", name,
+			 sizeof(sa->sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 
-int control_listen(const char *path)
+int control_listen(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
-	int fd, ret;
+	int fd, ret, dirfd;
 
-	if ((ret = sun_path(&sa, path)))
+	if ((ret = sun_path(&sa, path, &dirfd, err, errlen)))
 		return ret;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot make a socket: %s", strerror(errno));
+		goto out;
+	}
 	unlink(path); /* we hold the directory's lock: any socket here is stale */
 	/* Created 0600 from the start, not chmod'ed after: no window for others. */
 	mode_t old = umask(0177);
@@ -40,10 +80,15 @@ int control_listen(const char *path)
 	umask(old);
 	if (ret < 0 || listen(fd, 16) < 0) {
 		ret = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 		close(fd);
-		return ret;
+		goto out;
 	}
-	return fd;
+	ret = fd;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	return ret;
 }
 
 int control_parse(const char *line, struct control_req *req, char *err, size_t errlen)
@@ -114,12 +159,10 @@ int control_call(const char *path, const char *line, char *reply, size_t cap, ch
 {
 	struct sockaddr_un sa;
 	size_t got = 0;
-	int fd, ret;
+	int fd, ret, dirfd;
 
-	if ((ret = sun_path(&sa, path))) {
-		snprintf(err, errlen, "socket path too long: %s", path);
+	if ((ret = sun_path(&sa, path, &dirfd, err, errlen)))
 		return ret;
-	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;
@@ -127,8 +170,12 @@ int control_call(const char *path, const char *line, char *reply, size_t cap, ch
 			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		if (dirfd >= 0)
+			close(dirfd);
 		return ret;
 	}
+	if (dirfd >= 0)
+		close(dirfd);
 	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot send to %s: %s", path, strerror(errno));

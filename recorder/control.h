@@ -23,8 +23,12 @@ struct control_req {
 	char reason[128];
 };
 
-/* Listen on PATH (replacing a stale socket).  Returns the fd or -errno. */
-int control_listen(const char *path);
+/*
+ * Listen on PATH (replacing a stale socket), of any length: one longer than
+ * sun_path is bound through its directory.  Returns the fd, or -errno with
+ * the reason in ERR.
+ */
+int control_listen(const char *path, char *err, size_t errlen);
 /*
  * Accept one connection, check it is root's and read its request.  Returns
  * the connection fd with REQ filled, or -errno after replying an error
@@ -34,7 +38,7 @@ int control_accept(int lfd, struct control_req *req);
 /* Parse one request line; 0 or -EINVAL with a message in ERR. */
 int control_parse(const char *line, struct control_req *req, char *err, size_t errlen);
 
-/* Client side: connect to PATH, send LINE, read the whole reply into REPLY. */
+/* Client side: connect to PATH (of any length), send LINE, read the whole reply into REPLY. */
 int control_call(const char *path, const char *line, char *reply, size_t cap, char *err, size_t errlen);
 
 #endif

@@ -18,8 +18,7 @@
 
 struct block_state {
 	struct block_bpf *skel;
-	uint64_t last_flip, prev_flip;
-	uint64_t lost_seen;
+	struct probes_gens gens;
 };
 
 static int block_open(struct probes *p, void **state)
@@ -45,7 +44,7 @@ static int block_open(struct probes *p, void **state)
 	probes_attach(p, "block", skel->progs.handle_issue, &skel->links.handle_issue);
 	probes_attach(p, "block", skel->progs.handle_complete, &skel->links.handle_complete);
 	st->skel = skel;
-	st->last_flip = st->prev_flip = now_boot_ns();
+	probes_gens_init(&st->gens, &skel->bss->gen, bpf_map__fd(skel->maps.block_lost), "block");
 	*state = st;
 	return 0;
 }
@@ -100,19 +99,19 @@ static void io_stat(struct probes *p, void *ctx, const void *k, const void *v)
 		probes_put(p, &s);
 }
 
+static void block_drain(struct probes *p, void *ctx, int old, const struct probes_interval *in)
+{
+	struct block_bpf *s = ctx;
+
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.blk_agg1 : s->maps.blk_agg0), sizeof(struct blk_key),
+				sizeof(struct blk_agg), io_stat, (void *)in);
+}
+
 static void block_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct block_state *st = state;
-	struct block_bpf *s = st->skel;
-	int old = probes_gen_idle(&s->bss->gen);
-	struct probes_interval in = { st->last_flip, st->last_flip - st->prev_flip };
 
-	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.blk_agg1 : s->maps.blk_agg0), sizeof(struct blk_key),
-				sizeof(struct blk_agg), io_stat, &in);
-	probes_report_lost(p, bpf_map__fd(s->maps.block_lost), &st->lost_seen, "block", st->prev_flip, now);
-	probes_gen_flip(&s->bss->gen, old);
-	st->prev_flip = st->last_flip;
-	st->last_flip = now;
+	probes_gens_tick(p, &st->gens, now, block_drain, st->skel);
 }
 
 static void block_close(void *state)

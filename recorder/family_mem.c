@@ -37,7 +37,8 @@ struct rss_seen {
 struct mem_state {
 	struct mem_bpf *skel;
 	long page_size;
-	uint64_t last_flip, prev_flip, lost_seen, last_sweep;
+	struct probes_gens gens;
+	uint64_t last_sweep;
 	struct rss_seen *seen; /* RSS_SEEN_SLOTS */
 	size_t nseen;
 };
@@ -72,7 +73,8 @@ static int mem_open(struct probes *p, void **state)
 	probes_attach(p, "mem", skel->progs.contention_end, &skel->links.contention_end);
 	st->skel = skel;
 	st->page_size = sysconf(_SC_PAGESIZE);
-	st->last_flip = st->prev_flip = st->last_sweep = now_boot_ns();
+	probes_gens_init(&st->gens, &skel->bss->gen, bpf_map__fd(skel->maps.mem_lost), "mem");
+	st->last_sweep = now_boot_ns();
 	*state = st;
 	return 0;
 }
@@ -109,7 +111,7 @@ static void seen_sweep(struct mem_state *st, uint64_t now)
 /* What a drain needs: the family's state and the interval drained. */
 struct mem_drain {
 	struct mem_state *st;
-	struct probes_interval in;
+	const struct probes_interval *in;
 };
 
 static void fault_stat(struct probes *p, void *ctx, const void *key, const void *vals)
@@ -120,9 +122,9 @@ static void fault_stat(struct probes *p, void *ctx, const void *key, const void 
 
 	memset(&r, 0, sizeof(r));
 	r.head.kind = FR_KIND_fault_stat;
-	r.ts = d->in.end;
+	r.ts = d->in->end;
 	r.pid = *(const uint32_t *)key;
-	r.interval_ns = d->in.ns;
+	r.interval_ns = d->in->ns;
 	for (int c = 0; c < p->ncpus; c++) {
 		r.faults += v[c].faults;
 		r.write_faults += v[c].write_faults;
@@ -145,9 +147,9 @@ static void rss_stat(struct probes *p, void *ctx, const void *key, const void *v
 
 	memset(&r, 0, sizeof(r));
 	r.head.kind = FR_KIND_rss_stat;
-	r.ts = d->in.end;
+	r.ts = d->in->end;
 	r.pid = pid;
-	r.interval_ns = d->in.ns;
+	r.interval_ns = d->in->ns;
 	/* The CPU that saw the latest change has the current value. */
 	for (int c = 0; c < p->ncpus; c++) {
 		if (v[c].last_ts > latest) {
@@ -178,7 +180,7 @@ static void rss_stat(struct probes *p, void *ctx, const void *key, const void *v
 	}
 	if (s->pid) {
 		s->bytes = r.rss_bytes;
-		s->seen = d->in.end;
+		s->seen = d->in->end;
 	}
 	probes_put(p, &r);
 }
@@ -191,9 +193,9 @@ static void lock_stat(struct probes *p, void *ctx, const void *key, const void *
 
 	memset(&r, 0, sizeof(r));
 	r.head.kind = FR_KIND_lock_stat;
-	r.ts = d->in.end;
+	r.ts = d->in->end;
 	r.pid = *(const uint32_t *)key;
-	r.interval_ns = d->in.ns;
+	r.interval_ns = d->in->ns;
 	for (int c = 0; c < p->ncpus; c++) {
 		r.waits += v[c].waits;
 		r.total_ns += v[c].total_ns;
@@ -221,23 +223,25 @@ static void lock_merge(void *dst, const void *src)
 	lock_agg_add(dst, src);
 }
 
+static void mem_drain(struct probes *p, void *ctx, int old, const struct probes_interval *in)
+{
+	struct mem_state *st = ctx;
+	struct mem_bpf *s = st->skel;
+	struct mem_drain d = { st, in };
+
+	probes_drain_cached(p, old ? s->maps.fault_agg1 : s->maps.fault_agg0, s->maps.fault_hot, old, MEM_HOT_SLOTS,
+			    sizeof(struct fault_agg), fault_merge, fault_stat, &d);
+	probes_drain_cached(p, old ? s->maps.rss_agg1 : s->maps.rss_agg0, s->maps.rss_hot, old, MEM_HOT_SLOTS,
+			    sizeof(struct rss_agg), rss_merge, rss_stat, &d);
+	probes_drain_cached(p, old ? s->maps.lock_agg1 : s->maps.lock_agg0, s->maps.lock_hot, old, MEM_HOT_SLOTS,
+			    sizeof(struct lock_agg), lock_merge, lock_stat, &d);
+}
+
 static void mem_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct mem_state *st = state;
-	struct mem_bpf *s = st->skel;
-	int old = probes_gen_idle(&s->bss->gen);
-	struct mem_drain d = { st, { st->last_flip, st->last_flip - st->prev_flip } };
 
-	probes_drain_cached(p, bpf_map__fd(old ? s->maps.fault_agg1 : s->maps.fault_agg0), bpf_map__fd(s->maps.fault_hot),
-			    old * MEM_HOT_SLOTS, MEM_HOT_SLOTS, sizeof(struct fault_agg), fault_merge, fault_stat, &d);
-	probes_drain_cached(p, bpf_map__fd(old ? s->maps.rss_agg1 : s->maps.rss_agg0), bpf_map__fd(s->maps.rss_hot),
-			    old * MEM_HOT_SLOTS, MEM_HOT_SLOTS, sizeof(struct rss_agg), rss_merge, rss_stat, &d);
-	probes_drain_cached(p, bpf_map__fd(old ? s->maps.lock_agg1 : s->maps.lock_agg0), bpf_map__fd(s->maps.lock_hot),
-			    old * MEM_HOT_SLOTS, MEM_HOT_SLOTS, sizeof(struct lock_agg), lock_merge, lock_stat, &d);
-	probes_report_lost(p, bpf_map__fd(s->maps.mem_lost), &st->lost_seen, "mem", st->prev_flip, now);
-	probes_gen_flip(&s->bss->gen, old);
-	st->prev_flip = st->last_flip;
-	st->last_flip = now;
+	probes_gens_tick(p, &st->gens, now, mem_drain, st);
 	if (now - st->last_sweep > RSS_FORGET_NS)
 		seen_sweep(st, now);
 }

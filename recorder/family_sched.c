@@ -23,9 +23,7 @@
 
 struct sched_state {
 	struct sched_bpf *skel;
-	uint64_t last_flip;  /* boot ns of the last flip: the drained generation began there */
-	uint64_t prev_flip;
-	uint64_t lost_seen;
+	struct probes_gens gens;
 };
 
 static int sched_open(struct probes *p, void **state)
@@ -54,7 +52,7 @@ static int sched_open(struct probes *p, void **state)
 	probes_attach(p, "sched", skel->progs.handle_wakeup_new, &skel->links.handle_wakeup_new);
 	probes_attach(p, "sched", skel->progs.handle_switch, &skel->links.handle_switch);
 	st->skel = skel;
-	st->last_flip = st->prev_flip = now_boot_ns();
+	probes_gens_init(&st->gens, &skel->bss->gen, bpf_map__fd(skel->maps.sched_lost), "sched");
 	*state = st;
 	return 0;
 }
@@ -118,22 +116,21 @@ static void offcpu_merge(void *dst, const void *src)
 	offcpu_agg_add(dst, src);
 }
 
+static void sched_drain(struct probes *p, void *ctx, int old, const struct probes_interval *in)
+{
+	struct sched_bpf *s = ctx;
+
+	probes_drain_cached(p, old ? s->maps.runq_agg1 : s->maps.runq_agg0, s->maps.runq_hot, old, SCHED_HOT_SLOTS,
+			    sizeof(struct runq_agg), runq_merge, runq_stat, (void *)in);
+	probes_drain_cached(p, old ? s->maps.offcpu_agg1 : s->maps.offcpu_agg0, s->maps.offcpu_hot, old, SCHED_HOT_SLOTS,
+			    sizeof(struct offcpu_agg), offcpu_merge, offcpu_stat, (void *)in);
+}
+
 static void sched_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct sched_state *st = state;
-	struct sched_bpf *s = st->skel;
-	int old = probes_gen_idle(&s->bss->gen);
-	struct probes_interval in = { st->last_flip, st->last_flip - st->prev_flip };
 
-	probes_drain_cached(p, bpf_map__fd(old ? s->maps.runq_agg1 : s->maps.runq_agg0), bpf_map__fd(s->maps.runq_hot),
-			    old * SCHED_HOT_SLOTS, SCHED_HOT_SLOTS, sizeof(struct runq_agg), runq_merge, runq_stat, &in);
-	probes_drain_cached(p, bpf_map__fd(old ? s->maps.offcpu_agg1 : s->maps.offcpu_agg0),
-			    bpf_map__fd(s->maps.offcpu_hot), old * SCHED_HOT_SLOTS, SCHED_HOT_SLOTS,
-			    sizeof(struct offcpu_agg), offcpu_merge, offcpu_stat, &in);
-	probes_report_lost(p, bpf_map__fd(s->maps.sched_lost), &st->lost_seen, "sched", st->prev_flip, now);
-	probes_gen_flip(&s->bss->gen, old);
-	st->prev_flip = st->last_flip;
-	st->last_flip = now;
+	probes_gens_tick(p, &st->gens, now, sched_drain, st->skel);
 }
 
 static void sched_close(void *state)

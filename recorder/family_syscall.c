@@ -8,9 +8,14 @@
  * the records carry them as text and the replay side needs no table.
  *
  * What the default costs is decided here.  In summary mode every call is
- * counted at its exit, but only the calls that can block are timed (a
- * once it waits): a call of quick_calls costs the exit a few loads and two
- * increments, nothing at entry; the calls that wait by design (futex,
+ * counted at its exit, but only the calls that can block are timed, once
+ * they wait, and there is no sys_enter program at all (exit_only, where
+ * the kernel allows: an empty sys_enter alone cost each call about what
+ * the whole exit does): sc_switch sees a task leave the CPU inside such a
+ * call, the exit adds its latency, and the audit calls' arguments are
+ * decoded at exit from the registers the call entered with.  A call of
+ * quick_calls costs the exit a few loads and two increments; the calls
+ * that wait by design (futex,
  * epoll_wait...) are timed like the others, their waits being the point
  * of the futex_waits view, but never make slow rows.
  * --syscall-latency=all times every call, as all mode does.  Audit rows
@@ -228,6 +233,26 @@ static int have_task_storage(void)
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 }
 
+/*
+ * Whether the default's exit-only way can run (bpf/syscall.bpf.c,
+ * switch_in_call): no sys_enter, a timed call found by sc_switch from
+ * the registers of a task leaving the CPU (bpf_task_pt_regs, 5.15+), the
+ * audit calls decoded at exit.  Every call whose latency is wanted from
+ * its entry (--syscall-latency=all, --syscalls=all or audit) keeps
+ * sys_enter.  FLIGHTREC_SYSCALLS_ENTRY=1 keeps it in the default too,
+ * for the tests and for comparing the two.
+ */
+static int exit_only_possible(const struct syscall_bpf *skel)
+{
+	const char *force = getenv("FLIGHTREC_SYSCALLS_ENTRY");
+
+	if (force && !strcmp(force, "1"))
+		return 0;
+	if (skel->rodata->time_all)
+		return 0;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_pt_regs, NULL) == 1;
+}
+
 static void sc_state_free(struct sc_state *st)
 {
 	if (!st)
@@ -245,7 +270,7 @@ static int syscall_open(struct probes *p, void **state)
 {
 	struct sc_state *st;
 	struct syscall_bpf *skel;
-	int err, ts;
+	int err, ts, exit_only;
 
 	*state = NULL;
 	if (p->cfg->syscalls == SYSCALLS_OFF)
@@ -273,7 +298,12 @@ static int syscall_open(struct probes *p, void **state)
 #endif
 	configure(skel, p->cfg);
 	ts = have_task_storage();
-	bpf_program__set_autoload(skel->progs.sys_enter, ts);
+	exit_only = ts && exit_only_possible(skel);
+	skel->rodata->exit_only = (__u8)exit_only;
+	bpf_program__set_autoload(skel->progs.sys_enter, ts && !exit_only);
+	bpf_program__set_autoload(skel->progs.sc_exec, exit_only);
+	bpf_program__set_autoload(skel->progs.sys_exit_audit, exit_only);
+	bpf_program__set_autoload(skel->progs.sys_exit_audit_row, exit_only);
 	bpf_program__set_autoload(skel->progs.sys_exit, ts);
 	bpf_program__set_autoload(skel->progs.sys_enter_tid, !ts);
 	bpf_program__set_autoload(skel->progs.sys_exit_tid, !ts);
@@ -302,7 +332,24 @@ static int syscall_open(struct probes *p, void **state)
 	st->stats_fd[1] = bpf_map__fd(skel->maps.sc_stats_b);
 	st->hot_fd = bpf_map__fd(skel->maps.sc_hot);
 	st->last_swap = now_boot_ns();
-	if (ts) {
+	if (exit_only) {
+		int halves[2] = { bpf_program__fd(skel->progs.sys_exit_audit),
+				  bpf_program__fd(skel->progs.sys_exit_audit_row) };
+
+		for (__u32 i = 0; i < 2; i++) {
+			err = bpf_map_update_elem(bpf_map__fd(skel->maps.sc_exit_audit), &i, &halves[i], BPF_ANY);
+			if (err) {
+				err = -errno;
+				probes_family_failed(p, "syscall", skel->obj, err);
+				sc_state_free(st);
+				return err;
+			}
+		}
+		/* without sc_switch nothing is timed; without sc_exec an execve row has no path */
+		probes_attach(p, "syscall", skel->progs.sc_switch, &skel->links.sc_switch);
+		probes_attach(p, "syscall", skel->progs.sc_exec, &skel->links.sc_exec);
+		err = probes_attach(p, "syscall", skel->progs.sys_exit, &skel->links.sys_exit);
+	} else if (ts) {
 		/* first, so that no start is in a CPU's slot before the switch can move it */
 		if (probes_attach(p, "syscall", skel->progs.sc_switch, &skel->links.sc_switch) == 0)
 			skel->bss->switch_on = 1;

@@ -30,7 +30,7 @@ struct uprobe_state {
 	struct bpf_link *links[2 * UPROBES_MAX];
 	int nlinks;
 	int row[UPROBES_MAX]; /* the status row of each --uprobe */
-	uint64_t last_flip, prev_flip, lost_seen;
+	struct probes_gens gens;
 };
 
 /* Attach spec I; 0, or -errno with the reason in WHY. */
@@ -99,7 +99,7 @@ static int uprobe_open(struct probes *p, void **state)
 		free(st);
 		return err;
 	}
-	st->last_flip = st->prev_flip = now_boot_ns();
+	probes_gens_init(&st->gens, &st->skel->bss->gen, bpf_map__fd(st->skel->maps.func_lost), "uprobe");
 	*state = st;
 	return 0;
 }
@@ -136,25 +136,20 @@ static void func_stat(struct probes *p, void *ctx, const void *k, const void *v)
 		probes_put(p, &r);
 }
 
+static void uprobe_drain(struct probes *p, void *ctx, int old, const struct probes_interval *in)
+{
+	struct uprobe_bpf *s = ctx;
+
+	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.func_agg1 : s->maps.func_agg0), sizeof(struct func_key),
+				sizeof(struct func_agg), func_stat, (void *)in);
+}
+
 static void uprobe_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct uprobe_state *st = state;
-	struct uprobe_bpf *s;
-	struct probes_interval in;
-	int old;
 
-	if (!st)
-		return;
-	s = st->skel;
-	old = probes_gen_idle(&s->bss->gen);
-	in.end = st->last_flip;
-	in.ns = st->last_flip - st->prev_flip;
-	probes_drain_aggregates(p, bpf_map__fd(old ? s->maps.func_agg1 : s->maps.func_agg0), sizeof(struct func_key),
-				sizeof(struct func_agg), func_stat, &in);
-	probes_report_lost(p, bpf_map__fd(s->maps.func_lost), &st->lost_seen, "uprobe", st->prev_flip, now);
-	probes_gen_flip(&s->bss->gen, old);
-	st->prev_flip = st->last_flip;
-	st->last_flip = now;
+	if (st)
+		probes_gens_tick(p, &st->gens, now, uprobe_drain, st->skel);
 }
 
 /* The func record that a ring event stands for: its --uprobe's binary and symbol added. */

@@ -15,6 +15,7 @@
 #include "probes.h"
 #include "record.h"
 #include "sink.h"
+#include "util.h"
 
 extern const struct probe_family family_process;
 extern const struct probe_family family_syscall;
@@ -429,6 +430,28 @@ void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char
 	*seen = total;
 }
 
+void probes_gens_init(struct probes_gens *g, uint32_t *gen, int lost_fd, const char *source)
+{
+	memset(g, 0, sizeof(*g));
+	g->gen = gen;
+	g->lost_fd = lost_fd;
+	g->source = source;
+	g->last_flip = g->prev_flip = now_boot_ns();
+}
+
+void probes_gens_tick(struct probes *p, struct probes_gens *g, uint64_t now, probes_drain_fn drain, void *ctx)
+{
+	int old = (int)((*g->gen & 1) ^ 1);
+	struct probes_interval in = { g->last_flip, g->last_flip - g->prev_flip };
+
+	drain(p, ctx, old, &in);
+	probes_report_lost(p, g->lost_fd, &g->lost_seen, g->source, g->prev_flip, now);
+	/* release: the emptied maps before the programs turn to them */
+	__atomic_store_n(g->gen, (uint32_t)old, __ATOMIC_RELEASE);
+	g->prev_flip = g->last_flip;
+	g->last_flip = now;
+}
+
 void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size_t val_size, probes_agg_fn fn,
 			     void *ctx)
 {
@@ -513,9 +536,11 @@ static void hot_fn(struct probes *p, void *ctx, const void *key, const void *val
 	d->fn(p, d->ctx, key, d->tmp);
 }
 
-void probes_drain_cached(struct probes *p, int hash_fd, int hot_fd, uint32_t first, uint32_t n, size_t val_size,
-			 probes_merge_fn merge, probes_agg_fn fn, void *ctx)
+void probes_drain_cached(struct probes *p, struct bpf_map *hash, struct bpf_map *hot, int gen, uint32_t nslots,
+			 size_t val_size, probes_merge_fn merge, probes_agg_fn fn, void *ctx)
 {
+	int hash_fd = bpf_map__fd(hash), hot_fd = bpf_map__fd(hot);
+	uint32_t first = (uint32_t)gen * nslots, n = nslots;
 	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size;
 	uint8_t *slots = calloc(n, slot_size), *zeros = calloc(1, slot_size);
 	struct hot_drain d = { calloc((size_t)n * p->ncpus, sizeof(*d.e)), 0, calloc((size_t)n * p->ncpus, 1),

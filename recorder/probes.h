@@ -25,6 +25,7 @@
 struct bpf_object;
 struct bpf_program;
 struct bpf_link;
+struct bpf_map;
 
 /* A --uprobe binary may be any path (PATH_MAX): container roots and overlay
  * directories make long ones ordinary. */
@@ -205,24 +206,31 @@ int probes_attach(struct probes *p, const char *family, struct bpf_program *prog
 void probes_put_drop(struct probes *p, const char *source, uint64_t count, uint64_t since, uint64_t now);
 void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
 			uint64_t now);
-/*
- * For families that aggregate in BPF, per CPU, in two generations of maps
- * (sched, block, mem, uprobe): BPF programs write the generation GEN
- * names; once a second the recorder drains the other one, idle since the
- * last flip, then flips to it.
- */
-static inline int probes_gen_idle(const uint32_t *gen)
-{
-	return (int)((*gen & 1) ^ 1);
-}
-static inline void probes_gen_flip(uint32_t *gen, int to)
-{
-	__atomic_store_n(gen, (uint32_t)to, __ATOMIC_RELEASE);
-}
 /* What a drained generation covers: its records are stamped with its end. */
 struct probes_interval {
 	uint64_t end, ns;
 };
+/*
+ * For families that aggregate in BPF, per CPU, in two generations of maps
+ * (sched, block, mem, uprobe): BPF programs write the generation that
+ * their `gen` names; once a second the recorder drains the other one, idle
+ * since the last flip, reports what the programs lost, then flips to the
+ * drained one.  A family keeps one of these in its state.
+ */
+struct probes_gens {
+	uint32_t *gen;      /* the object's `gen` (its bss) */
+	int lost_fd;        /* its per-CPU counter of lost events (one u64) */
+	const char *source; /* the drop records' source: the family's name */
+	uint64_t last_flip; /* boot ns of the last flip: the idle generation began there */
+	uint64_t prev_flip;
+	uint64_t lost_seen;
+};
+/* Drain generation OLD (0 or 1) of the family's maps, which covers IN. */
+typedef void (*probes_drain_fn)(struct probes *p, void *ctx, int old, const struct probes_interval *in);
+/* Start the generations of GEN, the first one from now. */
+void probes_gens_init(struct probes_gens *g, uint32_t *gen, int lost_fd, const char *source);
+/* A family's tick: DRAIN(CTX) the idle generation, report the losses, flip. */
+void probes_gens_tick(struct probes *p, struct probes_gens *g, uint64_t now, probes_drain_fn drain, void *ctx);
 /* One key of an aggregate map and its values, one per CPU (p->ncpus of them). */
 typedef void (*probes_agg_fn)(struct probes *p, void *ctx, const void *key, const void *vals);
 /*
@@ -234,16 +242,17 @@ void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size
 /* Adds the aggregate SRC (one CPU's) into DST. */
 typedef void (*probes_merge_fn)(void *dst, const void *src);
 /*
- * probes_drain_aggregates() for a per-CPU hash of u32 keys with a per-CPU
- * cache of hot slots in front of it (sched, mem): HOT_FD is a per-CPU array
- * whose slots FIRST..FIRST+N-1 belong to the drained generation, each a u32
- * key (0: empty), 4 bytes of padding, then an aggregate of VAL_SIZE bytes
- * that the programs have not yet added to the hash.  Each slot is added
- * (MERGE) to the hash's value of its key on its CPU before FN sees it, keys
- * only in slots are reported too, and the slots are emptied.
+ * probes_drain_aggregates() for a per-CPU hash of u32 keys with per-CPU hot
+ * slots in front of it (sched, mem: AGG_HOT_SLOTS of bpf/agg.bpf.h): HOT is
+ * a per-CPU array of 2 * NSLOTS slots, the NSLOTS of generation GEN (0 or
+ * 1) after those of the other, each a u32 key (0: empty), 4 bytes of
+ * padding, then an aggregate of VAL_SIZE bytes that the programs have not
+ * yet added to HASH.  Each slot is added (MERGE) to the hash's value of its
+ * key on its CPU before FN sees it, keys only in slots are reported too,
+ * and the slots are emptied.
  */
-void probes_drain_cached(struct probes *p, int hash_fd, int hot_fd, uint32_t first, uint32_t n, size_t val_size,
-			 probes_merge_fn merge, probes_agg_fn fn, void *ctx);
+void probes_drain_cached(struct probes *p, struct bpf_map *hash, struct bpf_map *hot, int gen, uint32_t nslots,
+			 size_t val_size, probes_merge_fn merge, probes_agg_fn fn, void *ctx);
 /* "B:N B:N ..." of the non-empty buckets of HIST (N of them) into BUF. */
 void probes_format_hist(const uint64_t *hist, int n, char *buf, size_t cap);
 

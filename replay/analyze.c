@@ -23,24 +23,36 @@
 	"COALESCE((SELECT p.comm FROM processes p WHERE p.host = g.host AND p.pid = g.pid"          \
 	" AND (p.start_ts IS NULL OR p.start_ts <= g.last) ORDER BY p.start_ts DESC LIMIT 1), g.comm)"
 
+/* Prepare SQL into *S; 0, or -1 with the error said. */
+static int query_prepare(struct replay *r, const char *sql, sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(r->db, sql, -1, s, NULL) == SQLITE_OK)
+		return 0;
+	fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	return -1;
+}
+
+/* Print the rows of S, its values bound, and finalize it; 0, or -1 with the error said. */
+static int query_print(struct replay *r, sqlite3_stmt *s)
+{
+	int rc = output_statement(&r->out, s);
+
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	return -1;
+}
+
 int dot_query_i64(struct replay *r, const char *sql, const int64_t *args, int n)
 {
 	sqlite3_stmt *s;
-	int rc;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	if (query_prepare(r, sql, &s))
 		return -1;
-	}
 	for (int i = 0; i < n; i++)
 		sqlite3_bind_int64(s, i + 1, args[i]);
-	rc = output_statement(&r->out, s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
-		return -1;
-	}
-	return 0;
+	return query_print(r, s);
 }
 
 static int64_t scalar(struct replay *r, const char *sql)
@@ -230,22 +242,13 @@ int dot_tree(struct replay *r, int argc, char **argv)
 static int query_pid_host(struct replay *r, const char *sql, int64_t pid, const char *host)
 {
 	sqlite3_stmt *s;
-	int rc;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+	if (query_prepare(r, sql, &s))
 		return -1;
-	}
 	sqlite3_bind_int64(s, 1, pid);
 	if (host)
 		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
-	rc = output_statement(&r->out, s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
-		return -1;
-	}
-	return 0;
+	return query_print(r, s);
 }
 
 /* PID from ARG for .CMD; 0, or -1 with a message. */
@@ -294,6 +297,15 @@ int dot_peers(struct replay *r, int argc, char **argv)
 			      " WHERE c.pid = ?1 AND (?2 IS NULL OR c.host = ?2) ORDER BY c.ts, c.host",
 			      pid, argc > 2 ? argv[2] : NULL);
 }
+
+/* The queries of the syscalls sections of .summary, for the calls that COND (SQL) picks. */
+#define CALLS_ANY_SQL(COND) "SELECT 1 FROM syscalls WHERE " COND " LIMIT 1"
+#define CALLS_SLOWEST_SQL(COND)                                                                                    \
+	"SELECT utc(ts) AS time, pid, comm, name, nullif(fd_kind, '') AS fd, dur(latency_ns) AS latency, error"    \
+	" FROM syscalls WHERE " COND " ORDER BY latency_ns DESC LIMIT 5"
+#define CALLS_BY_ERROR_SQL(COND)                                                                                   \
+	"SELECT name, error, sum(coalesce(count, 1)) AS calls FROM syscalls WHERE " COND                           \
+	" GROUP BY name, error ORDER BY calls DESC LIMIT 10"
 
 static void heading(struct replay *r, const char *title)
 {
@@ -356,19 +368,13 @@ static const struct summary_section summary_sections[] = {
 	  " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, events DESC, kind" },
 	/* a read of a pipe or a terminal waits for a writer or a person by design: apart */
 	{ .heading = "slowest system calls", .table = "syscalls",
-	  .sql = "SELECT utc(ts) AS time, pid, comm, name, nullif(fd_kind, '') AS fd, dur(latency_ns) AS latency,"
-	  " error FROM syscalls WHERE NOT " BY_DESIGN_SQL " ORDER BY latency_ns DESC LIMIT 5" },
+	  .sql = CALLS_SLOWEST_SQL("NOT " BY_DESIGN_SQL) },
 	{ .heading = "longest waits on pipes and terminals (for a writer or a person)", .table = "syscalls",
-	  .show_if = "SELECT 1 FROM syscalls WHERE " BY_DESIGN_SQL " LIMIT 1",
-	  .sql = "SELECT utc(ts) AS time, pid, comm, name, fd_kind AS fd, dur(latency_ns) AS latency,"
-	  " error FROM syscalls WHERE " BY_DESIGN_SQL " ORDER BY latency_ns DESC LIMIT 5" },
+	  .show_if = CALLS_ANY_SQL(BY_DESIGN_SQL), .sql = CALLS_SLOWEST_SQL(BY_DESIGN_SQL) },
 	{ .heading = "failed system calls", .table = "syscalls",
-	  .sql = "SELECT name, error, sum(coalesce(count, 1)) AS calls FROM syscalls WHERE error IS NOT NULL AND error <> ''"
-	  " AND NOT " WOULD_BLOCK_SQL " GROUP BY name, error ORDER BY calls DESC LIMIT 10" },
+	  .sql = CALLS_BY_ERROR_SQL("error IS NOT NULL AND error <> '' AND NOT " WOULD_BLOCK_SQL) },
 	{ .heading = "non-blocking calls that would have waited (not failures)", .table = "syscalls",
-	  .show_if = "SELECT 1 FROM syscalls WHERE " WOULD_BLOCK_SQL " LIMIT 1",
-	  .sql = "SELECT name, error, sum(coalesce(count, 1)) AS calls FROM syscalls WHERE " WOULD_BLOCK_SQL
-	  " GROUP BY name, error ORDER BY calls DESC LIMIT 10" },
+	  .show_if = CALLS_ANY_SQL(WOULD_BLOCK_SQL), .sql = CALLS_BY_ERROR_SQL(WOULD_BLOCK_SQL) },
 	{ .heading = "longest run-queue delays", .table = "runq",
 	  .sql = "SELECT utc(ts) AS time, pid, comm, cpu, dur(delay_ns) AS delay FROM runq ORDER BY delay_ns DESC LIMIT 5" },
 	{ .heading = "slowest disk requests", .table = "io",
@@ -434,13 +440,18 @@ static const struct summary_section summary_sections[] = {
 	  " FROM gaps GROUP BY reason" },
 };
 
-int summary_walk(struct replay *r, summary_fn fn, void *ctx)
+/*
+ * Call FN for each of the N SECTIONS that applies, in order, with its
+ * heading and the SQL of its rows (NULL: "none").  0, or -1 when FN failed
+ * for any.
+ */
+static int sections_walk(struct replay *r, const struct summary_section *sections, size_t n, summary_fn fn, void *ctx)
 {
 	char built[4096];
 	int ret = 0;
 
-	for (size_t i = 0; i < sizeof(summary_sections) / sizeof(summary_sections[0]); i++) {
-		const struct summary_section *s = &summary_sections[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct summary_section *s = &sections[i];
 		const char *sql = s->sql;
 
 		if (s->table && !(s->rows ? has_rows(r, s->table) : dot_has_table(r, s->table)))
@@ -458,9 +469,10 @@ int summary_walk(struct replay *r, summary_fn fn, void *ctx)
 	return ret ? -1 : 0;
 }
 
-/* One section of .summary on the output: its heading, then its rows or "none". */
-static int summary_print(struct replay *r, const char *title, const char *sql, void *ctx)
+/* One section on the output: its heading, then its rows or "none"; sets the int *CTX (shown). */
+static int section_print(struct replay *r, const char *title, const char *sql, void *ctx)
 {
+	*(int *)ctx = 1;
 	heading(r, title);
 	if (!sql) {
 		fprintf(r->out.fp, "none\n");
@@ -469,9 +481,22 @@ static int summary_print(struct replay *r, const char *title, const char *sql, v
 	return dot_query_i64(r, sql, NULL, 0);
 }
 
+/* Print the N SECTIONS in order; *SHOWN set when any was.  0, or -1 when a query failed. */
+static int sections_print(struct replay *r, const struct summary_section *sections, size_t n, int *shown)
+{
+	return sections_walk(r, sections, n, section_print, shown);
+}
+
+int summary_walk(struct replay *r, summary_fn fn, void *ctx)
+{
+	return sections_walk(r, summary_sections, sizeof(summary_sections) / sizeof(summary_sections[0]), fn, ctx);
+}
+
 int dot_summary(struct replay *r, int argc, char **argv)
 {
-	return summary_walk(r, summary_print, NULL);
+	int shown = 0;
+
+	return sections_print(r, summary_sections, sizeof(summary_sections) / sizeof(summary_sections[0]), &shown);
 }
 
 /* Print "no TABLE records in these archives" and succeed: absence is an answer. */
@@ -481,79 +506,61 @@ static int none(struct replay *r, const char *what)
 	return 0;
 }
 
+/* .slow: the slowest of each kind that has a duration, ten of each, with their host (and a call's arguments). */
+static const struct summary_section slow_sections[] = {
+	{ .heading = "slowest system calls", .table = "syscalls",
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, name, nullif(fd_kind, '') AS fd,"
+	  " dur(latency_ns) AS latency, error, args FROM syscalls ORDER BY latency_ns DESC LIMIT 10" },
+	{ .heading = "slowest disk requests", .table = "io",
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, disk, op, rwbs, bytes, dur(queue_ns) AS queued,"
+	  " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 10" },
+	{ .heading = "longest run-queue delays", .table = "runq",
+	  .sql = "SELECT utc(ts) AS time, host, pid, comm, cpu, dur(delay_ns) AS delay FROM runq"
+	  " ORDER BY delay_ns DESC LIMIT 10" },
+};
+
 int dot_slow(struct replay *r, int argc, char **argv)
 {
-	int ret = 0, any = 0;
+	int shown = 0, ret = sections_print(r, slow_sections, sizeof(slow_sections) / sizeof(slow_sections[0]), &shown);
 
-	if (dot_has_table(r, "syscalls")) {
-		heading(r, "slowest system calls");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, name, nullif(fd_kind, '') AS fd,"
-				     " dur(latency_ns) AS latency, error, args FROM syscalls ORDER BY latency_ns DESC LIMIT 10",
-				     NULL, 0);
-		any = 1;
-	}
-	if (dot_has_table(r, "io")) {
-		heading(r, "slowest disk requests");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, disk, op, rwbs, bytes, dur(queue_ns) AS queued,"
-				     " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 10",
-				     NULL, 0);
-		any = 1;
-	}
-	if (dot_has_table(r, "runq")) {
-		heading(r, "longest run-queue delays");
-		ret |= dot_query_i64(r,
-				     "SELECT utc(ts) AS time, host, pid, comm, cpu, dur(delay_ns) AS delay FROM runq"
-				     " ORDER BY delay_ns DESC LIMIT 10",
-				     NULL, 0);
-		any = 1;
-	}
-	if (!any)
+	if (!shown)
 		return none(r, "system call, disk or scheduler records");
-	return ret ? -1 : 0;
+	return ret;
 }
+
+/* .top WHAT: the processes that did most of WHAT, from TABLE; WITHOUT names what is missing without it. */
+static const struct top_view {
+	const char *what, *table, *without, *sql;
+} top_views[] = {
+	{ "syscalls", "syscall_stats", "syscall_stats records",
+	  "SELECT host, pid, comm, sum(count) AS calls, sum(errors) AS errors,"
+	  " dur(sum(total_ns)) AS time_in_calls, dur(max(max_ns)) AS longest FROM syscall_stats"
+	  " GROUP BY host, pid ORDER BY calls DESC LIMIT 15" },
+	{ "cpu", "runq_stats", "scheduler records (runq_stats)",
+	  "SELECT host, pid, comm, sum(count) AS waits, dur(sum(total_ns)) AS waited_for_cpu,"
+	  " dur(max(max_ns)) AS longest FROM runq_stats GROUP BY host, pid"
+	  " ORDER BY sum(total_ns) DESC LIMIT 15" },
+	{ "io", "io", "disk I/O records",
+	  "SELECT host, pid, comm, count(*) AS requests, size(sum(bytes)) AS bytes,"
+	  " dur(sum(service_ns)) AS service FROM io GROUP BY host, pid ORDER BY sum(bytes) DESC LIMIT 15" },
+	{ "net", "connections", "TCP connection records",
+	  "SELECT host, pid, comm, count(*) AS connections, size(sum(bytes_sent)) AS sent,"
+	  " size(sum(bytes_received)) AS received FROM connections GROUP BY host, pid"
+	  " ORDER BY sum(bytes_sent) + sum(bytes_received) DESC LIMIT 15" },
+};
 
 int dot_top(struct replay *r, int argc, char **argv)
 {
-	const char *what = argv[1];
+	for (size_t i = 0; i < sizeof(top_views) / sizeof(top_views[0]); i++) {
+		const struct top_view *v = &top_views[i];
 
-	if (!strcmp(what, "syscalls")) {
-		if (!dot_has_table(r, "syscall_stats"))
-			return none(r, "syscall_stats records");
-		return dot_query_i64(r,
-				     "SELECT host, pid, comm, sum(count) AS calls, sum(errors) AS errors,"
-				     " dur(sum(total_ns)) AS time_in_calls, dur(max(max_ns)) AS longest FROM syscall_stats"
-				     " GROUP BY host, pid ORDER BY calls DESC LIMIT 15",
-				     NULL, 0);
+		if (strcmp(argv[1], v->what))
+			continue;
+		if (!dot_has_table(r, v->table))
+			return none(r, v->without);
+		return dot_query_i64(r, v->sql, NULL, 0);
 	}
-	if (!strcmp(what, "cpu")) {
-		if (!dot_has_table(r, "runq_stats"))
-			return none(r, "scheduler records (runq_stats)");
-		return dot_query_i64(r,
-				     "SELECT host, pid, comm, sum(count) AS waits, dur(sum(total_ns)) AS waited_for_cpu,"
-				     " dur(max(max_ns)) AS longest FROM runq_stats GROUP BY host, pid"
-				     " ORDER BY sum(total_ns) DESC LIMIT 15",
-				     NULL, 0);
-	}
-	if (!strcmp(what, "io")) {
-		if (!dot_has_table(r, "io"))
-			return none(r, "disk I/O records");
-		return dot_query_i64(r,
-				     "SELECT host, pid, comm, count(*) AS requests, size(sum(bytes)) AS bytes,"
-				     " dur(sum(service_ns)) AS service FROM io GROUP BY host, pid ORDER BY sum(bytes) DESC LIMIT 15",
-				     NULL, 0);
-	}
-	if (!strcmp(what, "net")) {
-		if (!dot_has_table(r, "connections"))
-			return none(r, "TCP connection records");
-		return dot_query_i64(r,
-				     "SELECT host, pid, comm, count(*) AS connections, size(sum(bytes_sent)) AS sent,"
-				     " size(sum(bytes_received)) AS received FROM connections GROUP BY host, pid"
-				     " ORDER BY sum(bytes_sent) + sum(bytes_received) DESC LIMIT 15",
-				     NULL, 0);
-	}
-	fprintf(stderr, "flightrec-replay: .top: unknown '%s' (cpu, io, net, syscalls)\n", what);
+	fprintf(stderr, "flightrec-replay: .top: unknown '%s' (cpu, io, net, syscalls)\n", argv[1]);
 	return -1;
 }
 

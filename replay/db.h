@@ -22,6 +22,8 @@ struct replay {
 	int quit;    /* .quit seen */
 	int errors;  /* statements that failed */
 	const char *dot_line; /* the dot-command being run, as typed */
+	int quiet_damage;     /* loader: keep the first damage line in first_damage, print none (an export refuses damage in one line) */
+	char first_damage[256];
 };
 
 /* Open an in-memory database (or FILE) with the schema and the SQL functions. */

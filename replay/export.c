@@ -7,9 +7,11 @@
  * start of the window.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dot.h"
+#include "export_clickhouse.h"
 
 /* A track id per (host, pid): hosts apart by 10^8 so their pids never meet. */
 #define TRACK_SQL "((SELECT count(*) FROM (SELECT DISTINCT host FROM archives) h WHERE h.host < %s.host) * 100000000 + %s.pid)"
@@ -106,10 +108,50 @@ sqlerr:
 	return -1;
 }
 
+/*
+ * `.export clickhouse URL`: the archives loaded in this shell, each read
+ * again from its path and exported on its own (export_clickhouse.h).
+ */
+static int export_clickhouse_loaded(struct replay *r, const char *url)
+{
+	sqlite3_stmt *s;
+	char **paths = NULL, err[1024];
+	int n = 0, ret = -1;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT path FROM archives ORDER BY rowid", -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "flightrec-replay: .export: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char **p = realloc(paths, (size_t)(n + 1) * sizeof(*paths));
+		if (!p || !(p[n] = strdup((const char *)sqlite3_column_text(s, 0)))) {
+			paths = p ? p : paths;
+			fprintf(stderr, "flightrec-replay: .export: out of memory\n");
+			goto out;
+		}
+		paths = p;
+		n++;
+	}
+	if (!n)
+		fprintf(stderr, "flightrec-replay: .export: no archive loaded\n");
+	else if (export_clickhouse(url, paths, n, r->out.fp, err, sizeof(err)))
+		fprintf(stderr, "flightrec-replay: .export: %s\n", err);
+	else
+		ret = 0;
+out:
+	sqlite3_finalize(s);
+	for (int i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return ret;
+}
+
 int dot_export(struct replay *r, int argc, char **argv)
 {
+	if (!strcmp(argv[1], "clickhouse"))
+		return export_clickhouse_loaded(r, argv[2]);
 	if (strcmp(argv[1], "perfetto")) {
-		fprintf(stderr, "flightrec-replay: .export: unknown format '%s' (perfetto)\n", argv[1]);
+		fprintf(stderr, "flightrec-replay: .export: unknown format '%s' (perfetto, clickhouse)\n", argv[1]);
 		return -1;
 	}
 	return export_perfetto(r, argv[2]);

@@ -159,6 +159,13 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 
 static void on_warn(void *ctx, const char *name, const char *msg)
 {
+	struct load_ctx *c = ctx;
+
+	if (c->r->quiet_damage) {
+		if (!c->r->first_damage[0])
+			snprintf(c->r->first_damage, sizeof(c->r->first_damage), "%s", msg);
+		return;
+	}
 	fprintf(stderr, "flightrec-replay: %s: %s\n", name, msg);
 }
 

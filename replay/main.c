@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "report.h"
+#include "export_clickhouse.h"
 #include "shell.h"
 
 #define COMMANDS_MAX 32
@@ -44,6 +45,9 @@ static void usage(FILE *out)
 		     "                      same archives skips the load\n"
 		     "      --report FILE   write an HTML incident report (one self-contained page)\n"
 		     "                      to FILE after the -c commands, and exit\n"
+		     "      --export clickhouse URL  load each archive into the ClickHouse server at\n"
+		     "                      URL (http://[USER:PASSWORD@]HOST:PORT/[?database=DB&cluster=NAME])\n"
+		     "                      instead of opening a shell; an archive already there adds nothing\n"
 		     "  -h, --help          this help\n"
 		     "      --version       the version\n");
 }
@@ -72,6 +76,44 @@ static int already_loaded(struct replay *r, const char *path)
 	return found;
 }
 
+/*
+ * Take `--export FORMAT TARGET` (or `--export=FORMAT TARGET`) out of ARGV
+ * before getopt, which knows options of one argument only: *URL is set
+ * for clickhouse.  0, or -1 after saying what is wrong.
+ */
+static int take_export(int *argc, char **argv, const char **url)
+{
+	for (int i = 1; i < *argc; i++) {
+		const char *format;
+		int words;
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--export")) {
+			format = i + 1 < *argc ? argv[i + 1] : NULL;
+			words = 3;
+		} else if (!strncmp(argv[i], "--export=", 9)) {
+			format = argv[i] + 9;
+			words = 2;
+		} else {
+			continue;
+		}
+		if (!format || strcmp(format, "clickhouse")) {
+			fprintf(stderr, "flightrec-replay: --export: unknown format '%s' (clickhouse)\n", format ? format : "");
+			return -1;
+		}
+		if (i + words - 1 >= *argc) {
+			fprintf(stderr, "flightrec-replay: --export clickhouse needs a URL (see --help)\n");
+			return -1;
+		}
+		*url = argv[i + words - 1];
+		memmove(&argv[i], &argv[i + words], (size_t)(*argc - i - words + 1) * sizeof(*argv));
+		*argc -= words;
+		i--;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -83,11 +125,13 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *commands[COMMANDS_MAX], *dbfile = NULL, *report = NULL;
+	const char *commands[COMMANDS_MAX], *dbfile = NULL, *report = NULL, *export_url = NULL;
 	int ncommands = 0, mode = MODE_TABLE, headers = 1, c, status = 0;
 	struct replay r;
 	char err[512], opt[64];
 
+	if (take_export(&argc, argv, &export_url))
+		return 1;
 	opterr = 0; /* our own one-line messages below */
 	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -148,6 +192,17 @@ int main(int argc, char **argv)
 	if (optind >= argc && !dbfile) {
 		fprintf(stderr, "flightrec-replay: no archive given (see --help)\n");
 		return 1;
+	}
+	if (export_url) {
+		if (optind >= argc) {
+			fprintf(stderr, "flightrec-replay: --export clickhouse: no archive given\n");
+			return 1;
+		}
+		if (export_clickhouse(export_url, argv + optind, argc - optind, stdout, err, sizeof(err))) {
+			fprintf(stderr, "flightrec-replay: %s\n", err);
+			return 1;
+		}
+		return 0;
 	}
 	if (replay_open(&r, dbfile, err, sizeof(err))) {
 		fprintf(stderr, "flightrec-replay: %s\n", err);

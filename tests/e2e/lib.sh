@@ -44,6 +44,14 @@ like() {
 	fi
 }
 
+# unlike GOT REGEX MSG: GOT has no line that matches
+unlike() {
+	if ! printf '%s' "$1" | grep -Eq -- "$2"; then pass "$3"; else
+		fail "$3"
+		diag "got:" "$1" "want no match:" "$2"
+	fi
+}
+
 # skip_all REASON: the whole test cannot run here.
 skip_all() {
 	if [ "${CI:-}" = true ]; then

@@ -41,6 +41,14 @@ like "$got" "^sysloop,[0-9]+$" ".top syscalls - the loop of 300000 getppid() is 
 got=$(R --csv -c ".slow" | sed -n '/== slowest system calls/,/^$/p' | sed -n 3p | cut -d, -f3,5)
 want=$(R --csv -c "SELECT pid, name FROM syscalls ORDER BY latency_ns DESC LIMIT 1" | tail -1)
 is "$got" "$want" ".slow - starts with the slowest system call of the archive"
+got=$(R --csv -c ".slow" | grep '^== ' | tr '\n' '|')
+is "$got" "== slowest system calls|== slowest disk requests|== longest run-queue delays|" ".slow - its three sections, in order"
+for v in "cpu:host,pid,comm,waits,waited_for_cpu,longest" "io:host,pid,comm,requests,bytes,service" \
+	"net:host,pid,comm,connections,sent,received"; do
+	is "$(R --csv -c ".top ${v%%:*}" | head -1)" "${v#*:}" ".top ${v%%:*} - its columns"
+done
+got=$(R -c ".top nosuch" 2>&1 >/dev/null); rc=$?
+is "$rc:$got" "1:flightrec-replay: .top: unknown 'nosuch' (cpu, io, net, syscalls)" ".top nosuch - refused, the message names it, expect exit 1"
 got=$(R -c ".summary")
 like "$got" "$pid +$comm +exit 5" ".summary - lists the failed process"
 R -c ".export perfetto $TEST_TMP/t.json" >/dev/null

@@ -101,7 +101,7 @@ text=$(J "d['text']")
 is "$(printf '%s\n' "$text" | grep -cE "^$crash \[$pid\] — crashed: SIGSEGV \+")" 1 \
 	"DOM - 'what went wrong' names $crash [$pid], crashed: SIGSEGV"
 like "$text" "$crash $pid"$'\n'"crashed: SIGSEGV" "DOM - its lane is labelled crashed: SIGSEGV"
-like "$text" "python3 \[$client\]	connect ECONNREFUSED fd=[0-9]+ addr=127\.0\.0\.1:$closed " \
+like "$text" "python3 \[$client\]	connect ECONNREFUSED fd=[0-9]+ addr=127\.0\.0\.1:$closed([^0-9]|$)" \
 	"DOM - the events list has the refused connect() to port $closed, ECONNREFUSED"
 like "$text" "python3 \[$client\]	connect 127\.0\.0\.1:$closed refused" \
 	"DOM - and the connection to 127.0.0.1:$closed, outcome refused"

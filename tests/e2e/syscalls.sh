@@ -44,7 +44,10 @@ dir=$TEST_TMP/summary
 if start_recorder "$dir"; then
 	pass "summary - flightrec record starts"
 	log=$(cat "$TEST_TMP/recorder.log")
-	like "$log" "probe syscall/sys_enter attached \(tp_btf/sys_enter\)" "summary - sys_enter attached"
+	# the default has no sys_enter: sc_switch finds a waiting call, the exit decodes
+	unlike "$log" "probe syscall/sys_enter" "summary - no sys_enter program"
+	like "$log" "probe syscall/sc_switch attached \(tp_btf/sched_switch\)" "summary - sc_switch attached"
+	like "$log" "probe syscall/sc_exec attached \(tp_btf/sched_process_exec\)" "summary - sc_exec attached"
 	like "$log" "probe syscall/sys_exit attached \(tp_btf/sys_exit\)" "summary - sys_exit attached"
 	"$SYSLOOP" open "/nonexistent-$mark/file" "$N"
 	ok $? "summary - sysloop: $N opens of a missing path, each failing with ENOENT"
@@ -82,8 +85,41 @@ if start_recorder "$dir"; then
 	epid=$!
 	wait "$epid"
 	ok $? "summary - sysloop: dup() until EMFILE"
+	# Audit calls in the default mode, decoded at exit (no sys_enter): a
+	# connect, bind, listen and accept; an execve that succeeds (its
+	# registers are the new program's by its exit: its path comes from
+	# sc_exec) three times, from three processes, and one that fails.
+	st=3
+	for _ in 1 2 3 4 5 6 7 8; do
+		port=$((20000 + RANDOM % 40000))
+		"$SYSLOOP" connect "$port"
+		st=$?
+		[ "$st" -ne 3 ] && break # 3: the port was taken, try another
+	done
+	is "$st" 0 "summary - sysloop: listen, connect and accept on 127.0.0.1:$port"
+	exe=$TEST_TMP/true-$$x$RANDOM # not $mark: the folding checks below count its rows
+	cp "$(type -P true)" "$exe"
+	for _ in 1 2 3; do "$exe"; done
+	ok $? "summary - three execs of $exe"
+	missing=$TEST_TMP/missing-$$x$RANDOM
+	(exec "$missing" 2>/dev/null)
+	is $? 127 "summary - an exec of a missing file fails"
 	archive=$(snap "$dir")
 	ok $? "summary - snapshot"
+	is "$(q "$archive" "SELECT count(*) || ' ' || ret || ' ' || ifnull(error, 'NULL') FROM syscalls
+		WHERE name = 'connect' AND args LIKE 'fd=% addr=127.0.0.1:$port'")" "1 0 NULL" \
+		"summary - exactly one connect row, its address decoded at exit, ret 0"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE name = 'bind' AND args LIKE 'fd=% addr=127.0.0.1:$port'")" 1 \
+		"summary - one bind row with the address"
+	is "$(q "$archive" "SELECT count(*) FROM syscalls WHERE name = 'accept4' AND ret >= 0 AND args GLOB 'fd=[0-9]*'
+		AND pid IN (SELECT pid FROM syscalls WHERE name = 'bind' AND args LIKE '%:$port')")" 1 \
+		"summary - one accept4 row with its fd"
+	is "$(q "$archive" "SELECT count(DISTINCT pid) || ' ' || sum(count) || ' ' || min(ret) || ' ' || max(ret) FROM syscalls
+		WHERE name = 'execve' AND args = 'path=\"$exe\"'")" "3 3 0 0" \
+		"summary - three execve rows from three processes, the path as given, ret 0"
+	is "$(q "$archive" "SELECT count(*) || ' ' || ret || ' ' || error FROM syscalls
+		WHERE name = 'execve' AND args = 'path=\"$missing\"'")" "1 -2 ENOENT" \
+		"summary - the failed execve: one row, its path from its registers, ENOENT"
 
 	# the first call's row, then one for its repeats (and one more when the second turned between them)
 	is "$(q "$archive" "SELECT (count(*) BETWEEN 2 AND 3) || ' ' || sum(count) || ' ' || min(count) FROM syscalls

@@ -1,0 +1,71 @@
+/*
+ * sock.bpf.h - the two ends of an IPv4 or IPv6 socket (family, addresses,
+ * ports), read the one way every family that names a connection reads
+ * them: bpf/net.bpf.c (conn), bpf/tls.bpf.c (the handshake's socket) and
+ * bpf/http.bpf.h (the HTTP message's connection).
+ *
+ * Addresses go out as raw bytes, 16 of them (IPv4 in the first 4, the rest
+ * zero), and ports in host order: the recorder turns them into text
+ * (recorder/family_net.c, family_tls.c, http.c).
+ */
+#ifndef FR_SOCK_BPF_H
+#define FR_SOCK_BPF_H
+
+#define SOCK_AF_INET 2
+#define SOCK_AF_INET6 10
+
+/*
+ * Where the local port is read from, which depends on when: skc_num while
+ * the socket holds its port, inet_sport once it gave it back.  At the
+ * CLOSE of inet_sock_set_state skc_num is already 0 (inet_put_port() runs
+ * before the tracepoint), while inet_sport, the same port in network
+ * order, stays until the socket is freed.  Before the port is chosen
+ * (SYN_SENT of a connect: inet_hash_connect() comes after) both are 0.
+ */
+enum sock_when {
+	SOCK_LIVE,   /* the socket holds its port: skc_num */
+	SOCK_CLOSED, /* it went to CLOSE: inet_sport */
+};
+
+/* 4 or 6 for an IPv4 or IPv6 socket, 0 for another family. */
+static __always_inline __u8 sock_family(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return family == SOCK_AF_INET6 ? 6 : family == SOCK_AF_INET ? 4 : 0;
+}
+
+/* The local port of SK, in host order, read as WHEN says. */
+static __always_inline __u16 sock_lport(const struct sock *sk, enum sock_when when)
+{
+	if (when == SOCK_CLOSED)
+		return __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	return BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+/*
+ * The ends of SK into LADDR and RADDR (16 bytes each, zeroed first) and
+ * LPORT and RPORT (host order), the local port read as WHEN says.
+ * Returns the family, 4 or 6, or 0 for a socket of another family, whose
+ * addresses are left zero (its ports are still read).
+ */
+static __always_inline __u8 sock_ends(const struct sock *sk, enum sock_when when, void *laddr, void *raddr,
+				      __u16 *lport, __u16 *rport)
+{
+	__u8 family = sock_family(sk);
+
+	__builtin_memset(laddr, 0, 16);
+	__builtin_memset(raddr, 0, 16);
+	if (family == 6) {
+		bpf_core_read(laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else if (family == 4) {
+		bpf_core_read(laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(raddr, 4, &sk->__sk_common.skc_daddr);
+	}
+	*lport = sock_lport(sk, when);
+	*rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return family;
+}
+
+#endif
