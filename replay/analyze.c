@@ -520,8 +520,31 @@ int dot_top(struct replay *r, int argc, char **argv)
 				     NULL, 0);
 	}
 	if (!strcmp(what, "cpu")) {
-		if (!dot_has_table(r, "runq_stats"))
+		if (has_rows(r, "cpu_samples")) {
+			/* the profile family's samples: who ran, and in which functions (the innermost frame) */
+			int ret = 0;
+			heading(r, "on CPU: samples by process");
+			ret |= dot_query_i64(r,
+					     "SELECT host, pid, comm, sum(count) AS samples,"
+					     " printf('%.1f%%', 100.0 * sum(count) / (SELECT sum(count) FROM cpu_samples)) AS share"
+					     " FROM cpu_samples GROUP BY host, pid ORDER BY samples DESC LIMIT 15",
+					     NULL, 0);
+			heading(r, "on CPU: samples by function (innermost frame)");
+			ret |= dot_query_i64(r,
+					     "SELECT coalesce(leaf(nullif(s.frames, '')), '[no stack]') AS function,"
+					     " sum(c.count) AS samples,"
+					     " printf('%.1f%%', 100.0 * sum(c.count) / (SELECT sum(count) FROM cpu_samples)) AS share"
+					     " FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
+					     " GROUP BY function ORDER BY samples DESC LIMIT 15",
+					     NULL, 0);
+			if (!dot_has_table(r, "runq_stats") || !has_rows(r, "runq_stats"))
+				return ret ? -1 : 0;
+			heading(r, "waiting for a CPU");
+			if (ret)
+				return -1;
+		} else if (!dot_has_table(r, "runq_stats")) {
 			return none(r, "scheduler records (runq_stats)");
+		}
 		return dot_query_i64(r,
 				     "SELECT host, pid, comm, sum(count) AS waits, dur(sum(total_ns)) AS waited_for_cpu,"
 				     " dur(max(max_ns)) AS longest FROM runq_stats GROUP BY host, pid"

@@ -9,11 +9,11 @@ need_bpf
 
 # Unknown names: one line naming the name, exit 1, before anything loads.
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --probes=-net,nosuch 2>&1); st=$?
-is "$st:$out" "1:flightrec: record: invalid --probes '-net,nosuch': unknown probe family 'nosuch' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls)" \
+is "$st:$out" "1:flightrec: record: invalid --probes '-net,nosuch': unknown probe family 'nosuch' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls, profile)" \
 	"--probes - an unknown family, expect one line naming it and exit 1"
 printf 'probes = process,bogus\n' > "$TEST_TMP/bad.conf"
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --config "$TEST_TMP/bad.conf" 2>&1); st=$?
-is "$st:$out" "1:flightrec: $TEST_TMP/bad.conf:1: invalid probes 'process,bogus': unknown probe family 'bogus' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls)" \
+is "$st:$out" "1:flightrec: $TEST_TMP/bad.conf:1: invalid probes 'process,bogus': unknown probe family 'bogus' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls, profile)" \
 	"config - probes key with an unknown family, expect FILE:LINE and the name"
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --uprobe /bin/true 2>&1); st=$?
 is "$st:$out" "1:flightrec: record: invalid --uprobe '/bin/true': expected BINARY:SYMBOL, like /usr/sbin/nginx:ngx_http_handler" \
@@ -71,16 +71,16 @@ got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM proc_exec WH
 is "$got" 3 "archive - the 3 execs recorded beside the failed probes"
 stop_recorder; ok $? "record - SIGTERM, expect exit 0"
 
-# All but some: -sched,-syscall,-net,-mem,-dns,-tls leaves process and block (and security, which has no probe).
+# All but some: -sched,-syscall,-net,-mem,-dns,-tls,-profile leaves process and block (and security, which has no probe).
 rm -rf "$dir"
-if start_recorder "$dir" --probes=-sched,-syscall,-net,-mem,-dns,-tls; then
+if start_recorder "$dir" --probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile; then
 	is "$(grep -c '^flightrec: probe .* attached' "$TEST_TMP/recorder.log")" 7 \
-		"--probes=-sched,-syscall,-net,-mem,-dns,-tls - process (4) and block (3) attach, expect 7"
-	is "$(grep -Ec '^flightrec: probe (sched|net|syscall|mem|uprobe|dns|tls)/' "$TEST_TMP/recorder.log")" 0 \
-		"--probes=-sched,-syscall,-net,-mem,-dns,-tls - none of the others"
+		"--probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile - process (4) and block (3) attach, expect 7"
+	is "$(grep -Ec '^flightrec: probe (sched|net|syscall|mem|uprobe|dns|tls|profile)/' "$TEST_TMP/recorder.log")" 0 \
+		"--probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile - none of the others"
 	stop_recorder; ok $? "record - SIGTERM, expect exit 0"
 else
-	fail "flightrec record starts with --probes=-sched,-syscall,-net,-mem,-dns,-tls"
+	fail "flightrec record starts with --probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile"
 fi
 
 # A quote in the directory's name and in a failed probe's attach point:
