@@ -13,13 +13,21 @@
  *
  * Two generations of maps, chosen by `gen` as in bpf/sched.bpf.c: the
  * recorder flips gen each second, reads the other generation's counts and
- * stacks into cpu_sample and stack records, and empties it.  Nothing goes
- * through the ring buffer.
+ * stacks into cpu_sample and stack records, and empties it.  Nothing of
+ * the samples goes through the ring buffer.
+ *
+ * signal_generate sends a crash event through the ring when a thread gets
+ * a fatal signal in its own context (a fault, or abort() raising SIGABRT)
+ * with no handler for it: the signal, its code, the fault address and the
+ * thread's user stack, taken there, before the process is gone.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "flightrec.h"
+#include "maps.bpf.h"
 #include "profile.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -102,5 +110,47 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		key.kstack = bpf_get_stackid(ctx, &kstack0, 0);
 		count_sample(&samples0, &key);
 	}
+	return 0;
+}
+
+/* SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV: the signals that dump core and that a thread brings on itself. */
+static __always_inline int crash_signal(int sig)
+{
+	return sig == 4 || sig == 5 || sig == 6 || sig == 7 || sig == 8 || sig == 11;
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct sighand_struct *sh;
+	struct crash_event *e;
+	void *handler = NULL;
+	__u64 id;
+
+	/* result 0: TRACE_SIGNAL_DELIVERED (not ignored, not already pending) */
+	if (result != 0 || !crash_signal(sig) || task != cur)
+		return 0;
+	/* a handler makes it no crash (a JVM's SIGSEGV, say); SIG_IGN is overridden for a forced fault */
+	sh = BPF_CORE_READ(task, sighand);
+	if (sh && sig >= 1 && sig <= 64)
+		bpf_core_read(&handler, sizeof(handler), &sh->action[sig - 1].sa.sa_handler);
+	if ((unsigned long)handler > 1)
+		return 0;
+	e = event_reserve(sizeof(*e), FR_EV_CRASH);
+	if (!e)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_boot_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->sig = sig;
+	e->code = BPF_CORE_READ(info, si_code);
+	/* si_code > 0: sent by the kernel for a fault, whose siginfo holds the address */
+	e->addr = e->code > 0 && sig != 6 ? (__u64)BPF_CORE_READ(info, _sifields._sigfault._addr) : 0;
+	e->nbytes = bpf_get_stack(ctx, e->frames, sizeof(e->frames), BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+	/* the process is about to go: wake the recorder now */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

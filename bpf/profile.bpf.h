@@ -26,4 +26,23 @@ struct profile_val {
 	char comm[16];
 };
 
+/*
+ * A thread got a fatal signal (profile.bpf.c, signal_generate): its user
+ * stack as bpf_get_stack() gave it (nbytes of frames, negative: the error).
+ */
+#define FR_EV_CRASH (FR_KIND_MAX + 6)
+
+struct crash_event {
+	struct fr_head head;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__u32 sig;
+	__s32 code;
+	__u64 addr;
+	__s64 nbytes;
+	struct bpf_stack_build_id frames[PROFILE_DEPTH];
+};
+
 #endif

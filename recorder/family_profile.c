@@ -10,6 +10,12 @@
  * whose frames symbols.c writes (build id and offset, or path and offset,
  * for user frames).  A stack record goes out in every second that uses
  * it, so a window holds the stacks of all its samples whatever its start.
+ *
+ * signal_generate's crash events (a thread that got a fatal signal) become
+ * a crash record and the stack record of its user stack.  The process is
+ * gone by then, so the files of its frames are found by build id among
+ * those learned before: from the maps of sampled processes, and from the
+ * exe of every exec record (observed).
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -24,6 +30,7 @@
 #include <unistd.h>
 
 #include "family_profile.h"
+#include "flightrec.h"
 #include "probes.h"
 #include "profile.bpf.h"
 #include "profile.skel.h"
@@ -125,6 +132,7 @@ static int profile_open(struct probes *p, void **state)
 	bpf_map__set_max_entries(st->skel->maps.kstack1, n);
 	bpf_map__set_max_entries(st->skel->maps.samples0, n);
 	bpf_map__set_max_entries(st->skel->maps.samples1, n);
+	st->skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	if ((err = probes_load(p, "profile", st->skel->skeleton))) {
 		profile_free(st);
 		return err;
@@ -146,10 +154,14 @@ static int profile_open(struct probes *p, void **state)
 	}
 	snprintf(attach, sizeof(attach), "perf_event/cpu-clock@%uHz", hz);
 	probes_add_status(p, "profile/cpu_sample", attach, attached ? 0 : (first_err ? -first_err : ENODEV), NULL);
+	if (!probes_attach(p, "profile", st->skel->progs.signal_generate, &st->skel->links.signal_generate))
+		attached++;
 	if (!attached) {
 		profile_free(st);
 		return first_err ? first_err : -ENODEV;
 	}
+	/* the libc and loader most processes share: known before a crash of a process never sampled */
+	symbols_learn_pid(st->syms, (uint32_t)getpid());
 	st->last_flip = st->prev_flip = st->last_sweep = now_boot_ns();
 	*state = st;
 	return 0;
@@ -178,6 +190,30 @@ static int put_seen(struct profile_state *st, uint64_t id)
 }
 
 /*
+ * Append frame text F (N bytes) to BUF (LEN of CAP used), after a ';'.
+ * An address in no known file that repeats the frame before it is left
+ * out: a frame pointer that points at itself (code without frame
+ * pointers left the register to other uses) would fill the stack with it.
+ */
+static size_t frames_append(char *buf, size_t len, size_t cap, const char *f, size_t n)
+{
+	size_t prev = len;
+
+	while (prev > 0 && buf[prev - 1] != ';')
+		prev--;
+	if (len && !strncmp(f, "u:", 2) && len - prev == n && !memcmp(buf + prev, f, n))
+		return len;
+	if (len + n + 2 > cap)
+		return len;
+	if (len)
+		buf[len++] = ';';
+	memcpy(buf + len, f, n);
+	len += n;
+	buf[len] = '\0';
+	return len;
+}
+
+/*
  * The frames text of user stack USTACK and kernel stack KSTACK of the
  * drained generation (maps UFD and KFD) of process PID into R: outermost
  * first, the user frames then the kernel's, as a flame graph stacks them.
@@ -195,30 +231,30 @@ static void stack_text(struct profile_state *st, int ufd, int kfd, uint32_t pid,
 	if (kstack >= 0 && !bpf_map_lookup_elem(kfd, &kstack, st->kbuf))
 		while (nk < PROFILE_DEPTH && st->kbuf[nk])
 			nk++;
-	for (int i = nu - 1; i >= 0 && len + 80 < cap; i--) {
-		if (len)
-			r->frames[len++] = ';';
-		len += symbols_user_frame(st->syms, pid, &st->ubuf[i], i > 0, r->frames + len, cap - len);
+	for (int i = nu - 1; i >= 0; i--) {
+		char f[4400];
+		size_t n = symbols_user_frame(st->syms, pid, &st->ubuf[i], i > 0, f, sizeof(f));
+		len = frames_append(r->frames, len, cap, f, n);
 	}
-	for (int i = nk - 1; i >= 0 && len + 40 < cap; i--) {
-		if (len)
-			r->frames[len++] = ';';
-		len += symbols_kernel_frame(st->kbuf[i], i > 0, r->frames + len, cap - len);
+	for (int i = nk - 1; i >= 0; i--) {
+		char f[40];
+		size_t n = symbols_kernel_frame(st->kbuf[i], i > 0, f, sizeof(f));
+		len = frames_append(r->frames, len, cap, f, n);
 	}
 	r->frames[len] = '\0';
 	r->id = len ? frames_hash(r->frames, len) : 0;
 }
 
-/* Empty stack map FD. */
+/* Empty stack map FD: a stack map's next key is the next id in use, so deleting behind the walk is safe. */
 static void stacks_clear(int fd)
 {
 	uint32_t key, next;
-	int first = 1;
+	void *prev = NULL;
 
-	/* deleting the key just read makes get_next_key of it restart: always ask for the first */
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		if (bpf_map_delete_elem(fd, &next))
-			first = 0, key = next;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		bpf_map_delete_elem(fd, &next);
+		key = next;
+		prev = &key;
 	}
 }
 
@@ -295,6 +331,61 @@ static void profile_tick(struct probes *p, void *state, uint64_t now)
 	}
 }
 
+/* A crash event: its stack record, then the crash record that names it. */
+static void profile_crash(struct probes *p, void *state, const void *data, size_t size)
+{
+	struct profile_state *st = state;
+	const struct crash_event *e = data;
+	struct fr_stack *stack = &st->stack;
+	struct fr_crash r;
+	size_t len = 0, cap = sizeof(stack->frames);
+	int n = e->nbytes > 0 ? (int)(e->nbytes / (int64_t)sizeof(e->frames[0])) : 0;
+
+	if (n > PROFILE_DEPTH)
+		n = PROFILE_DEPTH;
+	memset(&r, 0, sizeof(r));
+	r.head.kind = FR_KIND_crash;
+	r.ts = e->ts;
+	r.pid = e->pid;
+	r.tid = e->tid;
+	memcpy(r.comm, e->comm, sizeof(r.comm));
+	r.comm[sizeof(r.comm) - 1] = '\0';
+	r.signal = e->sig;
+	r.code = e->code;
+	r.addr = e->addr;
+	memset(stack, 0, sizeof(*stack));
+	stack->head.kind = FR_KIND_stack;
+	stack->ts = e->ts;
+	/* outermost first; the innermost is where it faulted, the others return addresses */
+	for (int i = n - 1; i >= 0; i--) {
+		char f[4400], name[128];
+		size_t fn = symbols_user_frame(st->syms, e->pid, &e->frames[i], i > 0, f, sizeof(f));
+		len = frames_append(stack->frames, len, cap, f, fn);
+		/* from the outermost in: the last frame named is the innermost one that has a name */
+		symbols_frame_name(st->syms, f, name, sizeof(name));
+		if (name[0])
+			snprintf(r.function, sizeof(r.function), "%s", name);
+	}
+	stack->frames[len] = '\0';
+	if (len) {
+		stack->id = frames_hash(stack->frames, len);
+		r.stack_id = stack->id;
+		probes_put(p, stack);
+	}
+	probes_put(p, &r);
+}
+
+/* Exec records: which file each process runs, for the frames of its crash. */
+static void profile_observe(struct probes *p, void *state, const struct fr_kind_desc *k, const void *rec, int opening)
+{
+	struct profile_state *st = state;
+
+	if (k->id == FR_KIND_exec)
+		symbols_learn_exe(st->syms, ((const struct fr_exec *)rec)->pid, ((const struct fr_exec *)rec)->exe);
+}
+
+static const struct probe_event profile_events[] = { { FR_EV_CRASH, sizeof(struct crash_event) } };
+
 static void profile_close(void *state)
 {
 	profile_free(state);
@@ -303,6 +394,12 @@ static void profile_close(void *state)
 const struct probe_family family_profile = {
 	.name = "profile",
 	.open = profile_open,
+	.events = profile_events,
+	.nevents = 1,
+	.event = profile_crash,
+	.observe = profile_observe,
 	.tick = profile_tick,
 	.close = profile_close,
+	/* about 27 us a sample (bpf_stats), 2 points of nginx's requests/s in scripts/bench-profile: BENCHMARKS.md */
+	.opt_in = 1,
 };

@@ -41,7 +41,7 @@ static const struct probe_family *const families[] = {
 	&family_dns,
 	&family_http,     /* rides on syscall's sys_exit; paired in the recorder (http.c) */
 	&family_tls,
-	&family_profile,  /* CPU samples with stacks (perf_event) */
+	&family_profile,  /* CPU samples with stacks (perf_event), crash stacks; opt-in */
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

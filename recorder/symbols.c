@@ -714,6 +714,51 @@ static void out_add(struct outbuf *o, const char *a, const char *b, const char *
 	o->len += la + lb + lc + 3;
 }
 
+void symbols_learn_exe(struct symbols *s, uint32_t pid, const char *exe)
+{
+	struct stat st;
+	char p[4400];
+
+	if (!exe[0] || exe[0] != '/')
+		return;
+	snprintf(p, sizeof(p), "/proc/%u/root%s", pid, exe);
+	if (stat(p, &st) && stat(exe, &st))
+		return;
+	module_for(s, pid, 0, 0, st.st_dev, st.st_ino, exe);
+}
+
+void symbols_learn_pid(struct symbols *s, uint32_t pid)
+{
+	pid_maps(s, pid);
+}
+
+/* The module of user frame F (b: or p:), its offset in *OFF; NULL when none is known. */
+static struct module *frame_module(struct symbols *s, const char *f, uint64_t *off)
+{
+	const char *plus = strrchr(f, '+');
+	unsigned long long v;
+
+	if ((strncmp(f, "b:", 2) && strncmp(f, "p:", 2)) || !plus || sscanf(plus + 1, "%llx", &v) != 1)
+		return NULL;
+	*off = v;
+	for (size_t m = 0; m < s->nmods; m++) {
+		char head[4400];
+		module_frame(&s->mods[m], v, head, sizeof(head));
+		if (!strcmp(head, f))
+			return &s->mods[m];
+	}
+	return NULL;
+}
+
+void symbols_frame_name(struct symbols *s, const char *f, char *buf, size_t cap)
+{
+	uint64_t off;
+	struct module *m = frame_module(s, f, &off);
+	const char *name = m ? module_name_at(m, off) : NULL;
+
+	snprintf(buf, cap, "%s", name ? name : "");
+}
+
 int symbols_member(struct symbols *s, char **out, size_t *len)
 {
 	struct outbuf o = { 0 };
@@ -734,17 +779,12 @@ int symbols_member(struct symbols *s, char **out, size_t *len)
 			if (!ktried++)
 				k = kallsyms_load(s->kallsyms_fd, &nk);
 			name = ksym_at(k, nk, v);
-		} else if (!strncmp(f, "b:", 2) || !strncmp(f, "p:", 2)) {
-			const char *plus = strrchr(f, '+');
-			if (!plus || sscanf(plus + 1, "%llx", &v) != 1)
-				continue;
-			for (size_t m = 0; m < s->nmods && !name; m++) {
-				char head[4400];
-				module_frame(&s->mods[m], v, head, sizeof(head));
-				if (strcmp(head, f))
-					continue;
-				used[m] = 1;
-				name = module_name_at(&s->mods[m], v);
+		} else {
+			uint64_t off;
+			struct module *m = frame_module(s, f, &off);
+			if (m) {
+				used[m - s->mods] = 1;
+				name = module_name_at(m, off);
 			}
 		}
 		if (name)

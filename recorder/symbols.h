@@ -41,6 +41,18 @@ size_t symbols_user_ip(struct symbols *s, uint32_t pid, uint64_t ip, int caller,
 /* The text of kernel frame ADDR: k:ADDR (minus one for a CALLER). */
 size_t symbols_kernel_frame(uint64_t addr, int caller, char *buf, size_t cap);
 
+/*
+ * Learn the file EXE that process PID runs (from its exec record): a crash
+ * event comes when the process is already gone, too late to read its maps,
+ * and its binary's frames are then found by build id among the files
+ * learned so.
+ */
+void symbols_learn_exe(struct symbols *s, uint32_t pid, const char *exe);
+/* Learn the files process PID maps now (the recorder's own: the libc most processes share). */
+void symbols_learn_pid(struct symbols *s, uint32_t pid);
+/* The function of frame F (a frame text) into BUF, "" when it has none. */
+void symbols_frame_name(struct symbols *s, const char *f, char *buf, size_t cap);
+
 /* Once a second: forget the maps of processes unseen for a minute. */
 void symbols_sweep(struct symbols *s, uint64_t now_boot);
 

@@ -71,16 +71,16 @@ got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM proc_exec WH
 is "$got" 3 "archive - the 3 execs recorded beside the failed probes"
 stop_recorder; ok $? "record - SIGTERM, expect exit 0"
 
-# All but some: -sched,-syscall,-net,-mem,-dns,-tls,-profile leaves process and block (and security, which has no probe).
+# All but some: -sched,-syscall,-net,-mem,-dns,-tls leaves process and block (and security, which has no probe).
 rm -rf "$dir"
-if start_recorder "$dir" --probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile; then
+if start_recorder "$dir" --probes=-sched,-syscall,-net,-mem,-dns,-tls; then
 	is "$(grep -c '^flightrec: probe .* attached' "$TEST_TMP/recorder.log")" 7 \
-		"--probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile - process (4) and block (3) attach, expect 7"
-	is "$(grep -Ec '^flightrec: probe (sched|net|syscall|mem|uprobe|dns|tls|profile)/' "$TEST_TMP/recorder.log")" 0 \
-		"--probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile - none of the others"
+		"--probes=-sched,-syscall,-net,-mem,-dns,-tls - process (4) and block (3) attach, expect 7"
+	is "$(grep -Ec '^flightrec: probe (sched|net|syscall|mem|uprobe|dns|tls)/' "$TEST_TMP/recorder.log")" 0 \
+		"--probes=-sched,-syscall,-net,-mem,-dns,-tls - none of the others"
 	stop_recorder; ok $? "record - SIGTERM, expect exit 0"
 else
-	fail "flightrec record starts with --probes=-sched,-syscall,-net,-mem,-dns,-tls,-profile"
+	fail "flightrec record starts with --probes=-sched,-syscall,-net,-mem,-dns,-tls"
 fi
 
 # A quote in the directory's name and in a failed probe's attach point:

@@ -6,7 +6,8 @@
 # and replayed after the helper's binary is deleted, names both functions
 # with those shares (within 5 points) from its symbols.txt alone; .flame
 # prints folded stacks, .flame --svg draws them, .top cpu names the hot
-# functions, and each stack is one row of `stacks`.
+# functions, .export perfetto carries the samples, and each stack is one
+# row of `stacks`.
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
 PROFLOAD=${PROFLOAD:-$(dirname "$EXIT_WITH")/profload}
@@ -75,4 +76,26 @@ like "$svg" "<title>burn_major \\([0-9]+ samples, 7[0-9]\\.[0-9]+%\\)</title>" "
 
 top=$("$FLIGHTREC_REPLAY" "$a" --csv -c ".top cpu" 2>&1)
 like "$top" "burn_major" ".top cpu - names burn_major"
+
+"$FLIGHTREC_REPLAY" "$a" -c ".export perfetto $TEST_TMP/trace.json" >/dev/null 2>&1
+ok $? ".export perfetto runs"
+is "$(python3 -c 'import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+print(sum(e["args"]["samples"] for e in ev if e.get("cat") == "cpu_sample" and "burn_major" in e["args"]["stack"]))' "$TEST_TMP/trace.json" 2>&1)" \
+	"$(R "SELECT sum(c.count) FROM cpu_samples c JOIN stacks s ON s.id = c.stack_id WHERE s.frames LIKE '%burn_major%'")" \
+	".export perfetto - carries the samples: as many in burn_major as cpu_samples"
+# symbols.txt is untrusted input: a damaged one costs names, never the load.
+mkdir -p "$TEST_TMP/h"
+(cd "$TEST_TMP/h" && tar xf "$a" && printf 'flightrec-symbols\t1\t\ns\tno-name\ns\t\tempty-frame\ns\tb:x;y+1\tsplit\n' >symbols.txt &&
+	sha256sum MANIFEST.json schema.sql window.seg symbols.txt >SHA256SUMS &&
+	tar cf ../bad-lines.tar MANIFEST.json schema.sql window.seg symbols.txt SHA256SUMS &&
+	printf 'not symbols\n' >symbols.txt && sha256sum MANIFEST.json schema.sql window.seg symbols.txt >SHA256SUMS &&
+	tar cf ../bad-header.tar MANIFEST.json schema.sql window.seg symbols.txt SHA256SUMS)
+got=$("$FLIGHTREC_REPLAY" "$TEST_TMP/bad-lines.tar" --csv -c "SELECT count(*) FROM stacks WHERE frames LIKE '%burn_major%'" 2>"$TEST_TMP/bad.err" | tail -1)
+is "$got" 0 "symbols.txt with malformed lines - loads, burn_major unnamed"
+like "$(cat "$TEST_TMP/bad.err")" "symbols.txt: 3 malformed lines skipped" "symbols.txt with malformed lines - says how many were skipped"
+got=$("$FLIGHTREC_REPLAY" "$TEST_TMP/bad-header.tar" --csv -c "SELECT count(*) > 0 FROM stacks WHERE frames LIKE '%[unknown] %'" 2>"$TEST_TMP/bad.err" | tail -1)
+is "$got" 1 "symbols.txt without its header - loads, frames shown as [unknown]"
+like "$(cat "$TEST_TMP/bad.err")" "member symbols.txt ignored: no flightrec-symbols 1 header" \
+	"symbols.txt without its header - one line naming the member and the cause"
 done_testing

@@ -7,6 +7,9 @@
  *                           burn_minor(), measured on the thread's own
  *                           CPU clock (preemption does not skew it)
  *
+ *   profload segv          dereference NULL in crash_segv()
+ *   profload abort         call abort() from crash_abort()
+ *
  * Built with frame pointers (-fno-omit-frame-pointer) so that the kernel
  * can walk its stack; each function spins in slices of pseudo-random
  * length so that the sampling period cannot beat with them.
@@ -50,8 +53,33 @@ void __attribute__((noinline)) burn_minor(uint64_t ns)
 	} while (cpu_ns() < end);
 }
 
+/* Not a leaf: a leaf gets no frame pointer from GCC 12, whatever -mno-omit-leaf-frame-pointer says. */
+static void __attribute__((noinline)) touch(void)
+{
+	sink = sink + 1;
+}
+
+void __attribute__((noinline)) crash_segv(volatile int *p)
+{
+	touch();
+	*p = 42;
+}
+
+void __attribute__((noinline)) crash_abort(void)
+{
+	abort();
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "segv")) {
+		crash_segv(NULL);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "abort")) {
+		crash_abort();
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "burn")) {
 		uint64_t total = (uint64_t)(atof(argv[2]) * 1e9), start = cpu_ns();
 		unsigned seed = 12345;
@@ -64,6 +92,6 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: profload burn SECONDS\n");
+	fprintf(stderr, "usage: profload burn SECONDS | segv | abort\n");
 	return 2;
 }
