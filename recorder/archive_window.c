@@ -12,6 +12,7 @@
 
 #include "archive_window.h"
 #include "redact.h"
+#include "symbols.h"
 #include "input.h"
 #include "segment.h"
 #include "util.h"
@@ -102,6 +103,13 @@ static int select_segment(const struct archive_job *job, const char *path, struc
 			o->records++;
 			if (kind < FR_KIND_MAX)
 				o->counts[kind]++;
+			if (kind == FR_KIND_stack && job->symbols) {
+				/* its frames get their names in symbols.txt */
+				_Alignas(8) uint8_t rec[FR_RECORD_STRUCT_MAX];
+				if (fr_record_decode(fr_kind_by_id(kind), payload, plen, rec, NULL) == 0 &&
+				    (ret = symbols_note(job->symbols, ((const struct fr_stack *)rec)->frames)))
+					goto fail;
+			}
 			if (kind == FR_KIND_drop) {
 				_Alignas(8) uint8_t rec[FR_RECORD_STRUCT_MAX];
 				const struct fr_drop *d = (const struct fr_drop *)rec;

@@ -24,6 +24,7 @@
 #include "segment.h"
 #include "sha256.h"
 #include "store.h"
+#include "symbols.h"
 #include "util.h"
 int mb_append(struct membuf *m, const void *data, size_t len)
 {
@@ -140,7 +141,8 @@ int archive_write_window(const struct archive_job *job, char *path, size_t pathc
 	char name[256], tmp[4400] = "", final[4400];
 	struct archive *a = NULL;
 	uint64_t boot, real;
-	char *ddl = NULL;
+	char *ddl = NULL, *symtxt = NULL;
+	size_t symlen = 0;
 	int fd = -1, ret;
 
 	clock_pair(&boot, &real);
@@ -175,6 +177,11 @@ int archive_write_window(const struct archive_job *job, char *path, size_t pathc
 		snprintf(err, errlen, "cannot gather the window from %s: %s", job->logdir, strerror(-ret));
 		goto out;
 	}
+	/* the names of the window's frames, while this child still has the recorder's tables */
+	if (job->symbols && o.counts[FR_KIND_stack] && (ret = symbols_member(job->symbols, &symtxt, &symlen))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	ddl = fr_schema_sql();
 	if (!ddl || (ret = manifest_build(job, &o, (int64_t)(real - boot), &manifest))) {
 		ret = -ENOMEM;
@@ -204,6 +211,7 @@ int archive_write_window(const struct archive_job *job, char *path, size_t pathc
 	if ((ret = add_member(a, "MANIFEST.json", manifest.p, manifest.len, mtime, &sums)) ||
 	    (ret = add_member(a, "schema.sql", ddl, strlen(ddl), mtime, &sums)) ||
 	    (ret = add_member(a, "window.seg", o.seg.p, o.seg.len, mtime, &sums)) ||
+	    (symtxt && (ret = add_member(a, "symbols.txt", symtxt, symlen, mtime, &sums))) ||
 	    (ret = add_member(a, "SHA256SUMS", sums.p, sums.len, mtime, NULL)) ||
 	    archive_write_close(a) != ARCHIVE_OK) {
 		ret = -EIO;
@@ -233,6 +241,7 @@ out:
 	if (ret && tmp[0])
 		unlink(tmp);
 	free(ddl);
+	free(symtxt);
 	free(manifest.p);
 	free(sums.p);
 	free(o.seg.p);

@@ -13,6 +13,8 @@
 #include "flightrec.h"
 #include "hostinfo.h"
 
+struct symbols;
+
 struct window_spec {
 	uint64_t start_boot, end_boot; /* boot-time ns, inclusive */
 	uint64_t trigger_boot;
@@ -34,6 +36,8 @@ struct archive_job {
 	 * open: written at the head of the window whatever their time */
 	const struct fr_conn *open_conns;
 	size_t nopen_conns;
+	/* the frames of the profile family, named in symbols.txt; NULL: no such member */
+	struct symbols *symbols;
 	struct window_spec win;
 };
 

@@ -35,6 +35,7 @@
 #include "cgroup.h"
 #include "commands.h"
 #include "control.h"
+#include "family_profile.h"
 #include "family_net.h"
 #include "privs.h"
 #include "recorder.h"
@@ -134,6 +135,7 @@ static struct archive_job job_for(struct recorder *rc, const struct snap_req *r)
 		.hi = &rc->hi,
 		.extra_json = rc->extra_json,
 		.redact = rc->o.redact | r->win.redact,
+		.symbols = profile_symbols(probes_state(&rc->probes, &family_profile)),
 		.win = r->win,
 	};
 	return job;

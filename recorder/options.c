@@ -113,6 +113,18 @@ static int set_runq_threshold(struct record_opts *o, const char *v)
 	return set_duration_min(&o->probe.runq_threshold_ns, v, 0);
 }
 
+/* --profile-hz: 1 to 1000 samples a second per CPU. */
+static int set_profile_hz(struct record_opts *o, const char *v)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+
+	if (!*v || *end || *v == '-' || x < 1 || x > 1000)
+		return -EINVAL;
+	o->probe.profile_hz = (uint32_t)x;
+	return 0;
+}
+
 static int set_func_threshold(struct record_opts *o, const char *v)
 {
 	return set_duration_min(&o->probe.func_threshold_ns, v, 0);
@@ -351,6 +363,8 @@ static const struct opt opts[] = {
 	  "count and time the calls of a function (repeatable, at most 16): func_stats, funcs" },
 	{ "func-threshold", 0, "DUR", set_func_threshold, "a duration like 10ms",
 	  "a funcs row for each uprobed call at least DUR long (default 10ms)" },
+	{ "profile-hz", 0, "HZ", set_profile_hz, "a number of samples a second from 1 to 1000",
+	  "profile: sample each CPU's stack HZ times a second (default 49)" },
 	{ "cri-root", 0, "DIR", set_cri_root, "a directory path",
 	  "pod names and namespaces from DIR/NAMESPACE_POD_UID (default /var/log/pods)" },
 	{ "sensitive-path", 0, "GLOB", set_sensitive_path, "a glob like /etc/ssl/private/*",
@@ -420,6 +434,7 @@ void options_defaults(struct record_opts *o)
 	o->max_snapshot_disk = 2ULL << 30;
 	o->triggers.cooldown_ns = 60 * NSEC_PER_SEC;
 	o->probe.runq_threshold_ns = 5 * NSEC_PER_SEC / 1000;
+	o->probe.profile_hz = 49;
 	o->probe.func_threshold_ns = 10 * NSEC_PER_SEC / 1000;
 	o->probe.syscalls = SYSCALLS_SUMMARY;
 	o->probe.families_off = probes_default_off();

@@ -28,6 +28,7 @@ extern const struct probe_family family_security;
 extern const struct probe_family family_dns;
 extern const struct probe_family family_http;
 extern const struct probe_family family_tls;
+extern const struct probe_family family_profile;
 
 static const struct probe_family *const families[] = {
 	&family_process,
@@ -41,6 +42,7 @@ static const struct probe_family *const families[] = {
 	&family_dns,
 	&family_http,     /* rides on syscall's sys_exit; paired in the recorder (http.c) */
 	&family_tls,
+	&family_profile,  /* CPU samples with stacks (perf_event), crash stacks; opt-in */
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

@@ -53,6 +53,7 @@ struct probe_config {
 	int audit_each;           /* --audit-rows=each: a row per audit call, none folded */
 	uint64_t runq_threshold_ns; /* --runq-threshold: a runq event for each longer wait */
 	uint64_t func_threshold_ns; /* --func-threshold: a func event for each longer --uprobe call */
+	uint32_t profile_hz;      /* --profile-hz: CPU samples a second per CPU */
 	unsigned families_off;    /* --probes: bit I turns off family I of the table in probes.c */
 	struct uprobe_spec {      /* --uprobe BINARY:SYMBOL */
 		char binary[UPROBE_BINARY_MAX];

@@ -74,9 +74,20 @@ int triggers_add(struct triggers *t, const char *expr, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		if (!strcmp(word, "crash")) {
+			const struct fr_kind_desc *ck = fr_kind_by_name("crash");
 			if (bind(r, "exit", "exit_signal", NULL, err, errlen))
 				return -EINVAL;
 			r->type = RULE_CRASH;
+			/*
+			 * The profile family's crash record comes before the
+			 * exit and says where it crashed: it fires the rule
+			 * when there is one, the exit (then in the cooldown)
+			 * when there is none.
+			 */
+			if (ck && (r->alt_field = field_index(ck, "signal")) >= 0) {
+				r->alt_kind = ck->id;
+				t->watched |= 1ULL << ck->id;
+			}
 		} else {
 			if (bind(r, "oom", NULL, NULL, err, errlen))
 				return -EINVAL;
@@ -179,7 +190,7 @@ static int matches(const struct trigger_rule *r, const struct fr_kind_desc *k, c
 		return sum > r->threshold;
 	}
 	case RULE_CRASH: {
-		int64_t sig = fr_field_int(&k->fields[r->field[0]], rec);
+		int64_t sig = fr_field_int(&k->fields[k->id == r->alt_kind ? r->alt_field : r->field[0]], rec);
 		return sig == 11 || sig == 7 || sig == 4 || sig == 8 || sig == 6; /* SEGV BUS ILL FPE ABRT */
 	}
 	case RULE_MATCH:
@@ -253,7 +264,7 @@ const struct trigger_rule *triggers_check(struct triggers *t, const struct fr_ki
 		struct trigger_rule *r = &t->rule[i];
 		int fire;
 
-		if (r->kind != k->id)
+		if (r->kind != k->id && (!r->alt_kind || r->alt_kind != k->id))
 			continue;
 		if (r->type == RULE_RATE) {
 			uint64_t amount;

@@ -33,6 +33,9 @@ struct trigger_rule {
 	char text[128];
 	enum { RULE_THRESHOLD, RULE_RATE, RULE_CRASH, RULE_MATCH } type;
 	unsigned kind;
+	/* CRASH: a second kind that fires it first, when recorded (crash: where it crashed), and its signal field */
+	unsigned alt_kind;
+	int alt_field;
 	int field[2];           /* THRESHOLD: fields summed; RATE: field added (-1: count records) */
 	int nfields;
 	int text_field;         /* MATCH/RATE filter: index of the text field, -1 when none */

@@ -549,8 +549,37 @@ static const struct top_view {
 	  " ORDER BY sum(bytes_sent) + sum(bytes_received) DESC LIMIT 15" },
 };
 
+/* .top cpu with the profile family's samples: who ran, and in which functions (the innermost frame). */
+static int top_cpu_samples(struct replay *r)
+{
+	int ret = 0;
+
+	heading(r, "on CPU: samples by process");
+	ret |= dot_query_i64(r,
+			     "SELECT host, pid, comm, sum(count) AS samples,"
+			     " printf('%.1f%%', 100.0 * sum(count) / (SELECT sum(count) FROM cpu_samples)) AS share"
+			     " FROM cpu_samples GROUP BY host, pid ORDER BY samples DESC LIMIT 15",
+			     NULL, 0);
+	heading(r, "on CPU: samples by function (innermost frame)");
+	ret |= dot_query_i64(r,
+			     "SELECT coalesce(leaf(nullif(s.frames, '')), '[no stack]') AS function,"
+			     " sum(c.count) AS samples,"
+			     " printf('%.1f%%', 100.0 * sum(c.count) / (SELECT sum(count) FROM cpu_samples)) AS share"
+			     " FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
+			     " GROUP BY function ORDER BY samples DESC LIMIT 15",
+			     NULL, 0);
+	return ret ? -1 : 0;
+}
+
 int dot_top(struct replay *r, int argc, char **argv)
 {
+	if (!strcmp(argv[1], "cpu") && has_rows(r, "cpu_samples")) {
+		int ret = top_cpu_samples(r);
+
+		if (!dot_has_table(r, "runq_stats") || !has_rows(r, "runq_stats") || ret)
+			return ret;
+		heading(r, "waiting for a CPU"); /* then the run-queue view below */
+	}
 	for (size_t i = 0; i < sizeof(top_views) / sizeof(top_views[0]); i++) {
 		const struct top_view *v = &top_views[i];
 

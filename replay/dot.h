@@ -50,5 +50,6 @@ int dot_top(struct replay *r, int argc, char **argv);
 int dot_conns(struct replay *r, int argc, char **argv);
 int dot_peers(struct replay *r, int argc, char **argv);
 int dot_report(struct replay *r, int argc, char **argv);
+int dot_flame(struct replay *r, int argc, char **argv);
 
 #endif

@@ -329,6 +329,8 @@ static const struct dotcmd dots[] = {
 	{ "around", dot_around, 1, 2, "TIME [DUR]", "everything within DUR (default 5s) of TIME" },
 	{ "conns", dot_conns, 0, 0, "", "TCP connections with bytes, duration, outcome and the process at the other end" },
 	{ "export", dot_export, 2, 2, "perfetto FILE | clickhouse URL", "the timeline as trace-event JSON for ui.perfetto.dev, or the archives into ClickHouse" },
+	{ "flame", dot_flame, 0, 5, "[PID|COMM] [FROM] [TO] [--svg FILE]",
+	  "CPU samples as folded stacks (comm;outer;...;inner count), or a flame graph in FILE" },
 	{ "follow", dot_follow, 1, 2, "PID [HOST]", "one process and its children: everything they did, in order" },
 	{ "gaps", dot_gaps, 0, 0, "", "where records were lost, and why" },
 	{ "headers", dot_headers, 1, 1, "on|off", "show column names" },

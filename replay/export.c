@@ -3,7 +3,8 @@
  * JSON, which ui.perfetto.dev and chrome://tracing open.  One track per
  * process (named "comm [pid] host") holding its lifetime and everything it
  * did; events with a duration become slices, the others instants; losses
- * go on a "flightrec" track of their own.  Times are microseconds from the
+ * go on a "flightrec" track of their own; CPU samples are instants on their
+ * process's track, with their stack.  Times are microseconds from the
  * start of the window.
  */
 #include <stdio.h>
@@ -94,6 +95,32 @@ static int export_perfetto(struct replay *r, const char *path)
 		events++;
 	}
 	sqlite3_finalize(s);
+
+	/* the CPU samples (profile family): an instant per thread and stack and second, named by its innermost frame */
+	if (dot_has_table(r, "cpu_samples") && dot_has_table(r, "stacks")) {
+		snprintf(sql, sizeof(sql),
+			 "SELECT " TRACK_SQL ", c.ts, c.tid, c.count, coalesce(leaf(nullif(s.frames, '')), '[no stack]'),"
+			 " coalesce(s.frames, '') FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
+			 " ORDER BY c.ts",
+			 "c", "c");
+		if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+			goto sqlerr;
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			long long track = sqlite3_column_int64(s, 0);
+			char name[300];
+			snprintf(name, sizeof(name), "cpu: %s", (const char *)sqlite3_column_text(s, 4));
+			fputs(",\n{\"name\":", f);
+			output_json_string(f, name);
+			fprintf(f, ",\"cat\":\"cpu_sample\",\"ph\":\"i\",\"s\":\"t\",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,"
+				   "\"args\":{\"thread\":%lld,\"samples\":%lld,\"stack\":",
+				track, track, us_between(t0, sqlite3_column_int64(s, 1)), (long long)sqlite3_column_int64(s, 2),
+				(long long)sqlite3_column_int64(s, 3));
+			output_json_string(f, (const char *)sqlite3_column_text(s, 5));
+			fputs("}}", f);
+			events++;
+		}
+		sqlite3_finalize(s);
+	}
 	fputs("\n]}\n", f);
 	if (fclose(f)) {
 		fprintf(stderr, "flightrec-replay: .export: cannot write %s\n", path);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "frames.h"
 
 static void fn_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -118,7 +119,8 @@ int replay_register_functions(sqlite3 *db)
 	if (sqlite3_create_function(db, "utc", 1, flags, NULL, fn_utc, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "dur", 1, flags, NULL, fn_dur, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "size", 1, flags, NULL, fn_size, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function(db, "ip", 1, flags, NULL, fn_ip, NULL, NULL) != SQLITE_OK)
+	    sqlite3_create_function(db, "ip", 1, flags, NULL, fn_ip, NULL, NULL) != SQLITE_OK ||
+	    frames_register_sql(db))
 		return -1;
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "ddl.h"
+#include "frames.h"
 #include "input.h"
 
 struct load_ctx {
@@ -24,6 +25,7 @@ struct load_ctx {
 	uint16_t seg_minor[FR_KIND_MAX]; /* 0xffff: not worked out yet */
 	char host[72];
 	char *manifest;
+	struct frame_names *names; /* symbols.txt of the archive, NULL when it has none */
 	int failed;
 	char err[512];
 };
@@ -178,10 +180,69 @@ static int on_manifest(void *ctx, const char *path, const char *json, size_t len
 	return 0;
 }
 
+/* symbols.txt: the names of the stack frames, applied once the records are in. */
+static int on_member(void *ctx, const char *path, const char *name, const void *data, size_t len)
+{
+	struct load_ctx *c = ctx;
+	char e[128];
+	size_t skipped = 0;
+
+	if (strcmp(name, "symbols.txt"))
+		return 0;
+	frame_names_free(c->names);
+	if (!(c->names = frame_names_parse(data, len, &skipped, e, sizeof(e))))
+		fprintf(stderr, "flightrec-replay: %s: member symbols.txt ignored: %s\n", path, e);
+	else if (skipped)
+		fprintf(stderr, "flightrec-replay: %s: symbols.txt: %zu malformed lines skipped\n", path, skipped);
+	return 0;
+}
+
+static sqlite3_int64 max_rowid(struct replay *r, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *s;
+	sqlite3_int64 v = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(rowid), 0) FROM %s", table);
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The frames of the stacks loaded after row AFTER, named with C's symbols.txt (or shown as unknown). */
+static void name_frames(struct load_ctx *c, sqlite3_int64 after)
+{
+	sqlite3_stmt *q, *u;
+
+	if (sqlite3_prepare_v2(c->r->db, "SELECT rowid, frames FROM stacks WHERE rowid > ?", -1, &q, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_prepare_v2(c->r->db, "UPDATE stacks SET frames = ? WHERE rowid = ?", -1, &u, NULL) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return;
+	}
+	sqlite3_bind_int64(q, 1, after);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *raw = (const char *)sqlite3_column_text(q, 1);
+		char *named = raw ? frame_names_apply(c->names, raw) : NULL;
+		if (!named)
+			continue;
+		sqlite3_bind_text(u, 1, named, -1, free);
+		sqlite3_bind_int64(u, 2, sqlite3_column_int64(q, 0));
+		sqlite3_step(u);
+		sqlite3_reset(u);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+}
+
 int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 {
 	struct fr_input_ops ops = { .record = on_record, .warn = on_warn, .manifest = on_manifest,
-				    .segment = on_segment };
+				    .segment = on_segment, .member = on_member };
+	sqlite3_int64 stacks_before = max_rowid(r, "stacks");
 	struct fr_read_stats st = { 0 };
 	struct load_ctx *c = calloc(1, sizeof(*c));
 	sqlite3_stmt *s;
@@ -201,6 +262,8 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
 	if (ret < 0 && c->err[0])
 		snprintf(err, errlen, "%s", c->err);
+	if (ret == 0)
+		name_frames(c, stacks_before);
 	for (unsigned i = 0; i < FR_KIND_MAX; i++)
 		sqlite3_finalize(c->ins[i]);
 	if (ret == 0 && sqlite3_prepare_v2(r->db, "INSERT INTO archives VALUES (?, ?, ?, ?, ?, ?)", -1, &s, NULL) ==
@@ -219,6 +282,7 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	if (ret == 0)
 		r->loaded++;
 	free(c->manifest);
+	frame_names_free(c->names);
 	free(c);
 	return ret < 0 ? -1 : 0;
 }
@@ -509,6 +573,15 @@ int replay_finish(struct replay *r, char *err, size_t errlen)
 
 	if (r->loaded && rebuild_processes(r, err, errlen))
 		return -1;
+	/* A stack is written in every second that uses it: keep one row of each. */
+	if (r->loaded && sqlite3_exec(r->db,
+				      "DELETE FROM stacks WHERE rowid NOT IN (SELECT min(rowid) FROM stacks GROUP BY host, id);"
+				      "CREATE INDEX IF NOT EXISTS stacks_id ON stacks(host, id);",
+				      NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot index stacks: %s", msg);
+		sqlite3_free(msg);
+		return -1;
+	}
 	if (!(idx = fr_schema_index_sql())) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

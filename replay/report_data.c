@@ -480,20 +480,22 @@ static int data_conns(struct ctx *c)
 }
 
 /*
- * CPU samples, as folded stacks, when the archive has them (the tables of
- * issue 16: stacks(id, frames) and cpu_samples(stack_id, count)).  Absent
- * tables: no section; tables of another shape: a note instead.
+ * CPU samples, as folded stacks (comm;outer;...;inner, as .flame folds
+ * them), when the archive has them (tables stacks and cpu_samples).
+ * No samples: no section; a failing query: a note instead.
  */
 static int data_flame(struct ctx *c)
 {
 	sqlite3_stmt *s;
 	int n = 0, rc;
 
-	if (!dot_has_table(c->r, "cpu_samples") || !dot_has_table(c->r, "stacks"))
+	if (!dot_has_table(c->r, "cpu_samples") || !dot_has_table(c->r, "stacks") ||
+	    !scalar(c, "SELECT count(*) FROM (SELECT 1 FROM cpu_samples LIMIT 1)"))
 		return 0;
 	if (sqlite3_prepare_v2(c->r->db,
-			       "SELECT s.frames, sum(c.count) AS n FROM cpu_samples c JOIN stacks s ON s.id = c.stack_id"
-			       " GROUP BY s.frames ORDER BY n DESC",
+			       "SELECT c.comm || ';' || coalesce(nullif(s.frames, ''), '[no stack]') AS folded,"
+			       " sum(c.count) AS n FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
+			       " GROUP BY folded ORDER BY n DESC",
 			       -1, &s, NULL) != SQLITE_OK) {
 		fputs(",\"flame_error\":", c->f);
 		rj_str(c->f, sqlite3_errmsg(c->r->db));

@@ -416,6 +416,8 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 			if (ret)
 				warn(ops, ctx, member, "%s, member skipped", e);
 			ret = 0;
+		} else if (ops->member && (ret = ops->member(ctx, path, name, buf, got)) != 0) {
+			break;
 		}
 	}
 	if (ret == 0 && r != ARCHIVE_EOF) {

@@ -24,6 +24,8 @@ struct fr_input_ops {
 	int (*manifest)(void *ctx, const char *path, const char *json, size_t len);
 	/* Each segment (or archive window) before its records, may be NULL. */
 	int (*segment)(void *ctx, const char *name, const struct fr_seg_hdr *hdr);
+	/* An archive member of no kind above (symbols.txt), its LEN bytes as read, may be NULL. */
+	int (*member)(void *ctx, const char *path, const char *name, const void *data, size_t len);
 };
 
 /*

@@ -107,6 +107,13 @@ CREATE VIEW timeline AS
 	       NULL
 	  FROM proc_exit
 	UNION ALL
+	SELECT ts, host, pid, comm, 'crash',
+	       CASE signal WHEN 11 THEN 'SIGSEGV' WHEN 7 THEN 'SIGBUS' WHEN 4 THEN 'SIGILL' WHEN 8 THEN 'SIGFPE'
+	                   WHEN 6 THEN 'SIGABRT' WHEN 5 THEN 'SIGTRAP' ELSE 'signal ' || signal END ||
+	       ' (code ' || code || ')' || CASE WHEN addr <> 0 OR code > 0 THEN ' at ' || printf('0x%x', addr) ELSE '' END ||
+	       CASE WHEN function <> '' THEN ' in ' || function ELSE '' END || ' (thread ' || tid || ')', NULL
+	  FROM crashes
+	UNION ALL
 	SELECT ts, host, pid, comm, 'oom',
 	       'killed by the OOM killer (oom_score_adj ' || oom_score_adj || ') while ' ||
 	       trigger_comm || ' [' || trigger_pid || '] was allocating' ||

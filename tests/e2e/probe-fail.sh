@@ -9,11 +9,11 @@ need_bpf
 
 # Unknown names: one line naming the name, exit 1, before anything loads.
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --probes=-net,nosuch 2>&1); st=$?
-is "$st:$out" "1:flightrec: record: invalid --probes '-net,nosuch': unknown probe family 'nosuch' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls)" \
+is "$st:$out" "1:flightrec: record: invalid --probes '-net,nosuch': unknown probe family 'nosuch' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls, profile)" \
 	"--probes - an unknown family, expect one line naming it and exit 1"
 printf 'probes = process,bogus\n' > "$TEST_TMP/bad.conf"
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --config "$TEST_TMP/bad.conf" 2>&1); st=$?
-is "$st:$out" "1:flightrec: $TEST_TMP/bad.conf:1: invalid probes 'process,bogus': unknown probe family 'bogus' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls)" \
+is "$st:$out" "1:flightrec: $TEST_TMP/bad.conf:1: invalid probes 'process,bogus': unknown probe family 'bogus' (expected process, syscall, sched, block, net, mem, uprobe, security, dns, http, tls, profile)" \
 	"config - probes key with an unknown family, expect FILE:LINE and the name"
 out=$("$FLIGHTREC" record --dir "$TEST_TMP/x" --uprobe /bin/true 2>&1); st=$?
 is "$st:$out" "1:flightrec: record: invalid --uprobe '/bin/true': expected BINARY:SYMBOL, like /usr/sbin/nginx:ngx_http_handler" \

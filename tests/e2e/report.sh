@@ -81,11 +81,11 @@ is "$(grep -c '<script' "$page")" 3 "page - three inline scripts (data, d3, repo
 like "$(grep -o '<meta http-equiv="Content-Security-Policy" content="[^"]*"' "$page")" \
 	"content=\"default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]{44}' 'sha256-[A-Za-z0-9+/=]{44}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\"" \
 	"page - its CSP forbids every fetch and runs only its own two scripts"
-is "$(python3 -c "
+is "$(R "SELECT count(*) FROM cpu_samples"):$(python3 -c "
 import json, re
 h = open('$page').read()
-print('flame' in json.loads(re.search(r'id=\"fr-data\">(.*?)</script>', h, re.S).group(1)))")" False \
-	"page - no flame graph data without stack samples"
+print('flame' in json.loads(re.search(r'id=\"fr-data\">(.*?)</script>', h, re.S).group(1)))")" 0:False \
+	"page - no flame graph data without CPU samples"
 
 # In the browser.
 $BROWSE "$page" --shot "$art/report.png" --click ".mark.k-crash" >"$TEST_TMP/b.json"
@@ -131,17 +131,16 @@ is "$(J "d['requests']")" "['http://127.0.0.1:9/x.png']" "control - a page that 
 is "$(grep -c "$secret" "$TEST_TMP/red.html"):$([ "$(grep -c "$secret" "$page")" -gt 0 ] && echo yes)" "0:yes" \
 	"redacted archive - its report holds no original argument (the plain one does)"
 
-# The flame graph: there when the stack tables are (the tables of issue 16).
-"$FLIGHTREC_REPLAY" "$a" -c "CREATE TABLE stacks (id INTEGER, frames TEXT)" \
-	-c "INSERT INTO stacks VALUES (1, 'main;work;spin'), (2, 'main;idle')" \
-	-c "CREATE TABLE cpu_samples (ts INTEGER, pid INTEGER, tid INTEGER, comm TEXT, stack_id INTEGER, count INTEGER)" \
-	-c "INSERT INTO cpu_samples VALUES (1, 1, 1, 'x', 1, 30), (2, 1, 1, 'x', 1, 10), (3, 1, 1, 'x', 2, 5)" \
+# The flame graph: there when the archive has CPU samples (rows added here: the default recorder takes none).
+"$FLIGHTREC_REPLAY" "$a" -c "INSERT INTO stacks (host, ts, id, frames) VALUES ('vm', 1, 1, 'main;work;spin'), ('vm', 1, 2, 'main;idle')" \
+	-c "INSERT INTO cpu_samples (host, ts, pid, tid, comm, stack_id, count) VALUES
+	    ('vm', 1, 1, 1, 'x', 1, 30), ('vm', 2, 1, 1, 'x', 1, 10), ('vm', 3, 1, 1, 'x', 2, 5)" \
 	--report "$TEST_TMP/flame.html"
 got=$(python3 -c "
 import json, re
 h = open('$TEST_TMP/flame.html').read()
 print(json.loads(re.search(r'id=\"fr-data\">(.*?)</script>', h, re.S).group(1))['flame'])")
-is "$got" "[['main;work;spin', 40], ['main;idle', 5]]" "stack tables - the flame graph's data, folded stacks with their samples"
+is "$got" "[['x;main;work;spin', 40], ['x;main;idle', 5]]" "CPU samples - the flame graph's data, folded stacks with their samples"
 
 # Bad output paths: one line, exit 1, nothing left behind.
 "$FLIGHTREC_REPLAY" "$a" --report "$TEST_TMP/no/such/dir/r.html" >"$TEST_TMP/out" 2>"$TEST_TMP/err"

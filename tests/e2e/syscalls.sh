@@ -32,6 +32,18 @@ N=7
 M=20000
 mark=frsc$$x$RANDOM
 
+# sysloop_on_free_port MODE: sysloop MODE on a random port (in $port), tried
+# again on another while the port was taken (exit 3); its status in $st.
+sysloop_on_free_port() {
+	st=3
+	for _ in 1 2 3 4 5 6 7 8; do
+		port=$((20000 + RANDOM % 40000))
+		"$SYSLOOP" "$1" "$port"
+		st=$?
+		[ "$st" -ne 3 ] && break
+	done
+}
+
 # q ARCHIVE SQL: the last line of the CSV answer (the value, for one-cell queries).
 q() { "$FLIGHTREC_REPLAY" "$1" --csv -c "$2" | tail -1; }
 
@@ -89,13 +101,7 @@ if start_recorder "$dir"; then
 	# connect, bind, listen and accept; an execve that succeeds (its
 	# registers are the new program's by its exit: its path comes from
 	# sc_exec) three times, from three processes, and one that fails.
-	st=3
-	for _ in 1 2 3 4 5 6 7 8; do
-		port=$((20000 + RANDOM % 40000))
-		"$SYSLOOP" connect "$port"
-		st=$?
-		[ "$st" -ne 3 ] && break # 3: the port was taken, try another
-	done
+	sysloop_on_free_port connect
 	is "$st" 0 "summary - sysloop: listen, connect and accept on 127.0.0.1:$port"
 	exe=$TEST_TMP/true-$$x$RANDOM # not $mark: the folding checks below count its rows
 	cp "$(type -P true)" "$exe"
@@ -214,21 +220,12 @@ fi
 dir=$TEST_TMP/audit
 if start_recorder "$dir" --syscalls=audit; then
 	pass "audit - flightrec record --syscalls=audit starts"
-	st=3
-	for _ in 1 2 3 4 5 6 7 8; do
-		port=$((20000 + RANDOM % 40000))
-		"$SYSLOOP" connect "$port"
-		st=$?
-		[ "$st" -ne 3 ] && break # 3: the port was taken, try another
-	done
+	sysloop_on_free_port connect
 	is "$st" 0 "audit - sysloop: listen, connect and accept on 127.0.0.1:$port"
-	st=3
-	for _ in 1 2 3 4 5 6 7 8; do
-		nbport=$((20000 + RANDOM % 40000))
-		"$SYSLOOP" nbconnect "$nbport"
-		st=$?
-		[ "$st" -ne 3 ] && break
-	done
+	cport=$port
+	sysloop_on_free_port nbconnect
+	nbport=$port
+	port=$cport
 	is "$st" 0 "audit - sysloop: a non-blocking connect to 127.0.0.1:$nbport, EINPROGRESS"
 	"$SYSLOOP" getppid 1000 &
 	gpid=$!
