@@ -45,7 +45,8 @@ struct profile_state {
 	struct bpf_link **links; /* one per CPU */
 	int *pfds;
 	int ncpus;
-	uint64_t last_flip, prev_flip, lost_seen, last_sweep;
+	struct probes_gens gens;
+	uint64_t last_sweep;
 	struct symbols *syms;
 	/* this drain's stacks already put, by id (open addressing, 0: empty) */
 	uint64_t *put;
@@ -162,7 +163,8 @@ static int profile_open(struct probes *p, void **state)
 	}
 	/* the libc and loader most processes share: known before a crash of a process never sampled */
 	symbols_learn_pid(st->syms, (uint32_t)getpid());
-	st->last_flip = st->prev_flip = st->last_sweep = now_boot_ns();
+	probes_gens_init(&st->gens, &st->skel->bss->gen, bpf_map__fd(st->skel->maps.profile_lost), "profile");
+	st->last_sweep = now_boot_ns();
 	*state = st;
 	return 0;
 }
@@ -315,16 +317,17 @@ static void profile_drain(struct probes *p, struct profile_state *st, int old, u
 	free(keys);
 }
 
+/* probes_gens_tick's drain: generation OLD, which ended at IN->end. */
+static void profile_drain_gen(struct probes *p, void *ctx, int old, const struct probes_interval *in)
+{
+	profile_drain(p, ctx, old, in->end);
+}
+
 static void profile_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct profile_state *st = state;
-	int old = probes_gen_idle(&st->skel->bss->gen);
 
-	profile_drain(p, st, old, st->last_flip);
-	probes_report_lost(p, bpf_map__fd(st->skel->maps.profile_lost), &st->lost_seen, "profile", st->prev_flip, now);
-	probes_gen_flip(&st->skel->bss->gen, old);
-	st->prev_flip = st->last_flip;
-	st->last_flip = now;
+	probes_gens_tick(p, &st->gens, now, profile_drain_gen, st);
 	if (now - st->last_sweep > SWEEP_NS) {
 		symbols_sweep(st->syms, now);
 		st->last_sweep = now;
