@@ -528,25 +528,35 @@ int dot_slow(struct replay *r, int argc, char **argv)
 	return ret;
 }
 
-/* .top WHAT: the processes that did most of WHAT, from TABLE; WITHOUT names what is missing without it. */
+/*
+ * .top WHAT: the 15 processes that did most of WHAT, from TABLE; WITHOUT
+ * names what is missing without it.  A process's name is the last comm
+ * its rows carry (after its exec, not the shell it was forked from; of
+ * the counts of one interval, the biggest's): a bare comm beside the
+ * sums would be that of an arbitrary row.
+ */
+#define TOP_SQL(TABLE, SUMS, ORDER, COLS, LAST)                                                               \
+	"WITH t AS (SELECT host, pid, " SUMS " FROM " TABLE " GROUP BY host, pid ORDER BY " ORDER " LIMIT 15)"  \
+	" SELECT host, pid, (SELECT comm FROM " TABLE " s WHERE s.host = t.host AND s.pid = t.pid"              \
+	" ORDER BY " LAST " LIMIT 1) AS comm, " COLS " FROM t ORDER BY " ORDER
+/* the last row; among the counts of one interval (one ts), the biggest */
+#define TOP_LAST_COUNTED "s.ts DESC, s.count DESC"
+#define TOP_LAST_EVENT "s.ts DESC"
 static const struct top_view {
 	const char *what, *table, *without, *sql;
 } top_views[] = {
 	{ "syscalls", "syscall_stats", "syscall_stats records",
-	  "SELECT host, pid, comm, sum(count) AS calls, sum(errors) AS errors,"
-	  " dur(sum(total_ns)) AS time_in_calls, dur(max(max_ns)) AS longest FROM syscall_stats"
-	  " GROUP BY host, pid ORDER BY calls DESC LIMIT 15" },
+	  TOP_SQL("syscall_stats", "sum(count) AS calls, sum(errors) AS errors, sum(total_ns) AS ns, max(max_ns) AS mx",
+		  "calls DESC", "calls, errors, dur(ns) AS time_in_calls, dur(mx) AS longest", TOP_LAST_COUNTED) },
 	{ "cpu", "runq_stats", "scheduler records (runq_stats)",
-	  "SELECT host, pid, comm, sum(count) AS waits, dur(sum(total_ns)) AS waited_for_cpu,"
-	  " dur(max(max_ns)) AS longest FROM runq_stats GROUP BY host, pid"
-	  " ORDER BY sum(total_ns) DESC LIMIT 15" },
+	  TOP_SQL("runq_stats", "sum(count) AS waits, sum(total_ns) AS ns, max(max_ns) AS mx", "ns DESC",
+		  "waits, dur(ns) AS waited_for_cpu, dur(mx) AS longest", TOP_LAST_COUNTED) },
 	{ "io", "io", "disk I/O records",
-	  "SELECT host, pid, comm, count(*) AS requests, size(sum(bytes)) AS bytes,"
-	  " dur(sum(service_ns)) AS service FROM io GROUP BY host, pid ORDER BY sum(bytes) DESC LIMIT 15" },
+	  TOP_SQL("io", "count(*) AS requests, sum(bytes) AS b, sum(service_ns) AS ns", "b DESC",
+		  "requests, size(b) AS bytes, dur(ns) AS service", TOP_LAST_EVENT) },
 	{ "net", "connections", "TCP connection records",
-	  "SELECT host, pid, comm, count(*) AS connections, size(sum(bytes_sent)) AS sent,"
-	  " size(sum(bytes_received)) AS received FROM connections GROUP BY host, pid"
-	  " ORDER BY sum(bytes_sent) + sum(bytes_received) DESC LIMIT 15" },
+	  TOP_SQL("connections", "count(*) AS connections, sum(bytes_sent) AS s, sum(bytes_received) AS r", "s + r DESC",
+		  "connections, size(s) AS sent, size(r) AS received", TOP_LAST_EVENT) },
 };
 
 /* .top cpu with the profile family's samples: who ran, and in which functions (the innermost frame). */
