@@ -55,22 +55,9 @@ int dot_query_i64(struct replay *r, const char *sql, const int64_t *args, int n)
 	return query_print(r, s);
 }
 
-static int64_t scalar(struct replay *r, const char *sql)
-{
-	sqlite3_stmt *s;
-	int64_t v = 0;
-
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 int64_t dot_window_start(struct replay *r)
 {
-	int64_t v = scalar(r, "SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives"), t;
+	int64_t v = replay_scalar(r, "SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives"), t;
 	char sql[256];
 
 	if (v)
@@ -78,7 +65,7 @@ int64_t dot_window_start(struct replay *r)
 	/* no manifest (a bare segment): the first record, found through each table's ts index */
 	for (unsigned i = 0; i < fr_nkinds; i++) {
 		snprintf(sql, sizeof(sql), "SELECT min(ts) FROM %s", fr_kinds[i].table);
-		t = scalar(r, sql);
+		t = replay_scalar(r, sql);
 		if (t && (!v || t < v))
 			v = t;
 	}

@@ -10,6 +10,7 @@
 #define FR_REPLAY_DB_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "output.h"
@@ -46,6 +47,8 @@ int replay_register_functions(sqlite3 *db);
  * -1 after printing "flightrec-replay: SQL error: MSG" on stderr.
  */
 int replay_exec(struct replay *r, const char *sql);
+/* The first column of SQL's first row as an integer; 0 when there is none or SQL fails. */
+int64_t replay_scalar(struct replay *r, const char *sql);
 /* Run a line that starts with '.'; 0, or -1 after printing why. */
 int replay_dot(struct replay *r, const char *line);
 /* The names of the dot-commands, for completion; NULL after the last. */

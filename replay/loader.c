@@ -197,19 +197,25 @@ static int on_member(void *ctx, const char *path, const char *name, const void *
 	return 0;
 }
 
-static sqlite3_int64 max_rowid(struct replay *r, const char *table)
+int64_t replay_scalar(struct replay *r, const char *sql)
 {
-	char sql[128];
 	sqlite3_stmt *s;
-	sqlite3_int64 v = 0;
+	int64_t v = 0;
 
-	snprintf(sql, sizeof(sql), "SELECT coalesce(max(rowid), 0) FROM %s", table);
 	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+static sqlite3_int64 max_rowid(struct replay *r, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(rowid), 0) FROM %s", table);
+	return replay_scalar(r, sql);
 }
 
 /* The frames of the stacks loaded after row AFTER, named with C's symbols.txt (or shown as unknown). */

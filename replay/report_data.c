@@ -147,19 +147,6 @@ static int exec(struct ctx *c, const char *sql)
 	return 0;
 }
 
-static int64_t scalar(struct ctx *c, const char *sql)
-{
-	sqlite3_stmt *s;
-	int64_t v = 0;
-
-	if (sqlite3_prepare_v2(c->r->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 /* "key":[rows of SQL, each an array], after the first FROM columns; ?1 is t0. */
 static int rows_json(struct ctx *c, const char *key, const char *sql, int limit)
 {
@@ -300,7 +287,7 @@ static int marks_place(struct ctx *c)
 
 static int data_lanes(struct ctx *c)
 {
-	fprintf(c->f, ",\"processes\":%lld", (long long)scalar(c, "SELECT count(*) FROM processes"));
+	fprintf(c->f, ",\"processes\":%lld", (long long)replay_scalar(c->r, "SELECT count(*) FROM processes"));
 	/* [host, pid, ppid, comm, argv, start_us, end_us, exit_code, exit_signal, depth, exe] in lane order */
 	return rows_json(c, "lanes",
 			 "SELECT p.host, p.pid, p.ppid, p.comm, substr(p.argv, 1, 300), (p.start_ts - ?1) / 1000,"
@@ -326,7 +313,7 @@ static int data_marks(struct ctx *c)
 		snprintf(sql, sizeof(sql), "SELECT sum(%s) FROM %s WHERE %s", k->count, k->table, k->where);
 		fprintf(c->f, "%s\n{\"kind\":\"%s\",\"table\":\"%s\",\"legend\":", first ? "" : ",", k->kind, k->table);
 		rj_str(c->f, k->legend);
-		fprintf(c->f, ",\"total\":%lld,\"host_lane\":%d", (long long)scalar(c, sql), k->host_lane);
+		fprintf(c->f, ",\"total\":%lld,\"host_lane\":%d", (long long)replay_scalar(c->r, sql), k->host_lane);
 		first = 0;
 		/* [lane, t_us, dur_us, label, host, the row...]; lane null: the host's own lane */
 		snprintf(sql, sizeof(sql),
@@ -490,7 +477,7 @@ static int data_flame(struct ctx *c)
 	int n = 0, rc;
 
 	if (!dot_has_table(c->r, "cpu_samples") || !dot_has_table(c->r, "stacks") ||
-	    !scalar(c, "SELECT count(*) FROM (SELECT 1 FROM cpu_samples LIMIT 1)"))
+	    !replay_scalar(c->r, "SELECT count(*) FROM (SELECT 1 FROM cpu_samples LIMIT 1)"))
 		return 0;
 	if (sqlite3_prepare_v2(c->r->db,
 			       "SELECT c.comm || ';' || coalesce(nullif(s.frames, ''), '[no stack]') AS folded,"
@@ -535,14 +522,14 @@ int report_data(struct replay *r, FILE *f, char *err, size_t errlen)
 	int ret = -1;
 
 	c.t0 = dot_window_start(r);
-	c.t1 = scalar(&c, "SELECT max(json_extract(manifest, '$.window.end_ns')) FROM archives");
+	c.t1 = replay_scalar(c.r, "SELECT max(json_extract(manifest, '$.window.end_ns')) FROM archives");
 	if (c.t1 <= c.t0) {
 		/* no manifest: the last record */
 		c.t1 = c.t0;
 		for (unsigned i = 0; i < fr_nkinds; i++) {
 			char sql[128];
 			snprintf(sql, sizeof(sql), "SELECT max(ts) FROM %s", fr_kinds[i].table);
-			int64_t t = scalar(&c, sql);
+			int64_t t = replay_scalar(c.r, sql);
 			if (t > c.t1)
 				c.t1 = t;
 		}
