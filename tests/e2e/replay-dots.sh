@@ -34,9 +34,13 @@ got=$(R --csv -c "SELECT count(DISTINCT pid) FROM syscall_stats WHERE comm = '$c
 is "$got" 2 "syscall_stats - both marked processes are counted"
 "$SYSLOOP" getppid 300000
 sleep 2.5
-b=$("$FLIGHTREC" snapshot --dir "$dir" --before 60s --after 0s --reason dots2)
-got=$("$FLIGHTREC_REPLAY" "$b" --csv -c ".top syscalls" | grep ",sysloop," | head -1 | cut -d, -f3,4)
+b=$("$FLIGHTREC" snapshot --dir "$dir" --before 60s --after 0s --reason dots2 2>"$TEST_TMP/snap2.err")
+top=$("$FLIGHTREC_REPLAY" "$b" --csv -c ".top syscalls" 2>&1)
+got=$(echo "$top" | grep ",sysloop," | head -1 | cut -d, -f3,4)
 like "$got" "^sysloop,[0-9]+$" ".top syscalls - the loop of 300000 getppid() is among the busiest"
+[ -n "$got" ] || diag "snapshot: $b $(cat "$TEST_TMP/snap2.err")" ".top syscalls: $top" \
+		"sysloop rows: $("$FLIGHTREC_REPLAY" "$b" --csv -c "SELECT pid, comm, name, count, ts FROM syscall_stats WHERE comm = 'sysloop'" 2>&1)" \
+		"recorder: $(tail -20 "$TEST_TMP/recorder.log")"
 [ "${got#sysloop,}" -ge 300000 ]; ok $? ".top syscalls - with at least its 300000 calls (${got#sysloop,})"
 got=$(R --csv -c ".slow" | sed -n '/== slowest system calls/,/^$/p' | sed -n 3p | cut -d, -f3,5)
 want=$(R --csv -c "SELECT pid, name FROM syscalls ORDER BY latency_ns DESC LIMIT 1" | tail -1)
