@@ -517,16 +517,23 @@ int dot_slow(struct replay *r, int argc, char **argv)
 
 /*
  * .top WHAT: the 15 processes that did most of WHAT, from TABLE; WITHOUT
- * names what is missing without it.  A process's name is the last comm
- * its rows carry (after its exec, not the shell it was forked from; of
- * the counts of one interval, the biggest's): a bare comm beside the
- * sums would be that of an arbitrary row.
+ * names what is missing without it.  A bare comm beside the sums would be
+ * that of an arbitrary row: see the naming rule below.
  */
 #define TOP_SQL(TABLE, SUMS, ORDER, COLS, LAST)                                                               \
 	"WITH t AS (SELECT host, pid, " SUMS " FROM " TABLE " GROUP BY host, pid ORDER BY " ORDER " LIMIT 15)"  \
-	" SELECT host, pid, (SELECT comm FROM " TABLE " s WHERE s.host = t.host AND s.pid = t.pid"              \
-	" ORDER BY " LAST " LIMIT 1) AS comm, " COLS " FROM t ORDER BY " ORDER
-/* the last row; among the counts of one interval (one ts), the biggest */
+	" SELECT host, pid, coalesce((SELECT comm FROM processes p WHERE p.host = t.host AND p.pid = t.pid"     \
+	" ORDER BY coalesce(p.start_ts, 0) DESC LIMIT 1), (SELECT comm FROM " TABLE " s"                        \
+	" WHERE s.host = t.host AND s.pid = t.pid ORDER BY " LAST " LIMIT 1)) AS comm, " COLS                  \
+	" FROM t ORDER BY " ORDER
+/*
+ * LAST orders a process's rows for its name when `processes` has none.
+ * Each process is named as `processes` names it (the comm of its last exec,
+ * of its last lifetime when the pid was reused), else by its rows: the last
+ * one; among the counts of one interval (one ts), the biggest.  Rows alone
+ * can mislead: a fork's calls before its exec share the pid and the
+ * interval with the program it became.
+ */
 #define TOP_LAST_COUNTED "s.ts DESC, s.count DESC"
 #define TOP_LAST_EVENT "s.ts DESC"
 static const struct top_view {
