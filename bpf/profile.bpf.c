@@ -169,6 +169,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 
 #define TASK_RUNNING 0
 #define TASK_UNINTERRUPTIBLE 0x2
+#define TASK_DEAD 0x80
 #define PF_KTHREAD 0x00200000
 
 /* Each thread's stacks of its current sleep (task storage, 5.11+): nothing to look up by tid or evict. */
@@ -190,15 +191,16 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 {
 	struct offcpu_task *t;
 
-	/* preempted (still runnable), the idle task, kernel threads (their sleeps are mostly idle waits), the recorder */
-	if (prev_state == TASK_RUNNING || prev->pid == 0 || (prev->flags & PF_KTHREAD) || prev->tgid == self_tgid)
+	/* preempted (still runnable), exiting (no wakeup comes), the idle task, kernel threads (their sleeps are mostly idle waits), the recorder */
+	if (prev_state == TASK_RUNNING || (prev_state & TASK_DEAD) || prev->pid == 0 || (prev->flags & PF_KTHREAD) ||
+	    prev->tgid == self_tgid)
 		return 0;
 	t = bpf_task_storage_get(&offcpu_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
 		return 0;
-	t->ubytes = bpf_get_stack(ctx, t->ustack, sizeof(t->ustack), BPF_F_USER_STACK);
-	t->kbytes = bpf_get_stack(ctx, t->kstack, sizeof(t->kstack), 0);
-	t->uninterruptible = (prev_state & TASK_UNINTERRUPTIBLE) != 0;
+	t->s.ubytes = bpf_get_stack(ctx, t->s.ustack, sizeof(t->s.ustack), BPF_F_USER_STACK);
+	t->s.kbytes = bpf_get_stack(ctx, t->s.kstack, sizeof(t->s.kstack), 0);
+	t->s.uninterruptible = (prev_state & TASK_UNINTERRUPTIBLE) != 0;
 	t->asleep_ts = bpf_ktime_get_boot_ns();
 	return 0;
 }
@@ -225,11 +227,7 @@ int BPF_PROG(offcpu_wakeup, struct task_struct *p)
 	e->pid = p->tgid;
 	e->tid = p->pid;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
-	e->uninterruptible = t->uninterruptible;
-	e->ubytes = t->ubytes;
-	e->kbytes = t->kbytes;
-	bpf_probe_read_kernel(e->ustack, sizeof(e->ustack), t->ustack);
-	bpf_probe_read_kernel(e->kstack, sizeof(e->kstack), t->kstack);
+	bpf_probe_read_kernel(&e->s, sizeof(e->s), &t->s);
 	event_submit(e);
 	return 0;
 }

@@ -53,14 +53,18 @@ struct crash_event {
  * addresses; ubytes and kbytes are what bpf_get_stack() returned (bytes of
  * frames, negative: the error).
  */
-struct offcpu_task {
-	__u64 asleep_ts; /* 0: not asleep, or its wakeup seen */
+struct offcpu_stacks {
 	__u32 uninterruptible;
 	__u32 pad;
 	__s64 ubytes;
 	__s64 kbytes;
 	__u64 ustack[PROFILE_DEPTH];
 	__u64 kstack[PROFILE_DEPTH];
+};
+
+struct offcpu_task {
+	__u64 asleep_ts; /* 0: not asleep, or its wakeup seen */
+	struct offcpu_stacks s;
 };
 
 /* A sleep of at least offcpu_threshold_ns ended: the thread, how long, and its stacks. */
@@ -73,12 +77,7 @@ struct offcpu_event {
 	__u32 pid;
 	__u32 tid;
 	char comm[16];
-	__u32 uninterruptible;
-	__u32 pad;
-	__s64 ubytes;
-	__s64 kbytes;
-	__u64 ustack[PROFILE_DEPTH];
-	__u64 kstack[PROFILE_DEPTH];
+	struct offcpu_stacks s;
 };
 
 #endif

@@ -96,24 +96,24 @@ static void event_frames(const struct offcpu *o, struct symbols *syms, const str
 			 struct fr_stack *r)
 {
 	size_t cap = sizeof(r->frames), len = 0;
-	int nu = e->ubytes > 0 ? (int)(e->ubytes / (int64_t)sizeof(e->ustack[0])) : 0;
-	int nk = e->kbytes > 0 ? (int)(e->kbytes / (int64_t)sizeof(e->kstack[0])) : 0, k0;
+	int nu = e->s.ubytes > 0 ? (int)(e->s.ubytes / (int64_t)sizeof(e->s.ustack[0])) : 0;
+	int nk = e->s.kbytes > 0 ? (int)(e->s.kbytes / (int64_t)sizeof(e->s.kstack[0])) : 0, k0;
 
 	if (nu > PROFILE_DEPTH)
 		nu = PROFILE_DEPTH;
 	if (nk > PROFILE_DEPTH)
 		nk = PROFILE_DEPTH;
-	k0 = kernel_first(o, e->kstack, nk);
+	k0 = kernel_first(o, e->s.kstack, nk);
 	r->frames[0] = '\0';
 	for (int i = nu - 1; i >= 0; i--) {
 		char f[4400];
-		size_t n = symbols_user_ip(syms, e->pid, e->ustack[i], i > 0, f, sizeof(f));
+		size_t n = symbols_user_ip(syms, e->pid, e->s.ustack[i], i > 0, f, sizeof(f));
 		len = stack_text_append(r->frames, len, cap, f, n);
 	}
 	for (int i = nk - 1; i >= k0; i--) {
 		char f[40];
 		/* the innermost frame kept is a return address too, unless it is the first taken */
-		size_t n = symbols_kernel_frame(e->kstack[i], i > 0, f, sizeof(f));
+		size_t n = symbols_kernel_frame(e->s.kstack[i], i > 0, f, sizeof(f));
 		len = stack_text_append(r->frames, len, cap, f, n);
 	}
 	r->id = len ? stack_text_id(r->frames, len) : 0;
@@ -161,7 +161,7 @@ void offcpu_add(struct offcpu *o, struct symbols *syms, const struct offcpu_even
 	c->total_ns += e->slept_ns;
 	if (e->slept_ns > c->max_ns)
 		c->max_ns = e->slept_ns;
-	if (e->uninterruptible)
+	if (e->s.uninterruptible)
 		c->iowait_ns += e->slept_ns;
 }
 
