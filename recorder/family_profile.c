@@ -428,6 +428,7 @@ const struct probe_family family_profile = {
 	.flush = profile_flush,
 	.stop = profile_flush,
 	.close = profile_close,
-	/* about 27 us a sample (bpf_stats), 2 points of nginx's requests/s in scripts/bench-profile: BENCHMARKS.md */
+	/* about 27 us a sample (bpf_stats), 2 points of nginx's requests/s in scripts/bench-profile; the off-CPU
+	 * stacks 1.2 us a sleep, 4 more points: BENCHMARKS.md */
 	.opt_in = 1,
 };
