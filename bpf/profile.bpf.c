@@ -72,13 +72,22 @@ STACK_MAP(kstack1, 0, __u64);
 COUNT_MAP(samples0);
 COUNT_MAP(samples1);
 
-/* Samples that found their count map full, per CPU: reported as drops. */
+/* Samples that found their count map full, and sleeps whose stacks had no task storage, per CPU: reported as drops. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } profile_lost SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&profile_lost, &zero);
+
+	if (n)
+		*n += 1;
+}
 
 /* Count one sample of KEY in MAP, a new key taking the current comm. */
 static __always_inline void count_sample(void *map, struct profile_key *key)
@@ -94,10 +103,7 @@ static __always_inline void count_sample(void *map, struct profile_key *key)
 		/* another CPU added it first (-EEXIST), or the map is full */
 		v = bpf_map_lookup_elem(map, key);
 		if (!v) {
-			__u32 zero = 0;
-			__u64 *n = bpf_map_lookup_elem(&profile_lost, &zero);
-			if (n)
-				*n += 1;
+			count_lost();
 			return;
 		}
 	}
@@ -196,8 +202,10 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 	    prev->tgid == self_tgid)
 		return 0;
 	t = bpf_task_storage_get(&offcpu_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t)
+	if (!t) {
+		count_lost(); /* no memory, or the storage busy on this CPU: a sleep that cannot be measured */
 		return 0;
+	}
 	t->s.ubytes = bpf_get_stack(ctx, t->s.ustack, sizeof(t->s.ustack), BPF_F_USER_STACK);
 	t->s.kbytes = bpf_get_stack(ctx, t->s.kstack, sizeof(t->s.kstack), 0);
 	t->s.uninterruptible = (prev_state & TASK_UNINTERRUPTIBLE) != 0;
