@@ -12,7 +12,8 @@
 # for pw-short, whose sleeps are all below the threshold.  At
 # --offcpu-threshold 20ms pw-short has exactly its 10 sleeps.  .flame
 # --offcpu weighs the stacks in microseconds asleep, .export perfetto
-# carries them, and a bad --offcpu-threshold is refused by name.
+# carries them, a bad --offcpu-threshold is refused by name, and
+# --offcpu-threshold off loads the CPU samples without the off-CPU programs.
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
 PIPEWAIT=${PIPEWAIT:-$(dirname "$EXIT_WITH")/pipewait}
@@ -112,4 +113,14 @@ ok $? "--offcpu-threshold 20ms - their total within the reads' ($SHORT_NS ns), l
 like "$(R "SELECT group_concat(s.frames, ' | ') FROM offcpu_samples o JOIN stacks s ON s.host = o.host AND s.id = o.stack_id WHERE o.tid = $SHORT_TID")" \
 	"short_reader;short_pipe_read;.*pipe_read;" "--offcpu-threshold 20ms - in short_pipe_read"
 is "$(wc -c <"$TEST_TMP/replay.err")" 0 "replay - no error or warning"
+
+# off: the CPU samples without the off-CPU programs.
+if start_recorder "$TEST_TMP/recoff" --probes=process,profile --offcpu-threshold off; then
+	st=$("$FLIGHTREC" status --dir "$TEST_TMP/recoff")
+	stop_recorder
+	like "$st" "profile/cpu_sample +attached" "--offcpu-threshold off - the CPU samples are attached"
+	unlike "$st" "offcpu" "--offcpu-threshold off - no off-CPU program loaded"
+else
+	fail "record --probes=process,profile --offcpu-threshold off starts"
+fi
 done_testing
