@@ -182,9 +182,9 @@ static int profile_open(struct probes *p, void **state)
 		attached++;
 	/* a switch without its wakeup, or the reverse, would count nothing: both or neither */
 	if (st->offcpu && !probes_attach(p, "profile", st->skel->progs.offcpu_switch, &st->skel->links.offcpu_switch)) {
-		if (!probes_attach(p, "profile", st->skel->progs.offcpu_wakeup, &st->skel->links.offcpu_wakeup))
+		if (!probes_attach(p, "profile", st->skel->progs.offcpu_wakeup, &st->skel->links.offcpu_wakeup)) {
 			attached++;
-		else {
+		} else {
 			bpf_link__destroy(st->skel->links.offcpu_switch);
 			st->skel->links.offcpu_switch = NULL;
 		}
@@ -220,7 +220,7 @@ static int put_seen(struct profile_state *st, uint64_t id)
  * first, the user frames then the kernel's, as a flame graph stacks them.
  */
 static void sample_stack(struct profile_state *st, int ufd, int kfd, uint32_t pid, int32_t ustack, int32_t kstack,
-		       struct fr_stack *r)
+			 struct fr_stack *r)
 {
 	size_t cap = sizeof(r->frames), len = 0;
 	int nu = 0, nk = 0;
