@@ -20,6 +20,16 @@
  * a fatal signal in its own context (a fault, or abort() raising SIGABRT)
  * with no handler for it: the signal, its code, the fault address and the
  * thread's user stack, taken there, before the process is gone.
+ *
+ * Off-CPU stacks (the recorder leaves these two programs unloaded with
+ * --offcpu-threshold off): offcpu_switch takes the user and kernel stacks
+ * of a user thread that leaves the CPU asleep, interruptibly or not, and
+ * keeps them with the task; offcpu_wakeup, when that sleep ends, sends
+ * them through the ring if it lasted at least offcpu_threshold_ns.  The
+ * stacks must be taken on every sleep, since only the wakeup tells which
+ * are long: that walk is the cost (BENCHMARKS.md).  A sleep's length is
+ * from the switch to the wakeup, as the sched family's offcpu_stats count
+ * it, not the wait for a CPU after it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -33,6 +43,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 __u32 gen = 0; /* flipped by the recorder */
+const volatile __u64 offcpu_threshold_ns = 100000000;
+const volatile __u32 self_tgid = 0;
 
 /* Sizes are set by the recorder from --profile-hz and the CPU count. */
 #define STACK_MAP(NAME, FLAGS, FRAME)                                                                              \
@@ -60,13 +72,22 @@ STACK_MAP(kstack1, 0, __u64);
 COUNT_MAP(samples0);
 COUNT_MAP(samples1);
 
-/* Samples that found their count map full, per CPU: reported as drops. */
+/* Samples that found their count map full, and sleeps whose stacks had no task storage, per CPU: reported as drops. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } profile_lost SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&profile_lost, &zero);
+
+	if (n)
+		*n += 1;
+}
 
 /* Count one sample of KEY in MAP, a new key taking the current comm. */
 static __always_inline void count_sample(void *map, struct profile_key *key)
@@ -82,10 +103,7 @@ static __always_inline void count_sample(void *map, struct profile_key *key)
 		/* another CPU added it first (-EEXIST), or the map is full */
 		v = bpf_map_lookup_elem(map, key);
 		if (!v) {
-			__u32 zero = 0;
-			__u64 *n = bpf_map_lookup_elem(&profile_lost, &zero);
-			if (n)
-				*n += 1;
+			count_lost();
 			return;
 		}
 	}
@@ -152,5 +170,72 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	e->nbytes = bpf_get_stack(ctx, e->frames, sizeof(e->frames), BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
 	/* the process is about to go: wake the recorder now */
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+#define TASK_RUNNING 0
+#define TASK_UNINTERRUPTIBLE 0x2
+#define TASK_DEAD 0x80
+#define PF_KTHREAD 0x00200000
+
+/* Each thread's stacks of its current sleep (task storage, 5.11+): nothing to look up by tid or evict. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct offcpu_task);
+} offcpu_tasks SEC(".maps");
+
+/*
+ * prev_state is the fourth argument since 5.18 (commit fa2c3254d7cf,
+ * "sched/tracing: Don't re-read p->state when emitting sched_switch
+ * event").  The current task is still prev here, so bpf_get_stack()
+ * walks prev's stacks.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
+{
+	struct offcpu_task *t;
+
+	/* preempted (still runnable), exiting (no wakeup comes), the idle task, kernel threads (their sleeps are mostly idle waits), the recorder */
+	if (prev_state == TASK_RUNNING || (prev_state & TASK_DEAD) || prev->pid == 0 || (prev->flags & PF_KTHREAD) ||
+	    prev->tgid == self_tgid)
+		return 0;
+	t = bpf_task_storage_get(&offcpu_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+		count_lost(); /* no memory, or the storage busy on this CPU: a sleep that cannot be measured */
+		return 0;
+	}
+	t->s.ubytes = bpf_get_stack(ctx, t->s.ustack, sizeof(t->s.ustack), BPF_F_USER_STACK);
+	t->s.kbytes = bpf_get_stack(ctx, t->s.kstack, sizeof(t->s.kstack), 0);
+	t->s.uninterruptible = (prev_state & TASK_UNINTERRUPTIBLE) != 0;
+	t->asleep_ts = bpf_ktime_get_boot_ns();
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(offcpu_wakeup, struct task_struct *p)
+{
+	struct offcpu_task *t = bpf_task_storage_get(&offcpu_tasks, p, 0, 0);
+	struct offcpu_event *e;
+	__u64 now, slept;
+
+	if (!t || !t->asleep_ts)
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	slept = now > t->asleep_ts ? now - t->asleep_ts : 0;
+	t->asleep_ts = 0;
+	if (slept < offcpu_threshold_ns)
+		return 0;
+	e = event_reserve(sizeof(*e), FR_EV_OFFCPU);
+	if (!e)
+		return 0;
+	e->ts = now;
+	e->slept_ns = slept;
+	e->pid = p->tgid;
+	e->tid = p->pid;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
+	bpf_probe_read_kernel(&e->s, sizeof(e->s), &t->s);
+	event_submit(e);
 	return 0;
 }

@@ -45,4 +45,39 @@ struct crash_event {
 	struct bpf_stack_build_id frames[PROFILE_DEPTH];
 };
 
+/*
+ * Off-CPU stacks (profile.bpf.c, offcpu_switch and offcpu_wakeup): the
+ * stacks a thread left the CPU asleep in, kept with the task until its
+ * wakeup says how long it slept.  User frames are bare addresses (a build
+ * id read on every switch would cost more than the walk), kernel frames
+ * addresses; ubytes and kbytes are what bpf_get_stack() returned (bytes of
+ * frames, negative: the error).
+ */
+struct offcpu_stacks {
+	__u32 uninterruptible;
+	__u32 pad;
+	__s64 ubytes;
+	__s64 kbytes;
+	__u64 ustack[PROFILE_DEPTH];
+	__u64 kstack[PROFILE_DEPTH];
+};
+
+struct offcpu_task {
+	__u64 asleep_ts; /* 0: not asleep, or its wakeup seen */
+	struct offcpu_stacks s;
+};
+
+/* A sleep of at least offcpu_threshold_ns ended: the thread, how long, and its stacks. */
+#define FR_EV_OFFCPU (FR_KIND_MAX + 7)
+
+struct offcpu_event {
+	struct fr_head head;
+	__u64 ts; /* the wakeup */
+	__u64 slept_ns;
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	struct offcpu_stacks s;
+};
+
 #endif

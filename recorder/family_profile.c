@@ -16,6 +16,11 @@
  * gone by then, so the files of its frames are found by build id among
  * those learned before: from the maps of sampled processes, and from the
  * exe of every exec record (observed).
+ *
+ * Off-CPU events (a sleep of at least --offcpu-threshold, with the stacks
+ * it began in) are counted by offcpu.c and written each tick, and before
+ * a snapshot's window is cut, as stack and offcpu_sample records.
+ * --offcpu-threshold off leaves their two programs unloaded.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,10 +36,12 @@
 
 #include "family_profile.h"
 #include "flightrec.h"
+#include "offcpu.h"
 #include "probes.h"
 #include "profile.bpf.h"
 #include "profile.skel.h"
 #include "record.h"
+#include "stack_text.h"
 #include "symbols.h"
 #include "util.h"
 
@@ -54,6 +61,7 @@ struct profile_state {
 	struct bpf_stack_build_id *ubuf;
 	uint64_t *kbuf;
 	struct fr_stack stack; /* 8 KiB of frames: here rather than on the stack */
+	struct offcpu *offcpu; /* NULL with --offcpu-threshold off */
 };
 
 struct symbols *profile_symbols(void *state)
@@ -96,6 +104,7 @@ static void profile_free(struct profile_state *st)
 			close(st->pfds[i]);
 	profile_bpf__destroy(st->skel);
 	symbols_free(st->syms);
+	offcpu_free(st->offcpu);
 	free(st->links);
 	free(st->pfds);
 	free(st->put);
@@ -134,6 +143,20 @@ static int profile_open(struct probes *p, void **state)
 	bpf_map__set_max_entries(st->skel->maps.samples0, n);
 	bpf_map__set_max_entries(st->skel->maps.samples1, n);
 	st->skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
+	st->skel->rodata->self_tgid = (uint32_t)getpid();
+	if (p->cfg->offcpu_threshold_ns) {
+		uint64_t sched_start = 0, sched_end = 0;
+
+		st->skel->rodata->offcpu_threshold_ns = p->cfg->offcpu_threshold_ns;
+		symbols_kernel_function(st->syms, "__schedule", &sched_start, &sched_end);
+		if (!(st->offcpu = offcpu_new(sched_start, sched_end))) {
+			profile_free(st);
+			return -ENOMEM;
+		}
+	} else {
+		bpf_program__set_autoload(st->skel->progs.offcpu_switch, false);
+		bpf_program__set_autoload(st->skel->progs.offcpu_wakeup, false);
+	}
 	if ((err = probes_load(p, "profile", st->skel->skeleton))) {
 		profile_free(st);
 		return err;
@@ -157,6 +180,15 @@ static int profile_open(struct probes *p, void **state)
 	probes_add_status(p, "profile/cpu_sample", attach, attached ? 0 : (first_err ? -first_err : ENODEV), NULL);
 	if (!probes_attach(p, "profile", st->skel->progs.signal_generate, &st->skel->links.signal_generate))
 		attached++;
+	/* a switch without its wakeup, or the reverse, would count nothing: both or neither */
+	if (st->offcpu && !probes_attach(p, "profile", st->skel->progs.offcpu_switch, &st->skel->links.offcpu_switch)) {
+		if (!probes_attach(p, "profile", st->skel->progs.offcpu_wakeup, &st->skel->links.offcpu_wakeup)) {
+			attached++;
+		} else {
+			bpf_link__destroy(st->skel->links.offcpu_switch);
+			st->skel->links.offcpu_switch = NULL;
+		}
+	}
 	if (!attached) {
 		profile_free(st);
 		return first_err ? first_err : -ENODEV;
@@ -167,15 +199,6 @@ static int profile_open(struct probes *p, void **state)
 	st->last_sweep = now_boot_ns();
 	*state = st;
 	return 0;
-}
-
-static uint64_t frames_hash(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-	return h ? h : 1; /* 0 is no stack */
 }
 
 /* 1 when stack ID was already put in this drain, else remember it. */
@@ -192,36 +215,12 @@ static int put_seen(struct profile_state *st, uint64_t id)
 }
 
 /*
- * Append frame text F (N bytes) to BUF (LEN of CAP used), after a ';'.
- * An address in no known file that repeats the frame before it is left
- * out: a frame pointer that points at itself (code without frame
- * pointers left the register to other uses) would fill the stack with it.
- */
-static size_t frames_append(char *buf, size_t len, size_t cap, const char *f, size_t n)
-{
-	size_t prev = len;
-
-	while (prev > 0 && buf[prev - 1] != ';')
-		prev--;
-	if (len && !strncmp(f, "u:", 2) && len - prev == n && !memcmp(buf + prev, f, n))
-		return len;
-	if (len + n + 2 > cap)
-		return len;
-	if (len)
-		buf[len++] = ';';
-	memcpy(buf + len, f, n);
-	len += n;
-	buf[len] = '\0';
-	return len;
-}
-
-/*
  * The frames text of user stack USTACK and kernel stack KSTACK of the
  * drained generation (maps UFD and KFD) of process PID into R: outermost
  * first, the user frames then the kernel's, as a flame graph stacks them.
  */
-static void stack_text(struct profile_state *st, int ufd, int kfd, uint32_t pid, int32_t ustack, int32_t kstack,
-		       struct fr_stack *r)
+static void sample_stack(struct profile_state *st, int ufd, int kfd, uint32_t pid, int32_t ustack, int32_t kstack,
+			 struct fr_stack *r)
 {
 	size_t cap = sizeof(r->frames), len = 0;
 	int nu = 0, nk = 0;
@@ -236,15 +235,15 @@ static void stack_text(struct profile_state *st, int ufd, int kfd, uint32_t pid,
 	for (int i = nu - 1; i >= 0; i--) {
 		char f[4400];
 		size_t n = symbols_user_frame(st->syms, pid, &st->ubuf[i], i > 0, f, sizeof(f));
-		len = frames_append(r->frames, len, cap, f, n);
+		len = stack_text_append(r->frames, len, cap, f, n);
 	}
 	for (int i = nk - 1; i >= 0; i--) {
 		char f[40];
 		size_t n = symbols_kernel_frame(st->kbuf[i], i > 0, f, sizeof(f));
-		len = frames_append(r->frames, len, cap, f, n);
+		len = stack_text_append(r->frames, len, cap, f, n);
 	}
 	r->frames[len] = '\0';
-	r->id = len ? frames_hash(r->frames, len) : 0;
+	r->id = len ? stack_text_id(r->frames, len) : 0;
 }
 
 /* Empty stack map FD: a stack map's next key is the next id in use, so deleting behind the walk is safe. */
@@ -294,7 +293,7 @@ static void profile_drain(struct probes *p, struct profile_state *st, int old, u
 		memset(stack, 0, sizeof(*stack));
 		stack->head.kind = FR_KIND_stack;
 		stack->ts = end;
-		stack_text(st, ufd, kfd, keys[i].pid, keys[i].ustack, keys[i].kstack, stack);
+		sample_stack(st, ufd, kfd, keys[i].pid, keys[i].ustack, keys[i].kstack, stack);
 		if (stack->id && !put_seen(st, stack->id))
 			probes_put(p, stack);
 		memset(&r, 0, sizeof(r));
@@ -328,6 +327,8 @@ static void profile_tick(struct probes *p, void *state, uint64_t now)
 	struct profile_state *st = state;
 
 	probes_gens_tick(p, &st->gens, now, profile_drain_gen, st);
+	if (st->offcpu)
+		offcpu_flush(st->offcpu, p, now);
 	if (now - st->last_sweep > SWEEP_NS) {
 		symbols_sweep(st->syms, now);
 		st->last_sweep = now;
@@ -335,10 +336,8 @@ static void profile_tick(struct probes *p, void *state, uint64_t now)
 }
 
 /* A crash event: its stack record, then the crash record that names it. */
-static void profile_crash(struct probes *p, void *state, const void *data, size_t size)
+static void profile_crash(struct probes *p, struct profile_state *st, const struct crash_event *e)
 {
-	struct profile_state *st = state;
-	const struct crash_event *e = data;
 	struct fr_stack *stack = &st->stack;
 	struct fr_crash r;
 	size_t len = 0, cap = sizeof(stack->frames);
@@ -363,7 +362,7 @@ static void profile_crash(struct probes *p, void *state, const void *data, size_
 	for (int i = n - 1; i >= 0; i--) {
 		char f[4400], name[128];
 		size_t fn = symbols_user_frame(st->syms, e->pid, &e->frames[i], i > 0, f, sizeof(f));
-		len = frames_append(stack->frames, len, cap, f, fn);
+		len = stack_text_append(stack->frames, len, cap, f, fn);
 		/* from the outermost in: the last frame named is the innermost one that has a name */
 		symbols_frame_name(st->syms, f, name, sizeof(name));
 		if (name[0])
@@ -371,11 +370,32 @@ static void profile_crash(struct probes *p, void *state, const void *data, size_
 	}
 	stack->frames[len] = '\0';
 	if (len) {
-		stack->id = frames_hash(stack->frames, len);
+		stack->id = stack_text_id(stack->frames, len);
 		r.stack_id = stack->id;
 		probes_put(p, stack);
 	}
 	probes_put(p, &r);
+}
+
+/* An event of the ring: a crash, or a long sleep (the probes framework checked its size). */
+static void profile_event(struct probes *p, void *state, const void *data, size_t size)
+{
+	struct profile_state *st = state;
+	const struct fr_head *h = data;
+
+	if (h->kind == FR_EV_CRASH)
+		profile_crash(p, st, data);
+	else if (h->kind == FR_EV_OFFCPU && st->offcpu)
+		offcpu_add(st->offcpu, st->syms, data);
+}
+
+/* A snapshot's window is cut, or the recording stops: the off-CPU counts so far go out now. */
+static void profile_flush(struct probes *p, void *state, uint64_t now)
+{
+	struct profile_state *st = state;
+
+	if (st->offcpu)
+		offcpu_flush(st->offcpu, p, now);
 }
 
 /* Exec records: which file each process runs, for the frames of its crash. */
@@ -387,7 +407,10 @@ static void profile_observe(struct probes *p, void *state, const struct fr_kind_
 		symbols_learn_exe(st->syms, ((const struct fr_exec *)rec)->pid, ((const struct fr_exec *)rec)->exe);
 }
 
-static const struct probe_event profile_events[] = { { FR_EV_CRASH, sizeof(struct crash_event) } };
+static const struct probe_event profile_events[] = {
+	{ FR_EV_CRASH, sizeof(struct crash_event) },
+	{ FR_EV_OFFCPU, sizeof(struct offcpu_event) },
+};
 
 static void profile_close(void *state)
 {
@@ -398,11 +421,14 @@ const struct probe_family family_profile = {
 	.name = "profile",
 	.open = profile_open,
 	.events = profile_events,
-	.nevents = 1,
-	.event = profile_crash,
+	.nevents = 2,
+	.event = profile_event,
 	.observe = profile_observe,
 	.tick = profile_tick,
+	.flush = profile_flush,
+	.stop = profile_flush,
 	.close = profile_close,
-	/* about 27 us a sample (bpf_stats), 2 points of nginx's requests/s in scripts/bench-profile: BENCHMARKS.md */
+	/* about 27 us a sample (bpf_stats), 2 points of nginx's requests/s in scripts/bench-profile; the off-CPU
+	 * stacks 1.2 us a sleep, 4 more points: BENCHMARKS.md */
 	.opt_in = 1,
 };

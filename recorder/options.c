@@ -125,6 +125,16 @@ static int set_profile_hz(struct record_opts *o, const char *v)
 	return 0;
 }
 
+/* --offcpu-threshold: 1ms or more (shorter sleeps are too many to send each), or off. */
+static int set_offcpu_threshold(struct record_opts *o, const char *v)
+{
+	if (!strcmp(v, "off")) {
+		o->probe.offcpu_threshold_ns = 0;
+		return 0;
+	}
+	return set_duration_min(&o->probe.offcpu_threshold_ns, v, NSEC_PER_SEC / 1000);
+}
+
 static int set_func_threshold(struct record_opts *o, const char *v)
 {
 	return set_duration_min(&o->probe.func_threshold_ns, v, 0);
@@ -365,6 +375,8 @@ static const struct opt opts[] = {
 	  "a funcs row for each uprobed call at least DUR long (default 10ms)" },
 	{ "profile-hz", 0, "HZ", set_profile_hz, "a number of samples a second from 1 to 1000",
 	  "profile: sample each CPU's stack HZ times a second (default 49)" },
+	{ "offcpu-threshold", 0, "DUR", set_offcpu_threshold, "a duration of at least 1ms, like 100ms, or off",
+	  "profile: the stack of each sleep at least DUR long, user and kernel (default 100ms)" },
 	{ "cri-root", 0, "DIR", set_cri_root, "a directory path",
 	  "pod names and namespaces from DIR/NAMESPACE_POD_UID (default /var/log/pods)" },
 	{ "sensitive-path", 0, "GLOB", set_sensitive_path, "a glob like /etc/ssl/private/*",
@@ -435,6 +447,7 @@ void options_defaults(struct record_opts *o)
 	o->triggers.cooldown_ns = 60 * NSEC_PER_SEC;
 	o->probe.runq_threshold_ns = 5 * NSEC_PER_SEC / 1000;
 	o->probe.profile_hz = 49;
+	o->probe.offcpu_threshold_ns = 100 * NSEC_PER_SEC / 1000;
 	o->probe.func_threshold_ns = 10 * NSEC_PER_SEC / 1000;
 	o->probe.syscalls = SYSCALLS_SUMMARY;
 	o->probe.families_off = probes_default_off();

@@ -54,6 +54,7 @@ struct probe_config {
 	uint64_t runq_threshold_ns; /* --runq-threshold: a runq event for each longer wait */
 	uint64_t func_threshold_ns; /* --func-threshold: a func event for each longer --uprobe call */
 	uint32_t profile_hz;      /* --profile-hz: CPU samples a second per CPU */
+	uint64_t offcpu_threshold_ns; /* --offcpu-threshold: an off-CPU stack for each longer sleep; 0: off */
 	unsigned families_off;    /* --probes: bit I turns off family I of the table in probes.c */
 	struct uprobe_spec {      /* --uprobe BINARY:SYMBOL */
 		char binary[UPROBE_BINARY_MAX];

@@ -678,6 +678,25 @@ static const char *ksym_at(const struct ksym *k, size_t n, uint64_t addr)
 	return lo && lo < n ? k[lo - 1].name : NULL;
 }
 
+int symbols_kernel_function(struct symbols *s, const char *name, uint64_t *start, uint64_t *end)
+{
+	size_t n, i;
+	struct ksym *k = kallsyms_load(s->kallsyms_fd, &n);
+	int ret = -ENOENT;
+
+	for (i = 0; i + 1 < n; i++)
+		if (!strcmp(k[i].name, name) && k[i + 1].addr > k[i].addr) {
+			*start = k[i].addr;
+			*end = k[i + 1].addr;
+			ret = 0;
+			break;
+		}
+	for (i = 0; i < n; i++)
+		free(k[i].name);
+	free(k);
+	return ret;
+}
+
 struct outbuf {
 	char *p;
 	size_t len, cap;

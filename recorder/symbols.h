@@ -50,6 +50,12 @@ size_t symbols_kernel_frame(uint64_t addr, int caller, char *buf, size_t cap);
 void symbols_learn_exe(struct symbols *s, uint32_t pid, const char *exe);
 /* Learn the files process PID maps now (the recorder's own: the libc most processes share). */
 void symbols_learn_pid(struct symbols *s, uint32_t pid);
+/*
+ * Where kernel function NAME lies, [*START, *END), from /proc/kallsyms: 0,
+ * or -ENOENT when it is not there or addresses are hidden.  Reads all of
+ * kallsyms: for a family's open, not for each event.
+ */
+int symbols_kernel_function(struct symbols *s, const char *name, uint64_t *start, uint64_t *end);
 /* The function of frame F (a frame text) into BUF, "" when it has none. */
 void symbols_frame_name(struct symbols *s, const char *f, char *buf, size_t cap);
 

@@ -3,8 +3,8 @@
  * JSON, which ui.perfetto.dev and chrome://tracing open.  One track per
  * process (named "comm [pid] host") holding its lifetime and everything it
  * did; events with a duration become slices, the others instants; losses
- * go on a "flightrec" track of their own; CPU samples are instants on their
- * process's track, with their stack.  Times are microseconds from the
+ * go on a "flightrec" track of their own; CPU samples and off-CPU stacks
+ * are instants on their process's track, with their stack.  Times are microseconds from the
  * start of the window.
  */
 #include <stdio.h>
@@ -25,6 +25,52 @@ static double us_between(int64_t from, int64_t to)
 	if (__builtin_sub_overflow(to, from, &d))
 		return ((double)to - (double)from) / 1e3;
 	return (double)d / 1e3;
+}
+
+/*
+ * The CPU samples (OFFCPU 0) or the off-CPU stacks (1) of the profile
+ * family into F, counted in *EVENTS: an instant per thread, stack and
+ * second on the process's track, named by its innermost frame.  0, or -1
+ * after saying why.
+ */
+static int export_stacks(struct replay *r, FILE *f, int64_t t0, int offcpu, int *events)
+{
+	const char *table = offcpu ? "offcpu_samples" : "cpu_samples";
+	sqlite3_stmt *s = NULL;
+	char sql[1024];
+
+	if (!dot_has_table(r, table) || !dot_has_table(r, "stacks"))
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "SELECT " TRACK_SQL ", c.ts, c.tid, c.count, coalesce(leaf(nullif(s.frames, '')), '[no stack]'),"
+		 " coalesce(s.frames, ''), %s FROM %s c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
+		 " ORDER BY c.ts",
+		 "c", "c", offcpu ? "c.total_ns, c.max_ns" : "0, 0", table);
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "flightrec-replay: .export: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long track = sqlite3_column_int64(s, 0);
+		char name[300];
+		snprintf(name, sizeof(name), "%s: %s", offcpu ? "off-cpu" : "cpu", (const char *)sqlite3_column_text(s, 4));
+		fputs(",\n{\"name\":", f);
+		output_json_string(f, name);
+		fprintf(f, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,\"args\":{\"thread\":%lld,",
+			offcpu ? "offcpu_sample" : "cpu_sample", track, track, us_between(t0, sqlite3_column_int64(s, 1)),
+			(long long)sqlite3_column_int64(s, 2));
+		if (offcpu)
+			fprintf(f, "\"sleeps\":%lld,\"total_ms\":%.6f,\"max_ms\":%.6f,", (long long)sqlite3_column_int64(s, 3),
+				(double)sqlite3_column_int64(s, 6) / 1e6, (double)sqlite3_column_int64(s, 7) / 1e6);
+		else
+			fprintf(f, "\"samples\":%lld,", (long long)sqlite3_column_int64(s, 3));
+		fputs("\"stack\":", f);
+		output_json_string(f, (const char *)sqlite3_column_text(s, 5));
+		fputs("}}", f);
+		(*events)++;
+	}
+	sqlite3_finalize(s);
+	return 0;
 }
 
 static int export_perfetto(struct replay *r, const char *path)
@@ -96,30 +142,9 @@ static int export_perfetto(struct replay *r, const char *path)
 	}
 	sqlite3_finalize(s);
 
-	/* the CPU samples (profile family): an instant per thread and stack and second, named by its innermost frame */
-	if (dot_has_table(r, "cpu_samples") && dot_has_table(r, "stacks")) {
-		snprintf(sql, sizeof(sql),
-			 "SELECT " TRACK_SQL ", c.ts, c.tid, c.count, coalesce(leaf(nullif(s.frames, '')), '[no stack]'),"
-			 " coalesce(s.frames, '') FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
-			 " ORDER BY c.ts",
-			 "c", "c");
-		if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
-			goto sqlerr;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			long long track = sqlite3_column_int64(s, 0);
-			char name[300];
-			snprintf(name, sizeof(name), "cpu: %s", (const char *)sqlite3_column_text(s, 4));
-			fputs(",\n{\"name\":", f);
-			output_json_string(f, name);
-			fprintf(f, ",\"cat\":\"cpu_sample\",\"ph\":\"i\",\"s\":\"t\",\"pid\":%lld,\"tid\":%lld,\"ts\":%.3f,"
-				   "\"args\":{\"thread\":%lld,\"samples\":%lld,\"stack\":",
-				track, track, us_between(t0, sqlite3_column_int64(s, 1)), (long long)sqlite3_column_int64(s, 2),
-				(long long)sqlite3_column_int64(s, 3));
-			output_json_string(f, (const char *)sqlite3_column_text(s, 5));
-			fputs("}}", f);
-			events++;
-		}
-		sqlite3_finalize(s);
+	if (export_stacks(r, f, t0, 0, &events) || export_stacks(r, f, t0, 1, &events)) {
+		fclose(f);
+		return -1;
 	}
 	fputs("\n]}\n", f);
 	if (fclose(f)) {

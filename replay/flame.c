@@ -3,7 +3,9 @@
  * outermost first, the format of flamegraph.pl and speedscope), or drawn
  * as a flame graph in an SVG file.  The samples are cpu_samples joined
  * with stacks (schema/records.def, kinds stack and cpu_sample), whose
- * frames the loader named from the archive's symbols.txt.
+ * frames the loader named from the archive's symbols.txt.  With --offcpu
+ * the same of the off-CPU stacks (offcpu_samples), each weighted by the
+ * microseconds its sleeps lasted rather than by a count.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -83,8 +85,9 @@ static void xml_text(FILE *fp, const char *s, size_t n)
 #define SVG_PAD 10.0
 #define SVG_CHAR_W 7.0
 
-/* Draw N and its siblings at X (in samples) and DEPTH; TOTAL samples span the width, image HEIGHT. */
-static void svg_nodes(FILE *fp, const struct fnode *n, uint64_t x, int depth, uint64_t total, int height)
+/* Draw N and its siblings at X (in UNITs: samples, us) and DEPTH; TOTAL span the width, image HEIGHT. */
+static void svg_nodes(FILE *fp, const struct fnode *n, uint64_t x, int depth, uint64_t total, int height,
+		      const char *unit)
 {
 	double scale = (SVG_W - 2 * SVG_PAD) / (double)total;
 
@@ -99,7 +102,7 @@ static void svg_nodes(FILE *fp, const struct fnode *n, uint64_t x, int depth, ui
 			h = h * 31 + (unsigned char)*c;
 		fprintf(fp, "<g><title>");
 		xml_text(fp, n->name, strlen(n->name));
-		fprintf(fp, " (%llu samples, %.2f%%)</title>", (unsigned long long)n->count,
+		fprintf(fp, " (%llu %s, %.2f%%)</title>", (unsigned long long)n->count, unit,
 			100.0 * (double)n->count / (double)total);
 		fprintf(fp, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"rgb(%u,%u,%u)\" rx=\"2\"/>", px, y,
 			w, SVG_ROW - 1, 205 + h % 50, 80 + (h >> 8) % 150, 40 + (h >> 16) % 40);
@@ -110,7 +113,7 @@ static void svg_nodes(FILE *fp, const struct fnode *n, uint64_t x, int depth, ui
 			fprintf(fp, "%s</text>", len <= fit ? "" : "..");
 		}
 		fprintf(fp, "</g>\n");
-		svg_nodes(fp, n->child, x, depth + 1, total, height);
+		svg_nodes(fp, n->child, x, depth + 1, total, height, unit);
 	}
 }
 
@@ -126,7 +129,7 @@ static int fnode_depth(const struct fnode *n)
 	return d;
 }
 
-static int svg_write(const char *path, const struct fnode *root, const char *title)
+static int svg_write(const char *path, const struct fnode *root, const char *title, const char *unit)
 {
 	int height = SVG_ROW * (fnode_depth(root->child) + 3) + 20;
 	FILE *fp = fopen(path, "we");
@@ -143,9 +146,9 @@ static int svg_write(const char *path, const struct fnode *root, const char *tit
 		"<text x=\"%.0f\" y=\"20\">",
 		SVG_W, height, SVG_PAD);
 	xml_text(fp, title, strlen(title));
-	fprintf(fp, " (%llu samples)</text>\n", (unsigned long long)root->count);
+	fprintf(fp, " (%llu %s)</text>\n", (unsigned long long)root->count, unit);
 	if (root->count)
-		svg_nodes(fp, root->child, 0, 0, root->count, height);
+		svg_nodes(fp, root->child, 0, 0, root->count, height, unit);
 	fprintf(fp, "</svg>\n");
 	if (fclose(fp)) {
 		fprintf(stderr, "flightrec-replay: .flame: cannot write %s: %s\n", path, strerror(errno));
@@ -169,7 +172,8 @@ int dot_flame(struct replay *r, int argc, char **argv)
 	const char *comm = NULL, *svg = NULL;
 	struct fnode root = { 0 };
 	sqlite3_stmt *s;
-	int npos = 0, ret = 0, rc;
+	int npos = 0, ret = 0, rc, offcpu = 0;
+	char sql[512];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--svg")) {
@@ -178,6 +182,10 @@ int dot_flame(struct replay *r, int argc, char **argv)
 				return -1;
 			}
 			svg = argv[++i];
+			continue;
+		}
+		if (!strcmp(argv[i], "--offcpu")) {
+			offcpu = 1;
 			continue;
 		}
 		/*
@@ -197,22 +205,24 @@ int dot_flame(struct replay *r, int argc, char **argv)
 			}
 		}
 		if (npos >= 2 || parse_time_ns(argv[i], start, npos ? &to : &from)) {
-			fprintf(stderr, "flightrec-replay: .flame: bad argument '%s' (usage: .flame [PID|COMM] [FROM] [TO] [--svg FILE])\n",
+			fprintf(stderr, "flightrec-replay: .flame: bad argument '%s' (usage: .flame [--offcpu] [PID|COMM] [FROM] [TO] [--svg FILE])\n",
 				argv[i]);
 			return -1;
 		}
 		npos++;
 	}
-	if (!dot_has_table(r, "cpu_samples") || !dot_has_table(r, "stacks")) {
-		fprintf(stderr, "flightrec-replay: .flame: no CPU samples loaded\n");
+	if (!dot_has_table(r, offcpu ? "offcpu_samples" : "cpu_samples") || !dot_has_table(r, "stacks")) {
+		fprintf(stderr, "flightrec-replay: .flame: no %s loaded\n", offcpu ? "off-CPU stacks" : "CPU samples");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(r->db,
-			       "SELECT c.comm || ';' || coalesce(nullif(s.frames, ''), '[no stack]') AS folded,"
-			       " sum(c.count) FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
-			       " WHERE (?1 = 0 OR c.pid = ?1) AND (?2 IS NULL OR c.comm = ?2) AND c.ts BETWEEN ?3 AND ?4"
-			       " GROUP BY folded ORDER BY folded",
-			       -1, &s, NULL) != SQLITE_OK) {
+	/* off CPU: microseconds, rounded per row, so that folded stacks stay integers */
+	snprintf(sql, sizeof(sql),
+		 "SELECT c.comm || ';' || coalesce(nullif(s.frames, ''), '[no stack]') AS folded,"
+		 " sum(%s) FROM %s c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
+		 " WHERE (?1 = 0 OR c.pid = ?1) AND (?2 IS NULL OR c.comm = ?2) AND c.ts BETWEEN ?3 AND ?4"
+		 " GROUP BY folded ORDER BY folded",
+		 offcpu ? "(c.total_ns + 500) / 1000" : "c.count", offcpu ? "offcpu_samples" : "cpu_samples");
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -243,10 +253,11 @@ int dot_flame(struct replay *r, int argc, char **argv)
 	sqlite3_finalize(s);
 	if (!ret && svg) {
 		char title[256];
-		snprintf(title, sizeof(title), "CPU samples%s%s", comm || pid ? " of " : "", comm ? comm : "");
+		snprintf(title, sizeof(title), "%s%s%s", offcpu ? "Off-CPU time" : "CPU samples", comm || pid ? " of " : "",
+			 comm ? comm : "");
 		if (pid)
 			snprintf(title + strlen(title), sizeof(title) - strlen(title), "%lld", (long long)pid);
-		ret = svg_write(svg, &root, title);
+		ret = svg_write(svg, &root, title, offcpu ? "us" : "samples");
 	}
 	fnode_free(root.child);
 	return ret;

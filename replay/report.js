@@ -219,6 +219,9 @@ function markText(m) {
 		var s = m.row[m.k.cols.indexOf("exit_signal")];
 		t = (m.kind === "crash" ? "crashed: " : "killed by ") + sigName(s) +
 			(m.row[m.k.cols.indexOf("core_dumped")] ? " (core dumped)" : "");
+		/* the crash stack's innermost named function, which the label ends with (report_data.c) */
+		var fn = m.kind === "crash" && / in (.+)$/.exec(m.label);
+		if (fn) t += " in " + fn[1];
 	}
 	if (m.d >= 1 && m.kind !== "conn") t += " (" + fmtDur(m.d) + ")";
 	if (m.kind === "conn") t += ", " + fmtDur(m.d);

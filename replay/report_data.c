@@ -66,9 +66,12 @@ struct mark_kind {
 	.count = COUNT, .weight = WEIGHT
 
 static const struct mark_kind mark_kinds[] = {
+	/* the function it crashed in, when the profile family saw the signal (crashes, kind 30): report.js shows it */
 	{ MARK("crash", "proc_exit", "crash (fatal signal)", "exit_signal IN " CRASH_SIGNALS, "0",
-	       "'killed by signal ' || exit_signal || CASE WHEN core_dumped THEN ' (core dumped)' ELSE '' END", "ts", "1",
-	       1000) },
+	       "'killed by signal ' || exit_signal || CASE WHEN core_dumped THEN ' (core dumped)' ELSE '' END"
+	       " || coalesce((SELECT ' in ' || c.function FROM crashes c WHERE c.host = proc_exit.host"
+	       " AND c.pid = proc_exit.pid AND c.function <> '' ORDER BY c.ts DESC LIMIT 1), '')",
+	       "ts", "1", 1000) },
 	{ MARK("killed", "proc_exit", "killed by a signal", "exit_signal > 0 AND exit_signal NOT IN " CRASH_SIGNALS, "0",
 	       "'killed by signal ' || exit_signal", "ts", "1", 200) },
 	{ MARK("oom", "oom_kills", "OOM kill", "1", "0", "'OOM kill (oom_score_adj ' || oom_score_adj || ')'", "ts", "1",

@@ -80,6 +80,7 @@ enum fr_kind {
  *   FR_KIND_MAX + 4  FR_EV_TLS            bpf/tls.bpf.h
  *   FR_KIND_MAX + 5  FR_EV_HTTP           bpf/http_event.bpf.h
  *   FR_KIND_MAX + 6  FR_EV_CRASH          bpf/profile.bpf.h
+ *   FR_KIND_MAX + 7  FR_EV_OFFCPU         bpf/profile.bpf.h
  */
 
 /* Sources named in drop records. */

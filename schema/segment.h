@@ -20,7 +20,7 @@
 #define FR_SEG_MAGIC "FRECSEG"	/* 8 bytes with its NUL */
 #define FR_SEG_HDR_LEN 256
 #define FR_FORMAT_MAJOR 1
-#define FR_FORMAT_MINOR 5
+#define FR_FORMAT_MINOR 6
 #define FR_SEG_FLAG_WINDOW 0x1 /* the window of an archive, not a live log */
 
 struct fr_seg_hdr {

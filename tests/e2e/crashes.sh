@@ -7,7 +7,8 @@
 # (copied elsewhere, the binary deleted); the SIGABRT's starts in libc,
 # whose missing frame pointers end the walk (a known limit, asserted as
 # such); a `crash` line in the timeline; and --trigger crash names the
-# function in the manifest's trigger record.
+# function in the manifest's trigger record; the HTML report's crash mark
+# names the function too (its label in the data the page embeds).
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
 PROFLOAD=${PROFLOAD:-$(dirname "$EXIT_WITH")/profload}
@@ -70,4 +71,15 @@ is "$(printf '%s' "$aframes" | tr ';' '\n' | grep -c '^\[unknown\] 0x' | awk '{ 
 	"stacks - an address repeated by a looping frame-pointer walk is kept once"
 like "$(R "SELECT summary FROM timeline WHERE kind = 'crash' AND pid = $spid")" "^SIGSEGV \(code 1\) at 0x0 in crash_segv \(thread $spid\)$" \
 	"timeline - a crash line: signal, code, address, function"
+"$FLIGHTREC_REPLAY" "$a" --report "$TEST_TMP/report.html" 2>"$TEST_TMP/report.err"
+ok $? "--report - writes the page"
+like "$(python3 -c '
+import json, re, sys
+h = open(sys.argv[1]).read()
+d = json.loads(re.search(r"id=\"fr-data\">(.*?)</script>", h, re.S).group(1))
+for k in d["marks"]:
+    if k["kind"] == "crash":
+        c = k["cols"]
+        print(" | ".join(r[3] for r in k["rows"] if r[5 + c.index("pid")] == int(sys.argv[2])))' "$TEST_TMP/report.html" "$spid" 2>&1)" \
+	"^killed by signal 11( \\(core dumped\\))? in crash_segv$" "report - the SIGSEGV's crash mark is labelled with crash_segv, the function it crashed in"
 done_testing

@@ -6,7 +6,8 @@
 # it, its CSP refuses a fetch, the browser asks the network for nothing),
 # logs no error, shows the crashed process with SIGSEGV, the refused
 # connection with its port and ECONNREFUSED and the slow read; clicking
-# the crash's mark shows its proc_exit row.  A redacted archive's report
+# the crash's mark shows its proc_exit row, and the function it crashed
+# in when the archive has its crashes row.  A redacted archive's report
 # holds no original argument; the flame graph appears only with stack
 # tables.  The screenshot and the page are kept in
 # tests/e2e/report-artifacts/ of the build tree.
@@ -141,6 +142,18 @@ import json, re
 h = open('$TEST_TMP/flame.html').read()
 print(json.loads(re.search(r'id=\"fr-data\">(.*?)</script>', h, re.S).group(1))['flame'])")
 is "$got" "[['x;main;work;spin', 40], ['x;main;idle', 5]]" "CPU samples - the flame graph's data, folded stacks with their samples"
+
+# A crash the profile family saw (a crashes row, added here: the default recorder takes none) names its function on the mark.
+host=$(R "SELECT host FROM processes WHERE pid = $pid")
+"$FLIGHTREC_REPLAY" "$a" -c "INSERT INTO crashes (host, ts, pid, tid, comm, signal, code, addr, stack_id, function)
+	SELECT host, ts, pid, pid, comm, 11, 1, 0, 0, 'frrep_crash_fn' FROM proc_exit WHERE host = '$host' AND pid = $pid" \
+	--report "$TEST_TMP/crashfn.html"
+$BROWSE "$TEST_TMP/crashfn.html" --click ".mark.k-crash" >"$TEST_TMP/b.json"
+is "$(J "d.get('error', '')"):$(J "d['console']")" ":[]" "crash with its function - chromium opens the page, no error"
+text=$(J "d['text']")
+is "$(printf '%s\n' "$text" | grep -cE "^$crash \[$pid\] — crashed: SIGSEGV in frrep_crash_fn \+")" 1 \
+	"crash with its function - 'what went wrong' says crashed: SIGSEGV in frrep_crash_fn"
+like "$(J "d['detail']")" "^crashed: SIGSEGV in frrep_crash_fn" "crash with its function - so does the detail of its mark"
 
 # Bad output paths: one line, exit 1, nothing left behind.
 "$FLIGHTREC_REPLAY" "$a" --report "$TEST_TMP/no/such/dir/r.html" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
