@@ -80,6 +80,23 @@ struct {
 	__type(value, __u64);
 } profile_lost SEC(".maps");
 
+/* Samples whose user or kernel stack found its stack map's bucket taken (or no memory): counted, with a partial or no stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} profile_stack_lost SEC(".maps");
+
+#define ENOMEM 12
+#define EEXIST 17
+
+/* 1 when bpf_get_stackid()'s ID says the map had no room for the stack (not: there was no stack). */
+static __always_inline int stack_no_room(__s32 id)
+{
+	return id == -EEXIST || id == -ENOMEM;
+}
+
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
@@ -127,6 +144,13 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		key.ustack = bpf_get_stackid(ctx, &ustack0, BPF_F_USER_STACK);
 		key.kstack = bpf_get_stackid(ctx, &kstack0, 0);
 		count_sample(&samples0, &key);
+	}
+	if (stack_no_room(key.ustack) || stack_no_room(key.kstack)) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&profile_stack_lost, &zero);
+
+		if (n)
+			*n += 1;
 	}
 	return 0;
 }

@@ -54,6 +54,8 @@ struct profile_state {
 	int ncpus;
 	struct probes_gens gens;
 	uint64_t last_sweep;
+	/* samples left with a partial stack or none (stack map bucket taken): drops of source profile-stack */
+	uint64_t stack_lost_seen, stack_lost_since;
 	struct symbols *syms;
 	/* this drain's stacks already put, by id (open addressing, 0: empty) */
 	uint64_t *put;
@@ -196,6 +198,7 @@ static int profile_open(struct probes *p, void **state)
 	/* the libc and loader most processes share: known before a crash of a process never sampled */
 	symbols_learn_pid(st->syms, (uint32_t)getpid());
 	probes_gens_init(&st->gens, &st->skel->bss->gen, bpf_map__fd(st->skel->maps.profile_lost), "profile");
+	st->stack_lost_since = now_boot_ns();
 	st->last_sweep = now_boot_ns();
 	*state = st;
 	return 0;
@@ -327,6 +330,9 @@ static void profile_tick(struct probes *p, void *state, uint64_t now)
 	struct profile_state *st = state;
 
 	probes_gens_tick(p, &st->gens, now, profile_drain_gen, st);
+	probes_report_lost(p, bpf_map__fd(st->skel->maps.profile_stack_lost), &st->stack_lost_seen, "profile-stack",
+			   st->stack_lost_since, now);
+	st->stack_lost_since = now;
 	if (st->offcpu)
 		offcpu_flush(st->offcpu, p, now);
 	if (now - st->last_sweep > SWEEP_NS) {
