@@ -20,6 +20,7 @@ struct replay {
 	struct output out;
 	int loaded;  /* inputs loaded into this database */
 	int timer;   /* .timer on */
+	int timing;  /* FLIGHTREC_REPLAY_TIMING: replay_finish prints each step's time on stderr */
 	int quit;    /* .quit seen */
 	int errors;  /* statements that failed */
 	const char *dot_line; /* the dot-command being run, as typed */

@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 	r.out.headers = headers;
 	/* FLIGHTREC_REPLAY_TIMING=1: how long loading and indexing took (benchmarks) */
 	int timing = getenv("FLIGHTREC_REPLAY_TIMING") != NULL;
+	r.timing = timing;
 	double t0 = mono();
 	for (int i = optind; i < argc; i++) {
 		if (dbfile && already_loaded(&r, argv[i]))
