@@ -207,7 +207,7 @@ int dot_flame(struct replay *r, int argc, char **argv)
 		fprintf(stderr, "flightrec-replay: .flame: no CPU samples loaded\n");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(r->db,
+	if (replay_prepare(r,
 			       "SELECT c.comm || ';' || coalesce(nullif(s.frames, ''), '[no stack]') AS folded,"
 			       " sum(c.count) FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
 			       " WHERE (?1 = 0 OR c.pid = ?1) AND (?2 IS NULL OR c.comm = ?2) AND c.ts BETWEEN ?3 AND ?4"

@@ -72,7 +72,8 @@ int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
 		     " PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = OFF;"
 		     " PRAGMA threads = 2", NULL, NULL, NULL);
 	if (!fresh)
-		return 0; /* --db FILE again: its tables are there */
+		return 0; /* --db FILE again: its tables are there, in an order not known */
+	memset(r->in_ts_order, 1, sizeof(r->in_ts_order));
 	if (!(ddl = fr_schema_sql())) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -146,9 +147,13 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 	sqlite3_stmt *s = insert_for(c, k);
 	unsigned held = fields_held(c, k, seg->minor);
 	char text[1024];
+	int64_t ts = fr_field_int(&k->fields[0], rec);
 
 	if (!s)
 		return -1;
+	if (ts < c->r->last_ts[k->id])
+		c->r->in_ts_order[k->id] = 0;
+	c->r->last_ts[k->id] = ts;
 	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_TRANSIENT);
 	for (unsigned i = 0; i < k->nfields; i++) {
 		const struct fr_field *f = &k->fields[i];
@@ -221,7 +226,7 @@ int64_t replay_scalar(struct replay *r, const char *sql)
 	sqlite3_stmt *s;
 	int64_t v = 0;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK)
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -496,17 +501,44 @@ static int life_apply(struct lives *L, sqlite3_stmt *q, char *err, size_t errlen
  * may interleave.  Merging ordered cursors instead of sorting their union
  * (ORDER BY over all four) made this step four times faster on 1M records.
  */
-static const char *const lifecycle_sql[] = {
-	"SELECT host, 0, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, NULL, NULL,"
-	" container, pod_uid, pod, namespace FROM proc_snapshot ORDER BY ts",
-	"SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL, NULL, NULL, NULL, NULL"
-	" FROM proc_fork ORDER BY ts",
-	"SELECT host, 2, ts, pid, ppid, uid, gid, comm, CASE WHEN exe <> '' THEN exe ELSE filename END, argv, NULL,"
-	" NULL, NULL, container, pod_uid, pod, namespace FROM proc_exec ORDER BY ts",
-	"SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal,"
-	" NULL, NULL, NULL, NULL FROM proc_exit ORDER BY ts",
+static const struct lifecycle_table {
+	unsigned kind; /* its record kind, for replay.in_ts_order */
+	const char *table;
+	const char *select; /* followed by " FROM table ORDER BY ..." */
+} lifecycle[] = {
+	{ FR_KIND_proc, "proc_snapshot",
+	  "SELECT host, 0, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, NULL, NULL,"
+	  " container, pod_uid, pod, namespace" },
+	{ FR_KIND_fork, "proc_fork",
+	  "SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL, NULL, NULL, NULL, NULL" },
+	{ FR_KIND_exec, "proc_exec",
+	  "SELECT host, 2, ts, pid, ppid, uid, gid, comm, CASE WHEN exe <> '' THEN exe ELSE filename END, argv,"
+	  " NULL, NULL, NULL, container, pod_uid, pod, namespace" },
+	{ FR_KIND_exit, "proc_exit",
+	  "SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal,"
+	  " NULL, NULL, NULL, NULL" },
 };
-#define NLIFECYCLE (sizeof(lifecycle_sql) / sizeof(lifecycle_sql[0]))
+#define NLIFECYCLE (sizeof(lifecycle) / sizeof(lifecycle[0]))
+
+/*
+ * Prepare the read of lifecycle table T in time order, ties in rowid order
+ * (as its ts index has them): by rowid when its rows went in in time order,
+ * which needs neither the index nor a sort; else through the ts index,
+ * created here (the first query on ts would make it anyway).
+ */
+static int lifecycle_prepare(struct replay *r, const struct lifecycle_table *t, sqlite3_stmt **q)
+{
+	char sql[512];
+
+	if (!r->in_ts_order[t->kind]) {
+		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts)", t->table, t->table);
+		if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	}
+	snprintf(sql, sizeof(sql), "%s FROM %s ORDER BY %s", t->select, t->table,
+		 r->in_ts_order[t->kind] ? "rowid" : "ts");
+	return sqlite3_prepare_v2(r->db, sql, -1, q, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 {
@@ -519,21 +551,14 @@ static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* The ts indexes first (replay_finish would create them next anyway). */
-	if (sqlite3_exec(r->db,
-			 "CREATE INDEX IF NOT EXISTS proc_snapshot_ts ON proc_snapshot(ts);"
-			 "CREATE INDEX IF NOT EXISTS proc_fork_ts ON proc_fork(ts);"
-			 "CREATE INDEX IF NOT EXISTS proc_exec_ts ON proc_exec(ts);"
-			 "CREATE INDEX IF NOT EXISTS proc_exit_ts ON proc_exit(ts);",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
+	if (sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
 		    SQLITE_OK) {
 		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 		ret = -1;
 		goto out;
 	}
 	for (size_t i = 0; i < NLIFECYCLE; i++) {
-		if (sqlite3_prepare_v2(r->db, lifecycle_sql[i], -1, &q[i], NULL) != SQLITE_OK) {
+		if (lifecycle_prepare(r, &lifecycle[i], &q[i])) {
 			snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 			ret = -1;
 			goto out;
@@ -612,7 +637,7 @@ static void step_done(struct replay *r, const char *step, double *t)
 
 int replay_finish(struct replay *r, char *err, size_t errlen)
 {
-	char *idx, *msg = NULL;
+	char *msg = NULL;
 	double t = seconds_now();
 
 	if (r->loaded && rebuild_processes(r, err, errlen))
@@ -627,18 +652,7 @@ int replay_finish(struct replay *r, char *err, size_t errlen)
 		sqlite3_free(msg);
 		return -1;
 	}
-	if (!(idx = fr_schema_index_sql())) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	step_done(r, "stacks", &t);
-	if (sqlite3_exec(r->db, idx, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot create indexes: %s", msg);
-		sqlite3_free(msg);
-		free(idx);
-		return -1;
-	}
-	free(idx);
-	step_done(r, "indexes", &t);
+	replay_index_lazily(r);
 	return 0;
 }
