@@ -26,6 +26,13 @@ struct replay {
 	int loaded;  /* inputs loaded into this database */
 	int timer;   /* .timer on */
 	int timing;  /* FLIGHTREC_REPLAY_TIMING: replay_finish prints each step's time on stderr */
+	/*
+	 * FLIGHTREC_REPLAY_INDEX_ALL: every index made after the load and
+	 * `processes` rebuilt through the ts indexes, as before lazy indexes
+	 * (a reference for tests and benchmarks, and a --db FILE fully
+	 * indexed for other SQLite clients).
+	 */
+	int index_all;
 	int quit;    /* .quit seen */
 	int errors;  /* statements that failed */
 	const char *dot_line; /* the dot-command being run, as typed */
@@ -54,7 +61,7 @@ void replay_close(struct replay *r);
 int replay_load(struct replay *r, const char *path, char *err, size_t errlen);
 /*
  * After the last load: rebuild `processes`; the indexes are made when a
- * statement first needs them (replay_index_lazily).
+ * statement first needs them (replay_index_lazily), or now with r->index_all.
  */
 int replay_finish(struct replay *r, char *err, size_t errlen);
 /* From now on, make each index of the schema when a statement first reads its column. */
