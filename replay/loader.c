@@ -154,18 +154,18 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 	if (ts < c->r->last_ts[k->id])
 		c->r->in_ts_order[k->id] = 0;
 	c->r->last_ts[k->id] = ts;
-	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_TRANSIENT);
+	/* seg, rec and text outlive the step below: bound without a copy */
+	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_STATIC);
 	for (unsigned i = 0; i < k->nfields; i++) {
 		const struct fr_field *f = &k->fields[i];
 		if (i >= held) {
 			sqlite3_bind_null(s, (int)i + 2);
 		} else if (f->type == FR_STR) {
-			/* the record outlives the step: no copy */
 			const char *p = (const char *)rec + f->offset;
 			sqlite3_bind_text(s, (int)i + 2, p, (int)strnlen(p, f->size - 1u), SQLITE_STATIC);
 		} else if (f->type == FR_STRV) {
 			size_t n = fr_field_text(f, rec, text, sizeof(text));
-			sqlite3_bind_text(s, (int)i + 2, text, (int)n, SQLITE_TRANSIENT);
+			sqlite3_bind_text(s, (int)i + 2, text, (int)n, SQLITE_STATIC);
 		} else if (f->type == FR_TS && fr_field_int(f, rec) == 0 && i > 0) {
 			sqlite3_bind_null(s, (int)i + 2); /* an unknown time */
 		} else {
