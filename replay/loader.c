@@ -15,6 +15,7 @@
 #include "ddl.h"
 #include "frames.h"
 #include "input.h"
+#include "load_pipe.h"
 
 struct load_ctx {
 	struct replay *r;
@@ -287,7 +288,7 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	c->path = path;
 	c->progress = isatty(STDERR_FILENO);
 	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
-	ret = fr_input_read(path, &ops, c, &st, err, errlen);
+	ret = load_pipe_read(path, &ops, c, &st, err, errlen);
 	if (c->progress && c->records >= 262144)
 		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
 	if (ret < 0 && c->err[0])
