@@ -26,7 +26,7 @@
 /* Prepare SQL into *S; 0, or -1 with the error said. */
 static int query_prepare(struct replay *r, const char *sql, sqlite3_stmt **s)
 {
-	if (sqlite3_prepare_v2(r->db, sql, -1, s, NULL) == SQLITE_OK)
+	if (replay_prepare(r, sql, -1, s, NULL) == SQLITE_OK)
 		return 0;
 	fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
 	return -1;
@@ -77,7 +77,7 @@ int dot_has_table(struct replay *r, const char *table)
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM sqlite_schema WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
+	if (replay_prepare(r, "SELECT 1 FROM sqlite_schema WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
 	found = sqlite3_step(s) == SQLITE_ROW;
@@ -93,7 +93,7 @@ static int has_rows(struct replay *r, const char *table)
 	int found = 0;
 
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM \"%s\" LIMIT 1", table);
-	if (!dot_has_table(r, table) || sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (!dot_has_table(r, table) || replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK)
 		return 0;
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);
@@ -106,7 +106,7 @@ static int sql_any(struct replay *r, const char *sql)
 	sqlite3_stmt *s;
 	int found;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK)
 		return 0;
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);

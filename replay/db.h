@@ -13,16 +13,39 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ddl.h"
+#include "flightrec.h"
 #include "output.h"
+
+/* An index of the schema in this session (replay/lazyindex.c). */
+enum index_state { INDEX_NOT_WANTED, INDEX_WANTED, INDEX_MADE };
 
 struct replay {
 	sqlite3 *db;
 	struct output out;
 	int loaded;  /* inputs loaded into this database */
 	int timer;   /* .timer on */
+	int timing;  /* FLIGHTREC_REPLAY_TIMING: replay_finish prints each step's time on stderr */
+	/*
+	 * FLIGHTREC_REPLAY_INDEX_ALL: every index made after the load and
+	 * `processes` rebuilt through the ts indexes, as before lazy indexes
+	 * (a reference for tests and benchmarks, and a --db FILE fully
+	 * indexed for other SQLite clients).
+	 */
+	int index_all;
 	int quit;    /* .quit seen */
 	int errors;  /* statements that failed */
 	const char *dot_line; /* the dot-command being run, as typed */
+	/*
+	 * Per record kind, whether its table's rows went in in time order (ts
+	 * never decreasing): then reading it by rowid is reading it by ts, and
+	 * rebuilding `processes` needs no sort.  Unknown, so 0, for the rows of
+	 * a --db FILE opened again.
+	 */
+	int64_t last_ts[FR_KIND_MAX];
+	unsigned char in_ts_order[FR_KIND_MAX];
+	unsigned char index_state[FR_INDEX_MAX]; /* enum index_state, by fr_schema_index number */
+	int indexes_wanted;                      /* some index_state is INDEX_WANTED */
 	int quiet_damage;     /* loader: keep the first damage line in first_damage, print none (an export refuses damage in one line) */
 	char first_damage[256];
 };
@@ -36,8 +59,18 @@ void replay_close(struct replay *r);
  * cannot be read at all.
  */
 int replay_load(struct replay *r, const char *path, char *err, size_t errlen);
-/* After the last load: rebuild `processes` and create the indexes. */
+/*
+ * After the last load: rebuild `processes`; the indexes are made when a
+ * statement first needs them (replay_index_lazily), or now with r->index_all.
+ */
 int replay_finish(struct replay *r, char *err, size_t errlen);
+/* From now on, make each index of the schema when a statement first reads its column. */
+void replay_index_lazily(struct replay *r);
+/*
+ * sqlite3_prepare_v2 on r->db, after making the indexes that the columns
+ * SQL reads want (so that the plan uses them).
+ */
+int replay_prepare(struct replay *r, const char *sql, int len, sqlite3_stmt **s, const char **tail);
 
 /* utc(), dur(), size(), ip(): SQL functions for people. */
 int replay_register_functions(sqlite3 *db);

@@ -34,7 +34,7 @@ static int query(struct replay *r, const char *sql, const char *arg)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK) {
 		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -64,7 +64,7 @@ int replay_exec(struct replay *r, const char *sql)
 		int rc;
 
 		const char *stmt_start = tail + strspn(tail, " \t\r\n");
-		if (sqlite3_prepare_v2(r->db, tail, -1, &s, &tail) != SQLITE_OK) {
+		if (replay_prepare(r, tail, -1, &s, &tail) != SQLITE_OK) {
 			/* name the statement: a script may hold many */
 			int len = (int)strcspn(stmt_start, ";\n");
 			fprintf(stderr, "flightrec-replay: SQL error: %s (in: %.*s%s)\n", sqlite3_errmsg(r->db),
@@ -164,7 +164,7 @@ static int dot_tables(struct replay *r, int argc, char **argv)
 	sqlite3_stmt *s;
 	int col = 0;
 
-	if (sqlite3_prepare_v2(r->db,
+	if (replay_prepare(r,
 			       "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
 			       " ORDER BY name",
 			       -1, &s, NULL) != SQLITE_OK)
@@ -187,7 +187,7 @@ static int dot_schema(struct replay *r, int argc, char **argv)
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(r->db,
+	if (replay_prepare(r,
 			       "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('table', 'view')"
 			       " AND name NOT LIKE 'sqlite_%' AND (?1 IS NULL OR name = ?1) ORDER BY name",
 			       -1, &s, NULL) != SQLITE_OK)

@@ -46,7 +46,7 @@ static int export_stacks(struct replay *r, FILE *f, int64_t t0, int offcpu, int 
 		 " coalesce(s.frames, ''), %s FROM %s c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
 		 " ORDER BY c.ts",
 		 "c", "c", offcpu ? "c.total_ns, c.max_ns" : "0, 0", table);
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK) {
 		fprintf(stderr, "flightrec-replay: .export: %s\n", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -90,7 +90,7 @@ static int export_perfetto(struct replay *r, const char *path)
 	snprintf(sql, sizeof(sql),
 		 "SELECT " TRACK_SQL ", p.comm, p.pid, p.host, coalesce(p.start_ts, ?1), p.exit_ts, p.argv FROM processes p",
 		 "p", "p");
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK)
 		goto sqlerr;
 	sqlite3_bind_int64(s, 1, t0);
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -122,7 +122,7 @@ static int export_perfetto(struct replay *r, const char *path)
 		 "SELECT CASE WHEN t.pid IS NULL THEN 0 ELSE " TRACK_SQL " END, t.kind, t.summary, t.ts, t.duration_ns"
 		 " FROM timeline t ORDER BY t.ts",
 		 "t", "t");
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK)
 		goto sqlerr;
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		long long track = sqlite3_column_int64(s, 0);
@@ -170,7 +170,7 @@ static int export_clickhouse_loaded(struct replay *r, const char *url)
 	char **paths = NULL, err[1024];
 	int n = 0, ret = -1;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT path FROM archives ORDER BY rowid", -1, &s, NULL) != SQLITE_OK) {
+	if (replay_prepare(r, "SELECT path FROM archives ORDER BY rowid", -1, &s, NULL) != SQLITE_OK) {
 		fprintf(stderr, "flightrec-replay: .export: %s\n", sqlite3_errmsg(r->db));
 		return -1;
 	}

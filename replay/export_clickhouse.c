@@ -177,7 +177,7 @@ static int archive_info(struct replay *r, const char *path, struct archive_info 
 	sqlite3_stmt *s;
 	int ret = -1;
 
-	if (sqlite3_prepare_v2(r->db,
+	if (replay_prepare(r,
 			       "SELECT host, manifest, json_extract(manifest, '$.window.start_ns'),"
 			       " json_extract(manifest, '$.window.end_ns'), bad_blocks, truncated_bytes FROM archives",
 			       -1, &s, NULL) != SQLITE_OK) {
@@ -348,7 +348,7 @@ static int send_table(struct ch *c, struct replay *r, const struct ch_table *t, 
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (sqlite3_prepare_v2(r->db, q.p, -1, &s, NULL) != SQLITE_OK) {
+	if (replay_prepare(r, q.p, -1, &s, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot read %s: %s", t->name, sqlite3_errmsg(r->db));
 		goto out;
 	}

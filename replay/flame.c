@@ -222,7 +222,7 @@ int dot_flame(struct replay *r, int argc, char **argv)
 		 " WHERE (?1 = 0 OR c.pid = ?1) AND (?2 IS NULL OR c.comm = ?2) AND c.ts BETWEEN ?3 AND ?4"
 		 " GROUP BY folded ORDER BY folded",
 		 offcpu ? "(c.total_ns + 500) / 1000" : "c.count", offcpu ? "offcpu_samples" : "cpu_samples");
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK) {
 		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
 		return -1;
 	}

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "ddl.h"
 #include "frames.h"
 #include "input.h"
+#include "load_pipe.h"
 
 struct load_ctx {
 	struct replay *r;
@@ -42,18 +44,37 @@ int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
 	r->out.mode = MODE_TABLE;
 	if (file && access(file, F_OK) == 0)
 		fresh = 0;
-	/* One thread uses the database: no mutexes on the hot path. */
-	if (sqlite3_open_v2(file ? file : ":memory:", &r->db,
+	/*
+	 * Counting every allocation takes a global mutex on each malloc (17% of
+	 * a load's time): off.  It only takes effect before SQLite's first use
+	 * in the process, and fails harmlessly (SQLITE_MISUSE) after it.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/*
+	 * One thread uses the database: no mutexes on the hot path.  Without
+	 * FILE, "" is SQLite's private temporary database: it lives in the page
+	 * cache and spills to a deleted file under SQLITE_TMPDIR (or /var/tmp)
+	 * only past the cache_size below, so memory stays flat however big the
+	 * archive (":memory:" grew by ~150 MB per million records).
+	 */
+	if (sqlite3_open_v2(file ? file : "", &r->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open database %s: %s", file ? file : ":memory:", sqlite3_errmsg(r->db));
+		snprintf(err, errlen, "cannot open database %s: %s", file ? file : "(temporary)", sqlite3_errmsg(r->db));
 		return -1;
 	}
 	replay_register_functions(r->db);
-	/* A loaded archive can always be loaded again: trade durability for speed. */
-	sqlite3_exec(r->db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;"
-		     " PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	/*
+	 * A loaded archive can always be loaded again: trade durability for
+	 * speed (no journal, no fsync, no file locking after the first lock).
+	 * The page cache is bounded (256 MiB): this, not the archive's size,
+	 * is the loader's memory.  threads: CREATE INDEX sorts on two threads.
+	 */
+	sqlite3_exec(r->db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;"
+		     " PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = OFF;"
+		     " PRAGMA threads = 2", NULL, NULL, NULL);
 	if (!fresh)
-		return 0; /* --db FILE again: its tables are there */
+		return 0; /* --db FILE again: its tables are there, in an order not known */
+	memset(r->in_ts_order, 1, sizeof(r->in_ts_order));
 	if (!(ddl = fr_schema_sql())) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -127,21 +148,25 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 	sqlite3_stmt *s = insert_for(c, k);
 	unsigned held = fields_held(c, k, seg->minor);
 	char text[1024];
+	int64_t ts = fr_field_int(&k->fields[0], rec);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_TRANSIENT);
+	if (ts < c->r->last_ts[k->id])
+		c->r->in_ts_order[k->id] = 0;
+	c->r->last_ts[k->id] = ts;
+	/* seg, rec and text outlive the step below: bound without a copy */
+	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_STATIC);
 	for (unsigned i = 0; i < k->nfields; i++) {
 		const struct fr_field *f = &k->fields[i];
 		if (i >= held) {
 			sqlite3_bind_null(s, (int)i + 2);
 		} else if (f->type == FR_STR) {
-			/* the record outlives the step: no copy */
 			const char *p = (const char *)rec + f->offset;
 			sqlite3_bind_text(s, (int)i + 2, p, (int)strnlen(p, f->size - 1u), SQLITE_STATIC);
 		} else if (f->type == FR_STRV) {
 			size_t n = fr_field_text(f, rec, text, sizeof(text));
-			sqlite3_bind_text(s, (int)i + 2, text, (int)n, SQLITE_TRANSIENT);
+			sqlite3_bind_text(s, (int)i + 2, text, (int)n, SQLITE_STATIC);
 		} else if (f->type == FR_TS && fr_field_int(f, rec) == 0 && i > 0) {
 			sqlite3_bind_null(s, (int)i + 2); /* an unknown time */
 		} else {
@@ -202,7 +227,7 @@ int64_t replay_scalar(struct replay *r, const char *sql)
 	sqlite3_stmt *s;
 	int64_t v = 0;
 
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK)
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -263,7 +288,7 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	c->path = path;
 	c->progress = isatty(STDERR_FILENO);
 	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
-	ret = fr_input_read(path, &ops, c, &st, err, errlen);
+	ret = load_pipe_read(path, &ops, c, &st, err, errlen);
 	if (c->progress && c->records >= 262144)
 		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
 	if (ret < 0 && c->err[0])
@@ -477,17 +502,44 @@ static int life_apply(struct lives *L, sqlite3_stmt *q, char *err, size_t errlen
  * may interleave.  Merging ordered cursors instead of sorting their union
  * (ORDER BY over all four) made this step four times faster on 1M records.
  */
-static const char *const lifecycle_sql[] = {
-	"SELECT host, 0, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, NULL, NULL,"
-	" container, pod_uid, pod, namespace FROM proc_snapshot ORDER BY ts",
-	"SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL, NULL, NULL, NULL, NULL"
-	" FROM proc_fork ORDER BY ts",
-	"SELECT host, 2, ts, pid, ppid, uid, gid, comm, CASE WHEN exe <> '' THEN exe ELSE filename END, argv, NULL,"
-	" NULL, NULL, container, pod_uid, pod, namespace FROM proc_exec ORDER BY ts",
-	"SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal,"
-	" NULL, NULL, NULL, NULL FROM proc_exit ORDER BY ts",
+static const struct lifecycle_table {
+	unsigned kind; /* its record kind, for replay.in_ts_order */
+	const char *table;
+	const char *select; /* followed by " FROM table ORDER BY ..." */
+} lifecycle[] = {
+	{ FR_KIND_proc, "proc_snapshot",
+	  "SELECT host, 0, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, NULL, NULL,"
+	  " container, pod_uid, pod, namespace" },
+	{ FR_KIND_fork, "proc_fork",
+	  "SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL, NULL, NULL, NULL, NULL" },
+	{ FR_KIND_exec, "proc_exec",
+	  "SELECT host, 2, ts, pid, ppid, uid, gid, comm, CASE WHEN exe <> '' THEN exe ELSE filename END, argv,"
+	  " NULL, NULL, NULL, container, pod_uid, pod, namespace" },
+	{ FR_KIND_exit, "proc_exit",
+	  "SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal,"
+	  " NULL, NULL, NULL, NULL" },
 };
-#define NLIFECYCLE (sizeof(lifecycle_sql) / sizeof(lifecycle_sql[0]))
+#define NLIFECYCLE (sizeof(lifecycle) / sizeof(lifecycle[0]))
+
+/*
+ * Prepare the read of lifecycle table T in time order, ties in rowid order
+ * (as its ts index has them): by rowid when its rows went in in time order,
+ * which needs neither the index nor a sort; else through the ts index,
+ * created here (the first query on ts would make it anyway).
+ */
+static int lifecycle_prepare(struct replay *r, const struct lifecycle_table *t, sqlite3_stmt **q)
+{
+	char sql[512];
+
+	if (!r->in_ts_order[t->kind]) {
+		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts)", t->table, t->table);
+		if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	}
+	snprintf(sql, sizeof(sql), "%s FROM %s ORDER BY %s", t->select, t->table,
+		 r->in_ts_order[t->kind] ? "rowid" : "ts");
+	return sqlite3_prepare_v2(r->db, sql, -1, q, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 {
@@ -500,21 +552,14 @@ static int rebuild_processes(struct replay *r, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* The ts indexes first (replay_finish would create them next anyway). */
-	if (sqlite3_exec(r->db,
-			 "CREATE INDEX IF NOT EXISTS proc_snapshot_ts ON proc_snapshot(ts);"
-			 "CREATE INDEX IF NOT EXISTS proc_fork_ts ON proc_fork(ts);"
-			 "CREATE INDEX IF NOT EXISTS proc_exec_ts ON proc_exec(ts);"
-			 "CREATE INDEX IF NOT EXISTS proc_exit_ts ON proc_exit(ts);",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
+	if (sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
 		    SQLITE_OK) {
 		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 		ret = -1;
 		goto out;
 	}
 	for (size_t i = 0; i < NLIFECYCLE; i++) {
-		if (sqlite3_prepare_v2(r->db, lifecycle_sql[i], -1, &q[i], NULL) != SQLITE_OK) {
+		if (lifecycle_prepare(r, &lifecycle[i], &q[i])) {
 			snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 			ret = -1;
 			goto out;
@@ -573,12 +618,57 @@ out:
 	return ret;
 }
 
+static double seconds_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* r->timing: how long STEP took since *T, on stderr; *T moves to now. */
+static void step_done(struct replay *r, const char *step, double *t)
+{
+	double now = seconds_now();
+
+	if (r->timing)
+		fprintf(stderr, "flightrec-replay: %s in %.3f s\n", step, now - *t);
+	*t = now;
+}
+
+/* Every index of the schema now, in one transaction (each commit walks the whole page cache). */
+static int make_all_indexes(struct replay *r, char *err, size_t errlen)
+{
+	char *idx = fr_schema_index_sql(), *msg = NULL;
+
+	if (!idx) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+	if (sqlite3_exec(r->db, idx, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot create indexes: %s", msg);
+		sqlite3_free(msg);
+		free(idx);
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	free(idx);
+	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	return 0;
+}
+
 int replay_finish(struct replay *r, char *err, size_t errlen)
 {
-	char *idx, *msg = NULL;
+	char *msg = NULL;
+	double t = seconds_now();
 
+	/* the reference path: processes through the ts indexes, as for rows not known to be in order */
+	if (r->index_all)
+		memset(r->in_ts_order, 0, sizeof(r->in_ts_order));
 	if (r->loaded && rebuild_processes(r, err, errlen))
 		return -1;
+	step_done(r, "processes", &t);
 	/* A stack is written in every second that uses it: keep one row of each. */
 	if (r->loaded && sqlite3_exec(r->db,
 				      "DELETE FROM stacks WHERE rowid NOT IN (SELECT min(rowid) FROM stacks GROUP BY host, id);"
@@ -588,16 +678,13 @@ int replay_finish(struct replay *r, char *err, size_t errlen)
 		sqlite3_free(msg);
 		return -1;
 	}
-	if (!(idx = fr_schema_index_sql())) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	step_done(r, "stacks", &t);
+	if (r->index_all) {
+		if (make_all_indexes(r, err, errlen))
+			return -1;
+		step_done(r, "indexes", &t);
+		return 0;
 	}
-	if (sqlite3_exec(r->db, idx, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot create indexes: %s", msg);
-		sqlite3_free(msg);
-		free(idx);
-		return -1;
-	}
-	free(idx);
+	replay_index_lazily(r);
 	return 0;
 }

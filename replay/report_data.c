@@ -131,7 +131,7 @@ static int sql_fail(struct ctx *c, const char *what)
 
 static int prep(struct ctx *c, const char *sql, sqlite3_stmt **s)
 {
-	if (sqlite3_prepare_v2(c->r->db, sql, -1, s, NULL) != SQLITE_OK) {
+	if (replay_prepare(c->r, sql, -1, s, NULL) != SQLITE_OK) {
 		snprintf(c->err, c->errlen, "SQL error: %s (in: %.80s)", sqlite3_errmsg(c->r->db), sql);
 		return -1;
 	}
@@ -416,7 +416,7 @@ static int summary_table(struct replay *r, const char *heading, const char *sql,
 		fputs(",\"cols\":[],\"rows\":[]}", c->f);
 		return 0;
 	}
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	if (replay_prepare(r, sql, -1, &s, NULL) != SQLITE_OK) {
 		fputs(",\"cols\":[],\"rows\":[],\"error\":", c->f);
 		rj_str(c->f, sqlite3_errmsg(r->db));
 		fputs("}", c->f);
@@ -482,7 +482,7 @@ static int data_flame(struct ctx *c)
 	if (!dot_has_table(c->r, "cpu_samples") || !dot_has_table(c->r, "stacks") ||
 	    !replay_scalar(c->r, "SELECT count(*) FROM (SELECT 1 FROM cpu_samples LIMIT 1)"))
 		return 0;
-	if (sqlite3_prepare_v2(c->r->db,
+	if (replay_prepare(c->r,
 			       "SELECT c.comm || ';' || coalesce(nullif(s.frames, ''), '[no stack]') AS folded,"
 			       " sum(c.count) AS n FROM cpu_samples c LEFT JOIN stacks s ON s.host = c.host AND s.id = c.stack_id"
 			       " GROUP BY folded ORDER BY n DESC",

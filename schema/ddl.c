@@ -74,25 +74,58 @@ char *fr_schema_sql(void)
 	return sb_finish(&b);
 }
 
+/*
+ * The indexes after the kinds' ts and pid ones: processes by pid, by
+ * parent and by start and exit (.summary's latest failures are read
+ * backwards, with no sort of every exit); conn_pairs finds the other end
+ * of a connection by its ports.
+ */
+static const struct fr_index extra_indexes[] = {
+	{ "processes_pid", "processes", "pid", "pid" },
+	{ "connections_ports", "connections", "rport, lport", "rport" },
+	{ "processes_ppid", "processes", "ppid", "ppid" },
+	{ "processes_exit", "processes", "exit_ts", "exit_ts" },
+	{ "processes_start", "processes", "start_ts", "start_ts" },
+};
+
+static int has_pid(const struct fr_kind_desc *k)
+{
+	for (unsigned j = 0; j < k->nfields; j++)
+		if (!strcmp(k->fields[j].name, "pid"))
+			return 1;
+	return 0;
+}
+
+int fr_schema_index(unsigned i, struct fr_index *ix)
+{
+	for (unsigned k = 0; k < fr_nkinds; k++) {
+		const struct fr_kind_desc *d = &fr_kinds[k];
+		const char *col = NULL;
+
+		if (i == 0)
+			col = "ts";
+		else if (i == 1 && has_pid(d))
+			col = "pid";
+		if (col) {
+			snprintf(ix->name, sizeof(ix->name), "%s_%s", d->table, col);
+			ix->table = d->table;
+			ix->columns = ix->first = col;
+			return 0;
+		}
+		i -= has_pid(d) ? 2u : 1u;
+	}
+	if (i >= sizeof(extra_indexes) / sizeof(extra_indexes[0]))
+		return -1;
+	*ix = extra_indexes[i];
+	return 0;
+}
+
 char *fr_schema_index_sql(void)
 {
 	struct sbuf b = { 0 };
+	struct fr_index ix;
 
-	for (unsigned i = 0; i < fr_nkinds; i++) {
-		const struct fr_kind_desc *k = &fr_kinds[i];
-
-		sb_printf(&b, "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts);\n", k->table, k->table);
-		for (unsigned j = 0; j < k->nfields; j++)
-			if (!strcmp(k->fields[j].name, "pid"))
-				sb_printf(&b, "CREATE INDEX IF NOT EXISTS %s_pid ON %s(pid);\n", k->table,
-					  k->table);
-	}
-	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_pid ON processes(pid);\n");
-	/* conn_pairs: the other end of a connection by its ports */
-	sb_printf(&b, "CREATE INDEX IF NOT EXISTS connections_ports ON connections(rport, lport);\n");
-	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_ppid ON processes(ppid);\n");
-	/* .summary's latest failures: read backwards, no sort of every exit */
-	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_exit ON processes(exit_ts);\n");
-	sb_printf(&b, "CREATE INDEX IF NOT EXISTS processes_start ON processes(start_ts);\n");
+	for (unsigned i = 0; fr_schema_index(i, &ix) == 0; i++)
+		sb_printf(&b, "CREATE INDEX IF NOT EXISTS %s ON %s(%s);\n", ix.name, ix.table, ix.columns);
 	return sb_finish(&b);
 }

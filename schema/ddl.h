@@ -11,4 +11,16 @@ char *fr_schema_sql(void);
 /* CREATE INDEX statements, to run after a bulk load; malloc'd. */
 char *fr_schema_index_sql(void);
 
+/* One index of the schema: NAME on TABLE(COLUMNS); FIRST is its first column. */
+struct fr_index {
+	char name[96];
+	const char *table;
+	const char *columns;
+	const char *first;
+};
+/* The schema's indexes in a fixed order; at most this many. */
+#define FR_INDEX_MAX 128
+/* The I-th index into *IX: 0, or -1 past the last. */
+int fr_schema_index(unsigned i, struct fr_index *ix);
+
 #endif

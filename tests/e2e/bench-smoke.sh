@@ -47,5 +47,6 @@ like "$(grep 'MB/hour idle' "$out")" "$num MB/hour idle" "disk - growth per hour
 like "$(grep -F '| RSS, idle |' "$out")" "[1-9][0-9]* MiB" "footprint - RSS idle"
 like "$(grep -F '| 5 minutes after the throughput run |' "$out")" "\| [1-9][0-9]* \| $num MB \| $num s \| $num s \|" \
 	"snapshot - an archive of the window, written and verified"
-like "$(grep -E '^\| 100000 \|' "$out")" "^\| 100000 \| $num MB \| $num s \| ${num}M \|" "replay - 100000 records loaded"
+like "$(grep -E '^\| mkseg --synthetic 100000 \|' "$out")" "^\| mkseg --synthetic 100000 \| 100000 \| - \| - \| - \| $num s \| ${num}M \| $num MiB \|" \
+	"replay - 100000 records to a first answer"
 done_testing
