@@ -26,55 +26,7 @@ struct ch {
 	char curlerr[CURL_ERROR_SIZE];
 };
 
-void chbuf_put(struct chbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void chbuf_printf(struct chbuf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		chbuf_put(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
-		b->oom = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	chbuf_put(b, big, (size_t)n);
-	free(big);
-}
-
-void chbuf_put_tsv(struct chbuf *b, const char *s, size_t n)
+void ch_put_tsv(struct strbuf *b, const char *s, size_t n)
 {
 	size_t run = 0;
 
@@ -89,17 +41,11 @@ void chbuf_put_tsv(struct chbuf *b, const char *s, size_t n)
 		}
 		if (!esc)
 			continue;
-		chbuf_put(b, s + run, i - run);
-		chbuf_put(b, esc, 2);
+		strbuf_put(b, s + run, i - run);
+		strbuf_put(b, esc, 2);
 		run = i + 1;
 	}
-	chbuf_put(b, s + run, n - run);
-}
-
-void chbuf_free(struct chbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
+	strbuf_put(b, s + run, n - run);
 }
 
 /* The value of query parameter NAME in QUERY ("a=1&b=2"), URL-decoded, into OUT. */
@@ -213,7 +159,7 @@ const char *ch_error(const struct ch *c) { return c->err; }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
-	chbuf_put(ctx, data, size * n);
+	strbuf_put(ctx, data, size * n);
 	return size * n;
 }
 
@@ -240,9 +186,9 @@ static void server_said(struct ch *c, long status, const char *body)
 }
 
 /* POST BODY to the server with the query parameters PARAMS; the answer into OUT. */
-static int post(struct ch *c, const char *params, const char *body, size_t len, struct chbuf *out)
+static int post(struct ch *c, const char *params, const char *body, size_t len, struct strbuf *out)
 {
-	struct chbuf answer = { 0 };
+	struct strbuf answer = { 0 };
 	char *url = malloc(strlen(c->base) + strlen(params) + 2);
 	long status = 0;
 	CURLcode rc;
@@ -264,27 +210,27 @@ static int post(struct ch *c, const char *params, const char *body, size_t len, 
 	if (rc != CURLE_OK) {
 		snprintf(c->err, sizeof(c->err), "clickhouse at %s: %s", c->server,
 			 c->curlerr[0] ? c->curlerr : curl_easy_strerror(rc));
-		chbuf_free(&answer);
+		strbuf_free(&answer);
 		return -1;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		server_said(c, status, answer.p);
-		chbuf_free(&answer);
+		strbuf_free(&answer);
 		return -1;
 	}
 	if (answer.oom) {
 		snprintf(c->err, sizeof(c->err), "out of memory");
-		chbuf_free(&answer);
+		strbuf_free(&answer);
 		return -1;
 	}
 	if (out && answer.len)
-		chbuf_put(out, answer.p, answer.len);
-	chbuf_free(&answer);
+		strbuf_put(out, answer.p, answer.len);
+	strbuf_free(&answer);
 	return 0;
 }
 
-int ch_exec(struct ch *c, const char *sql, int in_db, struct chbuf *out)
+int ch_exec(struct ch *c, const char *sql, int in_db, struct strbuf *out)
 {
 	char params[256];
 

@@ -10,18 +10,10 @@
 
 #include <stddef.h>
 
-/* A growing byte buffer: a result, or the rows of an insert. */
-struct chbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
+#include "strbuf.h"
 
-void chbuf_put(struct chbuf *b, const char *s, size_t n);
-void chbuf_printf(struct chbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* S as a TabSeparated field: backslash, tab, newline and CR escaped. */
-void chbuf_put_tsv(struct chbuf *b, const char *s, size_t n);
-void chbuf_free(struct chbuf *b);
+/* S as a TabSeparated field into B: backslash, tab, newline and CR escaped. */
+void ch_put_tsv(struct strbuf *b, const char *s, size_t n);
 
 struct ch;
 
@@ -43,7 +35,7 @@ const char *ch_error(const struct ch *c);
  * appended to OUT.  IN_DB: run it in the handle's database (0 for the
  * statements that create it).  0, or -1 with ch_error() set.
  */
-int ch_exec(struct ch *c, const char *sql, int in_db, struct chbuf *out);
+int ch_exec(struct ch *c, const char *sql, int in_db, struct strbuf *out);
 /* `INSERT INTO TARGET FORMAT TabSeparated` with ROWS (LEN bytes) as its body; 0 or -1. */
 int ch_insert(struct ch *c, const char *target, const char *rows, size_t len);
 

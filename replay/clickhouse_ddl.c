@@ -93,12 +93,12 @@ const struct ch_table *chddl_tables(unsigned *n)
 	return tables;
 }
 
-void chddl_create(const struct ch_table *t, struct chbuf *out)
+void chddl_create(const struct ch_table *t, struct strbuf *out)
 {
-	chbuf_printf(out, "CREATE TABLE IF NOT EXISTS %s (", t->name);
+	strbuf_printf(out, "CREATE TABLE IF NOT EXISTS %s (", t->name);
 	for (unsigned i = 0; i < t->ncols; i++)
-		chbuf_printf(out, "%s`%s` %s", i ? ", " : "", t->cols[i].name, t->cols[i].type);
-	chbuf_printf(out, ") ENGINE = MergeTree()%s ORDER BY %s",
+		strbuf_printf(out, "%s`%s` %s", i ? ", " : "", t->cols[i].name, t->cols[i].type);
+	strbuf_printf(out, ") ENGINE = MergeTree()%s ORDER BY %s",
 		     t->by_day ? " PARTITION BY toDate(toDateTime(intDiv(ts, 1000000000), 'UTC'))" : "", t->order_by);
 }
 
@@ -117,9 +117,9 @@ const char chddl_archives[] =
  */
 #define CONN_ID "cityHash64(host, ts, pid, laddr, lport, raddr, rport, direction)"
 
-void chddl_conn_pairs(const char *db, int global, struct chbuf *out)
+void chddl_conn_pairs(const char *db, int global, struct strbuf *out)
 {
-	chbuf_printf(out,
+	strbuf_printf(out,
 		     "CREATE VIEW IF NOT EXISTS %s.conn_pairs AS SELECT conn_id, host, ts, end_ts, pid, comm, direction,"
 		     " laddr, lport, raddr, rport, outcome, bytes_sent, bytes_received, peer_conn_id, peer_host, peer_pid,"
 		     " peer_comm, peer_direction, peer_ts, peer_end_ts, peer_outcome, peer_bytes_sent, peer_bytes_received"

@@ -30,10 +30,10 @@ struct ch_table {
 /* The record tables, then processes and timeline (static storage); *N is their count. */
 const struct ch_table *chddl_tables(unsigned *n);
 /* CREATE TABLE IF NOT EXISTS for T in the handle's database, appended to OUT. */
-void chddl_create(const struct ch_table *t, struct chbuf *out);
+void chddl_create(const struct ch_table *t, struct strbuf *out);
 /* The ledger: one row per archive and state, the latest (version) wins. */
 extern const char chddl_archives[];
 /* The CREATE VIEW of conn_pairs in DB; GLOBAL when over Distributed tables. */
-void chddl_conn_pairs(const char *db, int global, struct chbuf *out);
+void chddl_conn_pairs(const char *db, int global, struct strbuf *out);
 
 #endif

@@ -38,19 +38,19 @@ struct window {
 };
 
 /* S as a ClickHouse string literal. */
-static void put_literal(struct chbuf *b, const char *s)
+static void put_literal(struct strbuf *b, const char *s)
 {
-	chbuf_put(b, "'", 1);
+	strbuf_put(b, "'", 1);
 	for (; *s; s++) {
 		if (*s == '\'' || *s == '\\')
-			chbuf_put(b, "\\", 1);
-		chbuf_put(b, s, 1);
+			strbuf_put(b, "\\", 1);
+		strbuf_put(b, s, 1);
 	}
-	chbuf_put(b, "'", 1);
+	strbuf_put(b, "'", 1);
 }
 
 /* Run SQL, prefixing the server's error with what we were doing. */
-static int run(struct ch *c, const char *sql, int in_db, struct chbuf *out, char *err, size_t errlen)
+static int run(struct ch *c, const char *sql, int in_db, struct strbuf *out, char *err, size_t errlen)
 {
 	if (ch_exec(c, sql, in_db, out) == 0)
 		return 0;
@@ -65,14 +65,14 @@ static int run(struct ch *c, const char *sql, int in_db, struct chbuf *out, char
  */
 static int check_columns(struct ch *c, const struct ch_table *t, unsigned nt, char *err, size_t errlen)
 {
-	struct chbuf cols = { 0 }, q = { 0 };
+	struct strbuf cols = { 0 }, q = { 0 };
 	int ret = 0;
 
-	chbuf_printf(&q, "SELECT table, name, type FROM system.columns WHERE database = ");
+	strbuf_printf(&q, "SELECT table, name, type FROM system.columns WHERE database = ");
 	put_literal(&q, ch_database(c));
-	chbuf_printf(&q, " FORMAT TabSeparated");
+	strbuf_printf(&q, " FORMAT TabSeparated");
 	if (q.oom || run(c, q.p, 0, &cols, err, errlen)) {
-		chbuf_free(&q);
+		strbuf_free(&q);
 		return -1;
 	}
 	for (unsigned i = 0; i < nt && !ret; i++) {
@@ -102,8 +102,8 @@ static int check_columns(struct ch *c, const struct ch_table *t, unsigned nt, ch
 			}
 		}
 	}
-	chbuf_free(&cols);
-	chbuf_free(&q);
+	strbuf_free(&cols);
+	strbuf_free(&q);
 	return ret;
 }
 
@@ -117,10 +117,10 @@ static int prepare_server(struct ch *c, char *err, size_t errlen)
 	const char *db = ch_database(c), *cluster = ch_cluster(c);
 	unsigned nt;
 	const struct ch_table *t = chddl_tables(&nt);
-	struct chbuf q = { 0 };
+	struct strbuf q = { 0 };
 	int ret = -1;
 
-	chbuf_printf(&q, "CREATE DATABASE IF NOT EXISTS %s", db);
+	strbuf_printf(&q, "CREATE DATABASE IF NOT EXISTS %s", db);
 	if (run(c, q.p, 0, NULL, err, errlen))
 		goto out;
 	for (unsigned i = 0; i < nt; i++) {
@@ -139,13 +139,13 @@ static int prepare_server(struct ch *c, char *err, size_t errlen)
 	if (cluster[0]) {
 		/* DB_all on this server: every table over the shards of CLUSTER */
 		q.len = 0;
-		chbuf_printf(&q, "CREATE DATABASE IF NOT EXISTS %s_all", db);
+		strbuf_printf(&q, "CREATE DATABASE IF NOT EXISTS %s_all", db);
 		if (run(c, q.p, 0, NULL, err, errlen))
 			goto out;
 		for (unsigned i = 0; i <= nt; i++) {
 			const char *name = i < nt ? t[i].name : "archives";
 			q.len = 0;
-			chbuf_printf(&q, "CREATE TABLE IF NOT EXISTS %s_all.%s AS %s.%s ENGINE = Distributed(%s, %s, %s, rand())",
+			strbuf_printf(&q, "CREATE TABLE IF NOT EXISTS %s_all.%s AS %s.%s ENGINE = Distributed(%s, %s, %s, rand())",
 				     db, name, db, name, cluster, db, name);
 			if (q.oom || run(c, q.p, 0, NULL, err, errlen))
 				goto out;
@@ -159,7 +159,7 @@ static int prepare_server(struct ch *c, char *err, size_t errlen)
 	}
 	ret = 0;
 out:
-	chbuf_free(&q);
+	strbuf_free(&q);
 	return ret;
 }
 
@@ -217,12 +217,12 @@ static int archive_info(struct replay *r, const char *path, struct archive_info 
 static int ledger_status(struct ch *c, const char *checksum, char *status, size_t cap, char *when, size_t wcap,
 			 char *err, size_t errlen)
 {
-	struct chbuf q = { 0 }, res = { 0 };
+	struct strbuf q = { 0 }, res = { 0 };
 	int ret;
 
-	chbuf_printf(&q, "SELECT status, toString(loaded_at) FROM archives FINAL WHERE checksum = ");
+	strbuf_printf(&q, "SELECT status, toString(loaded_at) FROM archives FINAL WHERE checksum = ");
 	put_literal(&q, checksum);
-	chbuf_printf(&q, " FORMAT TabSeparated");
+	strbuf_printf(&q, " FORMAT TabSeparated");
 	status[0] = when[0] = '\0';
 	ret = q.oom ? -1 : run(c, q.p, 1, &res, err, errlen);
 	if (!ret && res.len) {
@@ -231,8 +231,8 @@ static int ledger_status(struct ch *c, const char *checksum, char *status, size_
 		if (res.p[n] == '\t')
 			snprintf(when, wcap, "%.*s", (int)strcspn(res.p + n + 1, "\n"), res.p + n + 1);
 	}
-	chbuf_free(&q);
-	chbuf_free(&res);
+	strbuf_free(&q);
+	strbuf_free(&res);
 	return ret;
 }
 
@@ -243,13 +243,13 @@ static int ledger_status(struct ch *c, const char *checksum, char *status, size_
 static int host_windows(struct ch *c, const struct archive_info *a, struct window **w, unsigned *n, char *err,
 			size_t errlen)
 {
-	struct chbuf q = { 0 }, res = { 0 };
+	struct strbuf q = { 0 }, res = { 0 };
 	unsigned cap = 0;
 	int ret;
 
-	chbuf_printf(&q, "SELECT window_start, window_end FROM archives FINAL WHERE status = 'complete' AND host = ");
+	strbuf_printf(&q, "SELECT window_start, window_end FROM archives FINAL WHERE status = 'complete' AND host = ");
 	put_literal(&q, a->host);
-	chbuf_printf(&q, " AND window_end >= %" PRId64 " AND window_start <= %" PRId64 " ORDER BY window_start FORMAT TabSeparated",
+	strbuf_printf(&q, " AND window_end >= %" PRId64 " AND window_start <= %" PRId64 " ORDER BY window_start FORMAT TabSeparated",
 		     a->start, a->end);
 	*w = NULL;
 	*n = 0;
@@ -269,56 +269,56 @@ static int host_windows(struct ch *c, const struct archive_info *a, struct windo
 		}
 		(*w)[(*n)++] = (struct window){ s, e };
 	}
-	chbuf_free(&q);
-	chbuf_free(&res);
+	strbuf_free(&q);
+	strbuf_free(&res);
 	return ret;
 }
 
 static int ledger_put(struct ch *c, const struct archive_info *a, const char *path, uint64_t records,
 		      uint64_t skipped, const char *status, uint64_t version, char *err, size_t errlen)
 {
-	struct chbuf row = { 0 };
+	struct strbuf row = { 0 };
 	int ret;
 
-	chbuf_put_tsv(&row, a->checksum, strlen(a->checksum));
-	chbuf_put(&row, "\t", 1);
-	chbuf_put_tsv(&row, a->host, strlen(a->host));
-	chbuf_put(&row, "\t", 1);
-	chbuf_put_tsv(&row, path, strlen(path));
-	chbuf_put(&row, "\t", 1);
-	chbuf_put_tsv(&row, a->manifest, strlen(a->manifest));
-	chbuf_printf(&row, "\t%" PRId64 "\t%" PRId64 "\t%" PRIu64 "\t%" PRIu64 "\t%s\t%lld\t%" PRIu64 "\n", a->start,
+	ch_put_tsv(&row, a->checksum, strlen(a->checksum));
+	strbuf_put(&row, "\t", 1);
+	ch_put_tsv(&row, a->host, strlen(a->host));
+	strbuf_put(&row, "\t", 1);
+	ch_put_tsv(&row, path, strlen(path));
+	strbuf_put(&row, "\t", 1);
+	ch_put_tsv(&row, a->manifest, strlen(a->manifest));
+	strbuf_printf(&row, "\t%" PRId64 "\t%" PRId64 "\t%" PRIu64 "\t%" PRIu64 "\t%s\t%lld\t%" PRIu64 "\n", a->start,
 		     a->end, records, skipped, status, (long long)time(NULL), version);
 	if (row.oom) {
 		snprintf(err, errlen, "out of memory");
 		ret = -1;
 	} else if ((ret = ch_insert(c, "archives", row.p, row.len)))
 		snprintf(err, errlen, "%s", ch_error(c));
-	chbuf_free(&row);
+	strbuf_free(&row);
 	return ret;
 }
 
 /* One SQLite row as a TabSeparated line of T's columns. */
-static void put_row(struct chbuf *b, sqlite3_stmt *s, const struct ch_table *t)
+static void put_row(struct strbuf *b, sqlite3_stmt *s, const struct ch_table *t)
 {
 	for (unsigned i = 0; i < t->ncols; i++) {
 		if (i)
-			chbuf_put(b, "\t", 1);
+			strbuf_put(b, "\t", 1);
 		switch (sqlite3_column_type(s, (int)i)) {
 		case SQLITE_NULL:
-			chbuf_put(b, "\\N", 2);
+			strbuf_put(b, "\\N", 2);
 			break;
 		case SQLITE_INTEGER:
 			if (t->cols[i].is_unsigned64)
-				chbuf_printf(b, "%llu", (unsigned long long)sqlite3_column_int64(s, (int)i));
+				strbuf_printf(b, "%llu", (unsigned long long)sqlite3_column_int64(s, (int)i));
 			else
-				chbuf_printf(b, "%lld", (long long)sqlite3_column_int64(s, (int)i));
+				strbuf_printf(b, "%lld", (long long)sqlite3_column_int64(s, (int)i));
 			break;
 		default:
-			chbuf_put_tsv(b, (const char *)sqlite3_column_text(s, (int)i), (size_t)sqlite3_column_bytes(s, (int)i));
+			ch_put_tsv(b, (const char *)sqlite3_column_text(s, (int)i), (size_t)sqlite3_column_bytes(s, (int)i));
 		}
 	}
-	chbuf_put(b, "\n", 1);
+	strbuf_put(b, "\n", 1);
 }
 
 /*
@@ -328,22 +328,22 @@ static void put_row(struct chbuf *b, sqlite3_stmt *s, const struct ch_table *t)
 static int send_table(struct ch *c, struct replay *r, const struct ch_table *t, const char *time_sql,
 		      const struct window *w, unsigned nw, uint64_t *sent, uint64_t *skipped, char *err, size_t errlen)
 {
-	struct chbuf q = { 0 }, rows = { 0 }, target = { 0 };
+	struct strbuf q = { 0 }, rows = { 0 }, target = { 0 };
 	sqlite3_stmt *s = NULL;
 	int ret = -1, rc;
 
 	*sent = *skipped = 0;
-	chbuf_printf(&q, "SELECT ");
-	chbuf_printf(&target, "%s (", t->name);
+	strbuf_printf(&q, "SELECT ");
+	strbuf_printf(&target, "%s (", t->name);
 	for (unsigned i = 0; i < t->ncols; i++) {
-		chbuf_printf(&q, "%s\"%s\"", i ? ", " : "", t->cols[i].name);
-		chbuf_printf(&target, "%s`%s`", i ? ", " : "", t->cols[i].name);
+		strbuf_printf(&q, "%s\"%s\"", i ? ", " : "", t->cols[i].name);
+		strbuf_printf(&target, "%s`%s`", i ? ", " : "", t->cols[i].name);
 	}
-	chbuf_printf(&target, ")");
-	chbuf_printf(&q, ", 0");
+	strbuf_printf(&target, ")");
+	strbuf_printf(&q, ", 0");
 	for (unsigned i = 0; i < nw; i++)
-		chbuf_printf(&q, " OR (%s BETWEEN %" PRId64 " AND %" PRId64 ")", time_sql, w[i].start, w[i].end);
-	chbuf_printf(&q, " FROM \"%s\"", t->name);
+		strbuf_printf(&q, " OR (%s BETWEEN %" PRId64 " AND %" PRId64 ")", time_sql, w[i].start, w[i].end);
+	strbuf_printf(&q, " FROM \"%s\"", t->name);
 	if (q.oom || target.oom) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -377,9 +377,9 @@ insert_failed:
 	snprintf(err, errlen, "%s", rows.oom ? "out of memory" : ch_error(c));
 out:
 	sqlite3_finalize(s);
-	chbuf_free(&q);
-	chbuf_free(&rows);
-	chbuf_free(&target);
+	strbuf_free(&q);
+	strbuf_free(&rows);
+	strbuf_free(&target);
 	return ret;
 }
 

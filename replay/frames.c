@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "frames.h"
+#include "strbuf.h"
 
 #define FRAME_MAX 4500 /* a p:PATH+OFF frame: a path of 4096 and its offset */
 #define NAME_MAX_LEN 4096
@@ -144,38 +145,6 @@ struct frame_names *frame_names_parse(const char *text, size_t len, size_t *skip
 	return fn;
 }
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->err = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 static const char *base_name(const char *path, size_t n, size_t *bn)
 {
 	const char *b = path;
@@ -188,7 +157,7 @@ static const char *base_name(const char *path, size_t n, size_t *bn)
 }
 
 /* FRAME (N bytes) as "[unknown] MODULE+0xOFF", or as it is when its form is not known. */
-static void unknown_frame(const struct frame_names *fn, struct sbuf *b, const char *f, size_t n)
+static void unknown_frame(const struct frame_names *fn, struct strbuf *b, const char *f, size_t n)
 {
 	const char *plus = NULL;
 	size_t bn;
@@ -196,7 +165,7 @@ static void unknown_frame(const struct frame_names *fn, struct sbuf *b, const ch
 	for (size_t i = 0; i < n; i++)
 		if (f[i] == '+')
 			plus = f + i;
-	sb_str(b, "[unknown] ");
+	strbuf_puts(b, "[unknown] ");
 	if (plus && n > 2 && (!strncmp(f, "b:", 2) || !strncmp(f, "p:", 2))) {
 		const char *mod = NULL, *name;
 		if (f[0] == 'b' && fn)
@@ -209,42 +178,38 @@ static void unknown_frame(const struct frame_names *fn, struct sbuf *b, const ch
 			name = f;
 			bn = (size_t)(plus - f);
 		}
-		sb_add(b, name, bn);
-		sb_str(b, "+0x");
-		sb_add(b, plus + 1, (size_t)(f + n - plus - 1));
+		strbuf_put(b, name, bn);
+		strbuf_puts(b, "+0x");
+		strbuf_put(b, plus + 1, (size_t)(f + n - plus - 1));
 	} else if (n > 2 && (!strncmp(f, "k:", 2) || !strncmp(f, "u:", 2))) {
-		sb_str(b, f[0] == 'k' ? "[kernel] 0x" : "0x");
-		sb_add(b, f + 2, n - 2);
+		strbuf_puts(b, f[0] == 'k' ? "[kernel] 0x" : "0x");
+		strbuf_put(b, f + 2, n - 2);
 	} else {
-		sb_add(b, f, n);
+		strbuf_put(b, f, n);
 	}
 }
 
 char *frame_names_apply(const struct frame_names *fn, const char *raw)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	const char *p = raw;
 
-	sb_add(&b, "", 0);
+	strbuf_put(&b, "", 0);
 	while (*p) {
 		size_t n = strcspn(p, ";");
 		const char *name = fn && n ? lookup(fn->names, fn->capnames, p, n) : NULL;
 
 		if (b.len)
-			sb_add(&b, ";", 1);
+			strbuf_put(&b, ";", 1);
 		if (name)
-			sb_str(&b, name);
+			strbuf_puts(&b, name);
 		else if (n)
 			unknown_frame(fn, &b, p, n);
 		p += n;
 		if (*p)
 			p++;
 	}
-	if (b.err) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return strbuf_finish(&b);
 }
 
 static void fn_leaf(sqlite3_context *ctx, int argc, sqlite3_value **argv)

@@ -15,17 +15,17 @@
 
 static void test_tsv(void)
 {
-	struct chbuf b = { 0 };
+	struct strbuf b = { 0 };
 
-	chbuf_put_tsv(&b, "a\tb\nc\\d\re", 9);
-	ok(b.p && !strcmp(b.p, "a\\tb\\nc\\\\d\\re"), "chbuf_put_tsv - tab, newline, backslash, CR, expect each escaped");
+	ch_put_tsv(&b, "a\tb\nc\\d\re", 9);
+	ok(b.p && !strcmp(b.p, "a\\tb\\nc\\\\d\\re"), "ch_put_tsv - tab, newline, backslash, CR, expect each escaped");
 	b.len = 0;
-	chbuf_put_tsv(&b, "x\0y", 3);
-	ok(b.len == 4 && !memcmp(b.p, "x\\0y", 4), "chbuf_put_tsv - a NUL, expect \\0");
+	ch_put_tsv(&b, "x\0y", 3);
+	ok(b.len == 4 && !memcmp(b.p, "x\\0y", 4), "ch_put_tsv - a NUL, expect \\0");
 	b.len = 0;
-	chbuf_put_tsv(&b, "plain", 5);
-	ok(!strcmp(b.p, "plain"), "chbuf_put_tsv - nothing to escape, expect it as it is");
-	chbuf_free(&b);
+	ch_put_tsv(&b, "plain", 5);
+	ok(!strcmp(b.p, "plain"), "ch_put_tsv - nothing to escape, expect it as it is");
+	strbuf_free(&b);
 }
 
 static void test_url(void)
@@ -70,7 +70,7 @@ static void test_ddl(void)
 	unsigned n, fields_ok = 1;
 	const struct ch_table *t = chddl_tables(&n);
 	const struct ch_col *c;
-	struct chbuf b = { 0 };
+	struct strbuf b = { 0 };
 
 	ok(n == fr_nkinds + 2 && !strcmp(t[n - 2].name, "processes") && !strcmp(t[n - 1].name, "timeline"),
 	   "chddl_tables - one per kind of records.def, then processes and timeline, expect %u", fr_nkinds + 2);
@@ -96,7 +96,7 @@ static void test_ddl(void)
 	chddl_create(&t[n - 2], &b);
 	ok(b.p && !strstr(b.p, "PARTITION BY") && strstr(b.p, "ORDER BY (host, pid)"),
 	   "chddl_create - processes, expect ORDER BY (host, pid), no partition");
-	chbuf_free(&b);
+	strbuf_free(&b);
 }
 
 int main(void)
