@@ -44,6 +44,8 @@ struct replay {
 	 */
 	int64_t last_ts[FR_KIND_MAX];
 	unsigned char in_ts_order[FR_KIND_MAX];
+	struct fr_index indexes[FR_INDEX_MAX];  /* the schema's, listed once by replay_index_lazily() */
+	unsigned nindexes;
 	unsigned char index_state[FR_INDEX_MAX]; /* enum index_state, by fr_schema_index number */
 	int indexes_wanted;                      /* some index_state is INDEX_WANTED */
 	int quiet_damage;     /* loader: keep the first damage line in first_damage, print none (an export refuses damage in one line) */

@@ -24,14 +24,14 @@ static int want_index_on_read(void *ctx, int action, const char *table, const ch
 			      const char *via)
 {
 	struct replay *r = ctx;
-	struct fr_index ix;
 
 	(void)schema;
 	(void)via;
 	if (action != SQLITE_READ || !table || !column)
 		return SQLITE_OK;
-	for (unsigned i = 0; i < FR_INDEX_MAX && fr_schema_index(i, &ix) == 0; i++) {
-		if (r->index_state[i] == INDEX_MADE || strcmp(ix.table, table) || strcmp(ix.first, column))
+	for (unsigned i = 0; i < r->nindexes; i++) {
+		const struct fr_index *ix = &r->indexes[i];
+		if (r->index_state[i] == INDEX_MADE || strcmp(ix->table, table) || strcmp(ix->first, column))
 			continue;
 		r->index_state[i] = INDEX_WANTED;
 		r->indexes_wanted = 1;
@@ -41,6 +41,9 @@ static int want_index_on_read(void *ctx, int action, const char *table, const ch
 
 void replay_index_lazily(struct replay *r)
 {
+	/* listed once: fr_schema_index() walks the kinds for each index, and this runs for every column read */
+	for (r->nindexes = 0; r->nindexes < FR_INDEX_MAX && fr_schema_index(r->nindexes, &r->indexes[r->nindexes]) == 0;)
+		r->nindexes++;
 	memset(r->index_state, INDEX_NOT_WANTED, sizeof(r->index_state));
 	r->indexes_wanted = 0;
 	sqlite3_set_authorizer(r->db, want_index_on_read, r);
@@ -55,16 +58,16 @@ void replay_index_lazily(struct replay *r)
 static void make_wanted_indexes(struct replay *r)
 {
 	int own = sqlite3_get_autocommit(r->db);
-	struct fr_index ix;
 	char sql[256];
 
 	r->indexes_wanted = 0;
 	if (own)
 		sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
-	for (unsigned i = 0; i < FR_INDEX_MAX && fr_schema_index(i, &ix) == 0; i++) {
+	for (unsigned i = 0; i < r->nindexes; i++) {
+		const struct fr_index *ix = &r->indexes[i];
 		if (r->index_state[i] != INDEX_WANTED)
 			continue;
-		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s ON %s(%s)", ix.name, ix.table, ix.columns);
+		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s ON %s(%s)", ix->name, ix->table, ix->columns);
 		r->index_state[i] = sqlite3_exec(r->db, sql, NULL, NULL, NULL) == SQLITE_OK ? INDEX_MADE : INDEX_NOT_WANTED;
 	}
 	if (own)
