@@ -132,6 +132,26 @@ void archive_name(const char *host, uint64_t real_ns, const char *reason, char *
 	snprintf(buf, cap, "%s-%s-%s.tar", h[0] ? h : "host", when, r[0] ? r : "snapshot");
 }
 
+/*
+ * FLIGHTREC_TEST_WRITER_PAUSE_MS (tests only, like git's GIT_TEST_*): hold
+ * the writer for that long once its temporary file exists, so that a test can
+ * signal a writer that is certainly mid-archive instead of racing one that
+ * may finish in a few milliseconds.
+ */
+static void test_pause_writer(void)
+{
+	const char *v = getenv("FLIGHTREC_TEST_WRITER_PAUSE_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+	struct timespec ts;
+
+	if (ms <= 0 || ms > 60000)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int archive_write_window(const struct archive_job *job, char *path, size_t pathcap, char *err, size_t errlen)
 {
 	struct window_out o = { 0 };
@@ -200,6 +220,7 @@ int archive_write_window(const struct archive_job *job, char *path, size_t pathc
 		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
+	test_pause_writer();
 	a = archive_write_new();
 	if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {

@@ -16,7 +16,6 @@ root=$TEST_TMP/root
 # Outside make check's jobserver, quietly.
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$TOP_BUILDDIR" "$@"; }
 var() { printf 'include Makefile\nprint-%%:\n\t@echo $($*)\n' | mk -f - "print-$1"; }
-skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $*"; }
 
 sbindir=$(var sbindir) bindir=$(var bindir) mandir=$(var mandir) sysconfdir=$(var sysconfdir)
 unitdir=$(var systemdsystemunitdir) compdir=$(var bashcompletiondir)

@@ -50,7 +50,7 @@ if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-
 	is "$(exe_of_other)" "$(readlink -f "$SYSLOOP")" "after the drop - the exe of a process of uid 65534 is resolved"
 	for _ in $(seq 1 50); do kill -0 "$other" 2>/dev/null || break; sleep 0.1; done
 else
-	echo "ok - # SKIP setpriv missing or $SYSLOOP not executable by nobody"
+	skip "setpriv missing or $SYSLOOP not executable by nobody"
 fi
 
 st=$("$FLIGHTREC" status --json --dir "$dir"); ok $? "after the drop - status answers"

@@ -120,8 +120,8 @@ if [ -n "$suid_bin" ]; then
 65534,privilege,high,call=setuid uid=0 from_uid=65534" \
 		"setuid-zero as nobody - the set-uid exec, then setuid(0) from uid 65534"
 else
-	pass "# SKIP set-uid helper: SETUID_ZERO not built or not installable in $TEST_TMP"
-	pass "# SKIP set-uid helper: SETUID_ZERO not built or not installable in $TEST_TMP"
+	skip "set-uid helper: SETUID_ZERO not built or not installable in $TEST_TMP"
+	skip "set-uid helper: SETUID_ZERO not built or not installable in $TEST_TMP"
 fi
 if [ -n "$cap_bin" ]; then
 	is "$cap_st" 1 "capped-setuid-zero as nobody - its setuid(0) failed"
@@ -129,8 +129,8 @@ if [ -n "$cap_bin" ]; then
 		"65534,privilege,medium,\"call=exec path=\"\"$cap_bin\"\" euid=65534 cap_effective=0x2000\"" \
 		"cap_net_raw+ep binary as nobody - one medium privilege row with CAP_NET_RAW, none for the failed setuid(0)"
 else
-	pass "# SKIP file capabilities: no setcap"
-	pass "# SKIP file capabilities: no setcap"
+	skip "file capabilities: no setcap"
+	skip "file capabilities: no setcap"
 fi
 
 is "$(q "SELECT uid, comm, kind, severity, detail FROM security WHERE pid = $unshare")" \
@@ -146,8 +146,8 @@ if [ -n "$docker_cg" ]; then
 	is "$(q "SELECT kind, severity, container FROM security WHERE pid = $esc_cat")" \
 		"container_escape,high,$ID" "cat /proc/1/root/... inside a container cgroup - a container_escape row"
 else
-	pass "# SKIP container rows: cannot create a cgroup under '$cg2'"
-	pass "# SKIP container rows: cannot create a cgroup under '$cg2'"
+	skip "container rows: cannot create a cgroup under '$cg2'"
+	skip "container rows: cannot create a cgroup under '$cg2'"
 fi
 
 is "$(q "SELECT summary FROM timeline WHERE kind = 'security' AND pid = $unshare")" \

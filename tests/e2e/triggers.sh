@@ -99,7 +99,7 @@ else
 	fi
 fi
 if [ -z "$cg" ]; then
-	for i in 1 2 3; do echo "ok - # SKIP no memory cgroup to confine an OOM in"; done
+	for _ in 1 2 3; do skip "no memory cgroup to confine an OOM in"; done
 else
 	dir=$TEST_TMP/oom
 	if start_recorder "$dir" --trigger oom --snapshot-before 5s --snapshot-after 1s; then
