@@ -5,7 +5,8 @@
  * Only sleeps of at least the threshold reach here, at most a few a
  * second per thread at the default 100 ms, so a table with room for
  * OFFCPU_MAX threads and stacks a second is plenty; what does not fit is
- * counted as lost.  Each stack's frames text is made when its event
+ * counted as lost: a sleep with no room in the counts as `offcpu`, one
+ * counted without its stack (no room for the stack) as `offcpu-stack`.  Each stack's frames text is made when its event
  * arrives (user frames are bare addresses, named through the process's
  * maps, which are gone once it exits) and kept until the flush.
  */
@@ -44,6 +45,7 @@ struct offcpu {
 	struct offcpu_stack stacks[OFFCPU_MAX];
 	size_t nstacks;
 	uint64_t lost;       /* sleeps with no room in counts since the last flush */
+	uint64_t stack_lost; /* sleeps counted without their stack: no room in stacks */
 	uint64_t last_flush; /* boot ns: the drop records' since */
 	uint64_t sched_start, sched_end; /* __schedule(), where a stack of a sleep begins */
 	struct fr_stack scratch; /* 8 KiB of frames: here rather than on the stack */
@@ -68,6 +70,7 @@ static void offcpu_reset(struct offcpu *o)
 	o->nstacks = 0;
 	o->ncounts = 0;
 	o->lost = 0;
+	o->stack_lost = 0;
 }
 
 void offcpu_free(struct offcpu *o)
@@ -137,16 +140,19 @@ void offcpu_add(struct offcpu *o, struct symbols *syms, const struct offcpu_even
 {
 	struct fr_stack *st = &o->scratch;
 	struct offcpu_count *c = NULL;
+	int stackless = 0;
 
 	event_frames(o, syms, e, st);
-	if (st->id && keep_stack(o, st->id, st->frames, strlen(st->frames)))
-		st->id = 0; /* counted, without its stack */
+	if (st->id && keep_stack(o, st->id, st->frames, strlen(st->frames))) {
+		st->id = 0; /* counted without its stack, if it is counted at all */
+		stackless = 1;
+	}
 	for (size_t i = 0; i < o->ncounts && !c; i++)
 		if (o->counts[i].tid == e->tid && o->counts[i].pid == e->pid && o->counts[i].stack_id == st->id)
 			c = &o->counts[i];
 	if (!c) {
 		if (o->ncounts == OFFCPU_MAX) {
-			o->lost++;
+			o->lost++; /* one loss, whether or not its stack had room */
 			return;
 		}
 		c = &o->counts[o->ncounts++];
@@ -157,6 +163,7 @@ void offcpu_add(struct offcpu *o, struct symbols *syms, const struct offcpu_even
 		memcpy(c->comm, e->comm, sizeof(c->comm));
 		c->comm[sizeof(c->comm) - 1] = '\0';
 	}
+	o->stack_lost += stackless;
 	c->count++;
 	c->total_ns += e->slept_ns;
 	if (e->slept_ns > c->max_ns)
@@ -195,6 +202,8 @@ void offcpu_flush(struct offcpu *o, struct probes *p, uint64_t end)
 	}
 	if (o->lost)
 		probes_put_drop(p, "offcpu", o->lost, o->last_flush, end);
+	if (o->stack_lost)
+		probes_put_drop(p, "offcpu-stack", o->stack_lost, o->last_flush, end);
 	o->last_flush = end;
 	offcpu_reset(o);
 }

@@ -31,9 +31,10 @@ void offcpu_add(struct offcpu *o, struct symbols *syms, const struct offcpu_even
 
 /*
  * Put the counts since the last flush as records stamped END: each stack
- * they use, then an offcpu_sample per thread and stack, and a drop record
- * of source "offcpu" for the sleeps that found the table full.  Then start
- * counting afresh.
+ * they use, then an offcpu_sample per thread and stack, a drop record of
+ * source "offcpu" for the sleeps that found the counts full and one of
+ * source "offcpu-stack" for those counted without their stack, which found
+ * the stacks full.  Then start counting afresh.
  */
 void offcpu_flush(struct offcpu *o, struct probes *p, uint64_t end);
 
