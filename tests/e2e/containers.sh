@@ -52,8 +52,9 @@ m=frcont$$x$RANDOM
 in_cgroup() { local cg=$1; shift; bash -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"; }
 in_cgroup "$docker_cg" "$EXIT_WITH" 3 "$m" docker
 in_cgroup "$k8s_cg" "$EXIT_WITH" 4 "$m" k8s
-# a forked child that never execs is where its parent is
-in_cgroup "$k8s_cg" bash -c "(exit 5); \"$EXIT_WITH\" 6 $m k8s-child"
+# a forked child that never execs is where its parent is (the marker comes
+# first: argv is kept to 256 bytes, and EXIT_WITH's path may be long)
+in_cgroup "$k8s_cg" bash -c ": $m-parent; (exit 5); \"$EXIT_WITH\" 6 $m k8s-child"
 "$EXIT_WITH" 7 "$m" host
 
 archive=$("$FLIGHTREC" snapshot --dir "$dir" --before 30s --after 1s --reason containers 2>&1)
@@ -68,7 +69,7 @@ $EXIT_WITH 6 $m k8s-child,6,$ID2,$UID_,api-7d9f8b6c5-x2x4q,team-a
 $EXIT_WITH 7 $m host,7,,,," "processes - container ids from the cgroup path, pod from --cri-root, NULL outside"
 
 got=$("$FLIGHTREC_REPLAY" "$archive" --csv -c "SELECT count(*) FROM processes
-	WHERE ppid IN (SELECT pid FROM proc_exec WHERE argv LIKE 'bash -c % $m k8s-child')
+	WHERE ppid IN (SELECT pid FROM proc_exec WHERE argv LIKE 'bash -c : $m-parent;%')
 	  AND exit_code = 5 AND container = '$ID2' AND pod = 'api-7d9f8b6c5-x2x4q'" | tail -1)
 is "$got" 1 "processes - a forked child that never execs has its parent's container and pod"
 

@@ -13,7 +13,8 @@ if ! start_recorder "$dir"; then
 fi
 pass "flightrec record starts"
 secret=frsecret$$x$RANDOM
-cp "$EXIT_WITH" "$TEST_TMP/$secret-tool"
+# from its directory: argv is kept to 256 bytes, and EXIT_WITH's path may be long
+(cd "$(dirname "$EXIT_WITH")" && cp exit-with "$TEST_TMP/$secret-tool")
 "$TEST_TMP/$secret-tool" 0 "--password=$secret"
 "$TEST_TMP/$secret-tool" 0 "--password=$secret"
 "$TEST_TMP/$secret-tool" 1 other
