@@ -52,8 +52,10 @@ dd_pid=$!
 wait $dd_pid
 s1=$(sectors); f1=$(flushes)
 diag "$loop: diskstats sectors written grew by $((s1 - s0)), flushes by $((f1 - f0))"
-sleep 2.5 # the per-second counts are drained a tick after their second ends
-rule=$(ls "$dir"/snapshots/*-io_1us.tar 2>/dev/null | head -1)
+wait_drained "$dir" # io_stats: dd's writes are counted per second, drained a tick after their second ends
+rule=
+has_rule() { rule=$(ls "$dir"/snapshots/*-io_1us.tar 2>/dev/null | head -1); [ -n "$rule" ]; }
+wait_for 15 has_rule
 like "$(tar xOf "$rule" MANIFEST.json 2>/dev/null)" '"detail": "io > 1us", "record": "io pid=[0-9]+ .*service_ns=[0-9]+' \
 	"io > 1us - a block request takes a snapshot whose manifest names it"
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0s --reason io)
@@ -114,7 +116,7 @@ kernel=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "block_rq_issue:") { print $
 	awk '{ print $2 "," $1 }' | sort)
 kernel_dd_ws=$(awk -v c="[dd]" '$NF == c { for (i = 1; i <= NF; i++) if ($i == "block_rq_issue:" && $(i + 2) == "WS" && $(i + 3) == 4096) n++ } END { print n + 0 }' "$inst/trace")
 diag "kernel's rwbs on $name2: $(echo $kernel)"
-sleep 2.5 # the per-second counts are drained a tick after their second ends
+wait_drained "$dir" # io_stats
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 1m --after 0s --reason rwbs)
 stop_recorder
 in_window="disk = '$name2' AND ts BETWEEN $t0 AND $t1"

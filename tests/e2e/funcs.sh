@@ -23,7 +23,7 @@ fpid=$!
 wait "$fpid"
 ok $? "funcload: 5000 fast_step calls, one slow_step of 300 ms"
 like "$("$FLIGHTREC" status --dir "$dir")" "uprobe/fast_step .*\(5000 calls\)" "status - 5000 calls of fast_step"
-sleep 2.5 # the last second's counts are drained a tick after it ends
+wait_drained "$dir" # func_stats: the last second's counts are drained a tick after it ends
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 30s --after 0s --reason funcs)
 ok $? "snapshot"
 stop_recorder

@@ -63,7 +63,10 @@ like "$("$FLIGHTREC" status --dir "$dir")" "http/capture +attached +tp_btf/sys_e
 nginx_pid=$!
 up() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; }
 wait_for 10 up; ok $? "nginx listens on 127.0.0.1:$port"
-worker=$(pgrep -P "$nginx_pid" | head -1)
+# The master listens before it forks its worker: a connect can succeed before there is one.
+worker=
+has_worker() { worker=$(pgrep -P "$nginx_pid" | head -1); [ -n "$worker" ]; }
+wait_for 10 has_worker
 
 url=http://127.0.0.1:$port
 # Three requests on one connection (curl keeps it alive between URLs).

@@ -88,6 +88,27 @@ wait_for() {
 	return 1
 }
 
+# ticks DIR: the per-second ticks of the recorder of DIR that are in its log
+# (each tick drains the per-second counts, then writes one health record).
+ticks() { "$FLIGHTREC" dump "$1" 2>/dev/null | grep -c '^[^ ]* health '; }
+
+# wait_drained DIR: wait (bounded) until the recorder of DIR has written to
+# its log the per-second counts of everything done before the call.  The
+# families that count in BPF maps by generations (sched, block, mem, uprobe,
+# profile's CPU samples) read a second's counts one tick after it ends
+# (probes_gens_tick), and a snapshot does not read them: that takes two
+# ticks begun after the call, and one more for a tick under way at the call
+# (its health record may not be on disk yet when they are counted).  A fixed
+# sleep of 2.5 s left 0.5 s for a late tick on a busy machine.
+wait_drained() {
+	local n0
+	n0=$(ticks "$1")
+	_ticked() { [ "$(ticks "$1")" -ge "$2" ]; }
+	wait_for 20 _ticked "$1" $((n0 + 3)) && return 0
+	diag "wait_drained: the recorder of $1 did not tick 3 times in 20 s (ticks in its log: $n0, then $(ticks "$1"))"
+	return 1
+}
+
 # start_recorder DIR [ARGS...]: run `flightrec record` in the background and
 # wait until it answers on its control socket.
 start_recorder() {

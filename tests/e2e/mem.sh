@@ -35,7 +35,7 @@ ok $? "memload contend: 4 threads mapping pages for 1.5 s"
 fpid=$!
 wait "$fpid"
 ok $? "memload futex: a thread waits 300 ms for a mutex"
-sleep 2.5 # the last second's counts are drained a tick after it ends
+wait_drained "$dir" # fault_stats, rss_stats, lock_stats: the last second's counts are drained a tick after it ends
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 60s --after 0s --reason mem)
 ok $? "snapshot"
 stop_recorder
@@ -85,7 +85,7 @@ if start_recorder "$dir2" --probes=-mem; then
 	st=$("$FLIGHTREC" status --dir "$dir2")
 	if echo "$st" | grep -q "mem/"; then fail "--probes=-mem - no mem probe"; else pass "--probes=-mem - no mem probe"; fi
 	"$MEMLOAD" touch 8 >/dev/null
-	sleep 2.5
+	wait_drained "$dir2" # what mem would have counted is drained by now
 	b=$("$FLIGHTREC" snapshot --dir "$dir2" --before 30s --after 0s --reason off)
 	stop_recorder
 	is "$("$FLIGHTREC_REPLAY" "$b" --csv -c "SELECT (SELECT count(*) FROM fault_stats) + (SELECT count(*) FROM rss_stats) + (SELECT count(*) FROM lock_stats)" | tail -1)" 0 \

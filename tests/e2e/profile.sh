@@ -32,7 +32,7 @@ like "$("$FLIGHTREC" status --dir "$dir")" "profile/cpu_sample +attached +perf_e
 ppid=$!
 wait "$ppid"
 ok $? "profload burn 3: 3 s of CPU, 75% in burn_major, 25% in burn_minor"
-sleep 2.5 # the last second's counts are drained a tick after it ends
+wait_drained "$dir" # cpu_samples: the last second's counts are drained a tick after it ends
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 60s --after 0s --reason profile)
 ok $? "snapshot"
 stop_recorder

@@ -43,7 +43,15 @@ except OSError:
 s.close()
 r, w = os.pipe()
 if os.fork() == 0:
-    os.close(r); time.sleep(0.3); os.write(w, b'x'); os._exit(0)
+    os.close(r)
+    # the 300 ms from when the parent waits in its read (its one sleep), so that the read
+    # lasts them: started at once, they ran ahead of a parent late to its read
+    for _ in range(10000):
+        with open('/proc/%d/stat' % os.getppid()) as f:
+            if f.read().rsplit(')', 1)[1].split()[0] == 'S':
+                break
+        time.sleep(0.001)
+    time.sleep(0.3); os.write(w, b'x'); os._exit(0)
 os.close(w)
 os.read(r, 1)
 os.wait()

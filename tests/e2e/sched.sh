@@ -29,7 +29,7 @@ has_rule() { rule=$(ls "$dir"/snapshots/*-runq_5ms.tar 2>/dev/null | head -1); [
 wait_for 20 has_rule; ok $? "runq > 5ms - the storm takes a snapshot"
 like "$(tar xOf "$rule" MANIFEST.json 2>/dev/null)" '"detail": "runq > 5ms", "record": "runq pid=[0-9]+ .*delay_ns=[0-9]+' \
 	"runq > 5ms - the manifest names the waiting thread and its delay"
-sleep 2.5 # the last second of counts is drained one tick after it ends
+wait_drained "$dir" # runq_stats, offcpu_stats: the last second of counts is drained one tick after it ends
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 30s --after 0s --reason sched)
 stop_recorder
 

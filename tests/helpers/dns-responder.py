@@ -10,9 +10,10 @@ query DELAY_MS after it arrived, every query on its own timer:
     lost.flightrec.test        no response at all
     anything else              NXDOMAIN
 
-Prints "ready" once it listens, then one line per answer sent, the ground
-truth of the test: PROTO NAME TYPE RCODE TXID CLIENT_PORT.  Standard
-library only; runs until killed.
+Prints "ready" once it listens, then one line per answer, the ground
+truth of the test: PROTO NAME TYPE RCODE TXID CLIENT_PORT, printed before
+the answer is sent (so that it is there once the client has the answer).
+Standard library only; runs until killed.
 """
 import socket
 import struct
@@ -65,8 +66,10 @@ def serve_udp(sock):
 
         def reply(query=query, peer=peer):
             msg, name, qtype, rcode, txid = answer(query)
-            sock.sendto(msg, peer)
+            # logged before it is sent: once the client has its answer, the
+            # test may read the log at once
             log("udp", name, qtype, rcode, txid, peer[1])
+            sock.sendto(msg, peer)
 
         threading.Timer(DELAY, reply).start()
 
@@ -89,8 +92,8 @@ def serve_tcp_conn(conn, peer):
                 query = recv_exact(conn, n)
                 threading.Event().wait(DELAY)
                 msg, name, qtype, rcode, txid = answer(query)
+                log("tcp", name, qtype, rcode, txid, peer[1])  # before the client can have it
                 conn.sendall(struct.pack("!H", len(msg)) + msg)
-                log("tcp", name, qtype, rcode, txid, peer[1])
         except (EOFError, ConnectionError):
             pass
 

@@ -15,11 +15,11 @@
  *                            which must fail with EAGAIN
  *   sysloop slowread MS [pipe|socket|tty]
  *                            one read(2) of a pipe (or a socket, or a pty's
- *                            master) that a child writes to after sleeping
- *                            MS milliseconds: one slow read
+ *                            master) that a child writes to MS milliseconds
+ *                            after the read began to wait: one slow read
  *   sysloop slowflock MS FILE
  *                            one flock(2) of FILE that waits for a child to
- *                            let go of it after MS milliseconds: a slow call
+ *                            let go of it MS milliseconds later: a slow call
  *                            on a regular file
  *   sysloop emfile           with RLIMIT_NOFILE at 16, dup(0) until it fails;
  *                            exit 0 when exactly the last one failed, EMFILE
@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -128,6 +129,36 @@ static int reader_writer(const char *kind, int fds[2])
 	return -1;
 }
 
+/*
+ * In the child: wait (bounded, 10 s) until the parent sleeps (state S in
+ * /proc/PPID/stat), in the one call of it that can, before the MS that the
+ * test asserts that call waits at least.  Sleeping at once, the child ran
+ * ahead of a parent late to enter its call (preempted on a busy machine,
+ * or slow to wake from a pipe that said "ready"): the call came out shorter.
+ */
+static void wait_parent_asleep(void)
+{
+	struct timespec ms1 = { 0, 1000000 };
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)getppid());
+	for (int i = 0; i < 10000; i++) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		/* "PID (COMM) STATE ...": the comm may hold anything, the state follows its last ')' */
+		if ((p = strrchr(buf, ')')) && p[1] == ' ' && p[2] == 'S')
+			return;
+		nanosleep(&ms1, NULL);
+	}
+}
+
 static int do_slowread(unsigned long ms, const char *kind)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
@@ -141,6 +172,7 @@ static int do_slowread(unsigned long ms, const char *kind)
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
+		wait_parent_asleep(); /* in the read below */
 		nanosleep(&ts, NULL);
 		_exit(write(fds[1], "x", 1) == 1 ? 0 : 1);
 	}
@@ -153,25 +185,31 @@ static int do_slowread(unsigned long ms, const char *kind)
 static int do_slowflock(unsigned long ms, const char *path)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-	int fd, ready[2], status;
-	char c;
+	int held, fd, status;
 	pid_t pid;
 
-	if (pipe(ready))
+	/*
+	 * The lock is taken before the fork, on an open file description that
+	 * the child shares: the parent lets go of its copy and waits for the
+	 * lock on a description of its own, which the child's exit frees MS
+	 * after the parent has begun to wait (no pipe to say "ready", whose
+	 * wakeup would be a sleep of the parent before the flock).
+	 */
+	held = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (held < 0 || syscall(SYS_flock, held, LOCK_EX))
 		return 1;
 	pid = fork();
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0 || flock(fd, LOCK_EX) || write(ready[1], "x", 1) != 1)
-			_exit(1);
+		wait_parent_asleep(); /* in the flock below */
 		nanosleep(&ts, NULL);
-		_exit(0); /* the lock goes with the descriptor */
+		_exit(0); /* the lock goes with the last descriptor of HELD */
 	}
+	close(held);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || read(ready[0], &c, 1) != 1 || syscall(SYS_flock, fd, LOCK_EX) ||
-	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+	if (fd < 0 || syscall(SYS_flock, fd, LOCK_EX) || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
 		return 1;
 	close(fd);
 	return 0;
