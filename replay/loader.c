@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "colstore.h"
 #include "db.h"
 #include "ddl.h"
 #include "frames.h"
 #include "input.h"
 #include "load_pipe.h"
+#include "vtab.h"
 
 struct load_ctx {
 	struct replay *r;
@@ -39,6 +41,7 @@ int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
 	int fresh = 1;
 
 	memset(r, 0, sizeof(*r));
+	r->index_all = getenv("FLIGHTREC_REPLAY_INDEX_ALL") != NULL;
 	r->out.fp = stdout;
 	r->out.headers = 1;
 	r->out.mode = MODE_TABLE;
@@ -86,6 +89,9 @@ int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
 		return -1;
 	}
 	free(ddl);
+	/* rows kept in a FILE must be in its tables; index_all is the reference path of SQLite's tables */
+	if (!file && !r->index_all && columns_create(r, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -93,8 +99,12 @@ void replay_close(struct replay *r)
 {
 	if (r->out.fp && r->out.fp != stdout)
 		fclose(r->out.fp);
-	sqlite3_close(r->db);
+	sqlite3_close(r->db); /* first: its virtual tables read the stores */
 	r->db = NULL;
+	for (unsigned i = 0; i < FR_KIND_MAX; i++) {
+		colstore_free(r->columns[i]);
+		r->columns[i] = NULL;
+	}
 }
 
 static sqlite3_stmt *insert_for(struct load_ctx *c, const struct fr_kind_desc *k)
@@ -145,16 +155,26 @@ static unsigned fields_held(struct load_ctx *c, const struct fr_kind_desc *k, un
 static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_kind_desc *k, const void *rec)
 {
 	struct load_ctx *c = ctx;
-	sqlite3_stmt *s = insert_for(c, k);
+	struct colstore *cs = c->r->columns[k->id];
+	sqlite3_stmt *s;
 	unsigned held = fields_held(c, k, seg->minor);
 	char text[1024];
 	int64_t ts = fr_field_int(&k->fields[0], rec);
 
-	if (!s)
-		return -1;
 	if (ts < c->r->last_ts[k->id])
 		c->r->in_ts_order[k->id] = 0;
 	c->r->last_ts[k->id] = ts;
+	if (cs) {
+		if (colstore_append(cs, seg->host, held, rec)) {
+			snprintf(c->err, sizeof(c->err), "out of memory for the rows of %s", k->table);
+			return -1;
+		}
+		if (c->progress && ++c->records % 262144 == 0)
+			fprintf(stderr, "\rloading %s: %.1fM records", c->path, (double)c->records / 1e6);
+		return 0;
+	}
+	if (!(s = insert_for(c, k)))
+		return -1;
 	/* seg, rec and text outlive the step below: bound without a copy */
 	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_STATIC);
 	for (unsigned i = 0; i < k->nfields; i++) {
@@ -525,19 +545,23 @@ static const struct lifecycle_table {
  * Prepare the read of lifecycle table T in time order, ties in rowid order
  * (as its ts index has them): by rowid when its rows went in in time order,
  * which needs neither the index nor a sort; else through the ts index,
- * created here (the first query on ts would make it anyway).
+ * created here (the first query on ts would make it anyway), or for a
+ * table served from columns, which has none, by a sort on (ts, rowid).
  */
 static int lifecycle_prepare(struct replay *r, const struct lifecycle_table *t, sqlite3_stmt **q)
 {
 	char sql[512];
+	const char *order = "rowid";
 
-	if (!r->in_ts_order[t->kind]) {
+	if (!r->in_ts_order[t->kind] && r->columns[t->kind]) {
+		order = "ts, rowid";
+	} else if (!r->in_ts_order[t->kind]) {
+		order = "ts";
 		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts)", t->table, t->table);
 		if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			return -1;
 	}
-	snprintf(sql, sizeof(sql), "%s FROM %s ORDER BY %s", t->select, t->table,
-		 r->in_ts_order[t->kind] ? "rowid" : "ts");
+	snprintf(sql, sizeof(sql), "%s FROM %s ORDER BY %s", t->select, t->table, order);
 	return sqlite3_prepare_v2(r->db, sql, -1, q, NULL) == SQLITE_OK ? 0 : -1;
 }
 
