@@ -78,6 +78,11 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen);
  * statement first needs them (replay_index_lazily), or now with r->index_all.
  */
 int replay_finish(struct replay *r, char *err, size_t errlen);
+/*
+ * Fill `processes` (emptied first) from the lifecycle tables: one row per
+ * process lifetime (replay/processes.c).  0, or -1 with ERR.
+ */
+int processes_rebuild(struct replay *r, char *err, size_t errlen);
 /* From now on, make each index of the schema when a statement first reads its column. */
 void replay_index_lazily(struct replay *r);
 /*
