@@ -46,6 +46,8 @@ struct colstore {
 	int64_t last_ts;
 	int ts_ordered;
 	struct dict *dict; /* by column; used by the text ones */
+	uint32_t *ts_rows;  /* ts index of a store not in ts order: row numbers by (ts, row) */
+	uint64_t ts_rows_n;
 	uint32_t *pid_rows; /* pid index: row numbers by (pid, row) */
 	uint64_t pid_rows_n; /* rows it covers; rebuilt when the store grew */
 	unsigned pid_col;
@@ -104,6 +106,7 @@ void colstore_free(struct colstore *cs)
 		dict_free(&cs->dict[c]);
 	free(cs->dict);
 	free(cs->pid_rows);
+	free(cs->ts_rows);
 	free(cs);
 }
 
@@ -129,7 +132,7 @@ size_t colstore_bytes(const struct colstore *cs)
 	for (unsigned c = 0; c < cs->ncols; c++)
 		b += cs->dict[c].cap + (size_t)cs->dict[c].cap_ids * (sizeof(size_t) + 8) +
 		     (size_t)cs->dict[c].nslots * 4;
-	return b + (cs->pid_rows ? cs->pid_rows_n * 4 : 0);
+	return b + (cs->pid_rows ? cs->pid_rows_n * 4 : 0) + (cs->ts_rows ? cs->ts_rows_n * 4 : 0);
 }
 
 static uint32_t text_hash(const char *s, size_t n)
@@ -401,16 +404,7 @@ void colstore_chunk_ts(const struct colstore *cs, uint64_t row, int64_t *min, in
 
 uint64_t colstore_first_ts_at_least(const struct colstore *cs, int64_t ts)
 {
-	uint64_t lo = 0, hi = cs->rows;
-
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (raw_get(cs, mid, 1) < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return colstore_first_ts_at_least_in(cs, NULL, ts);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -502,4 +496,63 @@ int colstore_rows_of_pid(struct colstore *cs, unsigned pidcol, int64_t pid, cons
 	*rows = cs->pid_rows + first;
 	*n = (size_t)(lo - first);
 	return 0;
+}
+
+struct ts_row {
+	int64_t ts;
+	uint32_t row;
+};
+
+static int cmp_ts_row(const void *a, const void *b)
+{
+	const struct ts_row *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
+{
+	struct ts_row *v;
+	uint32_t *out;
+	uint64_t n = cs->rows;
+
+	if (cs->ts_rows && cs->ts_rows_n == n) {
+		*rows = cs->ts_rows;
+		return 0;
+	}
+	if (n > UINT32_MAX || !(v = malloc((n ? n : 1) * sizeof(*v))))
+		return -ENOMEM;
+	if (!(out = malloc((n ? n : 1) * sizeof(*out)))) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (uint64_t r = 0; r < n; r++) {
+		v[r].ts = raw_get(cs, r, 1);
+		v[r].row = (uint32_t)r;
+	}
+	qsort(v, n, sizeof(*v), cmp_ts_row);
+	for (uint64_t r = 0; r < n; r++)
+		out[r] = v[r].row;
+	free(v);
+	free(cs->ts_rows);
+	cs->ts_rows = out;
+	cs->ts_rows_n = n;
+	*rows = out;
+	return 0;
+}
+
+uint64_t colstore_first_ts_at_least_in(const struct colstore *cs, const uint32_t *order, int64_t ts)
+{
+	uint64_t lo = 0, hi = cs->rows;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (raw_get(cs, order ? order[mid] : mid, 1) < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }

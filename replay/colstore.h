@@ -71,6 +71,15 @@ int colstore_rows_of_pid(struct colstore *cs, unsigned pidcol, int64_t pid, cons
 
 /* The first row whose ts is >= TS, for a store in ts order (binary search). */
 uint64_t colstore_first_ts_at_least(const struct colstore *cs, int64_t ts);
+/*
+ * The rows by (ts, row), as an index on ts has them: *ROWS points at
+ * colstore_rows() row numbers, owned by the store, made on first use (a
+ * sort, 4 bytes a row) and again after more rows were appended.  For a
+ * store not in ts order.  0, or -ENOMEM.
+ */
+int colstore_ts_order(struct colstore *cs, const uint32_t **rows);
+/* The first place in ORDER (by ts; NULL: the rows themselves) whose row's ts is >= TS. */
+uint64_t colstore_first_ts_at_least_in(const struct colstore *cs, const uint32_t *order, int64_t ts);
 
 /* Bytes the store holds (columns, dictionaries, indexes), for the benchmarks. */
 size_t colstore_bytes(const struct colstore *cs);

@@ -224,7 +224,7 @@ struct life_source {
 	enum life_kind kind;
 	sqlite3_stmt *q;
 	struct colstore *cs;
-	uint32_t *order; /* a store not in ts order: its rows by (ts, row) */
+	const uint32_t *order; /* a store not in ts order: its rows by (ts, row), the store's */
 	uint64_t next, n;
 	int col[T_N], col_ts, col_pid, col_ppid, col_uid, col_gid, col_start, col_code, col_signal, col_filename;
 	int live;
@@ -256,42 +256,6 @@ static int64_t store_int(const struct colstore *cs, uint64_t row, int col)
 	if (col < 0 || colstore_is_null(cs, row, (unsigned)col))
 		return 0; /* as sqlite3_column_int64 reads a NULL */
 	return colstore_int(cs, row, (unsigned)col);
-}
-
-struct ts_row {
-	int64_t ts;
-	uint64_t row;
-};
-
-static int cmp_ts_row(const void *a, const void *b)
-{
-	const struct ts_row *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->row < y->row ? -1 : x->row > y->row;
-}
-
-/* S's rows by (ts, row), for a store not in ts order; 0 or -1 (out of memory). */
-static int order_by_ts(struct life_source *s)
-{
-	struct ts_row *v;
-
-	if (s->n > UINT32_MAX || !(v = malloc((s->n ? s->n : 1) * sizeof(*v))))
-		return -1;
-	if (!(s->order = malloc((s->n ? s->n : 1) * sizeof(*s->order)))) {
-		free(v);
-		return -1;
-	}
-	for (uint64_t r = 0; r < s->n; r++) {
-		v[r].ts = colstore_int(s->cs, r, (unsigned)s->col_ts);
-		v[r].row = r;
-	}
-	qsort(v, s->n, sizeof(*v), cmp_ts_row);
-	for (uint64_t r = 0; r < s->n; r++)
-		s->order[r] = (uint32_t)v[r].row;
-	free(v);
-	return 0;
 }
 
 /* The next row of a store source into s->row; s->live 0 past the last. */
@@ -392,7 +356,7 @@ static int source_open(struct replay *r, enum life_kind kind, struct life_source
 		s->col_signal = kind == LIFE_EXIT ? field_col(s->cs, "exit_signal") : -1;
 		s->col_filename = field_col(s->cs, "filename");
 		s->n = colstore_rows(s->cs);
-		return colstore_ts_ordered(s->cs) ? 0 : order_by_ts(s);
+		return colstore_ts_ordered(s->cs) || colstore_ts_order(s->cs, &s->order) == 0 ? 0 : -1;
 	}
 	if (!r->in_ts_order[t->kind]) {
 		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts)", t->table, t->table);
@@ -464,7 +428,6 @@ int processes_rebuild(struct replay *r, char *err, size_t errlen)
 out:
 	for (size_t i = 0; i < NLIFECYCLE; i++) {
 		sqlite3_finalize(src[i].q);
-		free(src[i].order);
 	}
 	sqlite3_finalize(L->ins);
 	free(L);

@@ -10,10 +10,12 @@
  * what the store can do without a scan (xBestIndex):
  *   - rowid = N: one row (rowid is the row's place in load order, plus 1);
  *   - pid = N: the rows of that pid, from an index made on first use;
- *   - ts ranges (=, <, <=, >, >=): whole chunks whose ts span misses the
- *     range are skipped, and a store in ts order is cut by binary search;
- *   - ORDER BY rowid, and ORDER BY ts of a store in ts order (ties in rowid
- *     order, as a ts index has them), either way, with no sort.
+ *   - ts ranges (=, <, <=, >, >=) and ORDER BY ts, either way: a store in
+ *     ts order is cut by binary search; one that is not (archives of
+ *     several hosts, rows that go back in time) is read through its rows
+ *     sorted by (ts, rowid), made on first use, so that rows come in the
+ *     order a ts index gives them, as with SQLite's tables;
+ *   - ORDER BY rowid, either way, with no sort.
  * No constraint is omitted: SQLite checks each again, so a bound that is
  * not an integer (a text, a real, NULL) only goes unused here.
  */
@@ -35,6 +37,7 @@ enum plan {
 	PLAN_LO_STRICT = 32,
 	PLAN_HI_STRICT = 64,
 	PLAN_DESC = 128, /* rows backwards: ORDER BY ... DESC consumed */
+	PLAN_BY_TS = 256, /* a store not in ts order read through its ts order (colstore_ts_order) */
 };
 
 struct columns_vtab {
@@ -173,9 +176,17 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 		info->estimatedRows = (sqlite3_int64)rows;
 		info->estimatedCost = rows;
 	}
-	/* rows come in rowid order, which is ts order in a store in ts order */
+	/* without rowid or pid, a store not in ts order answers a ts bound or ORDER BY ts through its ts order */
+	int by_ts = 0;
+	if (!(plan & (PLAN_ROWID | PLAN_PID)) && !colstore_ts_ordered(t->cs) &&
+	    ((plan & (PLAN_TS_EQ | PLAN_TS_LO | PLAN_TS_HI)) || (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 1))) {
+		by_ts = 1;
+		plan |= PLAN_BY_TS;
+	}
+	/* rows come in rowid order, which is ts order in a store in ts order, or in ts order */
 	if (info->nOrderBy == 1 &&
-	    (info->aOrderBy[0].iColumn == -1 || (info->aOrderBy[0].iColumn == 1 && colstore_ts_ordered(t->cs)))) {
+	    ((info->aOrderBy[0].iColumn == -1 && !by_ts) ||
+	     (info->aOrderBy[0].iColumn == 1 && (colstore_ts_ordered(t->cs) || by_ts)))) {
 		info->orderByConsumed = 1;
 		if (info->aOrderBy[0].desc)
 			plan |= PLAN_DESC;
@@ -289,13 +300,20 @@ static int columns_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx, i
 		c->has_hi = 1;
 		c->hi = (plan & PLAN_HI_STRICT) ? v - 1 : v;
 	}
-	if (!c->list && !(plan & PLAN_ROWID) && colstore_ts_ordered(c->cs)) {
-		/* in ts order: the bounds cut the rows themselves */
-		uint64_t first = c->has_lo ? colstore_first_ts_at_least(c->cs, c->lo) : 0;
-		uint64_t last = c->has_hi ? (c->hi == INT64_MAX ? rows : colstore_first_ts_at_least(c->cs, c->hi + 1))
+	if (!c->list && !(plan & PLAN_ROWID) && (colstore_ts_ordered(c->cs) || (plan & PLAN_BY_TS))) {
+		/* in ts order, or through it: the bounds cut the rows themselves */
+		const uint32_t *order = NULL;
+		if ((plan & PLAN_BY_TS) && colstore_ts_order(c->cs, &order))
+			return SQLITE_NOMEM;
+		uint64_t first = c->has_lo ? colstore_first_ts_at_least_in(c->cs, order, c->lo) : 0;
+		uint64_t last = c->has_hi ? (c->hi == INT64_MAX ? rows : colstore_first_ts_at_least_in(c->cs, order, c->hi + 1))
 					  : rows;
 		c->begin = first;
 		c->count = last > first ? last - first : 0;
+		if (order) {
+			c->list = order + first;
+			c->begin = 0;
+		}
 	}
 	settle(c);
 	return SQLITE_OK;
