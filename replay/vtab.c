@@ -18,6 +18,14 @@
  *   - ORDER BY rowid, either way, with no sort.
  * No constraint is omitted: SQLite checks each again, so a bound that is
  * not an integer (a text, a real, NULL) only goes unused here.
+ *
+ * INSERT appends to the store (a session may add rows, as tests and
+ * people do), for the values a record can hold: integers that fit their
+ * field, texts that fit theirs, NULL in trailing fields or a TS field
+ * (read back as NULL as a record's would be).  Anything else, UPDATE and
+ * DELETE are refused with a message naming the way out: SQLite's own
+ * tables (--db FILE or FLIGHTREC_REPLAY_INDEX_ALL=1).  Rows a failing
+ * multi-row INSERT appended before its failure stay.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,6 +368,109 @@ static int columns_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
 	return SQLITE_OK;
 }
 
+
+/* Why T cannot take a change, in the vtab's error, and SQLITE_ERROR. */
+static int refuse(struct columns_vtab *t, const char *why)
+{
+	sqlite3_free(t->base.zErrMsg);
+	t->base.zErrMsg = sqlite3_mprintf("%s: %s in a table served from columns (--db FILE or FLIGHTREC_REPLAY_INDEX_ALL=1"
+					  " keep SQLite's own tables)",
+					  colstore_kind(t->cs)->table, why);
+	return SQLITE_ERROR;
+}
+
+/* V into integer field F of REC; 0, or -1 when it is not an integer that the field holds. */
+static int put_int(const struct fr_field *f, void *rec, sqlite3_value *v)
+{
+	char *p = (char *)rec + f->offset;
+	int64_t x;
+
+	if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER)
+		return -1;
+	x = sqlite3_value_int64(v);
+	switch (f->type) {
+	case FR_U8:
+		if (x < 0 || x > UINT8_MAX)
+			return -1;
+		*(uint8_t *)p = (uint8_t)x;
+		return 0;
+	case FR_U16:
+		if (x < 0 || x > UINT16_MAX)
+			return -1;
+		*(uint16_t *)p = (uint16_t)x;
+		return 0;
+	case FR_U32:
+		if (x < 0 || x > UINT32_MAX)
+			return -1;
+		*(uint32_t *)p = (uint32_t)x;
+		return 0;
+	case FR_S32:
+		if (x < INT32_MIN || x > INT32_MAX)
+			return -1;
+		*(int32_t *)p = (int32_t)x;
+		return 0;
+	default: /* TS, U64, S64: as fr_field_int reads them */
+		*(int64_t *)p = x;
+		return 0;
+	}
+}
+
+/* V into text field F of REC; 0, or -1 when it does not fit. */
+static int put_text(const struct fr_field *f, void *rec, sqlite3_value *v)
+{
+	const unsigned char *s = sqlite3_value_text(v);
+	size_t n = (size_t)sqlite3_value_bytes(v);
+
+	if (!s || memchr(s, '\0', n) || n > (f->type == FR_STRV ? f->size : f->size - 1u))
+		return -1;
+	memcpy((char *)rec + f->offset, s, n);
+	if (f->type == FR_STRV)
+		*(uint16_t *)((char *)rec + f->len_offset) = (uint16_t)n;
+	return 0;
+}
+
+static int columns_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid)
+{
+	struct columns_vtab *t = (struct columns_vtab *)vt;
+	const struct fr_kind_desc *k = colstore_kind(t->cs);
+	unsigned char rec[FR_RECORD_STRUCT_MAX];
+	unsigned held = 0;
+	const unsigned char *host;
+
+	if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL)
+		return refuse(t, "no row can be deleted or changed");
+	if (argc != (int)k->nfields + 3)
+		return refuse(t, "wrong number of columns");
+	if (sqlite3_value_type(argv[1]) != SQLITE_NULL &&
+	    sqlite3_value_int64(argv[1]) != (sqlite3_int64)colstore_rows(t->cs) + 1)
+		return refuse(t, "a row goes after the last: no rowid but the next");
+	if (!(host = sqlite3_value_text(argv[2])))
+		return refuse(t, "host cannot be NULL");
+	for (unsigned i = 0; i < k->nfields; i++)
+		if (sqlite3_value_type(argv[3 + i]) != SQLITE_NULL)
+			held = i + 1;
+	memset(rec, 0, k->struct_size);
+	for (unsigned i = 0; i < k->nfields; i++) {
+		const struct fr_field *f = &k->fields[i];
+		sqlite3_value *v = argv[3 + i];
+		if (sqlite3_value_type(v) == SQLITE_NULL) {
+			/* a TS of 0 and syscalls' empty error read as NULL */
+			if (i < held && (f->type != FR_TS || i == 0) && (int)i + 1 != t->empty_null_col)
+				return refuse(t, "a NULL only in a time or after the last value");
+			continue;
+		}
+		if (fr_field_is_text(f) ? put_text(f, rec, v) : put_int(f, rec, v))
+			return refuse(t, fr_field_is_text(f) ? "a text longer than its field (or not text)"
+							      : "a value that is not an integer its field holds");
+	}
+	if (k->nfields && sqlite3_value_type(argv[3]) == SQLITE_NULL)
+		return refuse(t, "ts cannot be NULL");
+	if (colstore_append(t->cs, (const char *)host, held, rec))
+		return SQLITE_NOMEM;
+	*rowid = (sqlite3_int64)colstore_rows(t->cs);
+	return SQLITE_OK;
+}
+
 static const sqlite3_module columns_module = {
 	.iVersion = 0,
 	.xCreate = columns_connect,
@@ -374,6 +485,7 @@ static const sqlite3_module columns_module = {
 	.xEof = columns_eof,
 	.xColumn = columns_column,
 	.xRowid = columns_rowid,
+	.xUpdate = columns_update,
 };
 
 int columns_register(struct replay *r)

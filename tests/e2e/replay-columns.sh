@@ -92,8 +92,18 @@ is "$(Q "$@" --headers off -c "SELECT since_ts IS NULL, count FROM drops")" "1,1
 is "$(Q "$@" --headers off -c "SELECT count(*) FROM proc_exec WHERE pid = 1500")" "2" \
 	"proc_exec WHERE pid = N - one exec of pid 1500 per synthetic host, expect 2"
 is "$(Q "$@" --headers off -c "SELECT count(*) FROM proc_fork")" "70002" "proc_fork - 50000 + 20000 + 2 rows, expect 70002"
-got=$(Q "$@" -c "INSERT INTO proc_exec (host, ts) VALUES ('x', 1)")
-like "$got" "proc_exec may not be modified" "INSERT into a table served from columns - refused in one line"
+# a session may add rows: INSERT appends them, read back as SQLite's tables do
+ins="INSERT INTO proc_exit (host, ts, pid, tid, ppid, uid, gid, comm, exit_code) VALUES ('delta', 7, 42, 42, 1, 0, 0, 'added', -1), ('delta', '8', 43, 43, 1, 0, 0, 99, 0)"
+q="SELECT rowid, * FROM proc_exit WHERE host = 'delta' OR rowid > 70000 ORDER BY ts"
+is "$(Q "$@" -c "$ins" -c "$q")" "$(REF "$@" -c "$ins" -c "$q")" "INSERT into a table served from columns - the rows read back as from SQLite's tables"
+is "$(Q "$@" --headers off -c "$ins" -c "SELECT count(*) FROM proc_exit WHERE pid = 43 AND ts < 10")" "1" \
+	"INSERT into a table served from columns - found by pid and ts afterwards, expect 1"
+got=$(Q "$@" -c "UPDATE proc_exit SET pid = 1 WHERE rowid = 1")
+is "$got" "flightrec-replay: SQL error: proc_exit: no row can be deleted or changed in a table served from columns (--db FILE or FLIGHTREC_REPLAY_INDEX_ALL=1 keep SQLite's own tables)" \
+	"UPDATE of a table served from columns - refused in one line that says why"
+got=$(Q "$@" -c "INSERT INTO proc_exit (host, ts, pid) VALUES ('x', 1, 'abc')")
+like "$got" "^flightrec-replay: SQL error: proc_exit: a value that is not an integer its field holds" \
+	"INSERT of a text into pid - refused in one line"
 # --db FILE answers the same as the columns
 q="SELECT host, ts, argv FROM proc_exec WHERE pid = 1500 ORDER BY ts DESC"
 is "$("$FLIGHTREC_REPLAY" --db kept.db --csv -c "$q")" "$(Q "$@" -c "$q")" "--db FILE - the same rows as the columns"
