@@ -51,7 +51,6 @@ struct colstore {
 	uint32_t *pid_rows; /* pid index: row numbers by (pid, row) */
 	uint64_t pid_rows_n; /* rows it covers; rebuilt when the store grew */
 	unsigned pid_col;
-	size_t bytes;
 };
 
 static int col_is_text(const struct fr_kind_desc *k, unsigned col)
@@ -123,16 +122,6 @@ uint64_t colstore_rows(const struct colstore *cs)
 int colstore_ts_ordered(const struct colstore *cs)
 {
 	return cs->ts_ordered;
-}
-
-size_t colstore_bytes(const struct colstore *cs)
-{
-	size_t b = cs->bytes + (cs->stage ? (size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t) : 0);
-
-	for (unsigned c = 0; c < cs->ncols; c++)
-		b += cs->dict[c].cap + (size_t)cs->dict[c].cap_ids * (sizeof(size_t) + 8) +
-		     (size_t)cs->dict[c].nslots * 4;
-	return b + (cs->pid_rows ? cs->pid_rows_n * 4 : 0) + (cs->ts_rows ? cs->ts_rows_n * 4 : 0);
 }
 
 static uint32_t text_hash(const char *s, size_t n)
@@ -277,9 +266,7 @@ static int seal_chunk(struct colstore *cs)
 			free(ch);
 			return -ENOMEM;
 		}
-		cs->bytes += cs->staged * ch->col[c].width;
 	}
-	cs->bytes += sizeof(*ch) + cs->ncols * sizeof(ch->col[0]);
 	cs->chunks[cs->nchunks++] = ch;
 	cs->staged = 0;
 	return 0;

@@ -81,7 +81,4 @@ int colstore_ts_order(struct colstore *cs, const uint32_t **rows);
 /* The first place in ORDER (by ts; NULL: the rows themselves) whose row's ts is >= TS. */
 uint64_t colstore_first_ts_at_least_in(const struct colstore *cs, const uint32_t *order, int64_t ts);
 
-/* Bytes the store holds (columns, dictionaries, indexes), for the benchmarks. */
-size_t colstore_bytes(const struct colstore *cs);
-
 #endif
