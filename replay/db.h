@@ -17,6 +17,8 @@
 #include "flightrec.h"
 #include "output.h"
 
+struct colstore;
+
 /* An index of the schema in this session (replay/lazyindex.c). */
 enum index_state { INDEX_NOT_WANTED, INDEX_WANTED, INDEX_MADE };
 
@@ -33,6 +35,12 @@ struct replay {
 	 * indexed for other SQLite clients).
 	 */
 	int index_all;
+	/*
+	 * Per record kind, the store its table is served from (replay/vtab.c),
+	 * or NULL for a table of SQLite's own: every kind with --db FILE or
+	 * index_all, else those columns_serve() names.
+	 */
+	struct colstore *columns[FR_KIND_MAX];
 	int quit;    /* .quit seen */
 	int errors;  /* statements that failed */
 	const char *dot_line; /* the dot-command being run, as typed */
@@ -52,7 +60,11 @@ struct replay {
 	char first_damage[256];
 };
 
-/* Open an in-memory database (or FILE) with the schema and the SQL functions. */
+/*
+ * Open a temporary database (or FILE) with the schema and the SQL
+ * functions.  FLIGHTREC_REPLAY_INDEX_ALL in the environment sets
+ * r->index_all, which also keeps every record table in SQLite.
+ */
 int replay_open(struct replay *r, const char *file, char *err, size_t errlen);
 void replay_close(struct replay *r);
 /*
@@ -66,6 +78,11 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen);
  * statement first needs them (replay_index_lazily), or now with r->index_all.
  */
 int replay_finish(struct replay *r, char *err, size_t errlen);
+/*
+ * Fill `processes` (emptied first) from the lifecycle tables: one row per
+ * process lifetime (replay/processes.c).  0, or -1 with ERR.
+ */
+int processes_rebuild(struct replay *r, char *err, size_t errlen);
 /* From now on, make each index of the schema when a statement first reads its column. */
 void replay_index_lazily(struct replay *r);
 /*

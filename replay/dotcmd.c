@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "dot.h"
+#include "vtab.h"
 
 #define ARGS_MAX 8
 
@@ -188,14 +189,17 @@ static int dot_schema(struct replay *r, int argc, char **argv)
 	int found = 0;
 
 	if (replay_prepare(r,
-			       "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('table', 'view')"
+			       "SELECT sql, name FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('table', 'view')"
 			       " AND name NOT LIKE 'sqlite_%' AND (?1 IS NULL OR name = ?1) ORDER BY name",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	if (argc > 1)
 		sqlite3_bind_text(s, 1, argv[1], -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		fprintf(r->out.fp, "%s;\n", sqlite3_column_text(s, 0));
+		/* a table served from columns shows the CREATE TABLE it stands for */
+		char *ddl = columns_table_sql(r, (const char *)sqlite3_column_text(s, 1));
+		fprintf(r->out.fp, "%s;\n", ddl ? ddl : (const char *)sqlite3_column_text(s, 0));
+		free(ddl);
 		found++;
 	}
 	sqlite3_finalize(s);

@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "colstore.h"
 #include "db.h"
 #include "ddl.h"
 #include "frames.h"
 #include "input.h"
 #include "load_pipe.h"
+#include "vtab.h"
 
 struct load_ctx {
 	struct replay *r;
@@ -39,6 +41,7 @@ int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
 	int fresh = 1;
 
 	memset(r, 0, sizeof(*r));
+	r->index_all = getenv("FLIGHTREC_REPLAY_INDEX_ALL") != NULL;
 	r->out.fp = stdout;
 	r->out.headers = 1;
 	r->out.mode = MODE_TABLE;
@@ -86,6 +89,9 @@ int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
 		return -1;
 	}
 	free(ddl);
+	/* rows kept in a FILE must be in its tables; index_all is the reference path of SQLite's tables */
+	if (!file && !r->index_all && columns_create(r, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -93,8 +99,12 @@ void replay_close(struct replay *r)
 {
 	if (r->out.fp && r->out.fp != stdout)
 		fclose(r->out.fp);
-	sqlite3_close(r->db);
+	sqlite3_close(r->db); /* first: its virtual tables read the stores */
 	r->db = NULL;
+	for (unsigned i = 0; i < FR_KIND_MAX; i++) {
+		colstore_free(r->columns[i]);
+		r->columns[i] = NULL;
+	}
 }
 
 static sqlite3_stmt *insert_for(struct load_ctx *c, const struct fr_kind_desc *k)
@@ -145,16 +155,26 @@ static unsigned fields_held(struct load_ctx *c, const struct fr_kind_desc *k, un
 static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_kind_desc *k, const void *rec)
 {
 	struct load_ctx *c = ctx;
-	sqlite3_stmt *s = insert_for(c, k);
+	struct colstore *cs = c->r->columns[k->id];
+	sqlite3_stmt *s;
 	unsigned held = fields_held(c, k, seg->minor);
 	char text[1024];
 	int64_t ts = fr_field_int(&k->fields[0], rec);
 
-	if (!s)
-		return -1;
 	if (ts < c->r->last_ts[k->id])
 		c->r->in_ts_order[k->id] = 0;
 	c->r->last_ts[k->id] = ts;
+	if (cs) {
+		if (colstore_append(cs, seg->host, held, rec)) {
+			snprintf(c->err, sizeof(c->err), "out of memory for the rows of %s", k->table);
+			return -1;
+		}
+		if (c->progress && ++c->records % 262144 == 0)
+			fprintf(stderr, "\rloading %s: %.1fM records", c->path, (double)c->records / 1e6);
+		return 0;
+	}
+	if (!(s = insert_for(c, k)))
+		return -1;
 	/* seg, rec and text outlive the step below: bound without a copy */
 	sqlite3_bind_text(s, 1, seg->host, -1, SQLITE_STATIC);
 	for (unsigned i = 0; i < k->nfields; i++) {
@@ -318,306 +338,6 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	return ret < 0 ? -1 : 0;
 }
 
-/* One process lifetime being rebuilt. */
-struct life {
-	char host[72];
-	int64_t pid, ppid, uid, gid;
-	char comm[32], exe[512], argv[512];
-	char container[80], pod_uid[48], pod[256], ns[72];
-	int64_t start_ts, exit_ts, exit_code, exit_signal;
-	int has_start, has_exit, has_code;
-	struct life *next; /* hash chain */
-};
-
-#define LIFE_BUCKETS 4096
-
-struct lives {
-	struct life *bucket[LIFE_BUCKETS];
-	sqlite3_stmt *ins;
-};
-
-static unsigned life_hash(const char *host, int64_t pid)
-{
-	unsigned h = (unsigned)pid * 2654435761u;
-	for (; *host; host++)
-		h = h * 31 + (unsigned char)*host;
-	return h % LIFE_BUCKETS;
-}
-
-static struct life **life_find(struct lives *L, const char *host, int64_t pid)
-{
-	struct life **pp = &L->bucket[life_hash(host, pid)];
-
-	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->pid == pid && !strcmp((*pp)->host, host))
-			return pp;
-	return pp;
-}
-
-static void bind_text_or_null(sqlite3_stmt *s, int col, const char *v)
-{
-	if (v[0])
-		sqlite3_bind_text(s, col, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, col);
-}
-
-/* Insert L's row into processes; 0, or an SQLite error code. */
-static int life_emit(struct lives *L, struct life *l)
-{
-	sqlite3_stmt *s = L->ins;
-	int rc;
-
-	sqlite3_bind_text(s, 1, l->host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, l->pid);
-	sqlite3_bind_int64(s, 3, l->ppid);
-	sqlite3_bind_int64(s, 4, l->uid);
-	sqlite3_bind_int64(s, 5, l->gid);
-	sqlite3_bind_text(s, 6, l->comm, -1, SQLITE_STATIC);
-	if (l->exe[0])
-		sqlite3_bind_text(s, 7, l->exe, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 7);
-	if (l->argv[0])
-		sqlite3_bind_text(s, 8, l->argv, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 8);
-	if (l->has_start)
-		sqlite3_bind_int64(s, 9, l->start_ts);
-	else
-		sqlite3_bind_null(s, 9);
-	if (l->has_exit)
-		sqlite3_bind_int64(s, 10, l->exit_ts);
-	else
-		sqlite3_bind_null(s, 10);
-	if (l->has_exit && l->has_code) {
-		sqlite3_bind_int64(s, 11, l->exit_code);
-		sqlite3_bind_int64(s, 12, l->exit_signal);
-	} else {
-		sqlite3_bind_null(s, 11);
-		sqlite3_bind_null(s, 12);
-	}
-	bind_text_or_null(s, 13, l->container);
-	bind_text_or_null(s, 14, l->pod_uid);
-	bind_text_or_null(s, 15, l->pod);
-	bind_text_or_null(s, 16, l->ns);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : rc;
-}
-
-static void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
-{
-	const char *v = (const char *)sqlite3_column_text(s, col);
-
-	if (v)
-		snprintf(dst, cap, "%s", v);
-}
-
-/*
- * One row per process lifetime, from the process table at the window's
- * start (proc_snapshot), forks, execs and exits in time order.
- */
-/* Apply the lifecycle row at Q (columns of lifecycle_sql) to L; 0, -1 with ERR, or an SQLite error code. */
-static int life_apply(struct lives *L, sqlite3_stmt *q, char *err, size_t errlen)
-{
-	const char *host = (const char *)sqlite3_column_text(q, 0);
-	int kind = sqlite3_column_int(q, 1), ret = 0;
-	int64_t ts = sqlite3_column_int64(q, 2), pid = sqlite3_column_int64(q, 3);
-	struct life **pp = life_find(L, host ? host : "", pid), *l = *pp;
-	int opened = !l;
-
-	if (kind == 0 && l)
-		return 0; /* the table at a window's start: already known */
-	if (kind == 1 && l) {
-		/* a new process under a pid still open: its exit was lost */
-		*pp = l->next;
-		ret = life_emit(L, l);
-		free(l);
-		if (ret)
-			return ret;
-		l = NULL;
-		opened = 1;
-		pp = life_find(L, host ? host : "", pid);
-	}
-	if (!l) {
-		if (!(l = calloc(1, sizeof(*l)))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		snprintf(l->host, sizeof(l->host), "%s", host ? host : "");
-		l->pid = pid;
-		l->next = *pp;
-		*pp = l;
-		if (sqlite3_column_type(q, 10) != SQLITE_NULL) {
-			l->start_ts = sqlite3_column_int64(q, 10);
-			l->has_start = 1;
-		}
-		if (kind == 1) {
-			/* a child is where its parent is until it execs */
-			struct life *parent = *life_find(L, l->host, sqlite3_column_int64(q, 4));
-			if (parent) {
-				memcpy(l->container, parent->container, sizeof(l->container));
-				memcpy(l->pod_uid, parent->pod_uid, sizeof(l->pod_uid));
-				memcpy(l->pod, parent->pod, sizeof(l->pod));
-				memcpy(l->ns, parent->ns, sizeof(l->ns));
-			}
-		}
-	}
-	copy_text(l->comm, sizeof(l->comm), q, 7);
-	/* an exit keeps the parent and ids seen before it, unless it opened the row */
-	if (kind != 3 || opened) {
-		l->ppid = sqlite3_column_int64(q, 4);
-		l->uid = sqlite3_column_int64(q, 5);
-		l->gid = sqlite3_column_int64(q, 6);
-		copy_text(l->exe, sizeof(l->exe), q, 8);
-		copy_text(l->argv, sizeof(l->argv), q, 9);
-	}
-	if (kind == 0 || kind == 2) {
-		/* NULL in a 1.0 archive: nothing known, nothing kept */
-		l->container[0] = l->pod_uid[0] = l->pod[0] = l->ns[0] = '\0';
-		copy_text(l->container, sizeof(l->container), q, 13);
-		copy_text(l->pod_uid, sizeof(l->pod_uid), q, 14);
-		copy_text(l->pod, sizeof(l->pod), q, 15);
-		copy_text(l->ns, sizeof(l->ns), q, 16);
-	}
-	if (kind == 3) {
-		l->exit_ts = ts;
-		l->has_exit = 1;
-		l->exit_code = sqlite3_column_int64(q, 11);
-		l->exit_signal = sqlite3_column_int64(q, 12);
-		l->has_code = 1;
-		*pp = l->next;
-		ret = life_emit(L, l);
-		free(l);
-	}
-	return ret;
-}
-
-/*
- * The four lifecycle tables, each read in time order through its ts index,
- * merged here by (ts, kind): the process table at a window's start, then
- * forks, execs and exits.  Lives are keyed by (host, pid), so the hosts
- * may interleave.  Merging ordered cursors instead of sorting their union
- * (ORDER BY over all four) made this step four times faster on 1M records.
- */
-static const struct lifecycle_table {
-	unsigned kind; /* its record kind, for replay.in_ts_order */
-	const char *table;
-	const char *select; /* followed by " FROM table ORDER BY ..." */
-} lifecycle[] = {
-	{ FR_KIND_proc, "proc_snapshot",
-	  "SELECT host, 0, ts, pid, ppid, uid, gid, comm, exe, argv, start_ts, NULL, NULL,"
-	  " container, pod_uid, pod, namespace" },
-	{ FR_KIND_fork, "proc_fork",
-	  "SELECT host, 1, ts, pid, ppid, uid, gid, comm, NULL, NULL, ts, NULL, NULL, NULL, NULL, NULL, NULL" },
-	{ FR_KIND_exec, "proc_exec",
-	  "SELECT host, 2, ts, pid, ppid, uid, gid, comm, CASE WHEN exe <> '' THEN exe ELSE filename END, argv,"
-	  " NULL, NULL, NULL, container, pod_uid, pod, namespace" },
-	{ FR_KIND_exit, "proc_exit",
-	  "SELECT host, 3, ts, pid, ppid, uid, gid, comm, NULL, NULL, NULL, exit_code, exit_signal,"
-	  " NULL, NULL, NULL, NULL" },
-};
-#define NLIFECYCLE (sizeof(lifecycle) / sizeof(lifecycle[0]))
-
-/*
- * Prepare the read of lifecycle table T in time order, ties in rowid order
- * (as its ts index has them): by rowid when its rows went in in time order,
- * which needs neither the index nor a sort; else through the ts index,
- * created here (the first query on ts would make it anyway).
- */
-static int lifecycle_prepare(struct replay *r, const struct lifecycle_table *t, sqlite3_stmt **q)
-{
-	char sql[512];
-
-	if (!r->in_ts_order[t->kind]) {
-		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts)", t->table, t->table);
-		if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			return -1;
-	}
-	snprintf(sql, sizeof(sql), "%s FROM %s ORDER BY %s", t->select, t->table,
-		 r->in_ts_order[t->kind] ? "rowid" : "ts");
-	return sqlite3_prepare_v2(r->db, sql, -1, q, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-static int rebuild_processes(struct replay *r, char *err, size_t errlen)
-{
-	struct lives *L = calloc(1, sizeof(*L));
-	sqlite3_stmt *q[NLIFECYCLE] = { 0 };
-	int live[NLIFECYCLE] = { 0 };
-	int ret = 0, rc = SQLITE_DONE;
-
-	if (!L) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
-		    SQLITE_OK) {
-		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
-		ret = -1;
-		goto out;
-	}
-	for (size_t i = 0; i < NLIFECYCLE; i++) {
-		if (lifecycle_prepare(r, &lifecycle[i], &q[i])) {
-			snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
-			ret = -1;
-			goto out;
-		}
-	}
-	sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
-	for (size_t i = 0; i < NLIFECYCLE && !ret; i++) {
-		rc = sqlite3_step(q[i]);
-		live[i] = rc == SQLITE_ROW;
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			ret = rc;
-	}
-	while (!ret) {
-		int next = -1;
-		int64_t best = 0;
-
-		/* Smallest ts; on a tie the lower kind (array order) wins. */
-		for (size_t i = 0; i < NLIFECYCLE; i++) {
-			if (!live[i])
-				continue;
-			int64_t ts = sqlite3_column_int64(q[i], 2);
-			if (next < 0 || ts < best) {
-				next = (int)i;
-				best = ts;
-			}
-		}
-		if (next < 0)
-			break;
-		ret = life_apply(L, q[next], err, errlen);
-		if (ret)
-			break;
-		rc = sqlite3_step(q[next]);
-		live[next] = rc == SQLITE_ROW;
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			ret = rc;
-	}
-	for (size_t b = 0; b < LIFE_BUCKETS; b++) {
-		while (L->bucket[b]) {
-			struct life *l = L->bucket[b];
-			L->bucket[b] = l->next;
-			if (!ret)
-				ret = life_emit(L, l);
-			free(l);
-		}
-	}
-	if (ret > 0) {
-		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
-		ret = -1;
-	}
-	sqlite3_exec(r->db, ret ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-out:
-	for (size_t i = 0; i < NLIFECYCLE; i++)
-		sqlite3_finalize(q[i]);
-	sqlite3_finalize(L->ins);
-	free(L);
-	return ret;
-}
-
 static double seconds_now(void)
 {
 	struct timespec t;
@@ -666,7 +386,7 @@ int replay_finish(struct replay *r, char *err, size_t errlen)
 	/* the reference path: processes through the ts indexes, as for rows not known to be in order */
 	if (r->index_all)
 		memset(r->in_ts_order, 0, sizeof(r->in_ts_order));
-	if (r->loaded && rebuild_processes(r, err, errlen))
+	if (r->loaded && processes_rebuild(r, err, errlen))
 		return -1;
 	step_done(r, "processes", &t);
 	/* A stack is written in every second that uses it: keep one row of each. */

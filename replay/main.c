@@ -214,7 +214,6 @@ int main(int argc, char **argv)
 	/* FLIGHTREC_REPLAY_TIMING=1: how long loading and indexing took (benchmarks) */
 	int timing = getenv("FLIGHTREC_REPLAY_TIMING") != NULL;
 	r.timing = timing;
-	r.index_all = getenv("FLIGHTREC_REPLAY_INDEX_ALL") != NULL;
 	double t0 = mono();
 	for (int i = optind; i < argc; i++) {
 		if (dbfile && already_loaded(&r, argv[i]))

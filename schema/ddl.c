@@ -11,6 +11,27 @@
 #include "strbuf.h"
 #include "views-sql.h"
 
+/* K's CREATE TABLE statement, as SQLite keeps it in sqlite_schema (no ';'). */
+static void table_sql(struct strbuf *b, const struct fr_kind_desc *k)
+{
+	strbuf_printf(b, "CREATE TABLE %s (\n\thost TEXT NOT NULL, -- the host it was recorded on\n", k->table);
+	/* the comma goes before the comment, which runs to the end of the line */
+	for (unsigned j = 0; j < k->nfields; j++) {
+		const struct fr_field *f = &k->fields[j];
+		strbuf_printf(b, "\t%s %s%s -- %s\n", f->name, fr_field_is_text(f) ? "TEXT" : "INTEGER",
+			      j + 1 < k->nfields ? "," : "", f->doc);
+	}
+	strbuf_printf(b, ")");
+}
+
+char *fr_schema_table_sql(const struct fr_kind_desc *k)
+{
+	struct strbuf b = { 0 };
+
+	table_sql(&b, k);
+	return strbuf_finish(&b);
+}
+
 char *fr_schema_sql(void)
 {
 	struct strbuf b = { 0 };
@@ -18,15 +39,9 @@ char *fr_schema_sql(void)
 	for (unsigned i = 0; i < fr_nkinds; i++) {
 		const struct fr_kind_desc *k = &fr_kinds[i];
 
-		strbuf_printf(&b, "-- %s\nCREATE TABLE %s (\n\thost TEXT NOT NULL, -- the host it was recorded on\n", k->doc,
-			  k->table);
-		/* the comma goes before the comment, which runs to the end of the line */
-		for (unsigned j = 0; j < k->nfields; j++) {
-			const struct fr_field *f = &k->fields[j];
-			strbuf_printf(&b, "\t%s %s%s -- %s\n", f->name, fr_field_is_text(f) ? "TEXT" : "INTEGER",
-				  j + 1 < k->nfields ? "," : "", f->doc);
-		}
-		strbuf_printf(&b, ");\n\n");
+		strbuf_printf(&b, "-- %s\n", k->doc);
+		table_sql(&b, k);
+		strbuf_printf(&b, ";\n\n");
 	}
 	strbuf_printf(&b, "%s", fr_views_sql);
 	return strbuf_finish(&b);

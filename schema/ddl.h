@@ -8,6 +8,9 @@
 
 /* CREATE statements for every table and view; malloc'd, NULL on ENOMEM. */
 char *fr_schema_sql(void);
+struct fr_kind_desc;
+/* The CREATE TABLE statement of kind K's table alone, as fr_schema_sql() has it (no ';'); malloc'd. */
+char *fr_schema_table_sql(const struct fr_kind_desc *k);
 /* CREATE INDEX statements, to run after a bulk load; malloc'd. */
 char *fr_schema_index_sql(void);
 

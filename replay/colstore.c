@@ -1,0 +1,545 @@
+/*
+ * colstore.c - one record kind's rows as packed columns in memory
+ * (colstore.h): chunks of frame-of-reference integers, text interned per
+ * column, and a pid index made when a query first looks a pid up.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "colstore.h"
+
+/* One column of a sealed chunk: value = base + the WIDTH-byte unsigned at the row (width 0: base). */
+struct packed {
+	int64_t base;
+	unsigned width;
+	void *data;
+};
+
+struct chunk {
+	int64_t ts_min, ts_max;
+	struct packed col[]; /* the store's ncols */
+};
+
+/* Distinct texts of one column, numbered from 0 in order of first sight. */
+struct dict {
+	char *arena;
+	size_t used, cap;
+	size_t *off;   /* by number: where its text starts in arena */
+	uint32_t *len; /* by number: its length */
+	uint32_t *hash;
+	uint32_t n, cap_ids;
+	uint32_t *slot; /* open addressing: number + 1, 0 empty */
+	uint32_t nslots;
+};
+
+struct colstore {
+	const struct fr_kind_desc *k;
+	unsigned ncols; /* host, the fields, and last the held count of each row */
+	unsigned held_col;
+	struct chunk **chunks; /* sealed */
+	size_t nchunks, cap_chunks;
+	int64_t *stage;        /* the open chunk: ncols arrays of COLSTORE_CHUNK_ROWS values */
+	uint64_t staged;       /* rows in it */
+	int64_t stage_ts_min, stage_ts_max;
+	uint64_t rows;
+	int64_t last_ts;
+	int ts_ordered;
+	struct dict *dict; /* by column; used by the text ones */
+	uint32_t *ts_rows;  /* ts index of a store not in ts order: row numbers by (ts, row) */
+	uint64_t ts_rows_n;
+	uint32_t *pid_rows; /* pid index: row numbers by (pid, row) */
+	uint64_t pid_rows_n; /* rows it covers; rebuilt when the store grew */
+	unsigned pid_col;
+};
+
+static int col_is_text(const struct fr_kind_desc *k, unsigned col)
+{
+	return col == 0 || (col <= k->nfields && fr_field_is_text(&k->fields[col - 1]));
+}
+
+int colstore_col_is_text(const struct colstore *cs, unsigned col)
+{
+	return col_is_text(cs->k, col);
+}
+
+struct colstore *colstore_new(const struct fr_kind_desc *k)
+{
+	struct colstore *cs = calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return NULL;
+	cs->k = k;
+	cs->ncols = k->nfields + 2;
+	cs->held_col = k->nfields + 1;
+	cs->ts_ordered = 1;
+	cs->last_ts = INT64_MIN;
+	if (!(cs->dict = calloc(cs->ncols, sizeof(*cs->dict)))) {
+		free(cs);
+		return NULL;
+	}
+	return cs;
+}
+
+static void dict_free(struct dict *d)
+{
+	free(d->arena);
+	free(d->off);
+	free(d->len);
+	free(d->hash);
+	free(d->slot);
+}
+
+void colstore_free(struct colstore *cs)
+{
+	if (!cs)
+		return;
+	for (size_t i = 0; i < cs->nchunks; i++) {
+		for (unsigned c = 0; c < cs->ncols; c++)
+			free(cs->chunks[i]->col[c].data);
+		free(cs->chunks[i]);
+	}
+	free(cs->chunks);
+	free(cs->stage);
+	for (unsigned c = 0; c < cs->ncols; c++)
+		dict_free(&cs->dict[c]);
+	free(cs->dict);
+	free(cs->pid_rows);
+	free(cs->ts_rows);
+	free(cs);
+}
+
+const struct fr_kind_desc *colstore_kind(const struct colstore *cs)
+{
+	return cs->k;
+}
+
+uint64_t colstore_rows(const struct colstore *cs)
+{
+	return cs->rows;
+}
+
+int colstore_ts_ordered(const struct colstore *cs)
+{
+	return cs->ts_ordered;
+}
+
+static uint32_t text_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static int dict_grow_slots(struct dict *d)
+{
+	uint32_t nslots = d->nslots ? d->nslots * 2 : 1024;
+	uint32_t *slot = calloc(nslots, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < d->n; id++) {
+		uint32_t i = d->hash[id] & (nslots - 1);
+		while (slot[i])
+			i = (i + 1) & (nslots - 1);
+		slot[i] = id + 1;
+	}
+	free(d->slot);
+	d->slot = slot;
+	d->nslots = nslots;
+	return 0;
+}
+
+/* The number of text S (N bytes) in D, added when new; -ENOMEM. */
+static int64_t dict_intern(struct dict *d, const char *s, size_t n)
+{
+	uint32_t h = text_hash(s, n), i;
+
+	if ((uint64_t)d->n * 2 >= d->nslots && dict_grow_slots(d))
+		return -ENOMEM;
+	for (i = h & (d->nslots - 1); d->slot[i]; i = (i + 1) & (d->nslots - 1)) {
+		uint32_t id = d->slot[i] - 1;
+		if (d->hash[id] == h && d->len[id] == n && !memcmp(d->arena + d->off[id], s, n))
+			return id;
+	}
+	if (d->n == UINT32_MAX)
+		return -ENOMEM;
+	if (d->n == d->cap_ids) {
+		uint32_t cap = d->cap_ids ? d->cap_ids * 2 : 256;
+		size_t *off = realloc(d->off, cap * sizeof(*off));
+		if (off)
+			d->off = off;
+		uint32_t *len = realloc(d->len, cap * sizeof(*len));
+		if (len)
+			d->len = len;
+		uint32_t *hash = realloc(d->hash, cap * sizeof(*hash));
+		if (hash)
+			d->hash = hash;
+		if (!off || !len || !hash)
+			return -ENOMEM;
+		d->cap_ids = cap;
+	}
+	if (d->used + n + 1 > d->cap) {
+		size_t cap = d->cap ? d->cap : 4096;
+		while (d->used + n + 1 > cap)
+			cap *= 2;
+		char *arena = realloc(d->arena, cap);
+		if (!arena)
+			return -ENOMEM;
+		d->arena = arena;
+		d->cap = cap;
+	}
+	memcpy(d->arena + d->used, s, n);
+	d->arena[d->used + n] = '\0';
+	d->off[d->n] = d->used;
+	d->len[d->n] = (uint32_t)n;
+	d->hash[d->n] = h;
+	d->used += n + 1;
+	d->slot[i] = d->n + 1;
+	return d->n++;
+}
+
+/* Pack the open chunk's column C (N values) into P. */
+static int pack_column(struct packed *p, const int64_t *v, uint64_t n)
+{
+	int64_t min = v[0], max = v[0];
+	uint64_t range;
+
+	for (uint64_t i = 1; i < n; i++) {
+		if (v[i] < min)
+			min = v[i];
+		if (v[i] > max)
+			max = v[i];
+	}
+	range = (uint64_t)max - (uint64_t)min;
+	p->base = min;
+	p->width = range == 0 ? 0 : range <= UINT8_MAX ? 1 : range <= UINT16_MAX ? 2 : range <= UINT32_MAX ? 4 : 8;
+	p->data = NULL;
+	if (!p->width)
+		return 0;
+	if (p->width == 8)
+		p->base = 0; /* the values as they are: no offset can overflow */
+	if (!(p->data = malloc(n * p->width)))
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t d = (uint64_t)v[i] - (uint64_t)p->base;
+		switch (p->width) {
+		case 1:
+			((uint8_t *)p->data)[i] = (uint8_t)d;
+			break;
+		case 2:
+			((uint16_t *)p->data)[i] = (uint16_t)d;
+			break;
+		case 4:
+			((uint32_t *)p->data)[i] = (uint32_t)d;
+			break;
+		default:
+			((int64_t *)p->data)[i] = v[i];
+		}
+	}
+	return 0;
+}
+
+/* The open chunk, full, becomes a sealed one. */
+static int seal_chunk(struct colstore *cs)
+{
+	struct chunk *ch;
+
+	if (cs->nchunks == cs->cap_chunks) {
+		size_t cap = cs->cap_chunks ? cs->cap_chunks * 2 : 16;
+		struct chunk **chunks = realloc(cs->chunks, cap * sizeof(*chunks));
+		if (!chunks)
+			return -ENOMEM;
+		cs->chunks = chunks;
+		cs->cap_chunks = cap;
+	}
+	if (!(ch = calloc(1, sizeof(*ch) + cs->ncols * sizeof(ch->col[0]))))
+		return -ENOMEM;
+	ch->ts_min = cs->stage_ts_min;
+	ch->ts_max = cs->stage_ts_max;
+	for (unsigned c = 0; c < cs->ncols; c++) {
+		if (pack_column(&ch->col[c], cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS, cs->staged)) {
+			while (c-- > 0)
+				free(ch->col[c].data);
+			free(ch);
+			return -ENOMEM;
+		}
+	}
+	cs->chunks[cs->nchunks++] = ch;
+	cs->staged = 0;
+	return 0;
+}
+
+int colstore_append(struct colstore *cs, const char *host, unsigned held, const void *rec)
+{
+	const struct fr_kind_desc *k = cs->k;
+	char text[FR_RECORD_STRUCT_MAX];
+	uint64_t r = cs->staged;
+	int64_t v, ts;
+
+	if (!cs->stage && !(cs->stage = malloc((size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t))))
+		return -ENOMEM;
+	if (cs->staged == COLSTORE_CHUNK_ROWS) {
+		if (seal_chunk(cs))
+			return -ENOMEM;
+		r = 0;
+	}
+	if ((v = dict_intern(&cs->dict[0], host, strlen(host))) < 0)
+		return -ENOMEM;
+	cs->stage[r] = v;
+	for (unsigned i = 0; i < k->nfields; i++) {
+		const struct fr_field *f = &k->fields[i];
+		if (i >= held) {
+			v = 0;
+		} else if (f->type == FR_STR) {
+			const char *p = (const char *)rec + f->offset;
+			v = dict_intern(&cs->dict[i + 1], p, strnlen(p, f->size - 1u));
+		} else if (f->type == FR_STRV) {
+			size_t n = fr_field_text(f, rec, text, sizeof(text));
+			v = dict_intern(&cs->dict[i + 1], text, n);
+		} else {
+			v = fr_field_int(f, rec);
+		}
+		if (v < 0 && fr_field_is_text(f))
+			return -ENOMEM;
+		cs->stage[(size_t)(i + 1) * COLSTORE_CHUNK_ROWS + r] = v;
+	}
+	cs->stage[(size_t)cs->held_col * COLSTORE_CHUNK_ROWS + r] = held;
+	ts = fr_field_int(&k->fields[0], rec);
+	if (r == 0 || ts < cs->stage_ts_min)
+		cs->stage_ts_min = ts;
+	if (r == 0 || ts > cs->stage_ts_max)
+		cs->stage_ts_max = ts;
+	if (ts < cs->last_ts)
+		cs->ts_ordered = 0;
+	cs->last_ts = ts;
+	cs->staged++;
+	cs->rows++;
+	return 0;
+}
+
+static inline int64_t packed_get(const struct packed *p, uint64_t i)
+{
+	switch (p->width) {
+	case 0:
+		return p->base;
+	case 1:
+		return p->base + ((const uint8_t *)p->data)[i];
+	case 2:
+		return p->base + ((const uint16_t *)p->data)[i];
+	case 4:
+		return (int64_t)((uint64_t)p->base + ((const uint32_t *)p->data)[i]);
+	default:
+		return ((const int64_t *)p->data)[i];
+	}
+}
+
+static inline int64_t raw_get(const struct colstore *cs, uint64_t row, unsigned col)
+{
+	uint64_t c = row >> COLSTORE_CHUNK_SHIFT, i = row & (COLSTORE_CHUNK_ROWS - 1);
+
+	if (c < cs->nchunks)
+		return packed_get(&cs->chunks[c]->col[col], i);
+	return cs->stage[(size_t)col * COLSTORE_CHUNK_ROWS + i];
+}
+
+int colstore_is_null(const struct colstore *cs, uint64_t row, unsigned col)
+{
+	const struct fr_field *f;
+
+	if (col == 0)
+		return 0;
+	if ((int64_t)(col - 1) >= raw_get(cs, row, cs->held_col))
+		return 1;
+	f = &cs->k->fields[col - 1];
+	return f->type == FR_TS && col > 1 && raw_get(cs, row, col) == 0;
+}
+
+int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col)
+{
+	return raw_get(cs, row, col);
+}
+
+const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len)
+{
+	const struct dict *d = &cs->dict[col];
+	int64_t id = raw_get(cs, row, col);
+
+	if (id < 0 || (uint64_t)id >= d->n) {
+		/* a field no segment held: its dictionary is empty (read as NULL before this) */
+		*len = 0;
+		return "";
+	}
+	*len = d->len[id];
+	return d->arena + d->off[id];
+}
+
+void colstore_chunk_ts(const struct colstore *cs, uint64_t row, int64_t *min, int64_t *max)
+{
+	uint64_t c = row >> COLSTORE_CHUNK_SHIFT;
+
+	if (c < cs->nchunks) {
+		*min = cs->chunks[c]->ts_min;
+		*max = cs->chunks[c]->ts_max;
+	} else {
+		*min = cs->stage_ts_min;
+		*max = cs->stage_ts_max;
+	}
+}
+
+uint64_t colstore_first_ts_at_least(const struct colstore *cs, int64_t ts)
+{
+	return colstore_first_ts_at_least_in(cs, NULL, ts);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Rows by (pid, row): a counting sort when the pids span at most 2^24
+ * values (pid_max is at most 2^22), else a sort of (pid, row) pairs.
+ */
+static int build_pid_index(struct colstore *cs, unsigned pidcol)
+{
+	uint64_t n = cs->rows;
+	uint32_t *rows;
+	int64_t min = INT64_MAX, max = INT64_MIN;
+
+	if (n > UINT32_MAX)
+		return -ENOMEM;
+	if (!(rows = malloc((n ? n : 1) * sizeof(*rows))))
+		return -ENOMEM;
+	for (uint64_t r = 0; r < n; r++) {
+		int64_t p = raw_get(cs, r, pidcol);
+		if (p < min)
+			min = p;
+		if (p > max)
+			max = p;
+	}
+	if (n && (uint64_t)max - (uint64_t)min < ((uint64_t)1 << 24)) {
+		size_t span = (size_t)((uint64_t)max - (uint64_t)min) + 2;
+		uint32_t *start = calloc(span, sizeof(*start));
+		if (!start) {
+			free(rows);
+			return -ENOMEM;
+		}
+		for (uint64_t r = 0; r < n; r++)
+			start[raw_get(cs, r, pidcol) - min + 1]++;
+		for (size_t i = 1; i < span; i++)
+			start[i] += start[i - 1];
+		for (uint64_t r = 0; r < n; r++)
+			rows[start[raw_get(cs, r, pidcol) - min]++] = (uint32_t)r;
+		free(start);
+	} else if (n) {
+		uint64_t *pairs = malloc(n * sizeof(*pairs));
+		if (!pairs) {
+			free(rows);
+			return -ENOMEM;
+		}
+		/* pid is a U32 field: it fits the high half */
+		for (uint64_t r = 0; r < n; r++)
+			pairs[r] = ((uint64_t)(uint32_t)raw_get(cs, r, pidcol) << 32) | r;
+		qsort(pairs, n, sizeof(*pairs), cmp_u64);
+		for (uint64_t r = 0; r < n; r++)
+			rows[r] = (uint32_t)pairs[r];
+		free(pairs);
+	}
+	free(cs->pid_rows);
+	cs->pid_rows = rows;
+	cs->pid_rows_n = n;
+	cs->pid_col = pidcol;
+	return 0;
+}
+
+int colstore_rows_of_pid(struct colstore *cs, unsigned pidcol, int64_t pid, const uint32_t **rows, size_t *n)
+{
+	uint64_t lo = 0, hi, first;
+
+	if ((!cs->pid_rows || cs->pid_rows_n != cs->rows || cs->pid_col != pidcol) && build_pid_index(cs, pidcol))
+		return -ENOMEM;
+	hi = cs->pid_rows_n;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (raw_get(cs, cs->pid_rows[mid], pidcol) < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	hi = cs->pid_rows_n;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (raw_get(cs, cs->pid_rows[mid], pidcol) <= pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*rows = cs->pid_rows + first;
+	*n = (size_t)(lo - first);
+	return 0;
+}
+
+struct ts_row {
+	int64_t ts;
+	uint32_t row;
+};
+
+static int cmp_ts_row(const void *a, const void *b)
+{
+	const struct ts_row *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
+{
+	struct ts_row *v;
+	uint32_t *out;
+	uint64_t n = cs->rows;
+
+	if (cs->ts_rows && cs->ts_rows_n == n) {
+		*rows = cs->ts_rows;
+		return 0;
+	}
+	if (n > UINT32_MAX || !(v = malloc((n ? n : 1) * sizeof(*v))))
+		return -ENOMEM;
+	if (!(out = malloc((n ? n : 1) * sizeof(*out)))) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (uint64_t r = 0; r < n; r++) {
+		v[r].ts = raw_get(cs, r, 1);
+		v[r].row = (uint32_t)r;
+	}
+	qsort(v, n, sizeof(*v), cmp_ts_row);
+	for (uint64_t r = 0; r < n; r++)
+		out[r] = v[r].row;
+	free(v);
+	free(cs->ts_rows);
+	cs->ts_rows = out;
+	cs->ts_rows_n = n;
+	*rows = out;
+	return 0;
+}
+
+uint64_t colstore_first_ts_at_least_in(const struct colstore *cs, const uint32_t *order, int64_t ts)
+{
+	uint64_t lo = 0, hi = cs->rows;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (raw_get(cs, order ? order[mid] : mid, 1) < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

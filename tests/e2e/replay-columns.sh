@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# replay-columns.sh - record tables served from in-memory columns (the
+# SQLite module flightrec_columns, the default without --db FILE) answer
+# byte for byte as SQLite's own tables do (FLIGHTREC_REPLAY_INDEX_ALL=1,
+# and --db FILE): ts ranges, ts equality, pid equality, ORDER BY ts either
+# way, rowid, joins with processes, views, dot-commands; on segments of
+# two hosts loaded together whose rows interleave in time (so neither a
+# table nor its store is in ts order), and a segment whose rows go back in
+# time.  Segments made by mkseg, so no root is needed.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+
+cd "$TEST_TMP" || exit 1
+# 150000 records per host: 50000 per lifecycle table, in chunks of 65536 rows across hosts
+"$MKSEG" -H alpha --synthetic 150000 alpha.seg
+"$MKSEG" -H beta --synthetic 60000 beta.seg
+# boot ns; real = boot + 1.7e18.  Rows going back in time, a drop with no start, a fork never exited.
+"$MKSEG" -H gamma back.seg <<'SPEC'
+exec 5000000000 7000 7000 1 0 0 late /usr/bin/late late --x
+fork 4000000000 7001 7000 0 0 sh
+exec 4500000000 7001 7001 7000 0 0 child /usr/bin/child child a b
+exit 6000000000 7000 7000 1 0 0 late 3 0 0
+drop 5500000000 ringbuf 1 17 0
+fork 1000000000 1000 1 0 0 early
+exit 6500000000 7001 7001 7000 0 0 child 0 9 1
+SPEC
+ok $? "mkseg - three segments written"
+set -- alpha.seg beta.seg back.seg
+
+# Q SQL...: the answer of each as loaded by default (columns)
+Q() { "$FLIGHTREC_REPLAY" "$@" --csv 2>&1; }
+REF() { FLIGHTREC_REPLAY_INDEX_ALL=1 "$FLIGHTREC_REPLAY" "$@" --csv 2>&1; }
+
+is "$("$FLIGHTREC_REPLAY" "$@" --csv --headers off -c "SELECT substr(sql, 1, 20) FROM sqlite_schema WHERE name = 'proc_exec'")" \
+	"CREATE VIRTUAL TABLE" "proc_exec - served from columns by default, expect a virtual table"
+is "$(FLIGHTREC_REPLAY_INDEX_ALL=1 "$FLIGHTREC_REPLAY" "$@" --csv --headers off -c "SELECT substr(sql, 1, 12) FROM sqlite_schema WHERE name = 'proc_exec'")" \
+	"CREATE TABLE" "proc_exec - with FLIGHTREC_REPLAY_INDEX_ALL=1 SQLite's own table, expect a table"
+is "$("$FLIGHTREC_REPLAY" --db kept.db "$@" --csv --headers off -c "SELECT substr(sql, 1, 12) FROM sqlite_schema WHERE name = 'proc_exec'")" \
+	"CREATE TABLE" "proc_exec - in a --db FILE SQLite's own table, expect a table"
+
+t1=1700000001000000000 # mkseg's synthetic rows start at boot 1 s, one every us
+queries=(
+	"SELECT 'proc_exec', count(*) FROM proc_exec UNION ALL SELECT 'proc_fork', count(*) FROM proc_fork
+	 UNION ALL SELECT 'proc_exit', count(*) FROM proc_exit UNION ALL SELECT 'drops', count(*) FROM drops
+	 UNION ALL SELECT 'processes', count(*) FROM processes"
+	"SELECT * FROM processes"
+	"SELECT * FROM proc_exec WHERE ts BETWEEN $((t1 + 40000000)) AND $((t1 + 40100000)) ORDER BY ts"
+	"SELECT rowid, * FROM proc_exit WHERE ts > $((t1 + 59000000)) AND ts <= $((t1 + 59200000))"
+	"SELECT host, pid, ts FROM proc_fork WHERE ts < $((t1 + 300000)) ORDER BY ts DESC"
+	"SELECT * FROM proc_exec WHERE ts = $((t1 + 100000000))"
+	"SELECT * FROM proc_exec WHERE ts >= $((t1 + 149990000)) ORDER BY ts DESC LIMIT 7"
+	"SELECT * FROM proc_fork WHERE ts > '$((t1 + 149990000))' ORDER BY ts"
+	"SELECT * FROM proc_fork WHERE ts > $((t1 + 149990000)).5 ORDER BY ts"
+	"SELECT host, ts, argv FROM proc_exec WHERE pid = 1500 ORDER BY ts"
+	"SELECT host, ts, argv FROM proc_exec WHERE pid = 1500 ORDER BY ts DESC"
+	"SELECT rowid, host FROM proc_exit WHERE pid = 7001 AND ts > 0"
+	"SELECT count(*) FROM proc_exec WHERE pid = '1500'"
+	"SELECT rowid, * FROM proc_fork WHERE rowid IN (1, 2, 65536, 65537, 69999, 70000, 70001, 0, -1, 99999999)"
+	"SELECT * FROM proc_exit ORDER BY rowid DESC LIMIT 5"
+	"SELECT p.host, p.pid, p.exit_code, e.argv, x.ts FROM processes p JOIN proc_exec e ON e.pid = p.pid AND e.host = p.host
+	 JOIN proc_exit x ON x.pid = p.pid AND x.host = p.host WHERE p.start_ts < $((t1 + 3000)) ORDER BY p.host, p.pid"
+	"SELECT * FROM processes WHERE host = 'gamma' ORDER BY pid"
+	"SELECT * FROM drops"
+	"SELECT kind, count(*), min(ts), max(ts) FROM timeline GROUP BY kind ORDER BY kind"
+	"SELECT * FROM timeline WHERE ts BETWEEN $((t1 + 10000000)) AND $((t1 + 10020000)) ORDER BY ts, host"
+	".timeline $((t1 + 20000000)) $((t1 + 20010000))"
+	".follow 1500 beta"
+	".follow 7001"
+	".summary"
+	".tree"
+	".schema proc_exec"
+	".schema"
+)
+for q in "${queries[@]}"; do
+	got=$(Q "$@" -c "$q")
+	want=$(REF "$@" -c "$q")
+	lines=$(printf '%s\n' "$want" | wc -l)
+	if [ "$got" = "$want" ] && [ "$lines" -ge 2 ]; then
+		pass "$(echo "$q" | head -1 | cut -c1-90) - the same $lines lines as SQLite's tables"
+	else
+		fail "$(echo "$q" | head -1 | cut -c1-90) - the same answer as SQLite's tables, expect $lines lines"
+		diag "$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -20)"
+	fi
+done
+
+# exact values, not only the same as the reference
+is "$(Q "$@" -c "SELECT host, pid, ppid, comm, argv, exit_code, exit_signal FROM processes WHERE host = 'gamma' ORDER BY pid")" \
+	"host,pid,ppid,comm,argv,exit_code,exit_signal
+gamma,1000,1,early,,,
+gamma,7000,1,late,late --x,3,0
+gamma,7001,7000,child,child a b,0,9" "processes - gamma's lives from rows out of time order"
+is "$(Q "$@" --headers off -c "SELECT since_ts IS NULL, count FROM drops")" "1,17" "drops - since_ts 0 reads as NULL, expect 1,17"
+is "$(Q "$@" --headers off -c "SELECT count(*) FROM proc_exec WHERE pid = 1500")" "2" \
+	"proc_exec WHERE pid = N - one exec of pid 1500 per synthetic host, expect 2"
+is "$(Q "$@" --headers off -c "SELECT count(*) FROM proc_fork")" "70002" "proc_fork - 50000 + 20000 + 2 rows, expect 70002"
+# a session may add rows: INSERT appends them, read back as SQLite's tables do
+ins="INSERT INTO proc_exit (host, ts, pid, tid, ppid, uid, gid, comm, exit_code) VALUES ('delta', 7, 42, 42, 1, 0, 0, 'added', -1), ('delta', '8', 43, 43, 1, 0, 0, 99, 0)"
+q="SELECT rowid, * FROM proc_exit WHERE host = 'delta' OR rowid > 70000 ORDER BY ts"
+is "$(Q "$@" -c "$ins" -c "$q")" "$(REF "$@" -c "$ins" -c "$q")" "INSERT into a table served from columns - the rows read back as from SQLite's tables"
+is "$(Q "$@" --headers off -c "$ins" -c "SELECT count(*) FROM proc_exit WHERE pid = 43 AND ts < 10")" "1" \
+	"INSERT into a table served from columns - found by pid and ts afterwards, expect 1"
+got=$(Q "$@" -c "UPDATE proc_exit SET pid = 1 WHERE rowid = 1")
+is "$got" "flightrec-replay: SQL error: proc_exit: no row can be deleted or changed in a table served from columns (--db FILE or FLIGHTREC_REPLAY_INDEX_ALL=1 keep SQLite's own tables)" \
+	"UPDATE of a table served from columns - refused in one line that says why"
+got=$(Q "$@" -c "INSERT INTO proc_exit (host, ts, pid) VALUES ('x', 1, 'abc')")
+like "$got" "^flightrec-replay: SQL error: proc_exit: a value that is not an integer its field holds" \
+	"INSERT of a text into pid - refused in one line"
+# --db FILE answers the same as the columns
+q="SELECT host, ts, argv FROM proc_exec WHERE pid = 1500 ORDER BY ts DESC"
+is "$("$FLIGHTREC_REPLAY" --db kept.db --csv -c "$q")" "$(Q "$@" -c "$q")" "--db FILE - the same rows as the columns"
+done_testing

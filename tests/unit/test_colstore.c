@@ -1,0 +1,141 @@
+/*
+ * test_colstore.c - replay/colstore.c: rows appended read back exactly,
+ * across packed chunks and the open one; extreme integers; text interned
+ * per column; NULL for fields a segment did not hold and for an unknown
+ * time; ts order, chunk ts spans and the pid index.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "colstore.h"
+#include "flightrec.h"
+#include "record.h"
+#include "tap.h"
+
+/* The SQL column of field NAME of K (1 + its index). */
+static unsigned col_of(const struct fr_kind_desc *k, const char *name)
+{
+	for (unsigned i = 0; i < k->nfields; i++)
+		if (!strcmp(k->fields[i].name, name))
+			return i + 1;
+	return 0;
+}
+
+int main(void)
+{
+	const struct fr_kind_desc *sk = fr_kind_by_name("syscall"), *pk = fr_kind_by_name("proc");
+	struct colstore *cs = colstore_new(sk);
+	uint64_t n = COLSTORE_CHUNK_ROWS * 2 + 1000; /* two packed chunks and an open one */
+	unsigned c_ts = col_of(sk, "ts"), c_pid = col_of(sk, "pid"), c_ret = col_of(sk, "ret"),
+		 c_lat = col_of(sk, "latency_ns"), c_name = col_of(sk, "name"), c_uid = col_of(sk, "uid");
+	int bad_int = 0, bad_text = 0, bad_null = 0;
+	struct fr_syscall rec;
+	size_t len;
+
+	tap_plan(21);
+	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
+		return ok(0, "colstore_new - a store for syscalls"), tap_done();
+	for (uint64_t i = 0; i < n; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ts = 1000000 + (int64_t)i * 10;
+		rec.pid = (uint32_t)(100 + i % 7);
+		/* extremes in one chunk, small values in another: each packs its own way */
+		rec.ret = i == 5 ? INT64_MIN : i == 6 ? INT64_MAX : -(int64_t)(i % 3);
+		rec.latency_ns = i < COLSTORE_CHUNK_ROWS ? 42 : i * 1000003;
+		snprintf(rec.name, sizeof(rec.name), "%s", i % 2 ? "read" : "write");
+		rec.uid = 7;
+		/* rows from 2000 on came from an older segment that held no uid (appended in 1.2) */
+		if (colstore_append(cs, i % 3 ? "a" : "b", i >= 2000 && i < 3000 ? c_uid - 1 : sk->nfields, &rec))
+			break;
+	}
+	ok(colstore_rows(cs) == n, "colstore_append - every row kept, expect %llu", (unsigned long long)n);
+	for (uint64_t i = 0; i < n; i++) {
+		int64_t ret = i == 5 ? INT64_MIN : i == 6 ? INT64_MAX : -(int64_t)(i % 3);
+		int64_t lat = i < COLSTORE_CHUNK_ROWS ? 42 : (int64_t)(i * 1000003);
+		const char *name = colstore_text(cs, i, c_name, &len);
+		const char *host = colstore_text(cs, i, 0, &len);
+		if (colstore_int(cs, i, c_ts) != 1000000 + (int64_t)i * 10 || colstore_int(cs, i, c_pid) != (int64_t)(100 + i % 7) ||
+		    colstore_int(cs, i, c_ret) != ret || colstore_int(cs, i, c_lat) != lat)
+			bad_int++;
+		if (strcmp(name, i % 2 ? "read" : "write") || strcmp(host, i % 3 ? "a" : "b"))
+			bad_text++;
+		if (colstore_is_null(cs, i, c_uid) != (i >= 2000 && i < 3000) || colstore_is_null(cs, i, c_ret))
+			bad_null++;
+	}
+	ok(bad_int == 0, "colstore_int - every integer read back, INT64_MIN and INT64_MAX included, expect 0 wrong (%d)",
+	   bad_int);
+	ok(bad_text == 0, "colstore_text - every interned text read back, expect 0 wrong (%d)", bad_text);
+	ok(bad_null == 0, "colstore_is_null - NULL exactly where the segment held no uid, expect 0 wrong (%d)", bad_null);
+	ok(colstore_text(cs, 0, c_name, &len) == colstore_text(cs, 2, c_name, &len) && len == 5,
+	   "colstore_text - one copy of a repeated text, expect the same pointer and length 5");
+	ok(colstore_col_is_text(cs, 0) && colstore_col_is_text(cs, c_name) && !colstore_col_is_text(cs, c_ret),
+	   "colstore_col_is_text - host and name are text, ret is not");
+	ok(colstore_ts_ordered(cs), "colstore_ts_ordered - rows appended in ts order, expect 1");
+	ok(colstore_first_ts_at_least(cs, 1000000 + 10 * 70000 - 5) == 70000,
+	   "colstore_first_ts_at_least - between two rows, expect the later (70000)");
+	ok(colstore_first_ts_at_least(cs, 0) == 0 && colstore_first_ts_at_least(cs, INT64_MAX) == n,
+	   "colstore_first_ts_at_least - before the first and past the last, expect 0 and rows");
+
+	int64_t min, max;
+	colstore_chunk_ts(cs, COLSTORE_CHUNK_ROWS + 3, &min, &max);
+	ok(min == 1000000 + (int64_t)COLSTORE_CHUNK_ROWS * 10 && max == 1000000 + (int64_t)(2 * COLSTORE_CHUNK_ROWS - 1) * 10,
+	   "colstore_chunk_ts - the second chunk's span, expect its first and last ts");
+	colstore_chunk_ts(cs, n - 1, &min, &max);
+	ok(min == 1000000 + (int64_t)(2 * COLSTORE_CHUNK_ROWS) * 10 && max == 1000000 + (int64_t)(n - 1) * 10,
+	   "colstore_chunk_ts - the open chunk's span, expect its first and last ts");
+
+	const uint32_t *rows;
+	size_t nrows = 0;
+	int in_order = 1, right_pid = 1;
+	ok(colstore_rows_of_pid(cs, c_pid, 103, &rows, &nrows) == 0, "colstore_rows_of_pid - pid 103 looked up");
+	for (size_t i = 0; i < nrows; i++) {
+		if (i && rows[i] <= rows[i - 1])
+			in_order = 0;
+		if (rows[i] % 7 != 3)
+			right_pid = 0;
+	}
+	ok(nrows == (n + 3) / 7 && right_pid && in_order,
+	   "colstore_rows_of_pid - every row of pid 103 in row order, expect %llu", (unsigned long long)(n + 3) / 7);
+	ok(colstore_rows_of_pid(cs, c_pid, 99, &rows, &nrows) == 0 && nrows == 0,
+	   "colstore_rows_of_pid - a pid with no rows, expect 0");
+
+	/* a row out of ts order, after the pid index was made: both notice */
+	memset(&rec, 0, sizeof(rec));
+	rec.ts = 5;
+	rec.pid = 103;
+	colstore_append(cs, "a", sk->nfields, &rec);
+	ok(!colstore_ts_ordered(cs), "colstore_ts_ordered - a row earlier than the last, expect 0");
+	ok(colstore_rows_of_pid(cs, c_pid, 103, &rows, &nrows) == 0 && nrows == (n + 3) / 7 + 1 && rows[nrows - 1] == n,
+	   "colstore_rows_of_pid - the index made again with the new row, expect it last");
+	const uint32_t *order;
+	int sorted = 1;
+	ok(colstore_ts_order(cs, &order) == 0 && order[0] == n && order[1] == 0, "colstore_ts_order - the late row first, then row 0");
+	for (uint64_t i = 1; i < colstore_rows(cs); i++)
+		if (colstore_int(cs, order[i - 1], c_ts) > colstore_int(cs, order[i], c_ts))
+			sorted = 0;
+	ok(sorted, "colstore_ts_order - every row by ts, expect no row before an earlier one");
+	colstore_free(cs);
+
+	/* pids too far apart for a counting sort, and an unknown time */
+	struct colstore *ps = colstore_new(pk);
+	struct fr_proc p;
+	unsigned c_ppid = col_of(pk, "pid"), c_start = col_of(pk, "start_ts");
+	uint32_t pids[] = { 4000000000u, 3, 4000000000u, 70000000, 3 };
+	for (unsigned i = 0; i < 5; i++) {
+		memset(&p, 0, sizeof(p));
+		p.ts = 10 + i;
+		p.pid = pids[i];
+		p.start_ts = i == 1 ? 0 : 99;
+		colstore_append(ps, "h", pk->nfields, &p);
+	}
+	ok(colstore_rows_of_pid(ps, c_ppid, 4000000000u, &rows, &nrows) == 0 && nrows == 2 && rows[0] == 0 && rows[1] == 2,
+	   "colstore_rows_of_pid - pids 4e9 apart (sorted pairs), expect rows 0 and 2");
+	ok(colstore_rows_of_pid(ps, c_ppid, 3, &rows, &nrows) == 0 && nrows == 2 && rows[0] == 1 && rows[1] == 4,
+	   "colstore_rows_of_pid - the smallest pid, expect rows 1 and 4");
+	ok(colstore_is_null(ps, 1, c_start) && !colstore_is_null(ps, 0, c_start) && !colstore_is_null(ps, 1, 1),
+	   "colstore_is_null - a start_ts of 0 is an unknown time, a ts of any value is not");
+	colstore_free(ps);
+	colstore_free(NULL);
+	return tap_done();
+}
