@@ -19,10 +19,10 @@
  * decoded arguments too, and the exit adds the latency.  A call that is
  * only counted costs the exit a few loads and two increments.
  *
- * Counts go first to sc_hot, a per-CPU array indexed by call number that
- * one process per CPU owns at a time (no hash lookup on the hot path), and
- * from there, when another process calls on that CPU, into a hash keyed
- * by (pid, call).  Both come in two generations, chosen by sc_gen:
+ * Counts go first to sc_hot, a per-CPU array indexed by call number whose
+ * two ways two processes per CPU own at a time (no hash lookup on the hot
+ * path), and from there, when a third process calls on that CPU, into a
+ * hash keyed by (pid, call).  Both come in two generations, chosen by sc_gen:
  * each second the recorder flips sc_gen, then waits for every program that
  * may still use the old generation (updating the slot of sc_barrier, an
  * array of maps, returns only after an RCU grace period, see
@@ -174,10 +174,10 @@ struct sc_stats_map {
 struct sc_stats_map sc_stats_a SEC(".maps"); /* generation 0 */
 struct sc_stats_map sc_stats_b SEC(".maps"); /* generation 1 */
 
-/* Both generations of the hot counters, SC_HOT_SLOTS each (see syscall_abi.bpf.h). */
+/* Both generations of the hot counters, SC_HOT_WAYS ways of SC_HOT_SLOTS each (see syscall_abi.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * SC_HOT_SLOTS);
+	__uint(max_entries, 2 * SC_HOT_WAYS * SC_HOT_SLOTS);
 	__type(key, __u32);
 	__type(value, struct sc_agg);
 } sc_hot SEC(".maps");
@@ -753,8 +753,8 @@ static __noinline void merge(__u32 g, __u32 owner, __u32 nr, struct sc_agg *a)
 			__sync_fetch_and_add(&s->hist[b], a->hist[b]);
 }
 
-/* Move this CPU's hot counts of generation G (header H) into the hash. */
-static __noinline void hot_flush(struct sc_hot_hdr *h, __u32 g)
+/* Move this CPU's hot counts of generation G, the way at slot BASE (header H), into the hash. */
+static __noinline void hot_flush(struct sc_hot_hdr *h, __u32 g, __u32 base)
 {
 	__u32 owner = (__u32)(h->owner - 1), n = (__u32)h->n;
 
@@ -767,7 +767,7 @@ static __noinline void hot_flush(struct sc_hot_hdr *h, __u32 g)
 		if (i >= n)
 			break;
 		nr = h->nrs[i] & (SC_NR_MAX - 1);
-		k = g * SC_HOT_SLOTS + nr;
+		k = base + nr;
 		a = bpf_map_lookup_elem(&sc_hot, &k);
 		if (!a)
 			continue;
@@ -778,28 +778,47 @@ static __noinline void hot_flush(struct sc_hot_hdr *h, __u32 g)
 }
 
 /*
- * This CPU's hot entry of (TGID, NR) in the live generation, the owner
- * changed (and the old one's counts flushed) first when need be.
+ * This CPU's hot entry of (TGID, NR) in the live generation: in the way
+ * TGID owns, or else in the way used least recently, whose owner's counts
+ * are flushed first.  An empty way (owner 0) is the least recent one.
  */
 static __always_inline struct sc_agg *hot_entry(__u32 tgid, __u32 nr)
 {
-	__u32 g = sc_gen & 1, k = g * SC_HOT_SLOTS + SC_NR_MAX;
-	struct sc_hot_hdr *h = bpf_map_lookup_elem(&sc_hot, &k);
+	__u32 g = sc_gen & 1, base = g * SC_HOT_WAYS * SC_HOT_SLOTS, k = base + SC_NR_MAX, way;
+	__u64 owner = tgid + 1ULL;
+	struct sc_hot_hdr *h0 = bpf_map_lookup_elem(&sc_hot, &k), *h;
 	struct sc_agg *a;
 
-	if (!h)
+	if (!h0)
 		return NULL;
-	if (h->owner != tgid + 1ULL) {
-		hot_flush(h, g);
-		h->owner = tgid + 1ULL;
+	if (h0->owner == owner) {
+		h = h0;
+		way = 0;
+	} else {
+		k = base + SC_HOT_SLOTS + SC_NR_MAX;
+		h = bpf_map_lookup_elem(&sc_hot, &k);
+		if (!h)
+			return NULL;
+		way = 1;
+		if (h->owner != owner) {
+			/* a miss: way 0 goes if it is empty, or if both are owned and way 1 was used last */
+			if (!h0->owner || (h->owner && h0->mru == 1)) {
+				h = h0;
+				way = 0;
+			}
+			hot_flush(h, g, base + way * SC_HOT_SLOTS);
+			h->owner = owner;
+		}
 	}
-	k = g * SC_HOT_SLOTS + nr;
+	if (h0->mru != way)
+		h0->mru = way;
+	k = base + way * SC_HOT_SLOTS + nr;
 	a = bpf_map_lookup_elem(&sc_hot, &k);
 	if (!a)
 		return NULL;
 	if (!a->count) { /* first call of NR since the last flush */
 		if (h->n >= SC_HOT_LIST)
-			hot_flush(h, g);
+			hot_flush(h, g, base + way * SC_HOT_SLOTS);
 		h->nrs[h->n & (SC_HOT_LIST - 1)] = nr;
 		h->n++;
 		bpf_get_current_comm(a->comm, sizeof(a->comm));

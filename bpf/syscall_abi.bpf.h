@@ -62,20 +62,26 @@ struct sc_agg {
 
 /*
  * The hot path counts into sc_hot, a per-CPU array indexed by call number,
- * for one process per CPU at a time (the owner): no hash lookup while the
- * same process keeps calling.  When another process calls on that CPU, or
- * the owner has touched SC_HOT_LIST calls, the touched entries are merged
- * into the hash and cleared (a flush).  Two halves, one per
- * generation: slots [gen * SC_HOT_SLOTS, (gen + 1) * SC_HOT_SLOTS), the
- * last one of each being the header below, laid over a struct sc_agg.
+ * for the processes that own its two ways on that CPU (no hash lookup while
+ * they keep calling).  Two ways, because two processes that wake each other
+ * (a client and its server, a pipe's two ends) alternate on one CPU: with
+ * one owner, each switch between them flushed the other's counts.  When a
+ * third process calls on that CPU, the way used least recently is
+ * flushed: its touched entries are merged into the hash and cleared; so
+ * are a way's when its owner has touched SC_HOT_LIST calls.  Slots
+ * [(gen * SC_HOT_WAYS + way) * SC_HOT_SLOTS, ... + SC_HOT_SLOTS) per
+ * generation and way, the last one of each being the header below, laid
+ * over a struct sc_agg.
  */
 #define SC_HOT_SLOTS (SC_NR_MAX + 1)
+#define SC_HOT_WAYS 2
 #define SC_HOT_LIST SC_HIST_BUCKETS /* calls touched before a flush */
 
 struct sc_hot_hdr {
 	__u64 owner;                /* tgid + 1 of the process counted here, 0: none */
 	__u64 n;                    /* entries in nrs */
-	__u64 unused[3];
+	__u64 mru;                  /* way 0's header only: the way used last */
+	__u64 unused[2];
 	__u32 nrs[SC_HOT_LIST];     /* the call numbers touched since the last flush */
 	char unused_comm[16];
 };

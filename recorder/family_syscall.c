@@ -440,45 +440,35 @@ static struct hot_sum *hot_find(struct sc_state *st, __u32 tgid, __u32 nr, int a
 }
 
 /*
- * Sum generation G's hot arrays per (owner, call) into st->hot, then clear
- * them.  A CPU's entries are non-zero only for the calls its header lists.
+ * Add the hot arrays' way at slot BASE to st->hot per
+ * (owner, call), then clear it.  A CPU's entries are non-zero only for the
+ * calls its header lists.
  */
-static int read_hot(struct sc_state *st, __u32 g)
+static int read_hot_way(struct sc_state *st, __u32 base, struct sc_agg *hdrs)
 {
-	struct sc_agg *hdrs = calloc((size_t)st->ncpus, sizeof(*hdrs));
-	__u32 hk = g * SC_HOT_SLOTS + SC_NR_MAX;
+	__u32 hk = base + SC_NR_MAX;
 	unsigned char seen[SC_NR_MAX] = { 0 };
-	int ret = 0;
 
-	st->nhot = 0;
-	if (!hdrs)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(st->hot_fd, &hk, hdrs)) {
-		ret = -errno;
-		goto out;
-	}
+	if (bpf_map_lookup_elem(st->hot_fd, &hk, hdrs))
+		return -errno;
 	for (int cpu = 0; cpu < st->ncpus; cpu++) {
 		const struct sc_hot_hdr *h = (const struct sc_hot_hdr *)&hdrs[cpu];
 		for (__u64 i = 0; h->owner && i < h->n && i < SC_HOT_LIST; i++)
 			seen[h->nrs[i] & (SC_NR_MAX - 1)] = 1;
 	}
 	for (__u32 nr = 0; nr < SC_NR_MAX; nr++) {
-		__u32 k = g * SC_HOT_SLOTS + nr;
+		__u32 k = base + nr;
 		if (!seen[nr])
 			continue;
-		if (bpf_map_lookup_elem(st->hot_fd, &k, st->cpuvals)) {
-			ret = -errno;
-			goto out;
-		}
+		if (bpf_map_lookup_elem(st->hot_fd, &k, st->cpuvals))
+			return -errno;
 		for (int cpu = 0; cpu < st->ncpus; cpu++) {
 			const struct sc_hot_hdr *h = (const struct sc_hot_hdr *)&hdrs[cpu];
 			struct hot_sum *hs;
 			if (!st->cpuvals[cpu].count || !h->owner)
 				continue;
-			if (!(hs = hot_find(st, (__u32)(h->owner - 1), nr, 1))) {
-				ret = -ENOMEM;
-				goto out;
-			}
+			if (!(hs = hot_find(st, (__u32)(h->owner - 1), nr, 1)))
+				return -ENOMEM;
 			agg_add(&hs->sum, &st->cpuvals[cpu]);
 		}
 		memset(st->cpuvals, 0, (size_t)st->ncpus * sizeof(*st->cpuvals));
@@ -486,7 +476,20 @@ static int read_hot(struct sc_state *st, __u32 g)
 	}
 	memset(hdrs, 0, (size_t)st->ncpus * sizeof(*hdrs));
 	bpf_map_update_elem(st->hot_fd, &hk, hdrs, BPF_ANY);
-out:
+	return 0;
+}
+
+/* Sum generation G's hot arrays, both ways, per (owner, call) into st->hot, then clear them. */
+static int read_hot(struct sc_state *st, __u32 g)
+{
+	struct sc_agg *hdrs = calloc((size_t)st->ncpus, sizeof(*hdrs));
+	int ret = 0;
+
+	st->nhot = 0;
+	if (!hdrs)
+		return -ENOMEM;
+	for (__u32 way = 0; way < SC_HOT_WAYS && !ret; way++)
+		ret = read_hot_way(st, (g * SC_HOT_WAYS + way) * SC_HOT_SLOTS, hdrs);
 	free(hdrs);
 	return ret;
 }

@@ -67,16 +67,28 @@ if start_recorder "$dir"; then
 	gpid=$!
 	wait "$gpid"
 	ok $? "summary - sysloop: $M getppid() calls"
-	# Two processes taking turns on one CPU: the per-CPU counts change hands
-	# (flushed from the hot array into the hash) at each turn; none may be lost.
+	# Three processes taking turns on one CPU: the hot array's two ways
+	# hold two of them, so the per-CPU counts change hands (the least
+	# recently used way flushed into the hash) at turns; none may be lost.
 	pin=()
 	command -v taskset >/dev/null && pin=(taskset -c 0)
 	"${pin[@]}" "$SYSLOOP" getppid 30011 &
 	p1=$!
 	"${pin[@]}" "$SYSLOOP" getppid 17003 &
 	p2=$!
-	wait "$p1" && wait "$p2"
-	ok $? "summary - sysloop: two processes, 30011 and 17003 getppid() calls, ${pin[*]:-unpinned}"
+	"${pin[@]}" "$SYSLOOP" getppid 9001 &
+	p3=$!
+	wait "$p1" && wait "$p2" && wait "$p3"
+	ok $? "summary - sysloop: three processes, 30011, 17003 and 9001 getppid() calls, ${pin[*]:-unpinned}"
+	# A client and its echo server waking each other on one CPU (both ways
+	# of the hot array), beside a third process: 3001 round trips.
+	SYSFLOOD=${SYSFLOOD:-$(dirname "$EXIT_WITH")/sysflood}
+	"${pin[@]}" "$SYSLOOP" getppid 20011 &
+	p4=$!
+	"${pin[@]}" "$SYSFLOOD" loop pingpong 3001 >/dev/null &
+	pp=$!
+	wait "$pp" && wait "$p4"
+	ok $? "summary - sysflood: 3001 TCP round trips to an echo child beside 20011 getppid() calls, ${pin[*]:-unpinned}"
 	"$SYSLOOP" slowread 150 &
 	spid=$!
 	wait "$spid"
@@ -140,6 +152,13 @@ if start_recorder "$dir"; then
 	is "$(q "$archive" "SELECT group_concat(n, ' ') FROM (SELECT sum(count) AS n FROM syscall_stats
 		WHERE pid IN ($p1, $p2) AND name = 'getppid' GROUP BY pid ORDER BY pid = $p2)")" "30011 17003" \
 		"summary - two processes on one CPU, expect exactly 30011 and 17003 counted"
+	is "$(q "$archive" "SELECT group_concat(n, ' ') FROM (SELECT sum(count) AS n FROM syscall_stats
+		WHERE pid IN ($p3, $p4) AND name = 'getppid' GROUP BY pid ORDER BY pid = $p4)")" "9001 20011" \
+		"summary - the third process on that CPU, and the one beside the round trips: exactly 9001 and 20011"
+	is "$(q "$archive" "SELECT group_concat(n, ' ') FROM (SELECT pid = $pp AS parent, sum(count) AS n FROM syscall_stats
+		WHERE pid IN ($pp, (SELECT pid FROM processes WHERE ppid = $pp)) AND name IN ('sendto', 'recvfrom')
+		GROUP BY parent, name ORDER BY parent, name)")" "3002 3001 3001 3001" \
+		"summary - the echo child's recvfrom and sendto, the client's: exactly 3002 3001 3001 3001"
 	is "$(q "$archive" "SELECT sum(errors) || ' ' || sum(timed) || ' ' || sum(total_ns) || ' ' || max(max_ns) || ' [' || group_concat(hist, '') || ']'
 		FROM syscall_stats WHERE pid = $gpid AND name = 'getppid'")" "0 0 0 0 []" \
 		"summary - getppid never blocks: counted, not timed (no errors, no latency, empty histogram)"

@@ -5,6 +5,13 @@
  *       N getppid() calls, or N 64-byte reads of /dev/zero, back to back;
  *       prints the ns per call, measured around the loop only, so that the
  *       start of the process (and of a tracer such as strace) is not counted.
+ *   sysflood loop pingpong N
+ *       N round trips of one byte over a TCP connection on 127.0.0.1 to a
+ *       forked child that echoes it: per round trip two send() and two
+ *       recv() calls, two packets each way through the loopback device
+ *       (egress and ingress), and the two processes waking each other;
+ *       prints the ns per round trip.  Pin it (taskset) to one CPU to make
+ *       the switches part of each trip and the figure steady.
  *   sysflood paced RATE SECONDS THREADS
  *       THREADS threads that together make RATE getppid() calls per second
  *       for SECONDS, in slices of a millisecond (a thread that falls behind
@@ -15,12 +22,16 @@
  * bad arguments, 1 when a call fails.
  */
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,12 +51,70 @@ static int number(const char *s, unsigned long *n)
 	return !*s || *end || *n == 0 ? -1 : 0;
 }
 
+/* Echo each byte read on FD until its peer closes: the child of run_pingpong. */
+static void echo_bytes(int fd)
+{
+	char c;
+
+	while (recv(fd, &c, 1, 0) == 1)
+		if (send(fd, &c, 1, 0) != 1)
+			_exit(1);
+	_exit(0);
+}
+
+static int run_pingpong(unsigned long n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int lfd, cfd, sfd, one = 1, status = 1;
+	uint64_t t0, t1;
+	pid_t child;
+	char c = 'x';
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&a, &alen))
+		return 1;
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a)))
+		return 1;
+	sfd = accept(lfd, NULL, NULL);
+	if (sfd < 0)
+		return 1;
+	/* one byte a segment, sent at once: no Nagle wait for the ack */
+	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		close(cfd);
+		echo_bytes(sfd);
+	}
+	close(sfd);
+	close(lfd);
+	t0 = now_ns();
+	for (unsigned long i = 0; i < n; i++)
+		if (send(cfd, &c, 1, 0) != 1 || recv(cfd, &c, 1, 0) != 1)
+			goto out;
+	t1 = now_ns();
+	printf("%.1f\n", (double)(t1 - t0) / (double)n);
+	status = 0;
+out:
+	close(cfd); /* the child reads the end and leaves */
+	if (waitpid(child, NULL, 0) != child)
+		status = 1;
+	return status;
+}
+
 static int run_loop(const char *kind, unsigned long n)
 {
 	char buf[64];
 	uint64_t t0, t1;
 	int fd = -1;
 
+	if (!strcmp(kind, "pingpong"))
+		return run_pingpong(n);
 	if (!strcmp(kind, "read")) {
 		fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -129,6 +198,6 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "paced") && !number(argv[2], &a) &&
 	    !number(argv[3], &b) && !number(argv[4], &c))
 		return run_paced(a, b, c);
-	fprintf(stderr, "usage: sysflood loop getppid|read N | sysflood paced RATE SECONDS THREADS\n");
+	fprintf(stderr, "usage: sysflood loop getppid|read|pingpong N | sysflood paced RATE SECONDS THREADS\n");
 	return 2;
 }
