@@ -191,8 +191,14 @@ static void start_due_snapshots(struct recorder *rc, uint64_t now)
 	/* One writer at a time keeps the disk and memory cost of snapshots bounded. */
 	if (snapshots_running(&rc->snaps) || !(r = snapshots_due(&rc->snaps, now)))
 		return;
-	/* what the kernel holds back (folded audit rows) and what waits in the ring belong in the window */
-	probes_flush(&rc->probes, now_boot_ns());
+	/*
+	 * What the kernel holds back (folded audit rows, the counts of the
+	 * seconds not drained yet) and what waits in the ring belong in the
+	 * window: the counts are stamped with its end, or they would fall
+	 * after a window that ends now (--after 0s).
+	 */
+	now = now_boot_ns();
+	probes_flush(&rc->probes, r->win.end_boot < now ? r->win.end_boot : now);
 	probes_consume(&rc->probes);
 	flush(rc);
 	store_sync(&rc->store);
@@ -394,8 +400,9 @@ static void shutdown_recorder(struct recorder *rc)
 	pid_t pid;
 
 	probes_consume(&rc->probes);
-	/* the counts of the last second, and the audit rows the kernel still holds */
+	/* the counts of the last seconds (both generations), and the audit rows the kernel still holds */
 	probes_tick(&rc->probes, now_boot_ns());
+	probes_flush(&rc->probes, now_boot_ns());
 	probes_consume(&rc->probes);
 	probes_read_drops(&rc->probes, on_ringbuf_drop, rc);
 	probes_stop(&rc->probes, now_boot_ns()); /* what families hold back, e.g. unanswered requests */

@@ -114,6 +114,14 @@ static void block_tick(struct probes *p, void *state, uint64_t now)
 	probes_gens_tick(p, &st->gens, now, block_drain, st->skel);
 }
 
+/* Before a snapshot's window is cut: the counts up to now go out. */
+static void block_flush(struct probes *p, void *state, uint64_t now)
+{
+	struct block_state *st = state;
+
+	probes_gens_flush(p, &st->gens, now, block_drain, st->skel);
+}
+
 static void block_close(void *state)
 {
 	struct block_state *st = state;
@@ -126,5 +134,6 @@ const struct probe_family family_block = {
 	.name = "block",
 	.open = block_open,
 	.tick = block_tick,
+	.flush = block_flush,
 	.close = block_close,
 };

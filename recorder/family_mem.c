@@ -237,6 +237,14 @@ static void mem_drain(struct probes *p, void *ctx, int old, const struct probes_
 			    sizeof(struct lock_agg), lock_merge, lock_stat, &d);
 }
 
+/* Before a snapshot's window is cut: the counts up to now go out. */
+static void mem_flush(struct probes *p, void *state, uint64_t now)
+{
+	struct mem_state *st = state;
+
+	probes_gens_flush(p, &st->gens, now, mem_drain, st);
+}
+
 static void mem_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct mem_state *st = state;
@@ -259,5 +267,6 @@ const struct probe_family family_mem = {
 	.name = "mem",
 	.open = mem_open,
 	.tick = mem_tick,
+	.flush = mem_flush,
 	.close = mem_close,
 };

@@ -395,11 +395,12 @@ static void profile_event(struct probes *p, void *state, const void *data, size_
 		offcpu_add(st->offcpu, st->syms, data);
 }
 
-/* A snapshot's window is cut, or the recording stops: the off-CPU counts so far go out now. */
+/* A snapshot's window is cut, or the recording stops: the samples and off-CPU counts so far go out now. */
 static void profile_flush(struct probes *p, void *state, uint64_t now)
 {
 	struct profile_state *st = state;
 
+	probes_gens_flush(p, &st->gens, now, profile_drain_gen, st);
 	if (st->offcpu)
 		offcpu_flush(st->offcpu, p, now);
 }

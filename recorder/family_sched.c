@@ -133,6 +133,14 @@ static void sched_tick(struct probes *p, void *state, uint64_t now)
 	probes_gens_tick(p, &st->gens, now, sched_drain, st->skel);
 }
 
+/* Before a snapshot's window is cut: the counts up to now go out. */
+static void sched_flush(struct probes *p, void *state, uint64_t now)
+{
+	struct sched_state *st = state;
+
+	probes_gens_flush(p, &st->gens, now, sched_drain, st->skel);
+}
+
 static void sched_close(void *state)
 {
 	struct sched_state *st = state;
@@ -145,5 +153,6 @@ const struct probe_family family_sched = {
 	.name = "sched",
 	.open = sched_open,
 	.tick = sched_tick,
+	.flush = sched_flush,
 	.close = sched_close,
 };

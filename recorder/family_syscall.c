@@ -539,6 +539,8 @@ static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 	int old = st->stats_fd[g], ret;
 	void *inp = NULL;
 
+	if (now < st->last_swap) /* a snapshot's window that ended before the last drain */
+		now = st->last_swap;
 	__atomic_store_n(&st->skel->bss->sc_gen, !g, __ATOMIC_SEQ_CST);
 	if (bpf_map_update_elem(st->barrier_fd, &zero, &st->barrier_inner_fd, BPF_ANY)) {
 		/* without the grace period the old generation may still change: read it next time */

@@ -152,6 +152,15 @@ static void uprobe_tick(struct probes *p, void *state, uint64_t now)
 		probes_gens_tick(p, &st->gens, now, uprobe_drain, st->skel);
 }
 
+/* Before a snapshot's window is cut: the counts up to now go out. */
+static void uprobe_flush(struct probes *p, void *state, uint64_t now)
+{
+	struct uprobe_state *st = state;
+
+	if (st)
+		probes_gens_flush(p, &st->gens, now, uprobe_drain, st->skel);
+}
+
 /* The func record that a ring event stands for: its --uprobe's binary and symbol added. */
 static void uprobe_event(struct probes *p, void *state, const void *data, size_t size)
 {
@@ -217,6 +226,7 @@ const struct probe_family family_uprobe = {
 	.nevents = 1,
 	.event = uprobe_event,
 	.tick = uprobe_tick,
+	.flush = uprobe_flush,
 	.note = uprobe_note,
 	.close = uprobe_close,
 };

@@ -143,6 +143,27 @@ int probes_load(struct probes *p, const char *family, struct bpf_object_skeleton
 	return err;
 }
 
+int probes_rcu_barrier(struct probes *p)
+{
+	uint32_t zero = 0;
+
+	if (p->barrier_fd < 0) {
+		LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+		if (p->barrier_inner_fd < 0)
+			p->barrier_inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fr_barrier_in", sizeof(uint32_t),
+							     sizeof(uint32_t), 1, NULL);
+		if (p->barrier_inner_fd < 0)
+			return -errno;
+		opts.inner_map_fd = p->barrier_inner_fd;
+		p->barrier_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "fr_barrier", sizeof(uint32_t),
+					       sizeof(uint32_t), 1, &opts);
+		if (p->barrier_fd < 0)
+			return -errno;
+	}
+	return bpf_map_update_elem(p->barrier_fd, &zero, &p->barrier_inner_fd, BPF_ANY) ? -errno : 0;
+}
+
 static int create_shared_maps(struct probes *p, char *err, size_t errlen)
 {
 	p->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, p->cfg->ring_size, NULL);
@@ -156,6 +177,10 @@ static int create_shared_maps(struct probes *p, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the drop counter map: %s", strerror(errno));
 		return -errno;
 	}
+	/* now, while the recorder may still make maps: it drops the capability once the probes are up */
+	if (probes_rcu_barrier(p))
+		fprintf(stderr, "flightrec: cannot make the maps that wait for the BPF programs (%s): a snapshot's "
+			"window leaves out the counts of its last second or two\n", strerror(errno));
 	return 0;
 }
 
@@ -231,6 +256,7 @@ int probes_open(struct probes *p, const struct probe_config *cfg, struct sink *s
 	p->cfg = cfg;
 	p->sink = sink;
 	p->events_fd = p->drops_fd = -1;
+	p->barrier_fd = p->barrier_inner_fd = -1;
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-p->ncpus));
@@ -454,6 +480,24 @@ void probes_gens_tick(struct probes *p, struct probes_gens *g, uint64_t now, pro
 	g->last_flip = now;
 }
 
+void probes_gens_flush(struct probes *p, struct probes_gens *g, uint64_t now, probes_drain_fn drain, void *ctx)
+{
+	uint64_t began = g->last_flip; /* when the live generation began */
+	struct probes_interval in;
+
+	if (now < began) /* a snapshot's window that ended before the last tick: that tick stamped it */
+		now = began;
+	/* the idle generation, as a tick would, and the flip: the live one is idle from now */
+	probes_gens_tick(p, g, now, drain, ctx);
+	if (probes_rcu_barrier(p))
+		return; /* programs may still write it: the next tick drains it */
+	in.end = now;
+	in.ns = now - began;
+	drain(p, ctx, (int)((*g->gen & 1) ^ 1), &in);
+	g->prev_flip = now; /* the idle generation, emptied, covers no time now */
+}
+
+
 void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size_t val_size, probes_agg_fn fn,
 			     void *ctx)
 {
@@ -620,6 +664,11 @@ void probes_close(struct probes *p)
 	if (p->drops_fd >= 0)
 		close(p->drops_fd);
 	p->events_fd = p->drops_fd = -1;
+	if (p->barrier_fd >= 0)
+		close(p->barrier_fd);
+	if (p->barrier_inner_fd >= 0)
+		close(p->barrier_inner_fd);
+	p->barrier_fd = p->barrier_inner_fd = -1;
 	free(p->drops_seen);
 	p->drops_seen = NULL;
 }

@@ -131,6 +131,7 @@ struct probes {
 	struct ring_buffer *rb;
 	int events_fd;        /* the shared ring buffer */
 	int drops_fd;         /* per-CPU count of failed reserves */
+	int barrier_fd, barrier_inner_fd; /* probes_rcu_barrier(): an array of maps and its one map, made on first use */
 	int ncpus;
 	uint64_t *drops_seen; /* per CPU, as of the last probes_read_drops() */
 	void *ring_pos[2];    /* the ring's consumer and producer pages, mapped by probes_ring_pending() */
@@ -233,6 +234,20 @@ typedef void (*probes_drain_fn)(struct probes *p, void *ctx, int old, const stru
 void probes_gens_init(struct probes_gens *g, uint32_t *gen, int lost_fd, const char *source);
 /* A family's tick: DRAIN(CTX) the idle generation, report the losses, flip. */
 void probes_gens_tick(struct probes *p, struct probes_gens *g, uint64_t now, probes_drain_fn drain, void *ctx);
+/*
+ * A family's flush, before a snapshot's window is cut: DRAIN(CTX) both
+ * generations, the idle one and the live one up to NOW (flipped, then
+ * waited for with probes_rcu_barrier()), so that the window holds the
+ * counts of its last second too.  Without the barrier the live one is left
+ * for the next tick, as before.
+ */
+void probes_gens_flush(struct probes *p, struct probes_gens *g, uint64_t now, probes_drain_fn drain, void *ctx);
+/*
+ * Return once every BPF program that was running when called has
+ * returned (an RCU grace period: updating a slot of an array of maps waits
+ * for one).  0, or -errno when the maps cannot be made or updated.
+ */
+int probes_rcu_barrier(struct probes *p);
 /* One key of an aggregate map and its values, one per CPU (p->ncpus of them). */
 typedef void (*probes_agg_fn)(struct probes *p, void *ctx, const void *key, const void *vals);
 /*
