@@ -22,11 +22,6 @@
 #include "http_event.bpf.h"
 #include "sock.bpf.h"
 
-#ifndef IPPROTO_TCP
-#define IPPROTO_TCP 6
-#endif
-#define HTTP_S_IFMT 00170000
-#define HTTP_S_IFSOCK 0140000
 #define HTTP_MIN_LEN 12 /* "GET / HTTP/1", "HTTP/1.1 200" */
 
 /* x86_64 numbers of the calls that carry it. */
@@ -56,29 +51,6 @@ static __always_inline int http_start(__u32 w)
 		return 1;
 	}
 	return 0;
-}
-
-/* The TCP socket behind FD of the current task, or NULL. */
-static __always_inline struct sock *http_fd_sock(__u64 fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
-	struct socket *so;
-	struct sock *sk;
-
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xffffffff]) || !f)
-		return NULL;
-	if ((BPF_CORE_READ(f, f_inode, i_mode) & HTTP_S_IFMT) != HTTP_S_IFSOCK)
-		return NULL;
-	so = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(so, sk);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return NULL;
-	return sk;
 }
 
 /*
@@ -127,7 +99,7 @@ static __always_inline void http_msg_submit(struct fr_http_msg *e, __u64 buf, __
  */
 static __noinline int http_capture(__u64 fd, __u64 buf, __u64 len, __u64 n, __u64 dir)
 {
-	struct sock *sk = http_fd_sock(fd);
+	struct sock *sk = sock_tcp_of_fd(fd);
 	struct fr_http_msg *e;
 
 	if (!sk || !sock_family(sk))

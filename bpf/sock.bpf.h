@@ -13,6 +13,12 @@
 
 #define SOCK_AF_INET 2
 #define SOCK_AF_INET6 10
+#ifndef IPPROTO_TCP
+#define IPPROTO_TCP 6
+#endif
+/* From the uapi's stat.h: macros, not in BTF. */
+#define SOCK_S_IFMT 00170000
+#define SOCK_S_IFSOCK 0140000
 
 /*
  * Where the local port is read from, which depends on when: skc_num while
@@ -66,6 +72,35 @@ static __always_inline __u8 sock_ends(const struct sock *sk, enum sock_when when
 	*lport = sock_lport(sk, when);
 	*rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	return family;
+}
+
+/*
+ * The TCP socket behind descriptor FD of the current task, or NULL:
+ * task->files->fdt->fd[FD] (FD checked against max_fds), a socket inode
+ * (S_IFSOCK: only sockfs makes those, and its file's private_data is the
+ * struct socket), its sk, of protocol TCP.  A descriptor another thread
+ * closed meanwhile is NULL, or the file that took its number.
+ */
+static __always_inline struct sock *sock_tcp_of_fd(__u64 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *so;
+	struct sock *sk;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xffffffff]) || !f)
+		return NULL;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & SOCK_S_IFMT) != SOCK_S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
 }
 
 #endif

@@ -39,6 +39,11 @@
  * needs nothing at entry, so a call with only that flag leaves sys_enter at
  * its first test.
  *
+ * With tls_note (the tls family on), the exit of a send or receive by a
+ * thread inside a probed libssl handshake call notes the handshake's
+ * socket for bpf/tls.bpf.c, in maps the two objects share
+ * (bpf/tls_exit.bpf.h); every other exit pays one load.
+ *
  * Call numbers and names are those of x86_64.
  */
 #include "vmlinux.h"
@@ -53,6 +58,7 @@
 #include "syscall_fmt.bpf.h"
 #include "http.bpf.h"
 #include "fdkind.bpf.h"
+#include "tls_exit.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -63,6 +69,7 @@ const volatile __u8 error_rows = 0;       /* summary: a row for failures worth s
 const volatile __u8 time_all = 0;         /* a timed call's latency from its entry, not only once it waits */
 const volatile __u8 exit_only = 0;        /* no sys_enter: sc_switch finds the call, the exit decodes (see sc_switch) */
 const volatile __u8 http_on = 0;          /* the http family: SCF_HTTP marks the read/write family */
+const volatile __u8 tls_note = 0;         /* the tls family: sys_exit notes its handshakes' sockets */
 const volatile __u8 sc_flags[SC_NR_MAX] = {};
 const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
 const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
@@ -1395,6 +1402,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	if (nr >= SC_NR_MAX)
 		return 0;
+	/*
+	 * Before the flags: in audit mode the read/write family has none.
+	 * One load unless a thread is inside a handshake call; the call
+	 * number is tested in there, where the verifier learns nothing of it.
+	 */
+	if (tls_note && tls_any_inflight())
+		tls_exit_note(nr, regs->di);
 	fl = sc_flags[nr];
 	if (!fl)
 		return 0;

@@ -30,11 +30,14 @@
  * private and which may not be a socket at all (curl's BIO is its own).
  * What is certain is that a blocking or non-blocking handshake call sends
  * or receives on its socket from the calling thread.  So the thread's
- * current SSL call is kept, and the sock_send_length/sock_recv_length
- * tracepoints (every sendmsg/recvmsg, read/write on a socket included)
- * note the first TCP socket that thread used during the handshake.  The
- * tracepoints return at once unless some thread is inside a probed call
- * (calls_inflight), so other socket traffic pays one load.
+ * current SSL call is kept (bpf/tls_sock.bpf.h, shared), and the first
+ * TCP socket that thread sends or receives on during the handshake is
+ * noted: by default at the exit of that system call, by the syscall
+ * family's sys_exit (bpf/tls_exit.bpf.h), which runs anyway; without it,
+ * by this object's sock_send_length/sock_recv_length tracepoints (every
+ * sendmsg/recvmsg, read/write on a socket included).  Either returns at
+ * once unless some thread is inside a probed call (tls_inflight), so
+ * other traffic pays one load.
  *
  * HTTP over TLS (only with the http family on: http_wanted): the
  * plaintext that SSL_read(_ex) returned or SSL_write(_ex) sent, when it
@@ -53,11 +56,9 @@
 #include "maps.bpf.h"
 #include "tls.bpf.h"
 #include "http.bpf.h"
-#include "sock.bpf.h"
+#include "tls_sock.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define IPPROTO_TCP 6
 
 /* SSL_get_error codes (openssl/ssl.h, stable since 0.9.x). */
 #define SSL_ERROR_NONE 0
@@ -67,49 +68,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the recorder when the http family is on. */
 const volatile __u8 http_wanted = 0;
-
-/* Threads inside a probed libssl call; 0 lets the socket tracepoints return at once. */
-__s64 calls_inflight = 0;
-
-/* The probed call a thread is in: outermost one, with nesting depth. */
-struct tls_call {
-	__u64 ssl;
-	__u64 cookie;
-	__u32 depth;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* tid */
-	__type(value, struct tls_call);
-} tls_calls SEC(".maps");
-
-struct hs_key {
-	__u64 ssl;
-	__u32 pid;
-	__u32 pad;
-};
-
-/* A handshake in progress, per SSL object. */
-struct hs {
-	__u64 start_ts;
-	__u64 cookie;          /* of the call that began it */
-	__u8 laddr[16], raddr[16];
-	__u16 lport, rport;
-	__u8 family;           /* 0 until a socket was seen */
-	__u8 awaiting_error;   /* the last call returned <= 0: SSL_get_error decides */
-	__u8 role;
-	__u8 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct hs_key);
-	__type(value, struct hs);
-} handshakes SEC(".maps");
 
 /* The socket of a finished handshake, per SSL object: the addresses of its HTTP rows. */
 struct tls_conn {
@@ -304,7 +262,7 @@ int handle_call(struct pt_regs *ctx)
 		h->awaiting_error = 0;
 	}
 	bpf_map_update_elem(&tls_calls, &tid, &nc, BPF_ANY);
-	__sync_fetch_and_add(&calls_inflight, 1);
+	tls_inflight_add(1);
 	return 0;
 }
 
@@ -326,7 +284,7 @@ static __always_inline void call_returned(__u64 pt, int ret)
 	k.ssl = c->ssl;
 	cookie = c->cookie; /* the outermost call's */
 	bpf_map_delete_elem(&tls_calls, &tid);
-	__sync_fetch_and_add(&calls_inflight, -1);
+	tls_inflight_add(-1);
 	h = bpf_map_lookup_elem(&handshakes, &k);
 	if (!h)
 		return;
@@ -381,29 +339,23 @@ int handle_return(struct pt_regs *ctx)
 	return 0;
 }
 
-/* The first TCP socket a thread inside a handshake call sends or receives on. */
+/*
+ * The fallback way to the handshake's socket (bpf/tls_sock.bpf.h): the
+ * first TCP socket a thread inside a handshake call sends or receives on,
+ * seen by the socket layer's tracepoints.  They run on every send and
+ * receive of the host, and return after one load while no thread is
+ * inside a probed call.
+ */
 static __always_inline int note_socket(const struct sock *sk)
 {
-	__u64 pt;
-	__u32 tid;
-	struct tls_call *c;
-	struct hs_key k;
 	struct hs *h;
 
-	if (!calls_inflight)
+	if (!tls_any_inflight())
 		return 0;
-	pt = bpf_get_current_pid_tgid();
-	tid = (__u32)pt;
-	c = bpf_map_lookup_elem(&tls_calls, &tid);
-	if (!c || !c->depth)
+	h = tls_handshake_wanting_socket();
+	if (!h || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	k.ssl = c->ssl;
-	k.pid = pt >> 32;
-	k.pad = 0;
-	h = bpf_map_lookup_elem(&handshakes, &k);
-	if (!h || h->family || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-	h->family = sock_ends(sk, SOCK_LIVE, h->laddr, h->raddr, &h->lport, &h->rport);
+	tls_note_socket(h, sk);
 	return 0;
 }
 

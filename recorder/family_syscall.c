@@ -40,6 +40,13 @@
  * The http family has no object of its own: when it is on, SCF_HTTP marks
  * the read/write family and sys_exit looks for HTTP/1.x in their first
  * bytes (bpf/http.bpf.h); its status is that of sys_exit.
+ *
+ * The tls family's handshakes find their socket at sys_exit too, unless
+ * the tid mode is on (tls_note, bpf/tls_exit.bpf.h): once sys_exit is
+ * attached, its maps of handshakes in flight are shared for the tls
+ * object to load with (probes_share_maps), and that family leaves out the
+ * two tracepoints that would otherwise run on every socket send and
+ * receive.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -122,6 +129,14 @@ static const char *const http_calls[] = { "read", "write", "readv", "writev", "s
 static int http_wanted(const struct probe_config *cfg)
 {
 	int i = probes_family_index("http");
+
+	return i >= 0 && !(cfg->families_off & (1u << i));
+}
+
+/* Whether the tls family will be opened: then sys_exit notes its handshakes' sockets (tls_note). */
+static int tls_wanted(const struct probe_config *cfg)
+{
+	int i = probes_family_index("tls");
 
 	return i >= 0 && !(cfg->families_off & (1u << i));
 }
@@ -253,6 +268,23 @@ static int exit_only_possible(const struct syscall_bpf *skel)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_pt_regs, NULL) == 1;
 }
 
+/*
+ * sys_exit is attached and notes TLS handshakes' sockets: the tls family,
+ * opened next, takes these maps for its own (bpf/tls_sock.bpf.h) and
+ * leaves its two socket tracepoints out.  Not shared, they stay ours
+ * alone, and the tls family attaches its tracepoints: the exit's test
+ * then finds no thread in flight, for one load per call.
+ */
+static void share_tls_maps(struct probes *p, struct syscall_bpf *skel)
+{
+	struct bpf_map *const maps[] = { skel->maps.tls_inflight, skel->maps.tls_calls, skel->maps.handshakes };
+	int err = probes_share_maps(p, maps, (int)(sizeof(maps) / sizeof(maps[0])));
+
+	if (err)
+		fprintf(stderr, "flightrec: cannot share the tls maps of syscall/sys_exit: %s; "
+				"the tls family uses its own tracepoints\n", strerror(-err));
+}
+
 static void sc_state_free(struct sc_state *st)
 {
 	if (!st)
@@ -314,6 +346,12 @@ static int syscall_open(struct probes *p, void **state)
 		bpf_map__set_max_entries(skel->maps.sc_pending, 1);
 	if (ts)
 		bpf_map__set_max_entries(skel->maps.sc_starts_tid, 1);
+	/* the tid mode's exit (before 5.11) has no room for it: the tls family uses its tracepoints */
+	skel->rodata->tls_note = (__u8)(ts && tls_wanted(p->cfg));
+	if (!skel->rodata->tls_note) { /* the code that uses them is dead: keep them small */
+		bpf_map__set_max_entries(skel->maps.tls_calls, 1);
+		bpf_map__set_max_entries(skel->maps.handshakes, 1);
+	}
 	if (st->mode < SYSCALLS_SUMMARY) { /* nothing is counted: keep the maps small */
 		bpf_map__set_max_entries(skel->maps.sc_stats_a, 1);
 		bpf_map__set_max_entries(skel->maps.sc_stats_b, 1);
@@ -361,6 +399,8 @@ static int syscall_open(struct probes *p, void **state)
 	}
 	if (http_wanted(p->cfg)) /* it rides on sys_exit */
 		probes_add_status(p, "http/capture", HTTP_ATTACH, err, err ? "syscall/sys_exit did not attach" : NULL);
+	if (!err && skel->rodata->tls_note)
+		share_tls_maps(p, skel);
 	*state = st;
 	return 0;
 }

@@ -19,6 +19,15 @@
  * bpf/tls.bpf.c) and travel in the uprobes' cookies, so two OpenSSL
  * releases side by side are each read right.  A copy without
  * SSL_do_handshake (NSS's libssl3.so) is not OpenSSL and is skipped.
+ *
+ * The handshake's socket (bpf/tls_sock.bpf.h): when the syscall family,
+ * opened before this one, has its sys_exit attached and noting sockets,
+ * it shared its maps of handshakes in flight (probes_share_maps), this
+ * object loads with them, and its own sock_send_length/sock_recv_length
+ * programs are not even loaded; the status says "tls/socket" at sys_exit.
+ * Otherwise (--syscalls=off, --probes without syscall, the pre-5.11 tid
+ * mode, the syscall family failed) those two tracepoints are attached, as
+ * tls/sock_send and tls/sock_recv.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -41,6 +50,8 @@
 
 
 #define EXEC_QUEUE 256 /* exec'd processes whose maps are read at the next tick */
+/* Where the handshake's socket is noted by default (bpf/tls_exit.bpf.h), as the status says it. */
+#define SOCKET_AT_EXIT "tp_btf/sys_exit of the syscall family: read write readv writev sendto recvfrom sendmsg recvmsg recvmmsg sendmmsg"
 
 struct tls_lib {
 	dev_t dev;
@@ -175,7 +186,7 @@ static int tls_open(struct probes *p, void **state)
 	struct dirent *de;
 	char path[300];
 	DIR *d;
-	int err;
+	int err, at_exit;
 
 	*state = NULL;
 	if (!(st = calloc(1, sizeof(*st))))
@@ -189,14 +200,22 @@ static int tls_open(struct probes *p, void **state)
 	st->skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
 	/* HTTP over TLS: the plaintext of SSL_read/SSL_write, for the http family */
 	st->skel->rodata->http_wanted = !(p->cfg->families_off & (1u << probes_family_index("http")));
+	/* the handshake's socket: at the syscall family's exit when it shared its maps, else ours */
+	at_exit = probes_map_shared(p, "tls_calls");
+	bpf_program__set_autoload(st->skel->progs.handle_sock_send, !at_exit);
+	bpf_program__set_autoload(st->skel->progs.handle_sock_recv, !at_exit);
 	err = probes_load(p, "tls", st->skel->skeleton);
 	if (err) {
 		tls_bpf__destroy(st->skel);
 		free(st);
 		return err;
 	}
-	probes_attach(p, "tls", st->skel->progs.handle_sock_send, &st->skel->links.handle_sock_send);
-	probes_attach(p, "tls", st->skel->progs.handle_sock_recv, &st->skel->links.handle_sock_recv);
+	if (at_exit) {
+		probes_add_status(p, "tls/socket", SOCKET_AT_EXIT, 0, NULL);
+	} else {
+		probes_attach(p, "tls", st->skel->progs.handle_sock_send, &st->skel->links.handle_sock_send);
+		probes_attach(p, "tls", st->skel->progs.handle_sock_recv, &st->skel->links.handle_sock_recv);
+	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
 			snprintf(path, sizeof(path), "%s/%s", dirs[i], names[j]);

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,39 @@ int probes_prepare_object(struct probes *p, struct bpf_object *obj)
 		return ret;
 	if ((m = bpf_object__find_map_by_name(obj, "ringbuf_drops")) && (ret = bpf_map__reuse_fd(m, p->drops_fd)))
 		return ret;
+	for (int i = 0; i < p->nshared; i++)
+		if ((m = bpf_object__find_map_by_name(obj, p->shared[i].name)) &&
+		    (ret = bpf_map__reuse_fd(m, p->shared[i].fd)))
+			return ret;
+	return 0;
+}
+
+int probes_share_maps(struct probes *p, struct bpf_map *const *maps, int n)
+{
+	int first = p->nshared, err = 0;
+
+	if (p->nshared + n > PROBES_SHARED_MAX)
+		return -ENOSPC;
+	for (int i = 0; i < n && !err; i++) {
+		struct probes_shared_map *s = &p->shared[p->nshared];
+
+		snprintf(s->name, sizeof(s->name), "%s", bpf_map__name(maps[i]));
+		if ((s->fd = fcntl(bpf_map__fd(maps[i]), F_DUPFD_CLOEXEC, 0)) < 0)
+			err = -errno;
+		else
+			p->nshared++;
+	}
+	if (err)
+		while (p->nshared > first)
+			close(p->shared[--p->nshared].fd);
+	return err;
+}
+
+int probes_map_shared(const struct probes *p, const char *name)
+{
+	for (int i = 0; i < p->nshared; i++)
+		if (!strcmp(p->shared[i].name, name))
+			return 1;
 	return 0;
 }
 
@@ -669,6 +703,8 @@ void probes_close(struct probes *p)
 	if (p->barrier_inner_fd >= 0)
 		close(p->barrier_inner_fd);
 	p->barrier_fd = p->barrier_inner_fd = -1;
+	while (p->nshared > 0)
+		close(p->shared[--p->nshared].fd);
 	free(p->drops_seen);
 	p->drops_seen = NULL;
 }

@@ -19,6 +19,7 @@
 #define PROBES_MAX 64
 #define FAMILIES_MAX 16
 #define UPROBES_MAX 16
+#define PROBES_SHARED_MAX 8
 /* Ring event kinds are below this: records below FR_KIND_MAX (64), FR_EV_* above. */
 #define PROBES_EVENT_KINDS 128
 
@@ -144,6 +145,12 @@ struct probes {
 	struct probe_status status[PROBES_MAX];
 	int nstatus;
 	int nattached;
+	/* maps a family loaded for the families after it (probes_share_maps) */
+	struct probes_shared_map {
+		char name[64]; /* as in the objects: the key of the reuse */
+		int fd;        /* our own: dup()ed */
+	} shared[PROBES_SHARED_MAX];
+	int nshared;
 };
 
 /*
@@ -189,7 +196,11 @@ uint64_t probes_ring_pending(struct probes *p);
 /* Ring-buffer drops so far, all CPUs (the kernel's count, not what was reported). */
 uint64_t probes_ring_drops_total(struct probes *p);
 
-/* For families: point OBJ's "events" and "ringbuf_drops" maps at the shared ones. */
+/*
+ * For families: point OBJ's "events" and "ringbuf_drops" maps at the
+ * shared ones, and each map named as one that an earlier family shared
+ * (probes_share_maps) at that one.
+ */
 int probes_prepare_object(struct probes *p, struct bpf_object *obj);
 struct bpf_object_skeleton;
 /*
@@ -198,6 +209,15 @@ struct bpf_object_skeleton;
  * -errno after reporting every program it has as failed.
  */
 int probes_load(struct probes *p, const char *family, struct bpf_object_skeleton *s);
+/*
+ * For families: offer the N maps of MAPS, of an object loaded, to the
+ * families opened after this one: a map of theirs with the same name
+ * becomes the same kernel map (probes_prepare_object()), so that two
+ * objects can work on one state.  All of them or none: 0 or -errno.
+ */
+int probes_share_maps(struct probes *p, struct bpf_map *const *maps, int n);
+/* Whether an earlier family shared a map called NAME (probes_share_maps()). */
+int probes_map_shared(const struct probes *p, const char *name);
 /* For families: attach PROG, keep its link in *LINK, record its status. */
 int probes_attach(struct probes *p, const char *family, struct bpf_program *prog, struct bpf_link **link);
 /*
