@@ -67,4 +67,12 @@ struct fr_tls_event {
 	__s64 verify; /* the SSL's verify_result; -1 when not read */
 };
 
+/* The probed call a thread is in (tls_calls, by tid): outermost one, with nesting depth. */
+struct tls_call {
+	__u64 ssl;
+	__u64 cookie;
+	__u32 depth;
+	__u32 pad;
+};
+
 #endif

@@ -17,26 +17,22 @@
 #define FR_TLS_SOCK_BPF_H
 
 #include "sock.bpf.h"
+#include "tls.bpf.h"
 
 /*
  * Threads inside a probed libssl call, in slot 0: while it is 0 whatever
  * notes sockets returns after this one load (an array's lookup with a
- * constant key is inlined into a load).
+ * constant key is inlined into a load).  Mapped by the recorder, which
+ * takes back the count of a thread that died inside a call (its exit never
+ * came): left, it would make every read and write on the host look further.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __s64);
 } tls_inflight SEC(".maps");
-
-/* The probed call a thread is in: outermost one, with nesting depth. */
-struct tls_call {
-	__u64 ssl;
-	__u64 cookie;
-	__u32 depth;
-	__u32 pad;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -76,7 +72,7 @@ static __always_inline int tls_any_inflight(void)
 	__u32 zero = 0;
 	__s64 *n = bpf_map_lookup_elem(&tls_inflight, &zero);
 
-	return n && *n;
+	return n && *n > 0;
 }
 
 /* ADD (1 or -1) to the threads inside a probed call. */

@@ -37,7 +37,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +72,7 @@ struct tls_state {
 	int attacher_fd; /* -1 when there is none */
 	uint32_t execs[EXEC_QUEUE];
 	int nexecs;
+	int64_t *inflight; /* tls_inflight's slot, mapped; NULL when it could not be */
 };
 
 static int seen(struct tls_state *st, dev_t dev, ino_t ino)
@@ -176,6 +179,15 @@ static void scan_maps(struct probes *p, struct tls_state *st, uint32_t pid)
 	fclose(f);
 }
 
+/* The count of threads inside a probed call (bpf/tls_sock.bpf.h), mapped; NULL when it cannot be. */
+static int64_t *map_inflight(struct tls_bpf *skel)
+{
+	void *m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(skel->maps.tls_inflight), 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
 static int tls_open(struct probes *p, void **state)
 {
 	static const char *const dirs[] = { "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
@@ -210,6 +222,7 @@ static int tls_open(struct probes *p, void **state)
 		free(st);
 		return err;
 	}
+	st->inflight = map_inflight(st->skel);
 	if (at_exit) {
 		probes_add_status(p, "tls/socket", SOCKET_AT_EXIT, 0, NULL);
 	} else {
@@ -238,6 +251,41 @@ static int tls_open(struct probes *p, void **state)
 	return 0;
 }
 
+/*
+ * A thread that died inside a probed libssl call (killed during a
+ * handshake) never returned from it: its call stays in tls_calls and in the
+ * count of threads in flight, and while that count is not 0 the programs
+ * that note sockets look up every read and write of the host.  Each tick
+ * that the count is not 0, the calls of threads that no longer exist are
+ * removed and taken off it (never below 0: a count the programs are
+ * changing at the same moment is only lowered by what was removed).
+ */
+static void sweep_dead_calls(struct tls_state *st)
+{
+	int fd = bpf_map__fd(st->skel->maps.tls_calls);
+	__u32 key, next, *prev = NULL;
+	int64_t gone = 0, n;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct tls_call c;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &c) || !c.depth)
+			continue;
+		/* ESRCH: no task has that id; EPERM (another user's) is alive */
+		if (kill((pid_t)key, 0) == 0 || errno != ESRCH)
+			continue;
+		if (bpf_map_delete_elem(fd, &key) == 0)
+			gone++;
+	}
+	n = __atomic_load_n(st->inflight, __ATOMIC_RELAXED);
+	while (gone > 0 && n > 0 &&
+	       !__atomic_compare_exchange_n(st->inflight, &n, n - (gone < n ? gone : n), 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_RELAXED))
+		;
+}
+
 static void tls_tick(struct probes *p, void *state, uint64_t now)
 {
 	struct tls_state *st = state;
@@ -246,6 +294,8 @@ static void tls_tick(struct probes *p, void *state, uint64_t now)
 	(void)now;
 	if (!st)
 		return;
+	if (st->inflight && __atomic_load_n(st->inflight, __ATOMIC_RELAXED) > 0)
+		sweep_dead_calls(st);
 	for (int i = 0; i < st->nexecs && st->attacher_fd >= 0; i++)
 		scan_maps(p, st, st->execs[i]);
 	st->nexecs = 0;
@@ -270,6 +320,8 @@ static void tls_close(void *state)
 			bpf_link__destroy(st->libs[i].links[j]);
 	if (st->attacher_fd >= 0)
 		close(st->attacher_fd); /* the attacher exits, and its links go with it */
+	if (st->inflight)
+		munmap(st->inflight, (size_t)sysconf(_SC_PAGESIZE));
 	tls_bpf__destroy(st->skel);
 	free(st);
 }

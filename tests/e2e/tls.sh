@@ -224,4 +224,51 @@ M=default
 scenario exit --probes=+http
 M="syscalls off"
 scenario tracepoints --probes=+http --syscalls=off
+
+# A client killed inside its handshake never returns from SSL_connect: its
+# count of threads in flight would stay, and with it every read and write
+# of the host would look for a handshake.  The recorder takes it back.
+M=killed
+# inflight: the count of threads inside a probed libssl call, from the map
+# tls_inflight that the recorder holds.
+inflight() {
+	local id
+	for id in $(grep -hs '^map_id:' /proc/"$REC_PID"/fdinfo/* | awk '{ print $2 }' | sort -un); do
+		"$BPFTOOL" map show id "$id" 2>/dev/null | grep -q ' name tls_inflight ' || continue
+		"$BPFTOOL" -j map dump id "$id" 2>/dev/null | python3 -c 'import json, sys
+for e in json.load(sys.stdin):
+    v = e.get("formatted", e).get("value")
+    print(v if isinstance(v, int) else int.from_bytes(bytes(int(b, 16) for b in v), "little", signed=True))'
+		return
+	done
+	echo none
+}
+if ! command -v "$BPFTOOL" >/dev/null; then
+	for _ in 1 2 3 4; do skip "$M: needs bpftool"; done
+elif start_recorder "$TEST_TMP/rec-killed"; then
+	pass "$M: record starts"
+	# a listener that accepts and never answers: the client waits in SSL_connect for the server's hello
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); time.sleep(30)' >"$TEST_TMP/mute.port" &
+	mute=$!
+	has_port() { [ -s "$TEST_TMP/mute.port" ]; }
+	wait_for 5 has_port
+	openssl s_client -connect "127.0.0.1:$(cat "$TEST_TMP/mute.port")" </dev/null >/dev/null 2>&1 &
+	cl=$!
+	in_call() { [ "$(inflight)" = 1 ]; }
+	wait_for 10 in_call
+	ok $? "$M: s_client waits in its handshake: one thread in flight ($(inflight))"
+	kill -9 "$cl"; wait "$cl" 2>/dev/null
+	none_left() { [ "$(inflight)" = 0 ]; }
+	wait_for 10 none_left
+	ok $? "$M: killed in its handshake, its thread no longer counts ($(inflight) in flight)"
+	kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
+	stop_recorder
+	pass "$M: record stops"
+else
+	fail "$M: record starts"
+	for _ in 1 2 3; do skip "$M: no recorder"; done
+fi
 done_testing
