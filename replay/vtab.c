@@ -460,7 +460,7 @@ static int columns_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqli
 	const unsigned char *host;
 
 	if (!colstore_has_ts(t->cs))
-		return refuse(t, "no row can be added, deleted or changed (it is made from the lifecycle tables)");
+		return refuse(t, "no row can be added, deleted or changed"); /* it is made from the lifecycle tables */
 	if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL)
 		return refuse(t, "no row can be deleted or changed");
 	if (argc != (int)k->nfields + 3)
