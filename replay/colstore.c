@@ -32,6 +32,8 @@ struct dict {
 	uint32_t n, cap_ids;
 	uint32_t *slot; /* open addressing: number + 1, 0 empty */
 	uint32_t nslots;
+	/* the number last interned + 1 (0: none): a column often repeats its text row after row (host, comm, exe) */
+	uint32_t last;
 };
 
 /* Rows by (value, row) of one column: the equality index. */
@@ -233,14 +235,20 @@ static int dict_grow_slots(struct dict *d)
 /* The number of text S (N bytes) in D, added when new; -ENOMEM. */
 static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 {
-	uint32_t h = text_hash(s, n), i;
+	uint32_t h, i;
+
+	if (d->last && d->len[d->last - 1] == n && !memcmp(d->arena + d->off[d->last - 1], s, n))
+		return d->last - 1;
+	h = text_hash(s, n);
 
 	if ((uint64_t)d->n * 2 >= d->nslots && dict_grow_slots(d))
 		return -ENOMEM;
 	for (i = h & (d->nslots - 1); d->slot[i]; i = (i + 1) & (d->nslots - 1)) {
 		uint32_t id = d->slot[i] - 1;
-		if (d->hash[id] == h && d->len[id] == n && !memcmp(d->arena + d->off[id], s, n))
+		if (d->hash[id] == h && d->len[id] == n && !memcmp(d->arena + d->off[id], s, n)) {
+			d->last = id + 1;
 			return id;
+		}
 	}
 	if (d->n == UINT32_MAX)
 		return -ENOMEM;
@@ -276,6 +284,7 @@ static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 	d->hash[d->n] = h;
 	d->used += n + 1;
 	d->slot[i] = d->n + 1;
+	d->last = d->n + 1;
 	return d->n++;
 }
 
@@ -487,6 +496,11 @@ static const char *text_of(const struct colstore *cs, unsigned col, int64_t id, 
 const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len)
 {
 	return text_of(cs, col, raw_get(cs, row, col), len);
+}
+
+const char *colstore_text_of(const struct colstore *cs, unsigned col, int64_t id, size_t *len)
+{
+	return text_of(cs, col, id, len);
 }
 
 void colstore_chunk_ts(const struct colstore *cs, uint64_t row, int64_t *min, int64_t *max)

@@ -91,6 +91,8 @@ int colstore_is_null(const struct colstore *cs, uint64_t row, unsigned col);
 int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col);
 /* A text column's value, *LEN bytes (NUL-terminated); valid until the next append. */
 const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len);
+/* Text number ID (colstore_int of a row) of text column COL, as colstore_text; one read of the row fewer. */
+const char *colstore_text_of(const struct colstore *cs, unsigned col, int64_t id, size_t *len);
 /* 1 when column COL is text. */
 int colstore_col_is_text(const struct colstore *cs, unsigned col);
 

@@ -36,7 +36,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(21);
+	tap_plan(27);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
