@@ -626,9 +626,57 @@ static int cmp_ts_row(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* Runs of V (N rows by row number) with ts never decreasing, past which a sort is cheaper than merging them. */
+#define TS_RUNS_MAX 4096
+
+/*
+ * V (N rows in row order) by (ts, row): a store holds a run in ts order
+ * per segment or host loaded (20 hosts: 20 runs), so its runs, found in
+ * one pass, are merged pairwise, O(N log runs), rather than sorted; with
+ * more than TS_RUNS_MAX runs, a sort.  TMP: room for N.  Returns V or TMP,
+ * whichever holds the result.
+ */
+static struct ts_row *sort_ts_rows(struct ts_row *v, struct ts_row *tmp, uint64_t n)
+{
+	uint64_t start[TS_RUNS_MAX + 1];
+	unsigned runs = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (i && v[i].ts >= v[i - 1].ts)
+			continue;
+		if (runs == TS_RUNS_MAX) {
+			qsort(v, n, sizeof(*v), cmp_ts_row);
+			return v;
+		}
+		start[runs++] = i;
+	}
+	start[runs] = n;
+	while (runs > 1) {
+		unsigned merged = 0;
+		for (unsigned r = 0; r < runs; r += 2) {
+			uint64_t i = start[r], mid = start[r + 1 < runs ? r + 1 : runs],
+				 end = start[r + 2 < runs ? r + 2 : runs], j = mid, o = i;
+			/* equal ts: the left run's row first, as its row numbers are lower */
+			while (i < mid && j < end)
+				tmp[o++] = v[j].ts < v[i].ts ? v[j++] : v[i++];
+			while (i < mid)
+				tmp[o++] = v[i++];
+			while (j < end)
+				tmp[o++] = v[j++];
+			start[merged++] = start[r];
+		}
+		start[merged] = n;
+		runs = merged;
+		struct ts_row *t = v;
+		v = tmp;
+		tmp = t;
+	}
+	return v;
+}
+
 int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
 {
-	struct ts_row *v;
+	struct ts_row *v, *tmp, *sorted;
 	uint32_t *out;
 	uint64_t n = cs->rows;
 
@@ -646,10 +694,16 @@ int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
 		v[r].ts = raw_get(cs, r, 1);
 		v[r].row = (uint32_t)r;
 	}
-	qsort(v, n, sizeof(*v), cmp_ts_row);
+	if ((tmp = malloc((n ? n : 1) * sizeof(*tmp)))) {
+		sorted = sort_ts_rows(v, tmp, n);
+	} else {
+		qsort(v, n, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
+		sorted = v;
+	}
 	for (uint64_t r = 0; r < n; r++)
-		out[r] = v[r].row;
+		out[r] = sorted[r].row;
 	free(v);
+	free(tmp);
 	free(cs->ts_rows);
 	cs->ts_rows = out;
 	cs->ts_rows_n = n;

@@ -2,7 +2,7 @@
  * test_colstore.c - replay/colstore.c: rows appended read back exactly,
  * across packed chunks and the open one; extreme integers; text interned
  * per column; NULL for fields a segment did not hold and for an unknown
- * time; ts order, chunk ts spans and the pid index; a derived store:
+ * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
  * NULLs where a row says, texts borrowed from other stores, an index per
  * looked-up column, cleared and filled again.
  */
@@ -36,7 +36,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(27);
+	tap_plan(29);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -138,6 +138,25 @@ int main(void)
 	   "colstore_rows_equal - the smallest pid, expect rows 1 and 4");
 	ok(colstore_is_null(ps, 1, c_start) && !colstore_is_null(ps, 0, c_start) && !colstore_is_null(ps, 1, 1),
 	   "colstore_is_null - a start_ts of 0 is an unknown time, a ts of any value is not");
+
+	/* runs in ts order (hosts loaded one after another), ties across them; then too many runs to merge */
+	for (int many = 0; many < 2; many++) {
+		struct colstore *ms = colstore_new(sk);
+		uint64_t mn = many ? 5000 : 5 * 30000;
+		for (uint64_t i = 0; i < mn; i++) {
+			memset(&rec, 0, sizeof(rec));
+			rec.ts = many ? (mn - i) / 2 : (i % 30000) * 3 / (1 + i / 30000);
+			colstore_append(ms, "h", sk->nfields, &rec);
+		}
+		int bad = colstore_ts_order(ms, &order) != 0;
+		for (uint64_t i = 1; !bad && i < mn; i++) {
+			int64_t a = colstore_int(ms, order[i - 1], c_ts), b = colstore_int(ms, order[i], c_ts);
+			bad = a > b || (a == b && order[i - 1] >= order[i]);
+		}
+		ok(!bad, "colstore_ts_order - %s, expect rows by (ts, row) exactly",
+		   many ? "5000 rows backwards, each its own run (sorted)" : "5 runs of 30000 rows with equal ts across them (merged)");
+		colstore_free(ms);
+	}
 
 	/* a derived store: two columns, texts borrowed from two stores, NULLs by mask */
 	static const struct fr_field dfields[] = { { .name = "pid", .type = FR_U32 }, { .name = "ppid", .type = FR_U32 },
