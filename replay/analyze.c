@@ -63,9 +63,13 @@ int64_t dot_window_start(struct replay *r)
 
 	if (v)
 		return v;
-	/* no manifest (a bare segment): the first record, found through each table's ts index */
+	/*
+	 * No manifest (a bare segment): the first record, found through each
+	 * table's ts index or store.  ORDER BY, not min(): SQLite asks a table
+	 * served from columns for no order for min(ts), and would read it whole.
+	 */
 	for (unsigned i = 0; i < fr_nkinds; i++) {
-		snprintf(sql, sizeof(sql), "SELECT min(ts) FROM %s", fr_kinds[i].table);
+		snprintf(sql, sizeof(sql), "SELECT ts FROM %s WHERE ts IS NOT NULL ORDER BY ts LIMIT 1", fr_kinds[i].table);
 		t = replay_scalar(r, sql);
 		if (t && (!v || t < v))
 			v = t;
