@@ -10,6 +10,7 @@
 
 #include "dot.h"
 #include "record.h"
+#include "strbuf.h"
 #include "timearg.h"
 
 /*
@@ -62,9 +63,13 @@ int64_t dot_window_start(struct replay *r)
 
 	if (v)
 		return v;
-	/* no manifest (a bare segment): the first record, found through each table's ts index */
+	/*
+	 * No manifest (a bare segment): the first record, found through each
+	 * table's ts index or store.  ORDER BY, not min(): SQLite asks a table
+	 * served from columns for no order for min(ts), and would read it whole.
+	 */
 	for (unsigned i = 0; i < fr_nkinds; i++) {
-		snprintf(sql, sizeof(sql), "SELECT min(ts) FROM %s", fr_kinds[i].table);
+		snprintf(sql, sizeof(sql), "SELECT ts FROM %s WHERE ts IS NOT NULL ORDER BY ts LIMIT 1", fr_kinds[i].table);
 		t = replay_scalar(r, sql);
 		if (t && (!v || t < v))
 			v = t;
@@ -251,22 +256,68 @@ static int pid_arg(const char *cmd, const char *arg, int64_t *pid)
 	return 0;
 }
 
+/* The process and its descendants (on ?2, or wherever the pid ?1 is), to depth 64. */
+#define FOLLOW_TREE_SQL                                                                                         \
+	"WITH RECURSIVE d(pid, host, depth) AS ("                                                               \
+	"  SELECT DISTINCT pid, host, 0 FROM processes WHERE pid = ?1 AND (?2 IS NULL OR host = ?2)"           \
+	"  UNION SELECT c.pid, c.host, d.depth + 1 FROM processes c JOIN d"                                    \
+	"    ON c.ppid = d.pid AND c.host = d.host WHERE d.depth < 64)"
+
+/*
+ * The pids of PID's tree as an SQL list ("5000,5001"; "" for none),
+ * malloc'd; NULL with the error said.  A list of constants is pushed down
+ * into each table of the timeline view, whose pid lookup answers it, where
+ * IN (SELECT ...) is not: every table would be read whole.
+ */
+static char *follow_pids(struct replay *r, int64_t pid, const char *host)
+{
+	struct strbuf b = { 0 };
+	sqlite3_stmt *s;
+	int rc;
+
+	if (query_prepare(r, FOLLOW_TREE_SQL " SELECT DISTINCT pid FROM d ORDER BY pid", &s))
+		return NULL;
+	sqlite3_bind_int64(s, 1, pid);
+	if (host)
+		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
+	strbuf_puts(&b, "");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		strbuf_printf(&b, "%s%lld", b.len ? "," : "", (long long)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		fprintf(stderr, "flightrec-replay: SQL error: %s\n", sqlite3_errmsg(r->db));
+		strbuf_free(&b);
+		return NULL;
+	}
+	if (b.oom)
+		fprintf(stderr, "flightrec-replay: .follow: out of memory\n");
+	return strbuf_finish(&b);
+}
+
 int dot_follow(struct replay *r, int argc, char **argv)
 {
+	const char *host = argc > 2 ? argv[2] : NULL;
+	struct strbuf sql = { 0 };
+	char *pids, *text;
 	int64_t pid;
+	int ret;
 
-	if (pid_arg("follow", argv[1], &pid))
+	if (pid_arg("follow", argv[1], &pid) || !(pids = follow_pids(r, pid, host)))
 		return -1;
-	/* the process and its descendants (on HOST, or wherever the pid is), everything they did, in order */
-	return query_pid_host(r,
-			      "WITH RECURSIVE d(pid, host, depth) AS ("
-			      "  SELECT DISTINCT pid, host, 0 FROM processes WHERE pid = ?1 AND (?2 IS NULL OR host = ?2)"
-			      "  UNION SELECT c.pid, c.host, d.depth + 1 FROM processes c JOIN d"
-			      "    ON c.ppid = d.pid AND c.host = d.host WHERE d.depth < 64)"
-			      " SELECT utc(t.ts) AS time, t.pid, t.comm, t.kind, t.summary, dur(t.duration_ns) AS duration"
-			      " FROM timeline t WHERE t.pid IN (SELECT pid FROM d)"
-			      "   AND (t.host, t.pid) IN (SELECT host, pid FROM d) ORDER BY t.ts",
-			      pid, argc > 2 ? argv[2] : NULL);
+	/* the process and its descendants, everything they did, in order */
+	strbuf_printf(&sql,
+		      FOLLOW_TREE_SQL " SELECT utc(t.ts) AS time, t.pid, t.comm, t.kind, t.summary, dur(t.duration_ns) AS duration"
+				      " FROM timeline t WHERE t.pid IN (%s)"
+				      "   AND (t.host, t.pid) IN (SELECT host, pid FROM d) ORDER BY t.ts",
+		      pids);
+	free(pids);
+	if (!(text = strbuf_finish(&sql))) {
+		fprintf(stderr, "flightrec-replay: .follow: out of memory\n");
+		return -1;
+	}
+	ret = query_pid_host(r, text, pid, host);
+	free(text);
+	return ret;
 }
 
 int dot_peers(struct replay *r, int argc, char **argv)

@@ -1,7 +1,8 @@
 /*
  * colstore.c - one record kind's rows as packed columns in memory
  * (colstore.h): chunks of frame-of-reference integers, text interned per
- * column, and a pid index made when a query first looks a pid up.
+ * column (or, in a derived store, borrowed from other stores), and an
+ * index per U32 column made when a query first looks a value up in it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,11 +32,26 @@ struct dict {
 	uint32_t n, cap_ids;
 	uint32_t *slot; /* open addressing: number + 1, 0 empty */
 	uint32_t nslots;
+	/* the number last interned + 1 (0: none): a column often repeats its text row after row (host, comm, exe) */
+	uint32_t last;
+};
+
+/* Rows by (value, row) of one column: the equality index. */
+struct eq_index {
+	uint32_t *rows;
+	uint64_t n; /* rows it covers; rebuilt when the store grew */
+};
+
+/* Where a borrowed text column's values point: a column of another store. */
+struct borrowed {
+	const struct colstore *src;
+	unsigned col;
 };
 
 struct colstore {
 	const struct fr_kind_desc *k;
-	unsigned ncols; /* host, the fields, and last the held count of each row */
+	int derived; /* colstore_new_derived: values appended as they are, the last column a NULL mask */
+	unsigned ncols; /* host, the fields, and last the held count of each row (derived: its NULL mask) */
 	unsigned held_col;
 	struct chunk **chunks; /* sealed */
 	size_t nchunks, cap_chunks;
@@ -48,9 +64,9 @@ struct colstore {
 	struct dict *dict; /* by column; used by the text ones */
 	uint32_t *ts_rows;  /* ts index of a store not in ts order: row numbers by (ts, row) */
 	uint64_t ts_rows_n;
-	uint32_t *pid_rows; /* pid index: row numbers by (pid, row) */
-	uint64_t pid_rows_n; /* rows it covers; rebuilt when the store grew */
-	unsigned pid_col;
+	struct eq_index *eq; /* by column, made on first use */
+	struct borrowed (*borrowed)[COLSTORE_SOURCES]; /* derived: by column, the sources of its texts */
+	unsigned *nborrowed;
 };
 
 static int col_is_text(const struct fr_kind_desc *k, unsigned col)
@@ -74,11 +90,44 @@ struct colstore *colstore_new(const struct fr_kind_desc *k)
 	cs->held_col = k->nfields + 1;
 	cs->ts_ordered = 1;
 	cs->last_ts = INT64_MIN;
-	if (!(cs->dict = calloc(cs->ncols, sizeof(*cs->dict)))) {
+	if (!(cs->dict = calloc(cs->ncols, sizeof(*cs->dict))) || !(cs->eq = calloc(cs->ncols, sizeof(*cs->eq)))) {
+		free(cs->dict);
 		free(cs);
 		return NULL;
 	}
 	return cs;
+}
+
+struct colstore *colstore_new_derived(const struct fr_kind_desc *t)
+{
+	struct colstore *cs = colstore_new(t);
+
+	if (!cs)
+		return NULL;
+	cs->derived = 1;
+	cs->ts_ordered = 0;
+	cs->borrowed = calloc(cs->ncols, sizeof(*cs->borrowed));
+	cs->nborrowed = calloc(cs->ncols, sizeof(*cs->nborrowed));
+	if (!cs->borrowed || !cs->nborrowed) {
+		colstore_free(cs);
+		return NULL;
+	}
+	return cs;
+}
+
+int colstore_borrow(struct colstore *cs, unsigned col, const struct colstore *src, unsigned src_col)
+{
+	unsigned i;
+
+	for (i = 0; i < cs->nborrowed[col]; i++)
+		if (cs->borrowed[col][i].src == src && cs->borrowed[col][i].col == src_col)
+			return (int)i;
+	if (i == COLSTORE_SOURCES)
+		return -ENOSPC;
+	cs->borrowed[col][i].src = src;
+	cs->borrowed[col][i].col = src_col;
+	cs->nborrowed[col]++;
+	return (int)i;
 }
 
 static void dict_free(struct dict *d)
@@ -90,22 +139,48 @@ static void dict_free(struct dict *d)
 	free(d->slot);
 }
 
-void colstore_free(struct colstore *cs)
+/* The rows and what was made from them; the dictionaries stay (texts are only ever added). */
+static void drop_rows(struct colstore *cs)
 {
-	if (!cs)
-		return;
 	for (size_t i = 0; i < cs->nchunks; i++) {
 		for (unsigned c = 0; c < cs->ncols; c++)
 			free(cs->chunks[i]->col[c].data);
 		free(cs->chunks[i]);
 	}
 	free(cs->chunks);
+	cs->chunks = NULL;
+	cs->nchunks = cs->cap_chunks = 0;
+	cs->staged = cs->rows = 0;
+	cs->last_ts = INT64_MIN;
+	cs->ts_ordered = !cs->derived;
+	for (unsigned c = 0; c < cs->ncols; c++) {
+		free(cs->eq[c].rows);
+		cs->eq[c].rows = NULL;
+		cs->eq[c].n = 0;
+	}
+	free(cs->ts_rows);
+	cs->ts_rows = NULL;
+	cs->ts_rows_n = 0;
+}
+
+void colstore_clear(struct colstore *cs)
+{
+	drop_rows(cs);
+}
+
+void colstore_free(struct colstore *cs)
+{
+	if (!cs)
+		return;
+	if (cs->eq)
+		drop_rows(cs);
 	free(cs->stage);
 	for (unsigned c = 0; c < cs->ncols; c++)
 		dict_free(&cs->dict[c]);
 	free(cs->dict);
-	free(cs->pid_rows);
-	free(cs->ts_rows);
+	free(cs->eq);
+	free(cs->borrowed);
+	free(cs->nborrowed);
 	free(cs);
 }
 
@@ -122,6 +197,11 @@ uint64_t colstore_rows(const struct colstore *cs)
 int colstore_ts_ordered(const struct colstore *cs)
 {
 	return cs->ts_ordered;
+}
+
+int colstore_has_ts(const struct colstore *cs)
+{
+	return !cs->derived;
 }
 
 static uint32_t text_hash(const char *s, size_t n)
@@ -155,14 +235,20 @@ static int dict_grow_slots(struct dict *d)
 /* The number of text S (N bytes) in D, added when new; -ENOMEM. */
 static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 {
-	uint32_t h = text_hash(s, n), i;
+	uint32_t h, i;
+
+	if (d->last && d->len[d->last - 1] == n && !memcmp(d->arena + d->off[d->last - 1], s, n))
+		return d->last - 1;
+	h = text_hash(s, n);
 
 	if ((uint64_t)d->n * 2 >= d->nslots && dict_grow_slots(d))
 		return -ENOMEM;
 	for (i = h & (d->nslots - 1); d->slot[i]; i = (i + 1) & (d->nslots - 1)) {
 		uint32_t id = d->slot[i] - 1;
-		if (d->hash[id] == h && d->len[id] == n && !memcmp(d->arena + d->off[id], s, n))
+		if (d->hash[id] == h && d->len[id] == n && !memcmp(d->arena + d->off[id], s, n)) {
+			d->last = id + 1;
 			return id;
+		}
 	}
 	if (d->n == UINT32_MAX)
 		return -ENOMEM;
@@ -198,6 +284,7 @@ static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 	d->hash[d->n] = h;
 	d->used += n + 1;
 	d->slot[i] = d->n + 1;
+	d->last = d->n + 1;
 	return d->n++;
 }
 
@@ -320,6 +407,25 @@ int colstore_append(struct colstore *cs, const char *host, unsigned held, const 
 	return 0;
 }
 
+int colstore_append_values(struct colstore *cs, const int64_t *v, uint64_t nulls)
+{
+	uint64_t r = cs->staged;
+
+	if (!cs->stage && !(cs->stage = malloc((size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t))))
+		return -ENOMEM;
+	if (cs->staged == COLSTORE_CHUNK_ROWS) {
+		if (seal_chunk(cs))
+			return -ENOMEM;
+		r = 0;
+	}
+	for (unsigned c = 0; c < cs->held_col; c++)
+		cs->stage[(size_t)c * COLSTORE_CHUNK_ROWS + r] = (nulls >> c) & 1 ? 0 : v[c];
+	cs->stage[(size_t)cs->held_col * COLSTORE_CHUNK_ROWS + r] = (int64_t)nulls;
+	cs->staged++;
+	cs->rows++;
+	return 0;
+}
+
 static inline int64_t packed_get(const struct packed *p, uint64_t i)
 {
 	switch (p->width) {
@@ -349,6 +455,8 @@ int colstore_is_null(const struct colstore *cs, uint64_t row, unsigned col)
 {
 	const struct fr_field *f;
 
+	if (cs->derived)
+		return (int)(((uint64_t)raw_get(cs, row, cs->held_col) >> col) & 1);
 	if (col == 0)
 		return 0;
 	if ((int64_t)(col - 1) >= raw_get(cs, row, cs->held_col))
@@ -362,11 +470,20 @@ int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col)
 	return raw_get(cs, row, col);
 }
 
-const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len)
+/* Text number ID of column COL's dictionary; a borrowed one's, of the store it names. */
+static const char *text_of(const struct colstore *cs, unsigned col, int64_t id, size_t *len)
 {
 	const struct dict *d = &cs->dict[col];
-	int64_t id = raw_get(cs, row, col);
 
+	if (cs->derived) {
+		int64_t source = id % COLSTORE_SOURCES;
+		if (id < 0 || (unsigned)source >= cs->nborrowed[col]) {
+			*len = 0;
+			return "";
+		}
+		const struct borrowed *b = &cs->borrowed[col][source];
+		return text_of(b->src, b->col, id / COLSTORE_SOURCES, len);
+	}
 	if (id < 0 || (uint64_t)id >= d->n) {
 		/* a field no segment held: its dictionary is empty (read as NULL before this) */
 		*len = 0;
@@ -374,6 +491,16 @@ const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col,
 	}
 	*len = d->len[id];
 	return d->arena + d->off[id];
+}
+
+const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len)
+{
+	return text_of(cs, col, raw_get(cs, row, col), len);
+}
+
+const char *colstore_text_of(const struct colstore *cs, unsigned col, int64_t id, size_t *len)
+{
+	return text_of(cs, col, id, len);
 }
 
 void colstore_chunk_ts(const struct colstore *cs, uint64_t row, int64_t *min, int64_t *max)
@@ -402,10 +529,10 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
- * Rows by (pid, row): a counting sort when the pids span at most 2^24
- * values (pid_max is at most 2^22), else a sort of (pid, row) pairs.
+ * Rows by (value of COL, row): a counting sort when the values span at
+ * most 2^24 (pid_max is at most 2^22), else a sort of (value, row) pairs.
  */
-static int build_pid_index(struct colstore *cs, unsigned pidcol)
+static int build_eq_index(struct colstore *cs, unsigned col)
 {
 	uint64_t n = cs->rows;
 	uint32_t *rows;
@@ -416,7 +543,7 @@ static int build_pid_index(struct colstore *cs, unsigned pidcol)
 	if (!(rows = malloc((n ? n : 1) * sizeof(*rows))))
 		return -ENOMEM;
 	for (uint64_t r = 0; r < n; r++) {
-		int64_t p = raw_get(cs, r, pidcol);
+		int64_t p = raw_get(cs, r, col);
 		if (p < min)
 			min = p;
 		if (p > max)
@@ -430,11 +557,11 @@ static int build_pid_index(struct colstore *cs, unsigned pidcol)
 			return -ENOMEM;
 		}
 		for (uint64_t r = 0; r < n; r++)
-			start[raw_get(cs, r, pidcol) - min + 1]++;
+			start[raw_get(cs, r, col) - min + 1]++;
 		for (size_t i = 1; i < span; i++)
 			start[i] += start[i - 1];
 		for (uint64_t r = 0; r < n; r++)
-			rows[start[raw_get(cs, r, pidcol) - min]++] = (uint32_t)r;
+			rows[start[raw_get(cs, r, col) - min]++] = (uint32_t)r;
 		free(start);
 	} else if (n) {
 		uint64_t *pairs = malloc(n * sizeof(*pairs));
@@ -442,45 +569,45 @@ static int build_pid_index(struct colstore *cs, unsigned pidcol)
 			free(rows);
 			return -ENOMEM;
 		}
-		/* pid is a U32 field: it fits the high half */
+		/* a U32 field: it fits the high half */
 		for (uint64_t r = 0; r < n; r++)
-			pairs[r] = ((uint64_t)(uint32_t)raw_get(cs, r, pidcol) << 32) | r;
+			pairs[r] = ((uint64_t)(uint32_t)raw_get(cs, r, col) << 32) | r;
 		qsort(pairs, n, sizeof(*pairs), cmp_u64);
 		for (uint64_t r = 0; r < n; r++)
 			rows[r] = (uint32_t)pairs[r];
 		free(pairs);
 	}
-	free(cs->pid_rows);
-	cs->pid_rows = rows;
-	cs->pid_rows_n = n;
-	cs->pid_col = pidcol;
+	free(cs->eq[col].rows);
+	cs->eq[col].rows = rows;
+	cs->eq[col].n = n;
 	return 0;
 }
 
-int colstore_rows_of_pid(struct colstore *cs, unsigned pidcol, int64_t pid, const uint32_t **rows, size_t *n)
+int colstore_rows_equal(struct colstore *cs, unsigned col, int64_t v, const uint32_t **rows, size_t *n)
 {
+	struct eq_index *ix = &cs->eq[col];
 	uint64_t lo = 0, hi, first;
 
-	if ((!cs->pid_rows || cs->pid_rows_n != cs->rows || cs->pid_col != pidcol) && build_pid_index(cs, pidcol))
+	if ((!ix->rows || ix->n != cs->rows) && build_eq_index(cs, col))
 		return -ENOMEM;
-	hi = cs->pid_rows_n;
+	hi = ix->n;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (raw_get(cs, cs->pid_rows[mid], pidcol) < pid)
+		if (raw_get(cs, ix->rows[mid], col) < v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	first = lo;
-	hi = cs->pid_rows_n;
+	hi = ix->n;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (raw_get(cs, cs->pid_rows[mid], pidcol) <= pid)
+		if (raw_get(cs, ix->rows[mid], col) <= v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*rows = cs->pid_rows + first;
+	*rows = ix->rows + first;
 	*n = (size_t)(lo - first);
 	return 0;
 }
@@ -499,9 +626,57 @@ static int cmp_ts_row(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* Runs of V (N rows by row number) with ts never decreasing, past which a sort is cheaper than merging them. */
+#define TS_RUNS_MAX 4096
+
+/*
+ * V (N rows in row order) by (ts, row): a store holds a run in ts order
+ * per segment or host loaded (20 hosts: 20 runs), so its runs, found in
+ * one pass, are merged pairwise, O(N log runs), rather than sorted; with
+ * more than TS_RUNS_MAX runs, a sort.  TMP: room for N.  Returns V or TMP,
+ * whichever holds the result.
+ */
+static struct ts_row *sort_ts_rows(struct ts_row *v, struct ts_row *tmp, uint64_t n)
+{
+	uint64_t start[TS_RUNS_MAX + 1];
+	unsigned runs = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (i && v[i].ts >= v[i - 1].ts)
+			continue;
+		if (runs == TS_RUNS_MAX) {
+			qsort(v, n, sizeof(*v), cmp_ts_row);
+			return v;
+		}
+		start[runs++] = i;
+	}
+	start[runs] = n;
+	while (runs > 1) {
+		unsigned merged = 0;
+		for (unsigned r = 0; r < runs; r += 2) {
+			uint64_t i = start[r], mid = start[r + 1 < runs ? r + 1 : runs],
+				 end = start[r + 2 < runs ? r + 2 : runs], j = mid, o = i;
+			/* equal ts: the left run's row first, as its row numbers are lower */
+			while (i < mid && j < end)
+				tmp[o++] = v[j].ts < v[i].ts ? v[j++] : v[i++];
+			while (i < mid)
+				tmp[o++] = v[i++];
+			while (j < end)
+				tmp[o++] = v[j++];
+			start[merged++] = start[r];
+		}
+		start[merged] = n;
+		runs = merged;
+		struct ts_row *t = v;
+		v = tmp;
+		tmp = t;
+	}
+	return v;
+}
+
 int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
 {
-	struct ts_row *v;
+	struct ts_row *v, *tmp, *sorted;
 	uint32_t *out;
 	uint64_t n = cs->rows;
 
@@ -519,10 +694,16 @@ int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
 		v[r].ts = raw_get(cs, r, 1);
 		v[r].row = (uint32_t)r;
 	}
-	qsort(v, n, sizeof(*v), cmp_ts_row);
+	if ((tmp = malloc((n ? n : 1) * sizeof(*tmp)))) {
+		sorted = sort_ts_rows(v, tmp, n);
+	} else {
+		qsort(v, n, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
+		sorted = v;
+	}
 	for (uint64_t r = 0; r < n; r++)
-		out[r] = v[r].row;
+		out[r] = sorted[r].row;
 	free(v);
+	free(tmp);
 	free(cs->ts_rows);
 	cs->ts_rows = out;
 	cs->ts_rows_n = n;

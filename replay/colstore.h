@@ -12,6 +12,14 @@
  * name or a path repeats heavily) and stored as its number.  Rows keep
  * the order they were appended in: row N is SQL's rowid N + 1.
  *
+ * A derived store holds a table made in C from other stores (`processes`,
+ * replay/processes.c) rather than decoded records: its columns are host
+ * and the fields of a descriptor of that table (only their names and
+ * types are read), each row says which of its values are NULL, and its
+ * text columns copy no text: a value names a text of another store's
+ * column (colstore_borrow), whose dictionary already holds it.  It has
+ * no ts column: colstore_has_ts() is 0 and the ts functions do not apply.
+ *
  * One thread appends; reads may start once appending stopped, and see
  * every row appended (the open chunk included).
  */
@@ -30,8 +38,33 @@ struct colstore;
 
 /* An empty store for kind K's rows; NULL when out of memory. */
 struct colstore *colstore_new(const struct fr_kind_desc *k);
+/* An empty derived store for the table T describes; NULL when out of memory. */
+struct colstore *colstore_new_derived(const struct fr_kind_desc *t);
 /* NULL is accepted. */
 void colstore_free(struct colstore *cs);
+/* Drop every row (and the indexes over them); what the store is, and borrows, stays. */
+void colstore_clear(struct colstore *cs);
+
+/* How many stores' columns one text column of a derived store may borrow from. */
+#define COLSTORE_SOURCES 8
+/*
+ * Let text column COL of derived store CS hold texts of column SRC_COL of
+ * SRC, which must outlive CS and take no appends while CS is read.
+ * Returns the source's number for colstore_text_ref (the same pair, the
+ * same number), or -ENOSPC past COLSTORE_SOURCES.
+ */
+int colstore_borrow(struct colstore *cs, unsigned col, const struct colstore *src, unsigned src_col);
+/* The value of a borrowed text: text number ID (colstore_int of its source) of source SOURCE. */
+static inline int64_t colstore_text_ref(int source, int64_t id)
+{
+	return id * COLSTORE_SOURCES + source;
+}
+/*
+ * Append a row to derived store CS: V[C] is column C's value (a text
+ * column's: a colstore_text_ref); bit C of NULLS set makes it NULL.
+ * 0, or -ENOMEM (the store keeps the rows before it).
+ */
+int colstore_append_values(struct colstore *cs, const int64_t *v, uint64_t nulls);
 
 /*
  * Append the decoded record REC of HOST; its fields from HELD on were not
@@ -42,32 +75,38 @@ int colstore_append(struct colstore *cs, const char *host, unsigned held, const 
 
 const struct fr_kind_desc *colstore_kind(const struct colstore *cs);
 uint64_t colstore_rows(const struct colstore *cs);
-/* 1 while the rows were appended with ts never decreasing: row order is ts order. */
+/* 1 while the rows were appended with ts never decreasing: row order is ts order (0 for a derived store). */
 int colstore_ts_ordered(const struct colstore *cs);
+/* 1 when column 1 is a ts (a record kind's store), 0 for a derived store. */
+int colstore_has_ts(const struct colstore *cs);
 
 /*
  * The SQL value of column COL (0: host, 1 + I: field I) of row ROW:
  * NULL for a field the row's segment did not hold and for a TS field other
- * than the first that is 0 (an unknown time).
+ * than the first that is 0 (an unknown time); in a derived store, where
+ * the row said so.
  */
 int colstore_is_null(const struct colstore *cs, uint64_t row, unsigned col);
 /* An integer column's value (a text column's: its number in the column's dictionary). */
 int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col);
 /* A text column's value, *LEN bytes (NUL-terminated); valid until the next append. */
 const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len);
+/* Text number ID (colstore_int of a row) of text column COL, as colstore_text; one read of the row fewer. */
+const char *colstore_text_of(const struct colstore *cs, unsigned col, int64_t id, size_t *len);
 /* 1 when column COL is text. */
 int colstore_col_is_text(const struct colstore *cs, unsigned col);
 
-/* The smallest and largest ts of the chunk holding row ROW. */
+/* The smallest and largest ts of the chunk holding row ROW (a store with a ts). */
 void colstore_chunk_ts(const struct colstore *cs, uint64_t row, int64_t *min, int64_t *max);
 
 /*
- * The rows whose pid (column PIDCOL) equals PID, in row order: *ROWS
- * points at *N row numbers, owned by the store.  The index behind it is
- * built on first use (a counting sort by pid, 4 bytes a row) and again
- * after more rows were appended.  0, or -ENOMEM.
+ * The rows whose column COL, a U32 one (pid, ppid), equals V, in row
+ * order: *ROWS points at *N row numbers, owned by the store.  The index of
+ * COL behind it is built on first use (a counting sort, 4 bytes a row),
+ * kept beside those of other columns, and built again after more rows were
+ * appended.  0, or -ENOMEM.
  */
-int colstore_rows_of_pid(struct colstore *cs, unsigned pidcol, int64_t pid, const uint32_t **rows, size_t *n);
+int colstore_rows_equal(struct colstore *cs, unsigned col, int64_t v, const uint32_t **rows, size_t *n);
 
 /* The first row whose ts is >= TS, for a store in ts order (binary search). */
 uint64_t colstore_first_ts_at_least(const struct colstore *cs, int64_t ts);

@@ -16,6 +16,7 @@
 #include "ddl.h"
 #include "flightrec.h"
 #include "output.h"
+#include "record.h"
 
 struct colstore;
 
@@ -41,6 +42,13 @@ struct replay {
 	 * index_all, else those columns_serve() names.
 	 */
 	struct colstore *columns[FR_KIND_MAX];
+	/*
+	 * The derived store `processes` is served from (a session whose
+	 * record tables are served from columns), with the CREATE TABLE of
+	 * schema/views.sql it stands for; NULL: SQLite's own table.
+	 */
+	struct colstore *processes;
+	char *processes_sql;
 	int quit;    /* .quit seen */
 	int errors;  /* statements that failed */
 	const char *dot_line; /* the dot-command being run, as typed */
@@ -83,6 +91,8 @@ int replay_finish(struct replay *r, char *err, size_t errlen);
  * process lifetime (replay/processes.c).  0, or -1 with ERR.
  */
 int processes_rebuild(struct replay *r, char *err, size_t errlen);
+/* The columns of `processes` after host, for its derived column store (colstore_new_derived). */
+extern const struct fr_kind_desc processes_table;
 /* From now on, make each index of the schema when a statement first reads its column. */
 void replay_index_lazily(struct replay *r);
 /*

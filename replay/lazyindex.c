@@ -19,6 +19,7 @@
 #include "db.h"
 #include "ddl.h"
 #include "record.h"
+#include "vtab.h"
 
 /* SQLite's authorizer: note the indexes that start with a column being read. */
 static int want_index_on_read(void *ctx, int action, const char *table, const char *column, const char *schema,
@@ -46,11 +47,10 @@ void replay_index_lazily(struct replay *r)
 	for (r->nindexes = 0; r->nindexes < FR_INDEX_MAX && fr_schema_index(r->nindexes, &r->indexes[r->nindexes]) == 0;)
 		r->nindexes++;
 	memset(r->index_state, INDEX_NOT_WANTED, sizeof(r->index_state));
-	/* a table served from columns (replay/vtab.c) takes no index: its store answers ts and pid itself */
+	/* a table served from columns (replay/vtab.c) takes no index: its store answers ts, pid (and ppid) itself */
 	for (unsigned i = 0; i < r->nindexes; i++)
-		for (unsigned k = 0; k < fr_nkinds; k++)
-			if (r->columns[fr_kinds[k].id] && !strcmp(fr_kinds[k].table, r->indexes[i].table))
-				r->index_state[i] = INDEX_MADE;
+		if (columns_serve_table(r, r->indexes[i].table))
+			r->index_state[i] = INDEX_MADE;
 	r->indexes_wanted = 0;
 	sqlite3_set_authorizer(r->db, want_index_on_read, r);
 }

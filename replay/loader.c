@@ -101,6 +101,10 @@ void replay_close(struct replay *r)
 		fclose(r->out.fp);
 	sqlite3_close(r->db); /* first: its virtual tables read the stores */
 	r->db = NULL;
+	colstore_free(r->processes); /* borrows texts of the stores below */
+	r->processes = NULL;
+	free(r->processes_sql);
+	r->processes_sql = NULL;
 	for (unsigned i = 0; i < FR_KIND_MAX; i++) {
 		colstore_free(r->columns[i]);
 		r->columns[i] = NULL;

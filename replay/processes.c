@@ -8,6 +8,12 @@
  * default; no SQL between the records and the merge), else through SQL
  * (--db FILE, FLIGHTREC_REPLAY_INDEX_ALL).  Lives are keyed by (host,
  * pid), so the hosts may interleave.
+ *
+ * Without --db FILE `processes` is served from columns too (replay/vtab.c):
+ * its rows go to a derived column store, whose texts are those of the
+ * lifecycle stores, borrowed rather than copied; an INSERT into SQLite's
+ * table was ~1.4 us a row, two thirds of a synthetic archive's load (issue
+ * 17), and the table's pages were a quarter of its memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,21 +26,67 @@
 enum life_kind { LIFE_PROC, LIFE_FORK, LIFE_EXEC, LIFE_EXIT };
 enum life_text { T_COMM, T_EXE, T_ARGV, T_CONTAINER, T_POD_UID, T_POD, T_NS, T_N };
 
+/* The column of `processes` (schema/views.sql) each text goes to. */
+enum proc_col {
+	P_HOST, P_PID, P_PPID, P_UID, P_GID, P_COMM, P_EXE, P_ARGV, P_START_TS, P_EXIT_TS, P_EXIT_CODE, P_EXIT_SIGNAL,
+	P_CONTAINER, P_POD_UID, P_POD, P_NAMESPACE, P_N
+};
+static const enum proc_col text_col[T_N] = { P_COMM, P_EXE, P_ARGV, P_CONTAINER, P_POD_UID, P_POD, P_NAMESPACE };
+/*
+ * The bytes a life kept of each text through SQL, with its NUL, as when
+ * they were fixed arrays: more than any field of records.def holds.
+ */
+static const size_t text_cap[T_N] = { 32, 512, 512, 80, 48, 256, 72 };
+#define HOST_CAP 72
+
+/*
+ * `processes` as a derived column store describes it (colstore.h): the
+ * columns of its CREATE TABLE after host, by name and type.
+ * columns_create() checks them against that CREATE TABLE.
+ */
+static const struct fr_field processes_fields[] = {
+	{ .name = "pid", .type = FR_U32 },	    { .name = "ppid", .type = FR_U32 },
+	{ .name = "uid", .type = FR_U32 },	    { .name = "gid", .type = FR_U32 },
+	{ .name = "comm", .type = FR_STR },	    { .name = "exe", .type = FR_STR },
+	{ .name = "argv", .type = FR_STR },	    { .name = "start_ts", .type = FR_TS },
+	{ .name = "exit_ts", .type = FR_TS },	    { .name = "exit_code", .type = FR_S32 },
+	{ .name = "exit_signal", .type = FR_S32 }, { .name = "container", .type = FR_STR },
+	{ .name = "pod_uid", .type = FR_STR },	    { .name = "pod", .type = FR_STR },
+	{ .name = "namespace", .type = FR_STR },
+};
+const struct fr_kind_desc processes_table = {
+	.name = "processes",
+	.table = "processes",
+	.doc = "one row per process lifetime",
+	.fields = processes_fields,
+	.nfields = sizeof(processes_fields) / sizeof(processes_fields[0]),
+};
+
+/*
+ * A text of a lifecycle row or of a life; S NULL: none (SQL's NULL).  Read
+ * from a column store, S is in that store's dictionary, which outlives the
+ * rebuild, and REF names it there for the store of `processes`
+ * (colstore_text_ref); through SQL, a life owns a copy of S.
+ */
+struct text {
+	const char *s;
+	int64_t ref;
+};
+
 struct life_row {
-	const char *host;
+	struct text host;
 	enum life_kind kind;
 	int64_t ts, pid, ppid, uid, gid;
-	const char *text[T_N];
+	struct text text[T_N];
 	int has_start;
 	int64_t start_ts, exit_code, exit_signal;
 };
 
 /* One process lifetime being rebuilt. */
 struct life {
-	char host[72];
+	struct text host;
 	int64_t pid, ppid, uid, gid;
-	char comm[32], exe[512], argv[512];
-	char container[80], pod_uid[48], pod[256], ns[72];
+	struct text text[T_N];
 	int64_t start_ts, exit_ts, exit_code, exit_signal;
 	int has_start, has_exit, has_code;
 	struct life *next; /* hash chain */
@@ -44,7 +96,12 @@ struct life {
 
 struct lives {
 	struct life *bucket[LIFE_BUCKETS];
+	struct life *spare; /* lives ended, for the next ones: one calloc and free per life was a tenth of the rebuild */
+	/* the rows go to this store (served from columns), else through ins into SQLite's table, texts copied */
+	struct colstore *out;
 	sqlite3_stmt *ins;
+	char *err;
+	size_t errlen;
 };
 
 static unsigned life_hash(const char *host, int64_t pid)
@@ -60,33 +117,128 @@ static struct life **life_find(struct lives *L, const char *host, int64_t pid)
 	struct life **pp = &L->bucket[life_hash(host, pid)];
 
 	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->pid == pid && !strcmp((*pp)->host, host))
+		if ((*pp)->pid == pid && !strcmp((*pp)->host.s, host))
 			return pp;
 	return pp;
 }
 
-static void bind_text_or_null(sqlite3_stmt *s, int col, const char *v)
+/* *DST becomes V (not NULL), as L keeps texts: borrowed, or copied (at most CAP bytes with the NUL). 0, or -1. */
+static int text_set(struct lives *L, struct text *dst, const struct text *v, size_t cap)
 {
-	if (v[0])
-		sqlite3_bind_text(s, col, v, -1, SQLITE_STATIC);
+	char *copy;
+
+	if (L->out) {
+		*dst = *v;
+		return 0;
+	}
+	if (!(copy = strndup(v->s, cap - 1))) {
+		snprintf(L->err, L->errlen, "out of memory");
+		return -1;
+	}
+	free((char *)dst->s);
+	dst->s = copy;
+	return 0;
+}
+
+/* V into *DST when V is known: a NULL leaves what was known.  0, or -1. */
+static int text_update(struct lives *L, struct text *dst, const struct text *v, size_t cap)
+{
+	return v->s ? text_set(L, dst, v, cap) : 0;
+}
+
+static void text_clear(struct lives *L, struct text *t)
+{
+	if (!L->out)
+		free((char *)t->s);
+	t->s = NULL;
+}
+
+/* An empty life, spare or new; NULL when out of memory. */
+static struct life *life_new(struct lives *L)
+{
+	struct life *l = L->spare;
+
+	if (!l)
+		return calloc(1, sizeof(*l));
+	L->spare = l->next;
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
+/* L's texts given back, and L kept for life_new. */
+static void life_free(struct lives *L, struct life *l)
+{
+	text_clear(L, &l->host);
+	for (int t = 0; t < T_N; t++)
+		text_clear(L, &l->text[t]);
+	l->next = L->spare;
+	L->spare = l;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int col, const struct text *v)
+{
+	if (v->s && v->s[0])
+		sqlite3_bind_text(s, col, v->s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, col);
 }
 
-/* Insert L's row into processes; 0, or an SQLite error code. */
+/* L's row into the store of processes; 0, or -1 with the error. */
+static int life_emit_columns(struct lives *L, const struct life *l)
+{
+	int64_t v[P_N] = { 0 };
+	uint64_t nulls = 0;
+
+	/* "": a text the store reads as empty, as SQL binds a host or comm never known */
+	v[P_HOST] = l->host.s ? l->host.ref : -1;
+	v[P_PID] = l->pid;
+	v[P_PPID] = l->ppid;
+	v[P_UID] = l->uid;
+	v[P_GID] = l->gid;
+	v[P_COMM] = l->text[T_COMM].s ? l->text[T_COMM].ref : -1;
+	for (int t = T_EXE; t < T_N; t++) {
+		if (l->text[t].s && l->text[t].s[0])
+			v[text_col[t]] = l->text[t].ref;
+		else
+			nulls |= 1u << text_col[t];
+	}
+	if (l->has_start)
+		v[P_START_TS] = l->start_ts;
+	else
+		nulls |= 1u << P_START_TS;
+	if (l->has_exit)
+		v[P_EXIT_TS] = l->exit_ts;
+	else
+		nulls |= 1u << P_EXIT_TS;
+	if (l->has_exit && l->has_code) {
+		v[P_EXIT_CODE] = l->exit_code;
+		v[P_EXIT_SIGNAL] = l->exit_signal;
+	} else {
+		nulls |= 1u << P_EXIT_CODE | 1u << P_EXIT_SIGNAL;
+	}
+	if (colstore_append_values(L->out, v, nulls)) {
+		snprintf(L->err, L->errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Insert L's row into processes; 0, -1 with the error, or an SQLite error code. */
 static int life_emit(struct lives *L, struct life *l)
 {
 	sqlite3_stmt *s = L->ins;
 	int rc;
 
-	sqlite3_bind_text(s, 1, l->host, -1, SQLITE_STATIC);
+	if (L->out)
+		return life_emit_columns(L, l);
+	sqlite3_bind_text(s, 1, l->host.s ? l->host.s : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, l->pid);
 	sqlite3_bind_int64(s, 3, l->ppid);
 	sqlite3_bind_int64(s, 4, l->uid);
 	sqlite3_bind_int64(s, 5, l->gid);
-	sqlite3_bind_text(s, 6, l->comm, -1, SQLITE_STATIC);
-	bind_text_or_null(s, 7, l->exe);
-	bind_text_or_null(s, 8, l->argv);
+	sqlite3_bind_text(s, 6, l->text[T_COMM].s ? l->text[T_COMM].s : "", -1, SQLITE_STATIC);
+	bind_text_or_null(s, 7, &l->text[T_EXE]);
+	bind_text_or_null(s, 8, &l->text[T_ARGV]);
 	if (l->has_start)
 		sqlite3_bind_int64(s, 9, l->start_ts);
 	else
@@ -102,29 +254,23 @@ static int life_emit(struct lives *L, struct life *l)
 		sqlite3_bind_null(s, 11);
 		sqlite3_bind_null(s, 12);
 	}
-	bind_text_or_null(s, 13, l->container);
-	bind_text_or_null(s, 14, l->pod_uid);
-	bind_text_or_null(s, 15, l->pod);
-	bind_text_or_null(s, 16, l->ns);
+	bind_text_or_null(s, 13, &l->text[T_CONTAINER]);
+	bind_text_or_null(s, 14, &l->text[T_POD_UID]);
+	bind_text_or_null(s, 15, &l->text[T_POD]);
+	bind_text_or_null(s, 16, &l->text[T_NS]);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
-/* V into DST, when not NULL: a NULL leaves what was known. */
-static void copy_text(char *dst, size_t cap, const char *v)
+/* Apply lifecycle row Q to L; 0, -1 with the error, or an SQLite error code. */
+static int life_apply(struct lives *L, const struct life_row *q)
 {
-	if (v)
-		snprintf(dst, cap, "%s", v);
-}
-
-/* Apply lifecycle row Q to L; 0, -1 with ERR, or an SQLite error code. */
-static int life_apply(struct lives *L, const struct life_row *q, char *err, size_t errlen)
-{
-	const char *host = q->host ? q->host : "";
+	static const struct text no_host = { "", -1 };
+	const struct text *host = q->host.s ? &q->host : &no_host;
 	int ret = 0;
-	struct life **pp = life_find(L, host, q->pid), *l = *pp;
+	struct life **pp = life_find(L, host->s, q->pid), *l = *pp;
 	int opened = !l;
 
 	if (q->kind == LIFE_PROC && l)
@@ -133,19 +279,20 @@ static int life_apply(struct lives *L, const struct life_row *q, char *err, size
 		/* a new process under a pid still open: its exit was lost */
 		*pp = l->next;
 		ret = life_emit(L, l);
-		free(l);
+		life_free(L, l);
 		if (ret)
 			return ret;
 		l = NULL;
 		opened = 1;
-		pp = life_find(L, host, q->pid);
+		pp = life_find(L, host->s, q->pid);
 	}
 	if (!l) {
-		if (!(l = calloc(1, sizeof(*l)))) {
-			snprintf(err, errlen, "out of memory");
+		if (!(l = life_new(L)) || text_set(L, &l->host, host, HOST_CAP)) {
+			if (l)
+				life_free(L, l);
+			snprintf(L->err, L->errlen, "out of memory");
 			return -1;
 		}
-		snprintf(l->host, sizeof(l->host), "%s", host);
 		l->pid = q->pid;
 		l->next = *pp;
 		*pp = l;
@@ -155,31 +302,30 @@ static int life_apply(struct lives *L, const struct life_row *q, char *err, size
 		}
 		if (q->kind == LIFE_FORK) {
 			/* a child is where its parent is until it execs */
-			struct life *parent = *life_find(L, l->host, q->ppid);
-			if (parent) {
-				memcpy(l->container, parent->container, sizeof(l->container));
-				memcpy(l->pod_uid, parent->pod_uid, sizeof(l->pod_uid));
-				memcpy(l->pod, parent->pod, sizeof(l->pod));
-				memcpy(l->ns, parent->ns, sizeof(l->ns));
-			}
+			struct life *parent = *life_find(L, l->host.s, q->ppid);
+			for (int t = T_CONTAINER; parent && t < T_N; t++)
+				if (text_update(L, &l->text[t], &parent->text[t], text_cap[t]))
+					return -1;
 		}
 	}
-	copy_text(l->comm, sizeof(l->comm), q->text[T_COMM]);
+	if (text_update(L, &l->text[T_COMM], &q->text[T_COMM], text_cap[T_COMM]))
+		return -1;
 	/* an exit keeps the parent and ids seen before it, unless it opened the row */
 	if (q->kind != LIFE_EXIT || opened) {
 		l->ppid = q->ppid;
 		l->uid = q->uid;
 		l->gid = q->gid;
-		copy_text(l->exe, sizeof(l->exe), q->text[T_EXE]);
-		copy_text(l->argv, sizeof(l->argv), q->text[T_ARGV]);
+		if (text_update(L, &l->text[T_EXE], &q->text[T_EXE], text_cap[T_EXE]) ||
+		    text_update(L, &l->text[T_ARGV], &q->text[T_ARGV], text_cap[T_ARGV]))
+			return -1;
 	}
 	if (q->kind == LIFE_PROC || q->kind == LIFE_EXEC) {
 		/* NULL in a 1.0 archive: nothing known, nothing kept */
-		l->container[0] = l->pod_uid[0] = l->pod[0] = l->ns[0] = '\0';
-		copy_text(l->container, sizeof(l->container), q->text[T_CONTAINER]);
-		copy_text(l->pod_uid, sizeof(l->pod_uid), q->text[T_POD_UID]);
-		copy_text(l->pod, sizeof(l->pod), q->text[T_POD]);
-		copy_text(l->ns, sizeof(l->ns), q->text[T_NS]);
+		for (int t = T_CONTAINER; t < T_N; t++) {
+			text_clear(L, &l->text[t]);
+			if (text_update(L, &l->text[t], &q->text[t], text_cap[t]))
+				return -1;
+		}
 	}
 	if (q->kind == LIFE_EXIT) {
 		l->exit_ts = q->ts;
@@ -189,7 +335,7 @@ static int life_apply(struct lives *L, const struct life_row *q, char *err, size
 		l->has_code = 1;
 		*pp = l->next;
 		ret = life_emit(L, l);
-		free(l);
+		life_free(L, l);
 	}
 	return ret;
 }
@@ -227,6 +373,8 @@ struct life_source {
 	const uint32_t *order; /* a store not in ts order: its rows by (ts, row), the store's */
 	uint64_t next, n;
 	int col[T_N], col_ts, col_pid, col_ppid, col_uid, col_gid, col_start, col_code, col_signal, col_filename;
+	/* the source numbers of its text columns in the store of processes (colstore_borrow) */
+	int borrow[T_N], borrow_host, borrow_filename;
 	int live;
 	struct life_row row;
 };
@@ -242,13 +390,19 @@ static int field_col(const struct colstore *cs, const char *name)
 	return -1;
 }
 
-static const char *store_text(const struct colstore *cs, uint64_t row, int col)
+/* Text column COL of row ROW, and its reference as source BORROW of the store of processes. */
+static struct text store_text(const struct colstore *cs, uint64_t row, int col, int borrow)
 {
+	struct text t = { NULL, -1 };
+	int64_t id;
 	size_t n;
 
 	if (col < 0 || colstore_is_null(cs, row, (unsigned)col))
-		return NULL;
-	return colstore_text(cs, row, (unsigned)col, &n);
+		return t;
+	id = colstore_int(cs, row, (unsigned)col);
+	t.s = colstore_text_of(cs, (unsigned)col, id, &n);
+	t.ref = colstore_text_ref(borrow, id);
+	return t;
 }
 
 static int64_t store_int(const struct colstore *cs, uint64_t row, int col)
@@ -269,16 +423,16 @@ static void store_next(struct life_source *s)
 		return;
 	r = s->order ? s->order[s->next] : s->next;
 	s->next++;
-	q->host = store_text(cs, r, 0);
+	q->host = store_text(cs, r, 0, s->borrow_host);
 	q->ts = store_int(cs, r, s->col_ts);
 	q->pid = store_int(cs, r, s->col_pid);
 	q->ppid = store_int(cs, r, s->col_ppid);
 	q->uid = store_int(cs, r, s->col_uid);
 	q->gid = store_int(cs, r, s->col_gid);
 	for (int t = 0; t < T_N; t++)
-		q->text[t] = store_text(cs, r, s->col[t]);
-	if (s->kind == LIFE_EXEC && (!q->text[T_EXE] || !q->text[T_EXE][0]))
-		q->text[T_EXE] = store_text(cs, r, s->col_filename); /* as the SQL source's CASE */
+		q->text[t] = store_text(cs, r, s->col[t], s->borrow[t]);
+	if (s->kind == LIFE_EXEC && (!q->text[T_EXE].s || !q->text[T_EXE].s[0]))
+		q->text[T_EXE] = store_text(cs, r, s->col_filename, s->borrow_filename); /* as the SQL source's CASE */
 	q->has_start = 0;
 	if (s->kind == LIFE_FORK) {
 		q->has_start = 1;
@@ -300,14 +454,14 @@ static int sql_next(struct life_source *s)
 
 	if (!(s->live = rc == SQLITE_ROW))
 		return rc == SQLITE_DONE ? 0 : rc;
-	row->host = (const char *)sqlite3_column_text(q, 0);
+	row->host.s = (const char *)sqlite3_column_text(q, 0);
 	row->ts = sqlite3_column_int64(q, 1);
 	row->pid = sqlite3_column_int64(q, 2);
 	row->ppid = sqlite3_column_int64(q, 3);
 	row->uid = sqlite3_column_int64(q, 4);
 	row->gid = sqlite3_column_int64(q, 5);
 	for (int t = 0; t < T_N; t++)
-		row->text[t] = (const char *)sqlite3_column_text(q, 6 + t);
+		row->text[t].s = (const char *)sqlite3_column_text(q, 6 + t);
 	row->has_start = sqlite3_column_type(q, 13) != SQLITE_NULL;
 	row->start_ts = sqlite3_column_int64(q, 13);
 	row->exit_code = sqlite3_column_int64(q, 14);
@@ -325,13 +479,24 @@ static int source_next(struct life_source *s)
 }
 
 /*
+ * Borrow text column COL of source S's store for column PCOL of OUT (the
+ * store of processes): its source number, or -1 when COL is -1 (no such
+ * column) or OUT has no room (not with the four lifecycle tables).
+ */
+static int borrow(struct colstore *out, enum proc_col pcol, const struct life_source *s, int col)
+{
+	return col < 0 ? -1 : colstore_borrow(out, pcol, s->cs, (unsigned)col);
+}
+
+/*
  * Open the source of lifecycle table T.  From its store: columns found by
- * name.  Through SQL, in time order, ties in rowid order (as its ts index
+ * name, its texts borrowed by OUT (the store of processes) when there is
+ * one.  Through SQL, in time order, ties in rowid order (as its ts index
  * has them): by rowid when its rows went in in time order, which needs
  * neither the index nor a sort; else through the ts index, created here
  * (the first query on ts would make it anyway).  0, or -1.
  */
-static int source_open(struct replay *r, enum life_kind kind, struct life_source *s)
+static int source_open(struct replay *r, enum life_kind kind, struct colstore *out, struct life_source *s)
 {
 	const struct lifecycle_table *t = &lifecycle[kind];
 	char sql[512];
@@ -356,6 +521,12 @@ static int source_open(struct replay *r, enum life_kind kind, struct life_source
 		s->col_signal = kind == LIFE_EXIT ? field_col(s->cs, "exit_signal") : -1;
 		s->col_filename = field_col(s->cs, "filename");
 		s->n = colstore_rows(s->cs);
+		if (out) {
+			s->borrow_host = borrow(out, P_HOST, s, 0);
+			s->borrow_filename = borrow(out, P_EXE, s, s->col_filename);
+			for (int i = 0; i < T_N; i++)
+				s->borrow[i] = borrow(out, text_col[i], s, s->col[i]);
+		}
 		return colstore_ts_ordered(s->cs) || colstore_ts_order(s->cs, &s->order) == 0 ? 0 : -1;
 	}
 	if (!r->in_ts_order[t->kind]) {
@@ -367,31 +538,49 @@ static int source_open(struct replay *r, enum life_kind kind, struct life_source
 	return sqlite3_prepare_v2(r->db, sql, -1, &s->q, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/*
+ * The rows go to r->processes when `processes` is served from columns:
+ * texts borrowed from the lifecycle stores, none copied.  Else INSERT
+ * into SQLite's table, in one transaction, texts copied from each row.
+ */
 int processes_rebuild(struct replay *r, char *err, size_t errlen)
 {
 	struct lives *L = calloc(1, sizeof(*L));
 	struct life_source src[NLIFECYCLE] = { 0 };
-	int ret = 0;
+	int ret = 0, began = 0;
 
 	if (!L) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &L->ins, NULL) !=
-		    SQLITE_OK) {
+	L->err = err;
+	L->errlen = errlen;
+	if ((L->out = r->processes)) {
+		colstore_clear(L->out);
+	} else if (sqlite3_prepare_v2(r->db, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+				      &L->ins, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 		ret = -1;
 		goto out;
 	}
 	for (size_t i = 0; i < NLIFECYCLE; i++) {
-		if (source_open(r, (enum life_kind)i, &src[i])) {
+		if (source_open(r, (enum life_kind)i, L->out, &src[i])) {
 			snprintf(err, errlen, "cannot rebuild processes: %s",
 				 src[i].cs ? "out of memory" : sqlite3_errmsg(r->db));
 			ret = -1;
 			goto out;
 		}
+		if (L->out && !src[i].cs) {
+			/* columns_create serves every lifecycle table from columns when it serves processes */
+			snprintf(err, errlen, "cannot rebuild processes: %s is not served from columns", lifecycle[i].table);
+			ret = -1;
+			goto out;
+		}
 	}
-	sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
+	if (!L->out) {
+		sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
+		began = 1;
+	}
 	for (size_t i = 0; i < NLIFECYCLE && !ret; i++)
 		ret = source_next(&src[i]);
 	while (!ret) {
@@ -407,7 +596,7 @@ int processes_rebuild(struct replay *r, char *err, size_t errlen)
 		}
 		if (next < 0)
 			break;
-		ret = life_apply(L, &src[next].row, err, errlen);
+		ret = life_apply(L, &src[next].row);
 		if (!ret)
 			ret = source_next(&src[next]);
 	}
@@ -417,19 +606,27 @@ int processes_rebuild(struct replay *r, char *err, size_t errlen)
 			L->bucket[b] = l->next;
 			if (!ret)
 				ret = life_emit(L, l);
-			free(l);
+			life_free(L, l);
 		}
 	}
 	if (ret > 0) {
 		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 		ret = -1;
 	}
-	sqlite3_exec(r->db, ret ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	if (began)
+		sqlite3_exec(r->db, ret ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	if (ret && L->out)
+		colstore_clear(L->out); /* no half-made table */
 out:
 	for (size_t i = 0; i < NLIFECYCLE; i++) {
 		sqlite3_finalize(src[i].q);
 	}
 	sqlite3_finalize(L->ins);
+	while (L->spare) {
+		struct life *l = L->spare;
+		L->spare = l->next;
+		free(l);
+	}
 	free(L);
 	return ret;
 }

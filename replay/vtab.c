@@ -16,6 +16,10 @@
  *     sorted by (ts, rowid), made on first use, so that rows come in the
  *     order a ts index gives them, as with SQLite's tables;
  *   - ORDER BY rowid, either way, with no sort.
+ * The derived table `processes` (replay/processes.c) is served the same
+ * way from a derived store, with the CREATE TABLE of schema/views.sql:
+ * rowid = N, pid = N and ppid = N (an index each, made on first use: what
+ * .tree, .follow and the naming of processes look up); it has no ts.
  * No constraint is omitted: SQLite checks each again, so a bound that is
  * not an integer (a text, a real, NULL) only goes unused here.
  *
@@ -25,7 +29,8 @@
  * (read back as NULL as a record's would be).  Anything else, UPDATE and
  * DELETE are refused with a message naming the way out: SQLite's own
  * tables (--db FILE or FLIGHTREC_REPLAY_INDEX_ALL=1).  Rows a failing
- * multi-row INSERT appended before its failure stay.
+ * multi-row INSERT appended before its failure stay.  `processes` takes
+ * no change at all: it is made from the lifecycle tables.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +51,15 @@ enum plan {
 	PLAN_HI_STRICT = 64,
 	PLAN_DESC = 128, /* rows backwards: ORDER BY ... DESC consumed */
 	PLAN_BY_TS = 256, /* a store not in ts order read through its ts order (colstore_ts_order) */
+	PLAN_PPID = 512, /* argv: the ppid */
 };
 
 struct columns_vtab {
 	sqlite3_vtab base;
 	struct colstore *cs;
+	int ts_col;         /* column of ts (1), -1 in a derived store */
 	int pid_col;        /* column of the pid field, -1 when the kind has none */
+	int ppid_col;       /* column of ppid when it is looked up (processes), else -1 */
 	int empty_null_col; /* a text column whose '' reads as NULL, -1 when none */
 };
 
@@ -83,10 +91,11 @@ static int empty_null_column(const struct fr_kind_desc *k)
 	return -1;
 }
 
-static int pid_column(const struct fr_kind_desc *k)
+/* The column of field NAME of K, -1 when it has none. */
+static int field_column(const struct fr_kind_desc *k, const char *name)
 {
 	for (unsigned i = 0; i < k->nfields; i++)
-		if (!strcmp(k->fields[i].name, "pid"))
+		if (!strcmp(k->fields[i].name, name))
 			return (int)i + 1;
 	return -1;
 }
@@ -95,16 +104,18 @@ static int columns_connect(sqlite3 *db, void *aux, int argc, const char *const *
 			   char **err)
 {
 	struct replay *r = aux;
-	const struct fr_kind_desc *k = argc == 4 ? fr_kind_by_name(argv[3]) : NULL;
+	int derived = argc == 4 && !strcmp(argv[3], processes_table.name);
+	const struct fr_kind_desc *k = derived ? &processes_table : argc == 4 ? fr_kind_by_name(argv[3]) : NULL;
+	struct colstore *cs = derived ? r->processes : k ? r->columns[k->id] : NULL;
 	struct columns_vtab *t;
 	char *ddl;
 	int rc;
 
-	if (!k || !r->columns[k->id]) {
+	if (!cs || (derived && !r->processes_sql)) {
 		*err = sqlite3_mprintf("flightrec_columns: no column store for %s", argc == 4 ? argv[3] : "(none)");
 		return SQLITE_ERROR;
 	}
-	if (!(ddl = fr_schema_table_sql(k)))
+	if (!(ddl = derived ? strdup(r->processes_sql) : fr_schema_table_sql(k)))
 		return SQLITE_NOMEM;
 	rc = sqlite3_declare_vtab(db, ddl);
 	free(ddl);
@@ -113,8 +124,10 @@ static int columns_connect(sqlite3 *db, void *aux, int argc, const char *const *
 	if (!(t = sqlite3_malloc(sizeof(*t))))
 		return SQLITE_NOMEM;
 	memset(t, 0, sizeof(*t));
-	t->cs = r->columns[k->id];
-	t->pid_col = pid_column(k);
+	t->cs = cs;
+	t->ts_col = colstore_has_ts(cs) ? 1 : -1;
+	t->pid_col = field_column(k, "pid");
+	t->ppid_col = derived ? field_column(k, "ppid") : -1;
 	t->empty_null_col = empty_null_column(k);
 	*out = &t->base;
 	return SQLITE_OK;
@@ -130,7 +143,7 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
 	struct columns_vtab *t = (struct columns_vtab *)vt;
 	double rows = (double)colstore_rows(t->cs) + 1;
-	int rowid_eq = -1, pid_eq = -1, ts_eq = -1, ts_lo = -1, ts_hi = -1, plan = 0, arg = 0;
+	int rowid_eq = -1, pid_eq = -1, ppid_eq = -1, ts_eq = -1, ts_lo = -1, ts_hi = -1, plan = 0, arg = 0;
 
 	for (int i = 0; i < info->nConstraint; i++) {
 		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
@@ -140,7 +153,9 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 			rowid_eq = i;
 		} else if (c->iColumn == t->pid_col && c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
 			pid_eq = i;
-		} else if (c->iColumn == 1) {
+		} else if (c->iColumn == t->ppid_col && c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
+			ppid_eq = i;
+		} else if (t->ts_col > 0 && c->iColumn == t->ts_col) {
 			if (c->op == SQLITE_INDEX_CONSTRAINT_EQ)
 				ts_eq = i;
 			else if (c->op == SQLITE_INDEX_CONSTRAINT_GT || c->op == SQLITE_INDEX_CONSTRAINT_GE)
@@ -160,6 +175,10 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 			plan |= PLAN_PID;
 			info->aConstraintUsage[pid_eq].argvIndex = ++arg;
 			rows = rows / 64 + 1;
+		} else if (ppid_eq >= 0) {
+			plan |= PLAN_PPID;
+			info->aConstraintUsage[ppid_eq].argvIndex = ++arg;
+			rows = rows / 16 + 1;
 		}
 		if (ts_eq >= 0) {
 			plan |= PLAN_TS_EQ;
@@ -186,7 +205,7 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 	}
 	/* without rowid or pid, a store not in ts order answers a ts bound or ORDER BY ts through its ts order */
 	int by_ts = 0;
-	if (!(plan & (PLAN_ROWID | PLAN_PID)) && !colstore_ts_ordered(t->cs) &&
+	if (!(plan & (PLAN_ROWID | PLAN_PID | PLAN_PPID)) && t->ts_col == 1 && !colstore_ts_ordered(t->cs) &&
 	    ((plan & (PLAN_TS_EQ | PLAN_TS_LO | PLAN_TS_HI)) || (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 1))) {
 		by_ts = 1;
 		plan |= PLAN_BY_TS;
@@ -194,7 +213,7 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 	/* rows come in rowid order, which is ts order in a store in ts order, or in ts order */
 	if (info->nOrderBy == 1 &&
 	    ((info->aOrderBy[0].iColumn == -1 && !by_ts) ||
-	     (info->aOrderBy[0].iColumn == 1 && (colstore_ts_ordered(t->cs) || by_ts)))) {
+	     (t->ts_col > 0 && info->aOrderBy[0].iColumn == t->ts_col && (colstore_ts_ordered(t->cs) || by_ts)))) {
 		info->orderByConsumed = 1;
 		if (info->aOrderBy[0].desc)
 			plan |= PLAN_DESC;
@@ -288,10 +307,13 @@ static int columns_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx, i
 			c->count = v >= 1 && (uint64_t)v <= rows;
 			c->begin = (uint64_t)v - 1;
 		}
-	} else if (plan & PLAN_PID) {
+	} else if (plan & (PLAN_PID | PLAN_PPID)) {
+		/* a value no U32 column holds matches nothing (and is not an index's key) */
 		if (integer_arg(argv[arg++], &v)) {
-			size_t n;
-			if (colstore_rows_of_pid(c->cs, (unsigned)t->pid_col, v, &c->list, &n))
+			size_t n = 0;
+			c->list = &c->one; /* an empty list, until the index gives one */
+			if (v >= 0 && v <= UINT32_MAX &&
+			    colstore_rows_equal(c->cs, (unsigned)(plan & PLAN_PID ? t->pid_col : t->ppid_col), v, &c->list, &n))
 				return SQLITE_NOMEM;
 			c->count = n;
 		}
@@ -437,6 +459,8 @@ static int columns_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqli
 	unsigned held = 0;
 	const unsigned char *host;
 
+	if (!colstore_has_ts(t->cs))
+		return refuse(t, "no row can be added, deleted or changed"); /* it is made from the lifecycle tables */
 	if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL)
 		return refuse(t, "no row can be deleted or changed");
 	if (argc != (int)k->nfields + 3)
@@ -498,6 +522,60 @@ int columns_serve(const struct fr_kind_desc *k)
 	return strcmp(k->table, "stacks") && strcmp(k->table, "connections");
 }
 
+/*
+ * `processes` from a derived store: its CREATE TABLE, as schema/views.sql
+ * has it, kept for the virtual table to declare and .schema to show, once
+ * its columns are checked against processes_table (so that the two cannot
+ * drift apart silently).  0, or -1 with ERR.
+ */
+static int processes_create(struct replay *r, char *err, size_t errlen)
+{
+	const struct fr_kind_desc *p = &processes_table;
+	sqlite3_stmt *s = NULL;
+	unsigned ncols = 0;
+	char *msg = NULL;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT (SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1), name"
+				      " FROM pragma_table_info(?1) ORDER BY cid", -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the table processes: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, p->table, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		const char *want = ncols == 0 ? "host" : ncols <= p->nfields ? p->fields[ncols - 1].name : "(none)";
+		if (!name || strcmp(name, want)) {
+			snprintf(err, errlen, "the table processes of the schema has column %s where replay/processes.c has %s",
+				 name ? name : "(null)", want);
+			goto out;
+		}
+		if (!ncols++ && !(r->processes_sql = strdup((const char *)sqlite3_column_text(s, 0)))) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	if (ncols != p->nfields + 1) {
+		snprintf(err, errlen, "the table processes of the schema has %u columns where replay/processes.c has %u",
+			 ncols, p->nfields + 1);
+		goto out;
+	}
+	if (!(r->processes = colstore_new_derived(p))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (sqlite3_exec(r->db, "DROP TABLE processes; CREATE VIRTUAL TABLE processes USING flightrec_columns(processes)",
+			 NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot create the column table processes: %s", msg);
+		sqlite3_free(msg);
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
 int columns_create(struct replay *r, char *err, size_t errlen)
 {
 	char sql[256], *msg = NULL;
@@ -523,13 +601,25 @@ int columns_create(struct replay *r, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	return 0;
+	return processes_create(r, err, errlen);
 }
 
 char *columns_table_sql(const struct replay *r, const char *table)
 {
+	if (table && r->processes && !strcmp(table, processes_table.table))
+		return strdup(r->processes_sql);
 	for (unsigned i = 0; table && i < fr_nkinds; i++)
 		if (r->columns[fr_kinds[i].id] && !strcmp(fr_kinds[i].table, table))
 			return fr_schema_table_sql(&fr_kinds[i]);
 	return NULL;
+}
+
+int columns_serve_table(const struct replay *r, const char *table)
+{
+	if (r->processes && !strcmp(table, processes_table.table))
+		return 1;
+	for (unsigned i = 0; i < fr_nkinds; i++)
+		if (r->columns[fr_kinds[i].id] && !strcmp(fr_kinds[i].table, table))
+			return 1;
+	return 0;
 }

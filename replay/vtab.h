@@ -22,11 +22,14 @@ int columns_register(struct replay *r);
 int columns_serve(const struct fr_kind_desc *k);
 /*
  * Replace the tables of the kinds served from columns, just created from
- * the schema, by virtual tables over new, empty stores in r->columns.
+ * the schema, by virtual tables over new, empty stores in r->columns, and
+ * `processes` by one over r->processes (filled by processes_rebuild).
  * 0, or -1 with ERR.
  */
 int columns_create(struct replay *r, char *err, size_t errlen);
 /* The CREATE TABLE of TABLE (malloc'd) when it is served from columns, else NULL. */
 char *columns_table_sql(const struct replay *r, const char *table);
+/* 1 when TABLE is served from columns in this session: it takes no index. */
+int columns_serve_table(const struct replay *r, const char *table);
 
 #endif

@@ -52,14 +52,16 @@ static const char *errtext(int e, char *buf, size_t cap)
 	return buf;
 }
 
-static int read_segment_mem(const uint8_t *data, size_t len, const char *name, const struct fr_input_ops *ops,
-			    void *ctx, struct fr_read_stats *stats, char *err, size_t errlen)
+/* MAPPED: DATA is a file mapped for this read only, whose pages the reader may give back as it goes. */
+static int read_segment_mem(const uint8_t *data, size_t len, int mapped, const char *name,
+			    const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats, char *err, size_t errlen)
 {
 	struct fr_seg_reader r;
 	int ret = fr_seg_reader_open(&r, data, len, name, stats, ops->warn, ctx, err, errlen);
 
 	if (ret)
 		return ret;
+	r.release = mapped;
 	if (ops->segment && (ret = ops->segment(ctx, name, &r.hdr)) != 0) {
 		fr_seg_reader_close(&r);
 		snprintf(err, errlen, "stopped by the reader");
@@ -86,7 +88,7 @@ static int read_segment_file(const char *path, const struct fr_input_ops *ops, v
 		snprintf(err, errlen, "%s", errtext(-ret, e, sizeof(e)));
 		return ret;
 	}
-	ret = read_segment_mem(data, len, path, ops, ctx, stats, err, errlen);
+	ret = read_segment_mem(data, len, 1, path, ops, ctx, stats, err, errlen);
 	fr_unmap_file(data, len);
 	return ret;
 }
@@ -410,7 +412,7 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 		} else if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".seg")) {
 			char e[256] = "", member[4096 + 300];
 			snprintf(member, sizeof(member), "%s:%s", path, name);
-			ret = read_segment_mem(buf, got, member, ops, ctx, stats, e, sizeof(e));
+			ret = read_segment_mem(buf, got, 0, member, ops, ctx, stats, e, sizeof(e));
 			if (ret == -ECANCELED)
 				break;
 			if (ret)

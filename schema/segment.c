@@ -142,8 +142,22 @@ static size_t resync(struct fr_seg_reader *r, size_t from)
 	return r->len;
 }
 
+/* r->release: give back the pages wholly behind r->off, a step at a time (a page re-read would come back from the file). */
+static void release_behind(struct fr_seg_reader *r)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), upto;
+
+	if (!r->release || r->off - r->released < FR_SEG_RELEASE_STEP)
+		return;
+	upto = ((uintptr_t)r->data + r->off) / page * page - (uintptr_t)r->data;
+	if (upto > r->released && !((uintptr_t)r->data % page))
+		madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
+	r->released = upto;
+}
+
 int fr_seg_reader_next(struct fr_seg_reader *r, struct fr_block_hdr *h, size_t *offset)
 {
+	release_behind(r);
 	while (r->off < r->len) {
 		const char *why = NULL;
 		size_t at = r->off;

@@ -71,7 +71,16 @@ struct fr_seg_reader {
 	/* When max_ts is set, blocks wholly outside [min_ts, max_ts] (boot ns)
 	 * are stepped over without being checked or decompressed. */
 	uint64_t min_ts, max_ts;
+	/*
+	 * Set when DATA was mapped by fr_map_file and nothing else reads it:
+	 * the pages of the blocks read are given back (MADV_DONTNEED) every
+	 * FR_SEG_RELEASE_STEP bytes, so that a segment of hundreds of MB is
+	 * not resident, in the reader's memory, all at once.  RELEASED: how far.
+	 */
+	int release;
+	size_t released;
 };
+#define FR_SEG_RELEASE_STEP ((size_t)16 << 20)
 
 /* Check the header of DATA; 0, or a negative errno with ERR set. */
 int fr_seg_reader_open(struct fr_seg_reader *r, const uint8_t *data, size_t len, const char *name,

@@ -3,7 +3,9 @@
 # SQLite module flightrec_columns, the default without --db FILE) answer
 # byte for byte as SQLite's own tables do (FLIGHTREC_REPLAY_INDEX_ALL=1,
 # and --db FILE): ts ranges, ts equality, pid equality, ORDER BY ts either
-# way, rowid, joins with processes, views, dot-commands; on segments of
+# way, rowid, joins with processes, views, dot-commands; `processes`
+# (a derived store): its rows exactly, lookups by pid and ppid, and no
+# change taken; on segments of
 # two hosts loaded together whose rows interleave in time (so neither a
 # table nor its store is in ts order), and a segment whose rows go back in
 # time.  Segments made by mkseg, so no root is needed.
@@ -69,6 +71,20 @@ queries=(
 	".tree"
 	".schema proc_exec"
 	".schema"
+	"SELECT rowid, * FROM processes WHERE pid = 1500"
+	"SELECT rowid, host, pid, start_ts FROM processes WHERE ppid = 7000"
+	"SELECT host, count(*), min(pid), max(pid), sum(exit_code), count(exit_ts) FROM processes WHERE ppid = 1 GROUP BY host"
+	"SELECT rowid, pid FROM processes WHERE pid = '1500' OR pid = 1500.0 OR pid = 7001"
+	"SELECT c.host, c.pid, p.pid, p.comm FROM processes c JOIN processes p ON c.ppid = p.pid AND c.host = p.host ORDER BY c.host, c.pid"
+	"SELECT rowid, * FROM processes WHERE rowid IN (1, 2, 65536, 65537, 70000, 70001, 70003, 0, -1)"
+	"SELECT * FROM processes ORDER BY rowid DESC LIMIT 5"
+	"SELECT * FROM processes WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts DESC LIMIT 20"
+	"SELECT typeof(host), typeof(exe), typeof(start_ts), typeof(exit_ts), typeof(exit_code), typeof(container), count(*)
+	 FROM processes GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 7"
+	"PRAGMA table_info(processes)"
+	".procs"
+	".tree 7000"
+	".schema processes"
 )
 for q in "${queries[@]}"; do
 	got=$(Q "$@" -c "$q")
@@ -107,4 +123,34 @@ like "$got" "^flightrec-replay: SQL error: proc_exit: a value that is not an int
 # --db FILE answers the same as the columns
 q="SELECT host, ts, argv FROM proc_exec WHERE pid = 1500 ORDER BY ts DESC"
 is "$("$FLIGHTREC_REPLAY" --db kept.db --csv -c "$q")" "$(Q "$@" -c "$q")" "--db FILE - the same rows as the columns"
+
+# processes: served from columns by default, SQLite's table in a --db FILE, the same rows in the same order
+is "$(Q "$@" --headers off -c "SELECT substr(sql, 1, 20) FROM sqlite_schema WHERE name = 'processes'")" \
+	"CREATE VIRTUAL TABLE" "processes - served from columns by default, expect a virtual table"
+is "$("$FLIGHTREC_REPLAY" --db kept.db --csv --headers off -c "SELECT substr(sql, 1, 12) FROM sqlite_schema WHERE name = 'processes'")" \
+	"CREATE TABLE" "processes - in a --db FILE SQLite's own table, expect a table"
+q="SELECT rowid, * FROM processes"
+want=$("$FLIGHTREC_REPLAY" --db kept.db --csv -c "$q")
+got=$(Q "$@" -c "$q")
+if [ "$got" = "$want" ] && [ "$(printf '%s\n' "$got" | wc -l)" -eq 70004 ]; then
+	pass "processes - every row and rowid as in a --db FILE, expect 70003 rows"
+else
+	fail "processes - every row and rowid as in a --db FILE, expect 70003 rows"
+	diag "$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -10)"
+fi
+is "$(Q "$@" --headers off -c "SELECT host, rowid > 0 FROM processes WHERE pid = 1500 ORDER BY host")" "alpha,1
+beta,1" "processes WHERE pid = N - one lifetime of pid 1500 per synthetic host, expect alpha and beta"
+is "$(Q "$@" --headers off -c "SELECT host, pid, comm, argv FROM processes WHERE ppid = 7000")" "gamma,7001,child,child a b" \
+	"processes WHERE ppid = N - the one child of 7000, expect gamma's 7001"
+is "$(Q "$@" --headers off -c "SELECT count(*) FROM processes WHERE pid = -1 OR pid = 4294967296 OR ppid = 99999999999")" "0" \
+	"processes - a pid or ppid no U32 holds, expect no row"
+like "$(Q "$@" --headers off -c "EXPLAIN QUERY PLAN SELECT * FROM processes WHERE pid = 1500")" "VIRTUAL TABLE INDEX 2:" \
+	"processes WHERE pid = N - looked up (plan PLAN_PID), not scanned"
+like "$(Q "$@" --headers off -c "EXPLAIN QUERY PLAN SELECT * FROM processes WHERE ppid = 7000")" "VIRTUAL TABLE INDEX 512:" \
+	"processes WHERE ppid = N - looked up (plan PLAN_PPID), not scanned"
+refused="SQL error: processes: no row can be added, deleted or changed in a table served from columns (--db FILE or FLIGHTREC_REPLAY_INDEX_ALL=1 keep SQLite's own tables)"
+for change in "UPDATE processes SET pid = 1 WHERE rowid = 1" "DELETE FROM processes" "INSERT INTO processes (host, pid) VALUES ('x', 1)"; do
+	is "$(Q "$@" -c "$change")" "flightrec-replay: $refused" "processes - $change refused in one line"
+done
+is "$(Q "$@" --headers off -c "SELECT count(*) FROM processes WHERE host = 'x' OR pid = 1")" "0" "processes - no row of x, no pid 1, expect 0"
 done_testing

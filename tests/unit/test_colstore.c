@@ -2,9 +2,12 @@
  * test_colstore.c - replay/colstore.c: rows appended read back exactly,
  * across packed chunks and the open one; extreme integers; text interned
  * per column; NULL for fields a segment did not hold and for an unknown
- * time; ts order, chunk ts spans and the pid index.
+ * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
+ * NULLs where a row says, texts borrowed from other stores, an index per
+ * looked-up column, cleared and filled again.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +36,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(21);
+	tap_plan(29);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -88,7 +91,7 @@ int main(void)
 	const uint32_t *rows;
 	size_t nrows = 0;
 	int in_order = 1, right_pid = 1;
-	ok(colstore_rows_of_pid(cs, c_pid, 103, &rows, &nrows) == 0, "colstore_rows_of_pid - pid 103 looked up");
+	ok(colstore_rows_equal(cs, c_pid, 103, &rows, &nrows) == 0, "colstore_rows_equal - pid 103 looked up");
 	for (size_t i = 0; i < nrows; i++) {
 		if (i && rows[i] <= rows[i - 1])
 			in_order = 0;
@@ -96,9 +99,9 @@ int main(void)
 			right_pid = 0;
 	}
 	ok(nrows == (n + 3) / 7 && right_pid && in_order,
-	   "colstore_rows_of_pid - every row of pid 103 in row order, expect %llu", (unsigned long long)(n + 3) / 7);
-	ok(colstore_rows_of_pid(cs, c_pid, 99, &rows, &nrows) == 0 && nrows == 0,
-	   "colstore_rows_of_pid - a pid with no rows, expect 0");
+	   "colstore_rows_equal - every row of pid 103 in row order, expect %llu", (unsigned long long)(n + 3) / 7);
+	ok(colstore_rows_equal(cs, c_pid, 99, &rows, &nrows) == 0 && nrows == 0,
+	   "colstore_rows_equal - a pid with no rows, expect 0");
 
 	/* a row out of ts order, after the pid index was made: both notice */
 	memset(&rec, 0, sizeof(rec));
@@ -106,8 +109,8 @@ int main(void)
 	rec.pid = 103;
 	colstore_append(cs, "a", sk->nfields, &rec);
 	ok(!colstore_ts_ordered(cs), "colstore_ts_ordered - a row earlier than the last, expect 0");
-	ok(colstore_rows_of_pid(cs, c_pid, 103, &rows, &nrows) == 0 && nrows == (n + 3) / 7 + 1 && rows[nrows - 1] == n,
-	   "colstore_rows_of_pid - the index made again with the new row, expect it last");
+	ok(colstore_rows_equal(cs, c_pid, 103, &rows, &nrows) == 0 && nrows == (n + 3) / 7 + 1 && rows[nrows - 1] == n,
+	   "colstore_rows_equal - the index made again with the new row, expect it last");
 	const uint32_t *order;
 	int sorted = 1;
 	ok(colstore_ts_order(cs, &order) == 0 && order[0] == n && order[1] == 0, "colstore_ts_order - the late row first, then row 0");
@@ -129,12 +132,84 @@ int main(void)
 		p.start_ts = i == 1 ? 0 : 99;
 		colstore_append(ps, "h", pk->nfields, &p);
 	}
-	ok(colstore_rows_of_pid(ps, c_ppid, 4000000000u, &rows, &nrows) == 0 && nrows == 2 && rows[0] == 0 && rows[1] == 2,
-	   "colstore_rows_of_pid - pids 4e9 apart (sorted pairs), expect rows 0 and 2");
-	ok(colstore_rows_of_pid(ps, c_ppid, 3, &rows, &nrows) == 0 && nrows == 2 && rows[0] == 1 && rows[1] == 4,
-	   "colstore_rows_of_pid - the smallest pid, expect rows 1 and 4");
+	ok(colstore_rows_equal(ps, c_ppid, 4000000000u, &rows, &nrows) == 0 && nrows == 2 && rows[0] == 0 && rows[1] == 2,
+	   "colstore_rows_equal - pids 4e9 apart (sorted pairs), expect rows 0 and 2");
+	ok(colstore_rows_equal(ps, c_ppid, 3, &rows, &nrows) == 0 && nrows == 2 && rows[0] == 1 && rows[1] == 4,
+	   "colstore_rows_equal - the smallest pid, expect rows 1 and 4");
 	ok(colstore_is_null(ps, 1, c_start) && !colstore_is_null(ps, 0, c_start) && !colstore_is_null(ps, 1, 1),
 	   "colstore_is_null - a start_ts of 0 is an unknown time, a ts of any value is not");
+
+	/* runs in ts order (hosts loaded one after another), ties across them; then too many runs to merge */
+	for (int many = 0; many < 2; many++) {
+		struct colstore *ms = colstore_new(sk);
+		uint64_t mn = many ? 5000 : 5 * 30000;
+		for (uint64_t i = 0; i < mn; i++) {
+			memset(&rec, 0, sizeof(rec));
+			rec.ts = many ? (mn - i) / 2 : (i % 30000) * 3 / (1 + i / 30000);
+			colstore_append(ms, "h", sk->nfields, &rec);
+		}
+		int bad = colstore_ts_order(ms, &order) != 0;
+		for (uint64_t i = 1; !bad && i < mn; i++) {
+			int64_t a = colstore_int(ms, order[i - 1], c_ts), b = colstore_int(ms, order[i], c_ts);
+			bad = a > b || (a == b && order[i - 1] >= order[i]);
+		}
+		ok(!bad, "colstore_ts_order - %s, expect rows by (ts, row) exactly",
+		   many ? "5000 rows backwards, each its own run (sorted)" : "5 runs of 30000 rows with equal ts across them (merged)");
+		colstore_free(ms);
+	}
+
+	/* a derived store: two columns, texts borrowed from two stores, NULLs by mask */
+	static const struct fr_field dfields[] = { { .name = "pid", .type = FR_U32 }, { .name = "ppid", .type = FR_U32 },
+						   { .name = "name", .type = FR_STR } };
+	static const struct fr_kind_desc dk = { .name = "derived", .table = "derived", .fields = dfields, .nfields = 3 };
+	struct colstore *a = colstore_new(sk), *b = colstore_new(sk), *ds = colstore_new_derived(&dk);
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.name, sizeof(rec.name), "openat");
+	colstore_append(a, "hostA", sk->nfields, &rec);
+	snprintf(rec.name, sizeof(rec.name), "read");
+	colstore_append(b, "hostB", sk->nfields, &rec);
+	snprintf(rec.name, sizeof(rec.name), "write");
+	colstore_append(b, "hostB", sk->nfields, &rec);
+	int sa = colstore_borrow(ds, 3, a, c_name), sb = colstore_borrow(ds, 3, b, c_name);
+	int ha = colstore_borrow(ds, 0, a, 0), hb = colstore_borrow(ds, 0, b, 0);
+	ok(sa == 0 && sb == 1 && colstore_borrow(ds, 3, b, c_name) == 1 && ha == 0 && hb == 1,
+	   "colstore_borrow - a number per (store, column) of each column, the same pair the same number");
+	int bad_derived = 0;
+	uint64_t dn = COLSTORE_CHUNK_ROWS + 10;
+	for (uint64_t i = 0; i < dn; i++) {
+		int fromb = i % 2;
+		int64_t v[4] = { colstore_text_ref(fromb ? hb : ha, 0), (int64_t)(i % 1000), (int64_t)(i % 3),
+				 fromb ? colstore_text_ref(sb, colstore_int(b, i % 4 == 1, c_name)) : colstore_text_ref(sa, 0) };
+		if (colstore_append_values(ds, v, i % 5 == 0 ? 1u << 3 : 0))
+			bad_derived++;
+	}
+	for (uint64_t i = 0; i < dn; i++) {
+		const char *host = colstore_text(ds, i, 0, &len);
+		const char *name = colstore_is_null(ds, i, 3) ? NULL : colstore_text(ds, i, 3, &len);
+		const char *want = i % 5 == 0 ? NULL : i % 2 == 0 ? "openat" : i % 4 == 1 ? "write" : "read";
+		if (strcmp(host, i % 2 ? "hostB" : "hostA") || colstore_int(ds, i, 1) != (int64_t)(i % 1000) ||
+		    colstore_is_null(ds, i, 1) || (want ? !name || strcmp(name, want) : name != NULL))
+			bad_derived++;
+	}
+	ok(bad_derived == 0, "colstore_append_values - every value, borrowed text and NULL read back, expect 0 wrong (%d)",
+	   bad_derived);
+	ok(!colstore_has_ts(ds) && colstore_has_ts(a) && !colstore_ts_ordered(ds),
+	   "colstore_has_ts - a derived store has no ts, a kind's store has");
+	ok(colstore_rows_equal(ds, 1, 7, &rows, &nrows) == 0 && nrows == (dn - 7 + 999) / 1000 && rows[0] == 7 &&
+	       rows[1] == 1007,
+	   "colstore_rows_equal - pid 7 of the derived store, its rows in order");
+	ok(colstore_rows_equal(ds, 2, 2, &rows, &nrows) == 0 && nrows == dn / 3 && rows[0] == 2 &&
+	       colstore_rows_equal(ds, 1, 7, &rows, &nrows) == 0 && rows[0] == 7,
+	   "colstore_rows_equal - an index on a second column beside the first, expect both answer");
+	colstore_clear(ds);
+	int64_t one[4] = { colstore_text_ref(hb, 0), 5, 6, colstore_text_ref(sb, 1) };
+	ok(colstore_rows(ds) == 0 && colstore_append_values(ds, one, 0) == 0 && colstore_rows(ds) == 1 &&
+	       !strcmp(colstore_text(ds, 0, 3, &len), "write") && len == 5 &&
+	       colstore_rows_equal(ds, 1, 5, &rows, &nrows) == 0 && nrows == 1 && rows[0] == 0,
+	   "colstore_clear - no rows left, a row appended after it read back and found by pid");
+	colstore_free(ds);
+	colstore_free(a);
+	colstore_free(b);
 	colstore_free(ps);
 	colstore_free(NULL);
 	return tap_done();
