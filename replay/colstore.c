@@ -359,20 +359,24 @@ static int seal_chunk(struct colstore *cs)
 	return 0;
 }
 
+/* The staging row the next append fills: the staged chunk sealed first when full; -ENOMEM. */
+static int64_t stage_row(struct colstore *cs)
+{
+	if (!cs->stage && !(cs->stage = malloc((size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t))))
+		return -ENOMEM;
+	if (cs->staged == COLSTORE_CHUNK_ROWS && seal_chunk(cs))
+		return -ENOMEM;
+	return (int64_t)cs->staged;
+}
+
 int colstore_append(struct colstore *cs, const char *host, unsigned held, const void *rec)
 {
 	const struct fr_kind_desc *k = cs->k;
 	char text[FR_RECORD_STRUCT_MAX];
-	uint64_t r = cs->staged;
-	int64_t v, ts;
+	int64_t r = stage_row(cs), v, ts;
 
-	if (!cs->stage && !(cs->stage = malloc((size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t))))
-		return -ENOMEM;
-	if (cs->staged == COLSTORE_CHUNK_ROWS) {
-		if (seal_chunk(cs))
-			return -ENOMEM;
-		r = 0;
-	}
+	if (r < 0)
+		return (int)r;
 	if ((v = dict_intern(&cs->dict[0], host, strlen(host))) < 0)
 		return -ENOMEM;
 	cs->stage[r] = v;
@@ -409,15 +413,10 @@ int colstore_append(struct colstore *cs, const char *host, unsigned held, const 
 
 int colstore_append_values(struct colstore *cs, const int64_t *v, uint64_t nulls)
 {
-	uint64_t r = cs->staged;
+	int64_t r = stage_row(cs);
 
-	if (!cs->stage && !(cs->stage = malloc((size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t))))
-		return -ENOMEM;
-	if (cs->staged == COLSTORE_CHUNK_ROWS) {
-		if (seal_chunk(cs))
-			return -ENOMEM;
-		r = 0;
-	}
+	if (r < 0)
+		return (int)r;
 	for (unsigned c = 0; c < cs->held_col; c++)
 		cs->stage[(size_t)c * COLSTORE_CHUNK_ROWS + r] = (nulls >> c) & 1 ? 0 : v[c];
 	cs->stage[(size_t)cs->held_col * COLSTORE_CHUNK_ROWS + r] = (int64_t)nulls;
