@@ -24,8 +24,8 @@
  * path), and from there, when a third process calls on that CPU, into a
  * hash keyed by (pid, call).  Both come in two generations, chosen by sc_gen:
  * each second the recorder flips sc_gen, then waits for every program that
- * may still use the old generation (updating the slot of sc_barrier, an
- * array of maps, returns only after an RCU grace period, see
+ * may still use the old generation (probes_rcu_barrier(): updating the slot
+ * of an array of maps returns only after an RCU grace period, see
  * maybe_wait_bpf_programs(); every tracing program runs under
  * rcu_read_lock()), then reads and empties the old generation at leisure:
  * no increment is ever lost between a read and a delete.  The held audit
@@ -223,23 +223,6 @@ struct {
 
 /* The live generation; the recorder flips it through the mmapped .bss. */
 __u32 sc_gen = 0;
-
-/* Never read by the programs: its slot update is the recorder's grace period. */
-struct sc_barrier_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} sc_barrier_a SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__array(values, struct sc_barrier_inner);
-} sc_barrier SEC(".maps") = {
-	.values = { &sc_barrier_a },
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -23,8 +23,8 @@
  * --audit-rows=each.
  *
  * Each second the tick flips the generation of the counting maps (sc_gen),
- * waits until no program can still use the old one (the update of a slot
- * of sc_barrier, an array of maps, returns after an RCU grace period), reads
+ * waits until no program can still use the old one (probes_rcu_barrier(),
+ * an RCU grace period), reads
  * and empties the old generation (hot per-CPU arrays and the hash) into
  * syscall_stats records and the audit rows still held in it into syscalls
  * records, and turns the kernel's lost-event counters into drop records
@@ -70,7 +70,6 @@
 struct sc_state {
 	struct syscall_bpf *skel;
 	int mode;
-	int barrier_fd, barrier_inner_fd;
 	int stats_fd[2];               /* the hashes of generations 0 and 1 */
 	int hot_fd;                    /* both generations of the hot arrays */
 	uint64_t last_swap;            /* boot ns */
@@ -364,8 +363,6 @@ static int syscall_open(struct probes *p, void **state)
 		sc_state_free(st);
 		return err;
 	}
-	st->barrier_fd = bpf_map__fd(skel->maps.sc_barrier);
-	st->barrier_inner_fd = bpf_map__fd(skel->maps.sc_barrier_a);
 	st->stats_fd[0] = bpf_map__fd(skel->maps.sc_stats_a);
 	st->stats_fd[1] = bpf_map__fd(skel->maps.sc_stats_b);
 	st->hot_fd = bpf_map__fd(skel->maps.sc_hot);
@@ -574,7 +571,7 @@ static int read_folds(struct probes *p, struct sc_state *st, __u32 g)
  */
 static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 {
-	__u32 zero = 0, count, g = st->skel->bss->sc_gen & 1;
+	__u32 count, g = st->skel->bss->sc_gen & 1;
 	__u64 in = 0, out = 0;
 	int old = st->stats_fd[g], ret;
 	void *inp = NULL;
@@ -582,9 +579,9 @@ static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 	if (now < st->last_swap) /* a snapshot's window that ended before the last drain */
 		now = st->last_swap;
 	__atomic_store_n(&st->skel->bss->sc_gen, !g, __ATOMIC_SEQ_CST);
-	if (bpf_map_update_elem(st->barrier_fd, &zero, &st->barrier_inner_fd, BPF_ANY)) {
+	if ((ret = probes_rcu_barrier(p))) {
 		/* without the grace period the old generation may still change: read it next time */
-		fprintf(stderr, "flightrec: syscall: cannot wait for the programs: %s\n", strerror(errno));
+		fprintf(stderr, "flightrec: syscall: cannot wait for the programs: %s\n", strerror(-ret));
 		return;
 	}
 	if ((ret = read_folds(p, st, g)))

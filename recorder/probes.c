@@ -380,6 +380,12 @@ uint64_t probes_ring_drops_total(struct probes *p)
 
 void probes_flush(struct probes *p, uint64_t now_boot)
 {
+	/*
+	 * A tick may have flipped a generation a moment ago (the stop, or a
+	 * snapshot started in the same loop turn as a tick): one grace period
+	 * for all makes every idle generation safe for the families to drain.
+	 */
+	probes_rcu_barrier(p);
 	for (int i = 0; i < p->nfamilies; i++)
 		if (p->family[i]->flush)
 			p->family[i]->flush(p, p->state[i], now_boot);

@@ -256,10 +256,11 @@ void probes_gens_init(struct probes_gens *g, uint32_t *gen, int lost_fd, const c
 void probes_gens_tick(struct probes *p, struct probes_gens *g, uint64_t now, probes_drain_fn drain, void *ctx);
 /*
  * A family's flush, before a snapshot's window is cut: DRAIN(CTX) both
- * generations, the idle one and the live one up to NOW (flipped, then
- * waited for with probes_rcu_barrier()), so that the window holds the
- * counts of its last second too.  Without the barrier the live one is left
- * for the next tick, as before.
+ * generations, the idle one (quiescent: probes_flush() waited for the
+ * programs before calling the families) and the live one up to NOW
+ * (flipped, then waited for with probes_rcu_barrier()), so that the window
+ * holds the counts of its last second too.  Without the barrier the live
+ * one is left for the next tick, as before.
  */
 void probes_gens_flush(struct probes *p, struct probes_gens *g, uint64_t now, probes_drain_fn drain, void *ctx);
 /*
