@@ -3,6 +3,12 @@
  * dns.bpf.c - DNS lookups, independent of the resolver library, and calls
  * of libc's getaddrinfo.
  *
+ * Two ways to the messages.  By default the syscall family's sys_exit
+ * reads them from the buffers of the processes the hooks below note
+ * (bpf/dns_exit.bpf.h), and the packet programs are not loaded: they cost
+ * every packet of the host.  When that exit is not there (the syscall
+ * family off, failed, or in its pre-5.11 mode) the packets are read:
+ *
  * Packets: two cgroup_skb programs on the root of the cgroup v2 hierarchy
  * see every IPv4 and IPv6 packet of every socket of the host.  A UDP or TCP
  * packet leaving for port 53 is a query; one arriving from port 53 is a
@@ -48,6 +54,7 @@
 #include "flightrec.h"
 #include "dns.bpf.h"
 #include "maps.bpf.h"
+#include "dns_sock.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -88,13 +95,18 @@ struct {
 	__type(value, struct gai_call);
 } gai_calls SEC(".maps");
 
-/* In the process that connects or sends to port 53: it owns the socket. */
+/*
+ * In the process that connects or sends to port 53: it owns the socket,
+ * and its sends and receives are the ones sys_exit reads when it reads
+ * DNS messages (bpf/dns_sock.bpf.h).
+ */
 static __always_inline void note_owner(struct bpf_sock_addr *ctx)
 {
 	struct owner *o;
 
 	if (ctx->user_port != bpf_htons(DNS_PORT))
 		return;
+	dns_note_proc(bpf_get_current_pid_tgid() >> 32);
 	o = bpf_sk_storage_get(&dns_owners, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return;

@@ -1,8 +1,9 @@
 /*
  * sock.bpf.h - the two ends of an IPv4 or IPv6 socket (family, addresses,
  * ports), read the one way every family that names a connection reads
- * them: bpf/net.bpf.c (conn), bpf/tls.bpf.c (the handshake's socket) and
- * bpf/http.bpf.h (the HTTP message's connection).
+ * them: bpf/net.bpf.c (conn), bpf/tls.bpf.c (the handshake's socket),
+ * bpf/http.bpf.h (the HTTP message's connection) and bpf/dns_exit.bpf.h
+ * (the DNS message's ends).
  *
  * Addresses go out as raw bytes, 16 of them (IPv4 in the first 4, the rest
  * zero), and ports in host order: the recorder turns them into text
@@ -75,19 +76,18 @@ static __always_inline __u8 sock_ends(const struct sock *sk, enum sock_when when
 }
 
 /*
- * The TCP socket behind descriptor FD of the current task, or NULL:
+ * The socket behind descriptor FD of the current task, or NULL:
  * task->files->fdt->fd[FD] (FD checked against max_fds), a socket inode
  * (S_IFSOCK: only sockfs makes those, and its file's private_data is the
- * struct socket), its sk, of protocol TCP.  A descriptor another thread
- * closed meanwhile is NULL, or the file that took its number.
+ * struct socket), its sk.  A descriptor another thread closed meanwhile is
+ * NULL, or the file that took its number.
  */
-static __always_inline struct sock *sock_tcp_of_fd(__u64 fd)
+static __always_inline struct sock *sock_of_fd(__u64 fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds, *f = NULL;
 	struct socket *so;
-	struct sock *sk;
 
 	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
@@ -97,7 +97,14 @@ static __always_inline struct sock *sock_tcp_of_fd(__u64 fd)
 	if ((BPF_CORE_READ(f, f_inode, i_mode) & SOCK_S_IFMT) != SOCK_S_IFSOCK)
 		return NULL;
 	so = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(so, sk);
+	return BPF_CORE_READ(so, sk);
+}
+
+/* The TCP socket behind descriptor FD of the current task, or NULL. */
+static __always_inline struct sock *sock_tcp_of_fd(__u64 fd)
+{
+	struct sock *sk = sock_of_fd(fd);
+
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return NULL;
 	return sk;

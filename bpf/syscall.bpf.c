@@ -44,6 +44,12 @@
  * socket for bpf/tls.bpf.c, in maps the two objects share
  * (bpf/tls_exit.bpf.h); every other exit pays one load.
  *
+ * With dns_note (the dns family on), the exit of a send or receive by a
+ * process that connected or sent to port 53 reads the DNS message it
+ * moved (bpf/dns_exit.bpf.h), instead of a program on every packet of the
+ * host; every other exit pays a test of the call number, and the sends
+ * and receives of other processes one per-CPU load.
+ *
  * Call numbers and names are those of x86_64.
  */
 #include "vmlinux.h"
@@ -59,6 +65,7 @@
 #include "http.bpf.h"
 #include "fdkind.bpf.h"
 #include "tls_exit.bpf.h"
+#include "dns_exit.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -70,6 +77,7 @@ const volatile __u8 time_all = 0;         /* a timed call's latency from its ent
 const volatile __u8 exit_only = 0;        /* no sys_enter: sc_switch finds the call, the exit decodes (see sc_switch) */
 const volatile __u8 http_on = 0;          /* the http family: SCF_HTTP marks the read/write family */
 const volatile __u8 tls_note = 0;         /* the tls family: sys_exit notes its handshakes' sockets */
+const volatile __u8 dns_note = 0;         /* the dns family: sys_exit reads DNS messages */
 const volatile __u8 sc_flags[SC_NR_MAX] = {};
 const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
 const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
@@ -1392,6 +1400,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 */
 	if (tls_note && tls_any_inflight())
 		tls_exit_note(nr, regs->di);
+	/* its tests in there too: bounds learnt here on nr and ret would double the states walked below */
+	if (dns_note)
+		dns_exit_check(nr, ret, regs->di, regs->si, regs->r8);
 	fl = sc_flags[nr];
 	if (!fl)
 		return 0;

@@ -12,6 +12,13 @@
  * mounted at /sys/fs/cgroup/unified; every socket belongs to a cgroup of
  * it, so the root sees them all.
  *
+ * The messages are read by the syscall family's sys_exit when it shared
+ * its maps of the processes that talk to DNS servers (bpf/dns_sock.bpf.h,
+ * bpf/dns_exit.bpf.h): then the two packet programs are not even loaded,
+ * the status says "dns/messages" at sys_exit, and the processes that hold
+ * such a socket already are found in /proc (recorder/dns_scan.c).
+ * Otherwise the packet programs read every packet.
+ *
  * getaddrinfo is probed in the libc the recorder itself runs with (found
  * in /proc/self/maps), for every process that maps that file: processes
  * of another libc (most containers) are seen only on the wire.
@@ -28,11 +35,14 @@
 #include "cgroup.h"
 #include "dns.skel.h"
 #include "dns.h"
+#include "dns_scan.h"
 #include "probes.h"
 #include "record.h"
 #include "util.h"
 
 #define DNS_LINKS 8
+#define MESSAGES_AT_EXIT \
+	"tp_btf/sys_exit: read write readv writev sendto recvfrom sendmsg recvmsg sendmmsg recvmmsg of processes that connect or send to port 53"
 
 struct dns_state {
 	struct dns_bpf *skel;
@@ -127,7 +137,7 @@ static int dns_open(struct probes *p, void **state)
 	struct dns_state *st = calloc(1, sizeof(*st));
 	struct dns_bpf *skel;
 	char root[256];
-	int err, cgfd = -1;
+	int err, cgfd = -1, at_exit;
 
 	if (!st || !(st->table = dns_table_new())) {
 		free(st);
@@ -140,7 +150,11 @@ static int dns_open(struct probes *p, void **state)
 		return err;
 	}
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
-	skel->rodata->current_in_skb =
+	/* the messages: at the syscall family's exit when it shared its maps, else the packets */
+	at_exit = probes_map_shared(p, "dns_procs");
+	bpf_program__set_autoload(skel->progs.handle_egress, !at_exit);
+	bpf_program__set_autoload(skel->progs.handle_ingress, !at_exit);
+	skel->rodata->current_in_skb = !at_exit &&
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_pid_tgid, NULL) > 0 &&
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_current_comm, NULL) > 0;
 	err = probes_load(p, "dns", skel->skeleton);
@@ -156,19 +170,28 @@ static int dns_open(struct probes *p, void **state)
 		err = -errno;
 	{
 		char why[160];
-		struct bpf_program *cg[] = { skel->progs.handle_egress,   skel->progs.handle_ingress,
-					     skel->progs.handle_connect4, skel->progs.handle_connect6,
-					     skel->progs.handle_sendmsg4, skel->progs.handle_sendmsg6 };
+		struct bpf_program *cg[] = { skel->progs.handle_connect4, skel->progs.handle_connect6,
+					     skel->progs.handle_sendmsg4, skel->progs.handle_sendmsg6,
+					     skel->progs.handle_egress,   skel->progs.handle_ingress };
 
 		if (!root[0])
 			snprintf(why, sizeof(why), "no cgroup2 file system mounted");
 		else
 			snprintf(why, sizeof(why), "cannot open %s: %s", root, strerror(-err));
-		for (size_t i = 0; i < sizeof(cg) / sizeof(cg[0]); i++)
+		for (size_t i = 0; i < sizeof(cg) / sizeof(cg[0]) - (at_exit ? 2 : 0); i++)
 			attach_cgroup(p, st, cg[i], cgfd, root, why);
 	}
 	if (cgfd >= 0)
 		close(cgfd); /* the links hold the cgroup */
+	if (at_exit) {
+		/* after the hooks: a process that connects meanwhile is noted by them */
+		int n = dns_scan_connected(bpf_map__fd(skel->maps.dns_procs), bpf_map__fd(skel->maps.dns_epoch));
+
+		if (n < 0)
+			fprintf(stderr, "flightrec: dns: cannot look in /proc for sockets already connected to port 53: %s\n",
+				strerror(-n));
+		probes_add_status(p, "dns/messages", MESSAGES_AT_EXIT, 0, NULL);
+	}
 	attach_getaddrinfo(p, st);
 	st->last_tick = now_boot_ns();
 	*state = st;

@@ -46,7 +46,9 @@
  * attached, its maps of handshakes in flight are shared for the tls
  * object to load with (probes_share_maps), and that family leaves out the
  * two tracepoints that would otherwise run on every socket send and
- * receive.
+ * receive.  The dns family's messages likewise (dns_note,
+ * bpf/dns_exit.bpf.h): with its maps of noted processes shared, the dns
+ * object leaves out the two programs that would read every packet.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -132,10 +134,13 @@ static int http_wanted(const struct probe_config *cfg)
 	return i >= 0 && !(cfg->families_off & (1u << i));
 }
 
-/* Whether the tls family will be opened: then sys_exit notes its handshakes' sockets (tls_note). */
-static int tls_wanted(const struct probe_config *cfg)
+/*
+ * Whether family NAME will be opened: for "tls" sys_exit notes its
+ * handshakes' sockets (tls_note), for "dns" it reads DNS messages (dns_note).
+ */
+static int family_wanted(const struct probe_config *cfg, const char *name)
 {
-	int i = probes_family_index("tls");
+	int i = probes_family_index(name);
 
 	return i >= 0 && !(cfg->families_off & (1u << i));
 }
@@ -284,6 +289,22 @@ static void share_tls_maps(struct probes *p, struct syscall_bpf *skel)
 				"the tls family uses its own tracepoints\n", strerror(-err));
 }
 
+/*
+ * sys_exit is attached and reads DNS messages: the dns family, opened
+ * later, notes its processes in these maps (bpf/dns_sock.bpf.h) and leaves
+ * its packet programs out.  Not shared, the dns family reads packets, and
+ * no process is ever noted here: the exit's test costs one load.
+ */
+static void share_dns_maps(struct probes *p, struct syscall_bpf *skel)
+{
+	struct bpf_map *const maps[] = { skel->maps.dns_procs, skel->maps.dns_epoch };
+	int err = probes_share_maps(p, maps, (int)(sizeof(maps) / sizeof(maps[0])));
+
+	if (err)
+		fprintf(stderr, "flightrec: cannot share the dns maps of syscall/sys_exit: %s; "
+				"the dns family reads packets\n", strerror(-err));
+}
+
 static void sc_state_free(struct sc_state *st)
 {
 	if (!st)
@@ -346,10 +367,15 @@ static int syscall_open(struct probes *p, void **state)
 	if (ts)
 		bpf_map__set_max_entries(skel->maps.sc_starts_tid, 1);
 	/* the tid mode's exit (before 5.11) has no room for it: the tls family uses its tracepoints */
-	skel->rodata->tls_note = (__u8)(ts && tls_wanted(p->cfg));
+	skel->rodata->tls_note = (__u8)(ts && family_wanted(p->cfg, "tls"));
 	if (!skel->rodata->tls_note) { /* the code that uses them is dead: keep them small */
 		bpf_map__set_max_entries(skel->maps.tls_calls, 1);
 		bpf_map__set_max_entries(skel->maps.handshakes, 1);
+	}
+	skel->rodata->dns_note = (__u8)(ts && family_wanted(p->cfg, "dns"));
+	if (!skel->rodata->dns_note) {
+		bpf_map__set_max_entries(skel->maps.dns_procs, 1);
+		bpf_map__set_max_entries(skel->maps.dns_seen, 1);
 	}
 	if (st->mode < SYSCALLS_SUMMARY) { /* nothing is counted: keep the maps small */
 		bpf_map__set_max_entries(skel->maps.sc_stats_a, 1);
@@ -398,6 +424,8 @@ static int syscall_open(struct probes *p, void **state)
 		probes_add_status(p, "http/capture", HTTP_ATTACH, err, err ? "syscall/sys_exit did not attach" : NULL);
 	if (!err && skel->rodata->tls_note)
 		share_tls_maps(p, skel);
+	if (!err && skel->rodata->dns_note)
+		share_dns_maps(p, skel);
 	*state = st;
 	return 0;
 }
