@@ -9,7 +9,8 @@
  * the work is done only by the processes bpf/dns_sock.bpf.h notes (those
  * that connected a socket to port 53 or sent a datagram there), and only
  * in their sends and receives; every other exit pays a test of the call
- * number, and a send or receive of a process not noted one per-CPU load.
+ * number, and a send or receive of a process not noted two loads from the
+ * page every exit reads (bpf/exit_gates.bpf.h).
  *
  * A message is taken from a send or receive on a socket whose peer is on
  * port 53: the socket's own peer when it is connected (UDP as glibc and Go
@@ -83,37 +84,24 @@ static __always_inline int dns_exit_maybe(__u64 nr)
 	return nr < 64 ? (DNS_EXIT_LOW >> nr) & 1 : nr == 299 || nr == 307;
 }
 
-/* Per CPU, four processes at a time (by their tgid's last two bits): noted or not, as of an epoch. */
-struct dns_seen {
-	__u32 tgid;
-	__u32 noted;
-	__u64 epoch; /* dns_epoch when it was looked up, + 1: 0 is never looked up */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 4);
-	__type(key, __u32);
-	__type(value, struct dns_seen);
-} dns_seen SEC(".maps");
-
-/* Whether the current process (TGID) is one bpf/dns_sock.bpf.h notes. */
+/* Whether the current process (TGID) is one bpf/dns_sock.bpf.h notes: exit_gates' cache, else the hash. */
 static __always_inline int dns_proc_noted(__u32 tgid)
 {
-	__u32 k = tgid & 3, zero = 0;
-	struct dns_seen *s = bpf_map_lookup_elem(&dns_seen, &k);
-	__u64 *ep = bpf_map_lookup_elem(&dns_epoch, &zero), epoch;
+	struct exit_gates *g = exit_gates_get();
+	__u64 epoch, want, *seen;
+	int noted;
 
-	if (!s || !ep)
+	if (!g)
 		return 0;
-	epoch = *ep + 1;
-	if (s->tgid == tgid && s->epoch == epoch)
-		return s->noted;
+	epoch = (g->dns_epoch & 0x7fffffff) << 1;
+	want = (__u64)tgid << 32 | epoch;
+	seen = &g->dns_seen[tgid & (EXIT_GATES_SEEN - 1)];
+	if ((*seen & ~1ULL) == want)
+		return *seen & 1;
 	/* the epoch read before the hash: a note made meanwhile moves it, and the next call looks again */
-	s->tgid = tgid;
-	s->epoch = epoch;
-	s->noted = bpf_map_lookup_elem(&dns_procs, &tgid) != NULL;
-	return s->noted;
+	noted = bpf_map_lookup_elem(&dns_procs, &tgid) != NULL;
+	*seen = want | noted;
+	return noted;
 }
 
 /* The ends of a message: the socket's, its peer possibly from the call's address. */

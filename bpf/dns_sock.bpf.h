@@ -18,12 +18,14 @@
  * process is noted too, with the same cost and no false row (a row needs
  * a socket whose peer is on port 53).
  *
- * dns_epoch counts the notes of new processes: sys_exit keeps, per CPU,
- * whether the last processes it saw were noted and at which epoch, and
- * looks in the hash again only when the epoch moved.
+ * exit_gates' dns_epoch counts the notes of new processes: sys_exit keeps
+ * in the same page whether the processes it saw last were noted and at
+ * which epoch, and looks in the hash again only when the epoch moved.
  */
 #ifndef FR_DNS_SOCK_BPF_H
 #define FR_DNS_SOCK_BPF_H
+
+#include "exit_gates.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -32,28 +34,19 @@ struct {
 	__type(value, __u32); /* 1 */
 } dns_procs SEC(".maps");
 
-/* Mapped by the recorder, which adds to it too (recorder/dns_scan.c). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} dns_epoch SEC(".maps");
-
 /* Note process TGID as one that talks to a DNS server. */
 static __always_inline void dns_note_proc(__u32 tgid)
 {
-	__u32 one = 1, zero = 0;
-	__u64 *epoch;
+	struct exit_gates *g;
+	__u32 one = 1;
 
 	if (bpf_map_lookup_elem(&dns_procs, &tgid))
 		return;
 	bpf_map_update_elem(&dns_procs, &tgid, &one, BPF_ANY);
 	/* after the update: a reader that saw the old epoch looks again */
-	epoch = bpf_map_lookup_elem(&dns_epoch, &zero);
-	if (epoch)
-		__sync_fetch_and_add(epoch, 1);
+	g = exit_gates_get();
+	if (g)
+		__sync_fetch_and_add(&g->dns_epoch, 1);
 }
 
 #endif

@@ -48,7 +48,8 @@
  * process that connected or sent to port 53 reads the DNS message it
  * moved (bpf/dns_exit.bpf.h), instead of a program on every packet of the
  * host; every other exit pays a test of the call number, and the sends
- * and receives of other processes one per-CPU load.
+ * and receives of other processes two loads from a page every exit reads
+ * (bpf/exit_gates.bpf.h).
  *
  * Call numbers and names are those of x86_64.
  */

@@ -16,23 +16,9 @@
 #ifndef FR_TLS_SOCK_BPF_H
 #define FR_TLS_SOCK_BPF_H
 
+#include "exit_gates.bpf.h"
 #include "sock.bpf.h"
 #include "tls.bpf.h"
-
-/*
- * Threads inside a probed libssl call, in slot 0: while it is 0 whatever
- * notes sockets returns after this one load (an array's lookup with a
- * constant key is inlined into a load).  Mapped by the recorder, which
- * takes back the count of a thread that died inside a call (its exit never
- * came): left, it would make every read and write on the host look further.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __s64);
-} tls_inflight SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -66,23 +52,27 @@ struct {
 	__type(value, struct hs);
 } handshakes SEC(".maps");
 
-/* Whether some thread is inside a probed libssl call: the one load every caller pays. */
+/*
+ * Whether some thread is inside a probed libssl call (exit_gates'
+ * tls_inflight): the one load every caller pays while it is 0.  The
+ * recorder takes back the count of a thread that died inside a call (its
+ * exit never came): left, it would make every read and write on the host
+ * look further.
+ */
 static __always_inline int tls_any_inflight(void)
 {
-	__u32 zero = 0;
-	__s64 *n = bpf_map_lookup_elem(&tls_inflight, &zero);
+	struct exit_gates *g = exit_gates_get();
 
-	return n && *n > 0;
+	return g && g->tls_inflight > 0;
 }
 
 /* ADD (1 or -1) to the threads inside a probed call. */
 static __always_inline void tls_inflight_add(__s64 add)
 {
-	__u32 zero = 0;
-	__s64 *n = bpf_map_lookup_elem(&tls_inflight, &zero);
+	struct exit_gates *g = exit_gates_get();
 
-	if (n)
-		__sync_fetch_and_add(n, add);
+	if (g)
+		__sync_fetch_and_add(&g->tls_inflight, add);
 }
 
 /*

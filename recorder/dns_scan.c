@@ -35,6 +35,7 @@
 #include "dns_scan.h"
 
 #define DNS_PORT_HEX 0x0035
+#define DNS_SCAN_EPOCH_SLOT 1 /* struct exit_gates (bpf/exit_gates.bpf.h): tls_inflight, then dns_epoch */
 
 struct u64_set {
 	uint64_t *v;
@@ -189,7 +190,7 @@ static int holds_one(const char *pid, const struct u64_set *socks)
 	return found;
 }
 
-int dns_scan_connected(int procs_fd, int epoch_fd)
+int dns_scan_connected(int procs_fd, int gates_fd)
 {
 	struct u64_set socks = { 0 }, nets_with = { 0 };
 	struct dirent *d;
@@ -218,14 +219,14 @@ int dns_scan_connected(int procs_fd, int epoch_fd)
 	closedir(proc);
 	if (noted) {
 		/* mapped: added to as the hooks add to it, none of theirs lost */
-		uint64_t *epoch = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
-				       epoch_fd, 0);
+		uint64_t *gates = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+				       gates_fd, 0);
 
-		if (epoch == MAP_FAILED) {
+		if (gates == MAP_FAILED) {
 			err = -errno;
 		} else {
-			__atomic_fetch_add(epoch, 1, __ATOMIC_SEQ_CST);
-			munmap(epoch, (size_t)sysconf(_SC_PAGESIZE));
+			__atomic_fetch_add(&gates[DNS_SCAN_EPOCH_SLOT], 1, __ATOMIC_SEQ_CST);
+			munmap(gates, (size_t)sysconf(_SC_PAGESIZE));
 		}
 	}
 out:

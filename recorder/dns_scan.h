@@ -11,9 +11,10 @@
 /*
  * Note in the BPF hash PROCS_FD (tgid -> 1) each process holding a UDP or
  * TCP socket whose peer is on port 53, in any network namespace, and add
- * one to the mmapable array EPOCH_FD's slot 0 if any was noted.  Returns how many
+ * one to the dns_epoch of the map GATES_FD (bpf/exit_gates.bpf.h) if any
+ * was noted.  Returns how many
  * processes were noted, or a negative errno when /proc cannot be read.
  */
-int dns_scan_connected(int procs_fd, int epoch_fd);
+int dns_scan_connected(int procs_fd, int gates_fd);
 
 #endif

@@ -185,7 +185,7 @@ static int dns_open(struct probes *p, void **state)
 		close(cgfd); /* the links hold the cgroup */
 	if (at_exit) {
 		/* after the hooks: a process that connects meanwhile is noted by them */
-		int n = dns_scan_connected(bpf_map__fd(skel->maps.dns_procs), bpf_map__fd(skel->maps.dns_epoch));
+		int n = dns_scan_connected(bpf_map__fd(skel->maps.dns_procs), bpf_map__fd(skel->maps.exit_gates));
 
 		if (n < 0)
 			fprintf(stderr, "flightrec: dns: cannot look in /proc for sockets already connected to port 53: %s\n",

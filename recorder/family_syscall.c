@@ -273,36 +273,32 @@ static int exit_only_possible(const struct syscall_bpf *skel)
 }
 
 /*
- * sys_exit is attached and notes TLS handshakes' sockets: the tls family,
- * opened next, takes these maps for its own (bpf/tls_sock.bpf.h) and
- * leaves its two socket tracepoints out.  Not shared, they stay ours
- * alone, and the tls family attaches its tracepoints: the exit's test
- * then finds no thread in flight, for one load per call.
+ * sys_exit is attached and serves the tls family (tls_note: it notes TLS
+ * handshakes' sockets) or the dns family (dns_note: it reads DNS
+ * messages), or both: the families opened next load with these maps
+ * (their objects declare them too: bpf/exit_gates.bpf.h,
+ * bpf/tls_sock.bpf.h, bpf/dns_sock.bpf.h) and leave out the programs that
+ * would otherwise do it, the tls family its two socket tracepoints, the
+ * dns family its two packet programs.  Not shared, the maps stay ours
+ * alone and those families attach their own programs: the exit's tests
+ * then find no thread in flight and no process noted.
  */
-static void share_tls_maps(struct probes *p, struct syscall_bpf *skel)
+static void share_exit_maps(struct probes *p, struct syscall_bpf *skel)
 {
-	struct bpf_map *const maps[] = { skel->maps.tls_inflight, skel->maps.tls_calls, skel->maps.handshakes };
-	int err = probes_share_maps(p, maps, (int)(sizeof(maps) / sizeof(maps[0])));
+	struct bpf_map *maps[4];
+	int n = 0, err;
 
+	maps[n++] = skel->maps.exit_gates;
+	if (skel->rodata->tls_note) {
+		maps[n++] = skel->maps.tls_calls;
+		maps[n++] = skel->maps.handshakes;
+	}
+	if (skel->rodata->dns_note)
+		maps[n++] = skel->maps.dns_procs;
+	err = probes_share_maps(p, maps, n);
 	if (err)
-		fprintf(stderr, "flightrec: cannot share the tls maps of syscall/sys_exit: %s; "
-				"the tls family uses its own tracepoints\n", strerror(-err));
-}
-
-/*
- * sys_exit is attached and reads DNS messages: the dns family, opened
- * later, notes its processes in these maps (bpf/dns_sock.bpf.h) and leaves
- * its packet programs out.  Not shared, the dns family reads packets, and
- * no process is ever noted here: the exit's test costs one load.
- */
-static void share_dns_maps(struct probes *p, struct syscall_bpf *skel)
-{
-	struct bpf_map *const maps[] = { skel->maps.dns_procs, skel->maps.dns_epoch };
-	int err = probes_share_maps(p, maps, (int)(sizeof(maps) / sizeof(maps[0])));
-
-	if (err)
-		fprintf(stderr, "flightrec: cannot share the dns maps of syscall/sys_exit: %s; "
-				"the dns family reads packets\n", strerror(-err));
+		fprintf(stderr, "flightrec: cannot share the maps of syscall/sys_exit: %s; "
+				"the tls and dns families use programs of their own\n", strerror(-err));
 }
 
 static void sc_state_free(struct sc_state *st)
@@ -373,10 +369,8 @@ static int syscall_open(struct probes *p, void **state)
 		bpf_map__set_max_entries(skel->maps.handshakes, 1);
 	}
 	skel->rodata->dns_note = (__u8)(ts && family_wanted(p->cfg, "dns"));
-	if (!skel->rodata->dns_note) {
+	if (!skel->rodata->dns_note)
 		bpf_map__set_max_entries(skel->maps.dns_procs, 1);
-		bpf_map__set_max_entries(skel->maps.dns_seen, 1);
-	}
 	if (st->mode < SYSCALLS_SUMMARY) { /* nothing is counted: keep the maps small */
 		bpf_map__set_max_entries(skel->maps.sc_stats_a, 1);
 		bpf_map__set_max_entries(skel->maps.sc_stats_b, 1);
@@ -422,10 +416,8 @@ static int syscall_open(struct probes *p, void **state)
 	}
 	if (http_wanted(p->cfg)) /* it rides on sys_exit */
 		probes_add_status(p, "http/capture", HTTP_ATTACH, err, err ? "syscall/sys_exit did not attach" : NULL);
-	if (!err && skel->rodata->tls_note)
-		share_tls_maps(p, skel);
-	if (!err && skel->rodata->dns_note)
-		share_dns_maps(p, skel);
+	if (!err && (skel->rodata->tls_note || skel->rodata->dns_note))
+		share_exit_maps(p, skel);
 	*state = st;
 	return 0;
 }

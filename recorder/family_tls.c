@@ -179,11 +179,15 @@ static void scan_maps(struct probes *p, struct tls_state *st, uint32_t pid)
 	fclose(f);
 }
 
-/* The count of threads inside a probed call (bpf/tls_sock.bpf.h), mapped; NULL when it cannot be. */
+/*
+ * The count of threads inside a probed call (bpf/tls_sock.bpf.h): the
+ * first field of exit_gates (bpf/exit_gates.bpf.h), mapped; NULL when it
+ * cannot be.
+ */
 static int64_t *map_inflight(struct tls_bpf *skel)
 {
 	void *m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
-		       bpf_map__fd(skel->maps.tls_inflight), 0);
+		       bpf_map__fd(skel->maps.exit_gates), 0);
 
 	return m == MAP_FAILED ? NULL : m;
 }

@@ -229,16 +229,20 @@ scenario tracepoints --probes=+http --syscalls=off
 # count of threads in flight would stay, and with it every read and write
 # of the host would look for a handshake.  The recorder takes it back.
 M=killed
-# inflight: the count of threads inside a probed libssl call, from the map
-# tls_inflight that the recorder holds.
+# inflight: the count of threads inside a probed libssl call, the field
+# tls_inflight of the map exit_gates that the recorder holds (the first 8
+# bytes of its value, signed).
 inflight() {
 	local id
 	for id in $(grep -hs '^map_id:' /proc/"$REC_PID"/fdinfo/* | awk '{ print $2 }' | sort -un); do
-		"$BPFTOOL" map show id "$id" 2>/dev/null | grep -q ' name tls_inflight ' || continue
+		"$BPFTOOL" map show id "$id" 2>/dev/null | grep -q ' name exit_gates ' || continue
 		"$BPFTOOL" -j map dump id "$id" 2>/dev/null | python3 -c 'import json, sys
 for e in json.load(sys.stdin):
     v = e.get("formatted", e).get("value")
-    print(v if isinstance(v, int) else int.from_bytes(bytes(int(b, 16) for b in v), "little", signed=True))'
+    if isinstance(v, dict):
+        print(v["tls_inflight"])
+    else:
+        print(int.from_bytes(bytes(int(b, 16) for b in v[:8]), "little", signed=True))'
 		return
 	done
 	echo none
