@@ -211,4 +211,10 @@ SPEC
 is "$(Q drop.seg --headers off -c .summary | sed -n '/^== processes/,/^$/p' | sed -n 2p)" "0,,0,," \
 	".summary processes with no process - count 0, sums NULL, expect 0,,0,,"
 is "$(Q drop.seg -c .summary)" "$(REF drop.seg -c .summary)" ".summary with no process - the same as SQLite's tables"
+# archives with manifests: the processes counted as started from the earliest window's start
+set -- "$TESTS_SRCDIR/data/format-1.0.tar" "$TESTS_SRCDIR/data/format-1.1.tar" back.seg
+want=$("$FLIGHTREC_REPLAY" --db manifests.db "$@" --csv -c .summary 2>&1)
+is "$(Q "$@" -c .summary)" "$want" ".summary of two archives and a segment - the same as a --db FILE"
+is "$(printf '%s\n' "$want" | sed -n '/^== processes/,/^$/p' | sed -n 3p)" "225,147,25,3,3" \
+	".summary processes of two archives and a segment - fewer started than seen (the snapshot's), expect 225,147,25,3,3"
 done_testing
