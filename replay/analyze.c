@@ -11,6 +11,7 @@
 #include "dot.h"
 #include "record.h"
 #include "strbuf.h"
+#include "summary_cols.h"
 #include "timearg.h"
 
 /*
@@ -352,24 +353,43 @@ static void heading(struct replay *r, const char *title)
 
 /*
  * The records-per-table section's query into SQL (LEN bytes): counted table
- * by table (the timeline would build a summary for every row).
+ * by table (the timeline would build a summary for every row); a table
+ * served from columns by its store, whose count is written in (count(*)
+ * would step through every row).  1: built.
  */
-static void records_per_table(char *sql, size_t len)
+static int records_per_table(struct replay *r, char *sql, size_t len)
 {
 	size_t n = 0;
+	int64_t rows;
 
-	for (unsigned i = 0; i < fr_nkinds && n < len; i++)
-		n += (size_t)snprintf(sql + n, len - n, "%sSELECT '%s' AS \"table\", count(*) AS records FROM %s",
-				      i ? " UNION ALL " : "", fr_kinds[i].table, fr_kinds[i].table);
+	for (unsigned i = 0; i < fr_nkinds && n < len; i++) {
+		const char *t = fr_kinds[i].table;
+		if (summary_cols_rows(r, t, &rows))
+			n += (size_t)snprintf(sql + n, len - n, "%sSELECT '%s' AS \"table\", %lld AS records",
+					      i ? " UNION ALL " : "", t, (long long)rows);
+		else
+			n += (size_t)snprintf(sql + n, len - n, "%sSELECT '%s' AS \"table\", count(*) AS records FROM %s",
+					      i ? " UNION ALL " : "", t, t);
+	}
 	if (n < len)
 		snprintf(sql + n, len - n, " ORDER BY records DESC");
+	return 1;
+}
+
+/* The start of the window the processes section counts the processes started in. */
+#define WINDOW_START_SQL "coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0)"
+
+/* The processes section's query with its values counted by the store of `processes`, when it has one. */
+static int processes_counts(struct replay *r, char *sql, size_t len)
+{
+	return summary_cols_processes(r, "SELECT " WINDOW_START_SQL, sql, len);
 }
 
 /*
  * One section of .summary: its heading and its query, shown when TABLE
  * exists (NULL: always), holds a row (ROWS), and SHOW_IF (SQL) returns a
  * row; "none" instead of the query when NONE_UNLESS (SQL) returns none.
- * BUILD replaces SQL for a section that builds its query.
+ * BUILD, when it returns 1, replaces SQL by the query it built.
  */
 struct summary_section {
 	const char *heading;
@@ -378,7 +398,7 @@ struct summary_section {
 	const char *show_if;
 	const char *none_unless;
 	const char *sql;
-	void (*build)(char *sql, size_t len);
+	int (*build)(struct replay *r, char *sql, size_t len);
 };
 
 static const struct summary_section summary_sections[] = {
@@ -388,9 +408,8 @@ static const struct summary_section summary_sections[] = {
 	  " json_extract(manifest, '$.trigger.type') || ': ' || json_extract(manifest, '$.trigger.detail') AS trigger,"
 	  " records FROM archives ORDER BY host" },
 	{ .heading = "records per table", .build = records_per_table },
-	{ .heading = "processes", .sql = "SELECT count(*) AS seen,"
-	  " sum(start_ts >= coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0))"
-	  " AS started, count(exit_ts) AS exited,"
+	{ .heading = "processes", .build = processes_counts, .sql = "SELECT count(*) AS seen,"
+	  " sum(start_ts >= " WINDOW_START_SQL ") AS started, count(exit_ts) AS exited,"
 	  " sum(exit_code > 0) AS failed, sum(exit_signal > 0) AS killed FROM processes" },
 	{ .heading = "failures and crashes",
 	  .sql = "SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"
@@ -498,8 +517,7 @@ static int sections_walk(struct replay *r, const struct summary_section *section
 			continue;
 		if (s->none_unless && !sql_any(r, s->none_unless)) {
 			sql = NULL;
-		} else if (s->build) {
-			s->build(built, sizeof(built));
+		} else if (s->build && s->build(r, built, sizeof(built))) {
 			sql = built;
 		}
 		ret |= fn(r, s->heading, sql, ctx);

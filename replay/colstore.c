@@ -62,9 +62,9 @@ struct colstore {
 	int64_t last_ts;
 	int ts_ordered;
 	struct dict *dict; /* by column; used by the text ones */
-	uint32_t *ts_rows;  /* ts index of a store not in ts order: row numbers by (ts, row) */
-	uint64_t ts_rows_n;
 	struct eq_index *eq; /* by column, made on first use */
+	/* by column, made on first use: row numbers by (value, row), NULLs first (ts of a store not in ts order) */
+	struct eq_index *ord;
 	struct borrowed (*borrowed)[COLSTORE_SOURCES]; /* derived: by column, the sources of its texts */
 	unsigned *nborrowed;
 };
@@ -90,8 +90,10 @@ struct colstore *colstore_new(const struct fr_kind_desc *k)
 	cs->held_col = k->nfields + 1;
 	cs->ts_ordered = 1;
 	cs->last_ts = INT64_MIN;
-	if (!(cs->dict = calloc(cs->ncols, sizeof(*cs->dict))) || !(cs->eq = calloc(cs->ncols, sizeof(*cs->eq)))) {
+	if (!(cs->dict = calloc(cs->ncols, sizeof(*cs->dict))) || !(cs->eq = calloc(cs->ncols, sizeof(*cs->eq))) ||
+	    !(cs->ord = calloc(cs->ncols, sizeof(*cs->ord)))) {
 		free(cs->dict);
+		free(cs->eq);
 		free(cs);
 		return NULL;
 	}
@@ -157,10 +159,10 @@ static void drop_rows(struct colstore *cs)
 		free(cs->eq[c].rows);
 		cs->eq[c].rows = NULL;
 		cs->eq[c].n = 0;
+		free(cs->ord[c].rows);
+		cs->ord[c].rows = NULL;
+		cs->ord[c].n = 0;
 	}
-	free(cs->ts_rows);
-	cs->ts_rows = NULL;
-	cs->ts_rows_n = 0;
 }
 
 void colstore_clear(struct colstore *cs)
@@ -179,6 +181,7 @@ void colstore_free(struct colstore *cs)
 		dict_free(&cs->dict[c]);
 	free(cs->dict);
 	free(cs->eq);
+	free(cs->ord);
 	free(cs->borrowed);
 	free(cs->nborrowed);
 	free(cs);
@@ -469,6 +472,64 @@ int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col)
 	return raw_get(cs, row, col);
 }
 
+/* Rows FIRST..FIRST+N-1 of COL, all in one chunk (sealed or the open one), into V. */
+static void chunk_read(const struct colstore *cs, unsigned col, uint64_t first, size_t n, int64_t *v)
+{
+	uint64_t c = first >> COLSTORE_CHUNK_SHIFT, i = first & (COLSTORE_CHUNK_ROWS - 1);
+	const struct packed *p;
+
+	if (c >= cs->nchunks) {
+		memcpy(v, cs->stage + (size_t)col * COLSTORE_CHUNK_ROWS + i, n * sizeof(*v));
+		return;
+	}
+	/* the width tested once, not per row: this is what makes a column read in bulk cheap */
+	p = &cs->chunks[c]->col[col];
+	switch (p->width) {
+	case 0:
+		for (size_t k = 0; k < n; k++)
+			v[k] = p->base;
+		break;
+	case 1:
+		for (size_t k = 0; k < n; k++)
+			v[k] = p->base + ((const uint8_t *)p->data)[i + k];
+		break;
+	case 2:
+		for (size_t k = 0; k < n; k++)
+			v[k] = p->base + ((const uint16_t *)p->data)[i + k];
+		break;
+	case 4:
+		for (size_t k = 0; k < n; k++)
+			v[k] = (int64_t)((uint64_t)p->base + ((const uint32_t *)p->data)[i + k]);
+		break;
+	default:
+		memcpy(v, (const int64_t *)p->data + i, n * sizeof(*v));
+	}
+}
+
+void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size_t n, int64_t *v, uint8_t *nulls)
+{
+	int64_t mask[4096];
+
+	for (size_t done = 0; done < n;) {
+		uint64_t row = first + done;
+		size_t m = (size_t)(COLSTORE_CHUNK_ROWS - (row & (COLSTORE_CHUNK_ROWS - 1)));
+		if (m > n - done)
+			m = n - done;
+		if (m > sizeof(mask) / sizeof(mask[0]))
+			m = sizeof(mask) / sizeof(mask[0]);
+		chunk_read(cs, col, row, m, v + done);
+		if (nulls && cs->derived) {
+			chunk_read(cs, cs->held_col, row, m, mask);
+			for (size_t k = 0; k < m; k++)
+				nulls[done + k] = (uint8_t)(((uint64_t)mask[k] >> col) & 1);
+		} else if (nulls) {
+			for (size_t k = 0; k < m; k++)
+				nulls[done + k] = (uint8_t)colstore_is_null(cs, row + k, col);
+		}
+		done += m;
+	}
+}
+
 /* Text number ID of column COL's dictionary; a borrowed one's, of the store it names. */
 static const char *text_of(const struct colstore *cs, unsigned col, int64_t id, size_t *len)
 {
@@ -673,41 +734,93 @@ static struct ts_row *sort_ts_rows(struct ts_row *v, struct ts_row *tmp, uint64_
 	return v;
 }
 
-int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
+/*
+ * Into OUT: the NULL rows of COL in row order, then, when the values are
+ * in order already (a single run: processes' exit_ts but for the lives
+ * that never exited), the others in row order; *NULLS: how many are NULL.
+ * 1 when OUT is complete, 0 when the values still want sorting.
+ */
+static int order_in_one_pass(const struct colstore *cs, unsigned col, uint32_t *out, uint64_t *nulls)
 {
+	int64_t v[1024], prev = INT64_MIN;
+	uint8_t null[1024];
+	uint64_t n = cs->rows, m = 0;
+	int ordered = 1;
+
+	*nulls = 0;
+	for (uint64_t first = 0; first < n; first += 1024) {
+		size_t k = n - first < 1024 ? (size_t)(n - first) : 1024;
+		colstore_read(cs, col, first, k, v, null);
+		for (size_t i = 0; i < k; i++) {
+			if (null[i]) {
+				out[(*nulls)++] = (uint32_t)(first + i);
+				continue;
+			}
+			ordered &= v[i] >= prev;
+			prev = v[i];
+			m++;
+		}
+	}
+	if (!ordered)
+		return 0;
+	m = *nulls;
+	for (uint64_t first = 0; first < n && m < n; first += 1024) {
+		size_t k = n - first < 1024 ? (size_t)(n - first) : 1024;
+		colstore_read(cs, col, first, k, v, null);
+		for (size_t i = 0; i < k; i++)
+			if (!null[i])
+				out[m++] = (uint32_t)(first + i);
+	}
+	return 1;
+}
+
+int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
+{
+	struct eq_index *ix = &cs->ord[col];
 	struct ts_row *v, *tmp, *sorted;
 	uint32_t *out;
-	uint64_t n = cs->rows;
+	uint64_t n = cs->rows, nulls = 0, m = 0;
 
-	if (cs->ts_rows && cs->ts_rows_n == n) {
-		*rows = cs->ts_rows;
+	if (ix->rows && ix->n == n) {
+		*rows = ix->rows;
 		return 0;
 	}
-	if (n > UINT32_MAX || !(v = malloc((n ? n : 1) * sizeof(*v))))
+	if (n > UINT32_MAX || !(out = malloc((n ? n : 1) * sizeof(*out))))
 		return -ENOMEM;
-	if (!(out = malloc((n ? n : 1) * sizeof(*out)))) {
-		free(v);
+	if (order_in_one_pass(cs, col, out, &nulls))
+		goto done;
+	if (!(v = malloc((n - nulls ? n - nulls : 1) * sizeof(*v)))) {
+		free(out);
 		return -ENOMEM;
 	}
+	/* NULLs first, as SQLite orders them, in row order (out has them); the values after them by (value, row) */
 	for (uint64_t r = 0; r < n; r++) {
-		v[r].ts = raw_get(cs, r, 1);
-		v[r].row = (uint32_t)r;
+		if (!colstore_is_null(cs, r, col)) {
+			v[m].ts = raw_get(cs, r, col);
+			v[m++].row = (uint32_t)r;
+		}
 	}
-	if ((tmp = malloc((n ? n : 1) * sizeof(*tmp)))) {
-		sorted = sort_ts_rows(v, tmp, n);
+	if ((tmp = malloc((m ? m : 1) * sizeof(*tmp)))) {
+		sorted = sort_ts_rows(v, tmp, m);
 	} else {
-		qsort(v, n, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
+		qsort(v, m, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
 		sorted = v;
 	}
-	for (uint64_t r = 0; r < n; r++)
-		out[r] = sorted[r].row;
+	for (uint64_t i = 0; i < m; i++)
+		out[nulls + i] = sorted[i].row;
 	free(v);
 	free(tmp);
-	free(cs->ts_rows);
-	cs->ts_rows = out;
-	cs->ts_rows_n = n;
+done:
+	free(ix->rows);
+	ix->rows = out;
+	ix->n = n;
 	*rows = out;
 	return 0;
+}
+
+int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
+{
+	return colstore_order(cs, 1, rows);
 }
 
 uint64_t colstore_first_ts_at_least_in(const struct colstore *cs, const uint32_t *order, int64_t ts)

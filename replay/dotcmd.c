@@ -407,7 +407,11 @@ int replay_dot(struct replay *r, const char *line)
 			return -1;
 		}
 		r->dot_line = line;
+		double t0 = now_s();
 		int ret = dots[i].fn(r, argc, argv);
+		/* benchmarks time a command apart from the load before it, which varies more than some commands take */
+		if (r->timing)
+			fprintf(stderr, "flightrec-replay: .%s in %.3f s\n", dots[i].name, now_s() - t0);
 		r->dot_line = NULL;
 		return ret;
 	}

@@ -19,7 +19,12 @@
  * The derived table `processes` (replay/processes.c) is served the same
  * way from a derived store, with the CREATE TABLE of schema/views.sql:
  * rowid = N, pid = N and ppid = N (an index each, made on first use: what
- * .tree, .follow and the naming of processes look up); it has no ts.
+ * .tree, .follow and the naming of processes look up); it has no ts, but
+ * ORDER BY exit_ts or start_ts, either way and with no constraint of
+ * rowid, pid or ppid, is answered through an order of its rows on that
+ * column (colstore_order, made on first use), as SQLite's table through
+ * its indexes processes_exit and processes_start: .summary's last 20
+ * failures read 20 rows, not a sort of every failed process.
  * No constraint is omitted: SQLite checks each again, so a bound that is
  * not an integer (a text, a real, NULL) only goes unused here.
  *
@@ -52,7 +57,9 @@ enum plan {
 	PLAN_DESC = 128, /* rows backwards: ORDER BY ... DESC consumed */
 	PLAN_BY_TS = 256, /* a store not in ts order read through its ts order (colstore_ts_order) */
 	PLAN_PPID = 512, /* argv: the ppid */
+	PLAN_BY_COL = 1024, /* rows through the order of column idxNum >> PLAN_COL_SHIFT (colstore_order) */
 };
+#define PLAN_COL_SHIFT 16
 
 struct columns_vtab {
 	sqlite3_vtab base;
@@ -60,6 +67,7 @@ struct columns_vtab {
 	int ts_col;         /* column of ts (1), -1 in a derived store */
 	int pid_col;        /* column of the pid field, -1 when the kind has none */
 	int ppid_col;       /* column of ppid when it is looked up (processes), else -1 */
+	int order_col[2];   /* columns read in their order (processes: exit_ts, start_ts), else -1 */
 	int empty_null_col; /* a text column whose '' reads as NULL, -1 when none */
 };
 
@@ -128,6 +136,8 @@ static int columns_connect(sqlite3 *db, void *aux, int argc, const char *const *
 	t->ts_col = colstore_has_ts(cs) ? 1 : -1;
 	t->pid_col = field_column(k, "pid");
 	t->ppid_col = derived ? field_column(k, "ppid") : -1;
+	t->order_col[0] = derived ? field_column(k, "exit_ts") : -1;
+	t->order_col[1] = derived ? field_column(k, "start_ts") : -1;
 	t->empty_null_col = empty_null_column(k);
 	*out = &t->base;
 	return SQLITE_OK;
@@ -214,6 +224,14 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 	if (info->nOrderBy == 1 &&
 	    ((info->aOrderBy[0].iColumn == -1 && !by_ts) ||
 	     (t->ts_col > 0 && info->aOrderBy[0].iColumn == t->ts_col && (colstore_ts_ordered(t->cs) || by_ts)))) {
+		info->orderByConsumed = 1;
+		if (info->aOrderBy[0].desc)
+			plan |= PLAN_DESC;
+	}
+	/* processes by exit_ts or start_ts, where SQLite's table would walk its index on the column */
+	if (!(plan & (PLAN_ROWID | PLAN_PID | PLAN_PPID)) && info->nOrderBy == 1 && info->aOrderBy[0].iColumn >= 0 &&
+	    (info->aOrderBy[0].iColumn == t->order_col[0] || info->aOrderBy[0].iColumn == t->order_col[1])) {
+		plan |= PLAN_BY_COL | info->aOrderBy[0].iColumn << PLAN_COL_SHIFT;
 		info->orderByConsumed = 1;
 		if (info->aOrderBy[0].desc)
 			plan |= PLAN_DESC;
@@ -330,7 +348,10 @@ static int columns_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx, i
 		c->has_hi = 1;
 		c->hi = (plan & PLAN_HI_STRICT) ? v - 1 : v;
 	}
-	if (!c->list && !(plan & PLAN_ROWID) && (colstore_ts_ordered(c->cs) || (plan & PLAN_BY_TS))) {
+	if (plan & PLAN_BY_COL) {
+		if (colstore_order(c->cs, (unsigned)plan >> PLAN_COL_SHIFT, &c->list))
+			return SQLITE_NOMEM;
+	} else if (!c->list && !(plan & PLAN_ROWID) && (colstore_ts_ordered(c->cs) || (plan & PLAN_BY_TS))) {
 		/* in ts order, or through it: the bounds cut the rows themselves */
 		const uint32_t *order = NULL;
 		if ((plan & PLAN_BY_TS) && colstore_ts_order(c->cs, &order))

@@ -153,4 +153,68 @@ for change in "UPDATE processes SET pid = 1 WHERE rowid = 1" "DELETE FROM proces
 	is "$(Q "$@" -c "$change")" "flightrec-replay: $refused" "processes - $change refused in one line"
 done
 is "$(Q "$@" --headers off -c "SELECT count(*) FROM processes WHERE host = 'x' OR pid = 1")" "0" "processes - no row of x, no pid 1, expect 0"
+
+# processes read in exit_ts or start_ts order, and .summary's counts taken from the stores: exits at
+# the same ts (ties go by rowid, as an index has them), a life never exited (exit_ts NULL), an exit
+# with no fork or exec seen (start_ts NULL), killed and failed lives.
+"$MKSEG" -H delta tie.seg <<'SPEC'
+fork 1000000000 8000 1 0 0 a
+fork 1000000000 8001 1 0 0 b
+fork 1500000000 8002 1 0 0 c
+exit 2000000000 8001 8001 1 0 0 b 2 0 0
+exit 2000000000 8000 8000 1 0 0 a 1 0 0
+exit 2500000000 8003 8003 1 0 0 d 0 15 0
+fork 3000000000 8004 1 0 0 e
+exit 3000000000 8004 8004 1 0 0 e 0 0 0
+SPEC
+ok $? "mkseg - a segment with exits at the same ts"
+set -- beta.seg back.seg tie.seg
+for q in "SELECT rowid, pid, exit_ts FROM processes ORDER BY exit_ts DESC" \
+	"SELECT rowid, pid, exit_ts FROM processes ORDER BY exit_ts" \
+	"SELECT rowid, pid, start_ts FROM processes ORDER BY start_ts DESC LIMIT 30" \
+	"SELECT rowid, pid, start_ts FROM processes WHERE host <> 'beta' ORDER BY start_ts" \
+	"SELECT * FROM processes WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts DESC LIMIT 20" \
+	".summary" ".procs"; do
+	want=$("$FLIGHTREC_REPLAY" --db order.db "$@" --csv -c "$q" 2>&1)
+	got=$(Q "$@" -c "$q")
+	lines=$(printf '%s\n' "$want" | wc -l)
+	if [ "$got" = "$want" ] && [ "$(REF "$@" -c "$q")" = "$want" ] && [ "$lines" -ge 5 ]; then
+		pass "$q - the same $lines lines as a --db FILE and SQLite's tables"
+	else
+		fail "$q - the same answer as a --db FILE and SQLite's tables, expect $lines lines"
+		diag "$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -20)"
+	fi
+done
+is "$(Q "$@" --headers off -c "SELECT pid FROM processes WHERE host = 'delta' ORDER BY exit_ts DESC" | tr '\n' ' ')" \
+	"8004 8003 8000 8001 8002 " "processes ORDER BY exit_ts DESC - ties by rowid backwards, the life never exited last"
+unlike "$(Q "$@" --headers off -c "EXPLAIN QUERY PLAN SELECT * FROM processes WHERE exit_code > 0 ORDER BY exit_ts DESC LIMIT 20")" \
+	"TEMP B-TREE" "processes ORDER BY exit_ts DESC - read in that order (no sort of every row)"
+unlike "$(Q "$@" --headers off -c "EXPLAIN QUERY PLAN SELECT * FROM processes ORDER BY start_ts")" \
+	"TEMP B-TREE" "processes ORDER BY start_ts - read in that order (no sort of every row)"
+like "$(Q "$@" --headers off -c "EXPLAIN QUERY PLAN SELECT * FROM processes WHERE pid = 8000 ORDER BY exit_ts")" \
+	"TEMP B-TREE" "processes WHERE pid = N ORDER BY exit_ts - looked up by pid, then sorted"
+# .summary's counts, exact: 20000 + 2 + 5 lifecycle rows per table as loaded
+sum=$(Q "$@" --headers off -c .summary)
+# lives: beta 20000 (a third exit 0), back 3 (7000 exec'd only: no start), tie 5 (8003 exited only: no start);
+# failed: 13333 of beta's, 7000 (3), 8000 (1), 8001 (2); killed: 7001 (9), 8003 (15)
+is "$(printf '%s\n' "$sum" | sed -n '/^== processes/,/^$/p' | sed -n 2p)" "20008,20006,20006,13336,2" \
+	".summary processes - seen, started, exited, failed, killed counted from the store, expect 20008,20006,20006,13336,2"
+is "$(printf '%s\n' "$sum" | sed -n '/^== records per table/,/^$/p' | sed -n 2,5p | tr '\n' ' ')" \
+	"proc_fork,20006 proc_exit,20006 proc_exec,20002 drops,1 " \
+	".summary records per table - the stores' row counts, expect 20006 forks and exits, 20002 execs, 1 drop"
+is "$(Q "$@" --headers off -c "INSERT INTO drops (host, ts, source, cpu, count) VALUES ('x', 9, 'ringbuf', 0, 1)" -c .summary |
+	sed -n '/^== records per table/,/^$/p' | grep '^drops')" "drops,2" ".summary records per table - a row a session added counted, expect 2 drops"
+# no process at all: count 0, the sums NULL, as SQL has them
+"$MKSEG" -H epsilon drop.seg <<'SPEC'
+drop 5500000000 ringbuf 1 17 0
+SPEC
+is "$(Q drop.seg --headers off -c .summary | sed -n '/^== processes/,/^$/p' | sed -n 2p)" "0,,0,," \
+	".summary processes with no process - count 0, sums NULL, expect 0,,0,,"
+is "$(Q drop.seg -c .summary)" "$(REF drop.seg -c .summary)" ".summary with no process - the same as SQLite's tables"
+# archives with manifests: the processes counted as started from the earliest window's start
+set -- "$TESTS_SRCDIR/data/format-1.0.tar" "$TESTS_SRCDIR/data/format-1.1.tar" back.seg
+want=$("$FLIGHTREC_REPLAY" --db manifests.db "$@" --csv -c .summary 2>&1)
+is "$(Q "$@" -c .summary)" "$want" ".summary of two archives and a segment - the same as a --db FILE"
+is "$(printf '%s\n' "$want" | sed -n '/^== processes/,/^$/p' | sed -n 3p)" "225,147,25,3,3" \
+	".summary processes of two archives and a segment - fewer started than seen (the snapshot's), expect 225,147,25,3,3"
 done_testing

@@ -4,7 +4,8 @@
  * per column; NULL for fields a segment did not hold and for an unknown
  * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
  * NULLs where a row says, texts borrowed from other stores, an index per
- * looked-up column, cleared and filled again.
+ * looked-up column, an order per column (NULLs first), a column read in
+ * bulk, cleared and filled again.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(29);
+	tap_plan(32);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -201,6 +202,32 @@ int main(void)
 	ok(colstore_rows_equal(ds, 2, 2, &rows, &nrows) == 0 && nrows == dn / 3 && rows[0] == 2 &&
 	       colstore_rows_equal(ds, 1, 7, &rows, &nrows) == 0 && rows[0] == 7,
 	   "colstore_rows_equal - an index on a second column beside the first, expect both answer");
+	/* column 1 (pid, i % 1000) in order: its values go up in runs of 1000 rows, so a merge, ties by row */
+	int bad_order = colstore_order(ds, 1, &order) != 0;
+	for (uint64_t i = 1; !bad_order && i < dn; i++) {
+		int64_t x = colstore_int(ds, order[i - 1], 1), y = colstore_int(ds, order[i], 1);
+		bad_order = x > y || (x == y && order[i - 1] >= order[i]);
+	}
+	ok(!bad_order && order[0] == 0 && order[1] == 1000, "colstore_order - rows by (pid, row), expect rows 0, 1000, ...");
+	/* column 3 (name): NULL every fifth row, first and in row order, as SQLite orders NULLs */
+	bad_order = colstore_order(ds, 3, &order) != 0;
+	for (uint64_t i = 0; !bad_order && i < dn; i++)
+		bad_order = (i < (dn + 4) / 5) != colstore_is_null(ds, order[i], 3) ||
+			    (i < (dn + 4) / 5 && order[i] != i * 5);
+	ok(!bad_order, "colstore_order - the NULL rows first, in row order, expect rows 0, 5, 10, ...");
+	int64_t vals[320];
+	uint8_t nulls[160];
+	int bad_read = 0;
+	colstore_read(ds, 3, COLSTORE_CHUNK_ROWS - 150, 160, vals, nulls); /* across the sealed chunk into the open one */
+	colstore_read(ds, 1, COLSTORE_CHUNK_ROWS - 150, 160, vals + 160, NULL);
+	for (uint64_t i = 0; i < 160; i++) {
+		uint64_t row = COLSTORE_CHUNK_ROWS - 150 + i;
+		if (nulls[i] != colstore_is_null(ds, row, 3) || (!nulls[i] && vals[i] != colstore_int(ds, row, 3)) ||
+		    vals[160 + i] != colstore_int(ds, row, 1))
+			bad_read++;
+	}
+	ok(bad_read == 0, "colstore_read - values and NULLs across a chunk's end as colstore_int reads them, expect 0 wrong (%d)",
+	   bad_read);
 	colstore_clear(ds);
 	int64_t one[4] = { colstore_text_ref(hb, 0), 5, 6, colstore_text_ref(sb, 1) };
 	ok(colstore_rows(ds) == 0 && colstore_append_values(ds, one, 0) == 0 && colstore_rows(ds) == 1 &&
