@@ -3,18 +3,55 @@
  * (colstore.h): chunks of frame-of-reference integers, text interned per
  * column (or, in a derived store, borrowed from other stores), and an
  * index per U32 column made when a query first looks a value up in it.
+ * The big arrays (the open chunk, the sealed chunks' slabs, the ts sort)
+ * ask for huge pages: a load was a tenth page faults without them.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "colstore.h"
+
+/*
+ * malloc(SIZE), asking for huge pages when SIZE spans some: a large array
+ * written once through is mostly page faults otherwise (4 KiB each; on a
+ * virtual machine a fault costs microseconds).  glibc maps such a size on
+ * its own, so the advice touches no other allocation.
+ */
+static void *big_alloc(size_t size)
+{
+	void *p = malloc(size);
+	const size_t huge = (size_t)2 << 20;
+
+	if (p && size >= 2 * huge) {
+		uintptr_t a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+		uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(huge - 1);
+		if (e > a)
+			madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice: refused, the pages are small */
+	}
+	return p;
+}
 
 /* One column of a sealed chunk: value = base + the WIDTH-byte unsigned at the row (width 0: base). */
 struct packed {
 	int64_t base;
 	unsigned width;
 	void *data;
+};
+
+/*
+ * Where the packed columns of sealed chunks are kept: slabs of SLAB_BYTES
+ * (huge pages, big_alloc), filled in turn and freed with the rows, rather
+ * than a malloc each (a mapping each, faulted in 4 KiB at a time).
+ */
+#define SLAB_BYTES ((size_t)8 << 20)
+
+struct slab {
+	struct slab *next;
+	size_t used, cap;
+	int64_t data[]; /* cap bytes */
 };
 
 struct chunk {
@@ -54,6 +91,7 @@ struct colstore {
 	unsigned ncols; /* host, the fields, and last the held count of each row (derived: its NULL mask) */
 	unsigned held_col;
 	struct chunk **chunks; /* sealed */
+	struct slab *slabs;    /* their columns' values, the one being filled first */
 	size_t nchunks, cap_chunks;
 	int64_t *stage;        /* the open chunk: ncols arrays of COLSTORE_CHUNK_ROWS values */
 	uint64_t staged;       /* rows in it */
@@ -77,6 +115,11 @@ static int col_is_text(const struct fr_kind_desc *k, unsigned col)
 int colstore_col_is_text(const struct colstore *cs, unsigned col)
 {
 	return col_is_text(cs->k, col);
+}
+
+uint32_t colstore_texts(const struct colstore *cs, unsigned col)
+{
+	return cs->derived ? 0 : cs->dict[col].n;
 }
 
 struct colstore *colstore_new(const struct fr_kind_desc *k)
@@ -144,10 +187,12 @@ static void dict_free(struct dict *d)
 /* The rows and what was made from them; the dictionaries stay (texts are only ever added). */
 static void drop_rows(struct colstore *cs)
 {
-	for (size_t i = 0; i < cs->nchunks; i++) {
-		for (unsigned c = 0; c < cs->ncols; c++)
-			free(cs->chunks[i]->col[c].data);
+	for (size_t i = 0; i < cs->nchunks; i++)
 		free(cs->chunks[i]);
+	while (cs->slabs) {
+		struct slab *s = cs->slabs;
+		cs->slabs = s->next;
+		free(s);
 	}
 	free(cs->chunks);
 	cs->chunks = NULL;
@@ -291,8 +336,26 @@ static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 	return d->n++;
 }
 
-/* Pack the open chunk's column C (N values) into P. */
-static int pack_column(struct packed *p, const int64_t *v, uint64_t n)
+/* SIZE bytes (at most SLAB_BYTES) of CS's slabs, 8-aligned; NULL when out of memory. */
+static void *slab_alloc(struct colstore *cs, size_t size)
+{
+	struct slab *s = cs->slabs;
+
+	size = (size + 7u) & ~(size_t)7u;
+	if (!s || s->cap - s->used < size) {
+		if (!(s = big_alloc(sizeof(*s) + SLAB_BYTES)))
+			return NULL;
+		s->used = 0;
+		s->cap = SLAB_BYTES;
+		s->next = cs->slabs;
+		cs->slabs = s;
+	}
+	s->used += size;
+	return (char *)s->data + s->used - size;
+}
+
+/* Pack the open chunk's column C (N values) into P, its values in CS's slabs. */
+static int pack_column(struct colstore *cs, struct packed *p, const int64_t *v, uint64_t n)
 {
 	int64_t min = v[0], max = v[0];
 	uint64_t range;
@@ -311,7 +374,7 @@ static int pack_column(struct packed *p, const int64_t *v, uint64_t n)
 		return 0;
 	if (p->width == 8)
 		p->base = 0; /* the values as they are: no offset can overflow */
-	if (!(p->data = malloc(n * p->width)))
+	if (!(p->data = slab_alloc(cs, n * p->width)))
 		return -ENOMEM;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t d = (uint64_t)v[i] - (uint64_t)p->base;
@@ -350,10 +413,8 @@ static int seal_chunk(struct colstore *cs)
 	ch->ts_min = cs->stage_ts_min;
 	ch->ts_max = cs->stage_ts_max;
 	for (unsigned c = 0; c < cs->ncols; c++) {
-		if (pack_column(&ch->col[c], cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS, cs->staged)) {
-			while (c-- > 0)
-				free(ch->col[c].data);
-			free(ch);
+		if (pack_column(cs, &ch->col[c], cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS, cs->staged)) {
+			free(ch); /* what its columns took of the slabs goes with the rows */
 			return -ENOMEM;
 		}
 	}
@@ -365,7 +426,7 @@ static int seal_chunk(struct colstore *cs)
 /* The staging row the next append fills: the staged chunk sealed first when full; -ENOMEM. */
 static int64_t stage_row(struct colstore *cs)
 {
-	if (!cs->stage && !(cs->stage = malloc((size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t))))
+	if (!cs->stage && !(cs->stage = big_alloc((size_t)cs->ncols * COLSTORE_CHUNK_ROWS * sizeof(int64_t))))
 		return -ENOMEM;
 	if (cs->staged == COLSTORE_CHUNK_ROWS && seal_chunk(cs))
 		return -ENOMEM;
@@ -734,6 +795,29 @@ static struct ts_row *sort_ts_rows(struct ts_row *v, struct ts_row *tmp, uint64_
 	return v;
 }
 
+int colstore_ts_sort(const struct colstore *cs, uint32_t *rows, uint64_t n)
+{
+	struct ts_row *v, *tmp, *sorted;
+
+	if (!(v = big_alloc((n ? n : 1) * sizeof(*v))))
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n; i++) {
+		v[i].ts = raw_get(cs, rows[i], 1);
+		v[i].row = rows[i];
+	}
+	if ((tmp = big_alloc((n ? n : 1) * sizeof(*tmp)))) {
+		sorted = sort_ts_rows(v, tmp, n);
+	} else {
+		qsort(v, n, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
+		sorted = v;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		rows[i] = sorted[i].row;
+	free(v);
+	free(tmp);
+	return 0;
+}
+
 /*
  * Into OUT: the NULL rows of COL in row order, then, when the values are
  * in order already (a single run: processes' exit_ts but for the lives
@@ -789,7 +873,7 @@ int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 		return -ENOMEM;
 	if (order_in_one_pass(cs, col, out, &nulls))
 		goto done;
-	if (!(v = malloc((n - nulls ? n - nulls : 1) * sizeof(*v)))) {
+	if (!(v = big_alloc((n - nulls ? n - nulls : 1) * sizeof(*v)))) {
 		free(out);
 		return -ENOMEM;
 	}
@@ -800,7 +884,7 @@ int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 			v[m++].row = (uint32_t)r;
 		}
 	}
-	if ((tmp = malloc((m ? m : 1) * sizeof(*tmp)))) {
+	if ((tmp = big_alloc((m ? m : 1) * sizeof(*tmp)))) {
 		sorted = sort_ts_rows(v, tmp, m);
 	} else {
 		qsort(v, m, sizeof(*v), cmp_ts_row); /* in place: no room for merging */

@@ -21,7 +21,9 @@
  * no ts column: colstore_has_ts() is 0 and the ts functions do not apply.
  *
  * One thread appends; reads may start once appending stopped, and see
- * every row appended (the open chunk included).
+ * every row appended (the open chunk included).  The functions that take
+ * a const store only read it, so several threads may call them at once;
+ * those that take it to change (the indexes made on first use) may not.
  */
 #ifndef FR_REPLAY_COLSTORE_H
 #define FR_REPLAY_COLSTORE_H
@@ -93,7 +95,10 @@ int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col);
  * Column COL of the N rows from FIRST on into V (as colstore_int), and,
  * when NULLS is not NULL, 1 into NULLS[I] for each row whose value is
  * NULL (else 0): a column read in bulk, ~1 ns a value, where SQL reading
- * a row costs ~100 (what .summary's counts of `processes` read).
+ * a row costs ~100 (what .summary's counts of `processes` read).  Column
+ * 1 + the fields, after the last field, is a row's count of fields held
+ * (a derived store's: its NULL mask, as colstore_append_values took it).
+ * Only reads CS: threads may read the same store at once.
  */
 void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size_t n, int64_t *v, uint8_t *nulls);
 /* A text column's value, *LEN bytes (NUL-terminated); valid until the next append. */
@@ -102,6 +107,8 @@ const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col,
 const char *colstore_text_of(const struct colstore *cs, unsigned col, int64_t id, size_t *len);
 /* 1 when column COL is text. */
 int colstore_col_is_text(const struct colstore *cs, unsigned col);
+/* How many distinct texts text column COL holds: its numbers are 0 to that less 1 (0 in a derived store). */
+uint32_t colstore_texts(const struct colstore *cs, unsigned col);
 
 /* The smallest and largest ts of the chunk holding row ROW (a store with a ts). */
 void colstore_chunk_ts(const struct colstore *cs, uint64_t row, int64_t *min, int64_t *max);
@@ -133,6 +140,12 @@ int colstore_ts_order(struct colstore *cs, const uint32_t **rows);
  * 0, or -ENOMEM.
  */
 int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows);
+/*
+ * ROWS (N row numbers, increasing) put in (ts, row) order, as
+ * colstore_ts_order has them.  Only reads CS: threads may sort rows of
+ * the same store at once.  0, or -ENOMEM (ROWS as they were).
+ */
+int colstore_ts_sort(const struct colstore *cs, uint32_t *rows, uint64_t n);
 /* The first place in ORDER (by ts; NULL: the rows themselves) whose row's ts is >= TS. */
 uint64_t colstore_first_ts_at_least_in(const struct colstore *cs, const uint32_t *order, int64_t ts);
 

@@ -15,12 +15,15 @@
  * table was ~1.4 us a row, two thirds of a synthetic archive's load (issue
  * 17), and the table's pages were a quarter of its memory.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "colstore.h"
 #include "db.h"
+#include "threads.h"
 
 /* What one lifecycle record says, whichever table it comes from; a NULL text is SQL's NULL. */
 enum life_kind { LIFE_PROC, LIFE_FORK, LIFE_EXEC, LIFE_EXIT };
@@ -76,10 +79,25 @@ struct text {
 struct life_row {
 	struct text host;
 	enum life_kind kind;
+	uint64_t row; /* in its store (a source read through SQL: 0) */
 	int64_t ts, pid, ppid, uid, gid;
 	struct text text[T_N];
 	int has_start;
 	int64_t start_ts, exit_code, exit_signal;
+};
+
+/*
+ * Where a row of `processes` comes in the order the serial rebuild emits
+ * them: first the rows a lifecycle row ended, in the order those were
+ * applied, by (ts, kind, row); then the lives still open, by hash bucket
+ * (BUCKET, from 1) and, in one, by when they were opened.  Rebuilt per
+ * host on several threads, the rows are put back in this order.
+ */
+struct life_key {
+	int64_t ts;
+	uint32_t row;
+	uint16_t kind;
+	uint16_t bucket; /* 0: a row a lifecycle row ended */
 };
 
 /* One process lifetime being rebuilt. */
@@ -89,6 +107,7 @@ struct life {
 	struct text text[T_N];
 	int64_t start_ts, exit_ts, exit_code, exit_signal;
 	int has_start, has_exit, has_code;
+	struct life_key open; /* the lifecycle row that opened it */
 	struct life *next; /* hash chain */
 };
 
@@ -100,6 +119,10 @@ struct lives {
 	/* the rows go to this store (served from columns), else through ins into SQLite's table, texts copied */
 	struct colstore *out;
 	sqlite3_stmt *ins;
+	struct life_key now; /* of the row being applied, or of the open life being emitted at the end */
+	struct life_key *keys; /* kept (a host's part of the rebuild): the key of each row emitted */
+	size_t nkeys, cap_keys;
+	int keep_keys;
 	char *err;
 	size_t errlen;
 };
@@ -216,10 +239,22 @@ static int life_emit_columns(struct lives *L, const struct life *l)
 	} else {
 		nulls |= 1u << P_EXIT_CODE | 1u << P_EXIT_SIGNAL;
 	}
+	if (L->keep_keys && L->nkeys == L->cap_keys) {
+		size_t cap = L->cap_keys ? L->cap_keys * 2 : 4096;
+		struct life_key *keys = realloc(L->keys, cap * sizeof(*keys));
+		if (!keys) {
+			snprintf(L->err, L->errlen, "out of memory");
+			return -1;
+		}
+		L->keys = keys;
+		L->cap_keys = cap;
+	}
 	if (colstore_append_values(L->out, v, nulls)) {
 		snprintf(L->err, L->errlen, "out of memory");
 		return -1;
 	}
+	if (L->keep_keys)
+		L->keys[L->nkeys++] = L->now;
 	return 0;
 }
 
@@ -294,6 +329,7 @@ static int life_apply(struct lives *L, const struct life_row *q)
 			return -1;
 		}
 		l->pid = q->pid;
+		l->open = L->now;
 		l->next = *pp;
 		*pp = l;
 		if (q->has_start) {
@@ -423,6 +459,7 @@ static void store_next(struct life_source *s)
 		return;
 	r = s->order ? s->order[s->next] : s->next;
 	s->next++;
+	q->row = r;
 	q->host = store_text(cs, r, 0, s->borrow_host);
 	q->ts = store_int(cs, r, s->col_ts);
 	q->pid = store_int(cs, r, s->col_pid);
@@ -491,7 +528,8 @@ static int borrow(struct colstore *out, enum proc_col pcol, const struct life_so
 /*
  * Open the source of lifecycle table T.  From its store: columns found by
  * name, its texts borrowed by OUT (the store of processes) when there is
- * one.  Through SQL, in time order, ties in rowid order (as its ts index
+ * one, its rows put in order by source_order or a part of them by
+ * part_rows.  Through SQL, in time order, ties in rowid order (as its ts index
  * has them): by rowid when its rows went in in time order, which needs
  * neither the index nor a sort; else through the ts index, created here
  * (the first query on ts would make it anyway).  0, or -1.
@@ -527,7 +565,7 @@ static int source_open(struct replay *r, enum life_kind kind, struct colstore *o
 			for (int i = 0; i < T_N; i++)
 				s->borrow[i] = borrow(out, text_col[i], s, s->col[i]);
 		}
-		return colstore_ts_ordered(s->cs) || colstore_ts_order(s->cs, &s->order) == 0 ? 0 : -1;
+		return 0; /* in (ts, row) order: source_order */
 	}
 	if (!r->in_ts_order[t->kind]) {
 		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s_ts ON %s(ts)", t->table, t->table);
@@ -538,16 +576,359 @@ static int source_open(struct replay *r, enum life_kind kind, struct colstore *o
 	return sqlite3_prepare_v2(r->db, sql, -1, &s->q, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* A store source's rows, all of them, in (ts, row) order.  0, or -1 (out of memory). */
+static int source_order(struct life_source *s)
+{
+	return !s->cs || colstore_ts_ordered(s->cs) || colstore_ts_order(s->cs, &s->order) == 0 ? 0 : -1;
+}
+
+/*
+ * Apply the rows of the sources SRC to L in time order, then emit the
+ * lives still open.  0, -1 with the error, or an SQLite error code.
+ */
+static int lives_run(struct lives *L, struct life_source *src)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < NLIFECYCLE && !ret; i++)
+		ret = source_next(&src[i]);
+	while (!ret) {
+		int next = -1;
+		int64_t best = 0;
+
+		/* Smallest ts; on a tie the lower kind (array order) wins. */
+		for (size_t i = 0; i < NLIFECYCLE; i++) {
+			if (src[i].live && (next < 0 || src[i].row.ts < best)) {
+				next = (int)i;
+				best = src[i].row.ts;
+			}
+		}
+		if (next < 0)
+			break;
+		L->now = (struct life_key){ .ts = best, .row = (uint32_t)src[next].row.row, .kind = (uint16_t)next };
+		ret = life_apply(L, &src[next].row);
+		if (!ret)
+			ret = source_next(&src[next]);
+	}
+	for (size_t b = 0; b < LIFE_BUCKETS; b++) {
+		while (L->bucket[b]) {
+			struct life *l = L->bucket[b];
+			L->bucket[b] = l->next;
+			L->now = l->open;
+			L->now.bucket = (uint16_t)(b + 1);
+			if (!ret)
+				ret = life_emit(L, l);
+			life_free(L, l);
+		}
+	}
+	return ret;
+}
+
+static void lives_free(struct lives *L)
+{
+	while (L->spare) {
+		struct life *l = L->spare;
+		L->spare = l->next;
+		free(l);
+	}
+	free(L->keys);
+	free(L);
+}
+
+/*
+ * The rebuild split by host: lives are keyed by (host, pid) and a child
+ * finds its parent on its own host, so each host's rows make its lives
+ * alone.  A part (a thread) takes some hosts' rows from every lifecycle
+ * store, in (ts, row) order, and emits their lives to a store of its own
+ * with each one's life_key; the parts' rows are then merged by key into
+ * the store of processes, in the order a serial rebuild has them.
+ */
+/* Rows read at once: a scan of the host column, a part's rows being merged. */
+#define READ_ROWS 4096
+
+struct part {
+	pthread_t tid;
+	int started;
+	unsigned id;
+	const struct life_source *whole;   /* the sources opened on every row */
+	unsigned char *const *host_part;   /* by source, by host number: the part that takes its rows */
+	struct life_source src[NLIFECYCLE];
+	uint32_t *rows[NLIFECYCLE];
+	struct lives *L;
+	uint64_t next; /* merging: its next row */
+	int64_t (*buf)[READ_ROWS]; /* merging: by column, rows from next on (at of buffered read) */
+	uint64_t at, buffered;
+	int ret;
+	char err[256];
+};
+
+/* Part P's rows of each source, in (ts, row) order. 0, or -1. */
+static int part_rows(struct part *p)
+{
+	int64_t host[READ_ROWS];
+
+	for (size_t i = 0; i < NLIFECYCLE; i++) {
+		const struct life_source *w = &p->whole[i];
+		uint64_t n = 0;
+
+		p->src[i] = *w;
+		if (!w->cs)
+			continue;
+		if (!(p->rows[i] = malloc((w->n ? w->n : 1) * sizeof(uint32_t))))
+			return -1;
+		for (uint64_t r = 0; r < w->n; r += READ_ROWS) {
+			uint64_t m = w->n - r < READ_ROWS ? w->n - r : READ_ROWS;
+			colstore_read(w->cs, 0, r, m, host, NULL);
+			for (uint64_t j = 0; j < m; j++)
+				if (p->host_part[i][host[j]] == p->id)
+					p->rows[i][n++] = (uint32_t)(r + j);
+		}
+		if (colstore_ts_sort(w->cs, p->rows[i], n))
+			return -1;
+		p->src[i].order = p->rows[i];
+		p->src[i].n = n;
+	}
+	return 0;
+}
+
+static void *part_run(void *arg)
+{
+	struct part *p = arg;
+
+	p->L->err = p->err;
+	p->L->errlen = sizeof(p->err);
+	if (part_rows(p)) {
+		snprintf(p->err, sizeof(p->err), "out of memory");
+		p->ret = -1;
+		return NULL;
+	}
+	p->ret = lives_run(p->L, p->src);
+	return NULL;
+}
+
+struct host_rows {
+	const char *name;
+	unsigned source;
+	uint32_t id;
+	uint64_t rows;
+	unsigned part;
+};
+
+static int cmp_host_name(const void *a, const void *b)
+{
+	const struct host_rows *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->source != y->source ? (x->source < y->source ? -1 : 1) : (x->id > y->id) - (x->id < y->id);
+}
+
+/*
+ * Split the hosts of the store sources SRC among at most NT parts, about
+ * as many rows each (the largest host first, to the part with the fewest
+ * rows so far): HOST_PART[i][n] is the part of host number n of source i.
+ * Returns the number of parts (1: one host, no split), or -1 when out of
+ * memory.
+ */
+static int split_hosts(const struct life_source *src, unsigned nt, unsigned char *host_part[NLIFECYCLE])
+{
+	struct host_rows *h = NULL;
+	size_t nh = 0, cap = 0, first = 0, nhosts = 0;
+	uint64_t load[REPLAY_THREADS_MAX] = { 0 };
+	int ret = -1;
+
+	for (unsigned i = 0; i < NLIFECYCLE; i++) {
+		uint32_t n = src[i].cs ? colstore_texts(src[i].cs, 0) : 0;
+		if (!(host_part[i] = calloc(n ? n : 1, 1)))
+			goto out;
+		if (nh + n > cap) {
+			struct host_rows *g = realloc(h, (nh + n) * sizeof(*h));
+			if (!g)
+				goto out;
+			h = g;
+			cap = nh + n;
+		}
+		for (uint32_t id = 0; id < n; id++) {
+			size_t len;
+			h[nh + id] = (struct host_rows){ colstore_text_of(src[i].cs, 0, id, &len), i, id, 0, 0 };
+		}
+		for (uint64_t r = 0; r < src[i].n; r++)
+			h[nh + colstore_int(src[i].cs, r, 0)].rows++;
+		nh += n;
+	}
+	qsort(h, nh, sizeof(*h), cmp_host_name);
+	/* One host: each entry's rows summed into the first of its name, the rest 0. */
+	for (size_t e = 1; e <= nh; e++) {
+		if (e < nh && !strcmp(h[e].name, h[first].name)) {
+			h[first].rows += h[e].rows;
+			h[e].rows = 0;
+			continue;
+		}
+		nhosts++;
+		first = e;
+	}
+	if (nhosts < 2 || nt < 2) {
+		ret = 1;
+		goto out;
+	}
+	if (nt > nhosts)
+		nt = (unsigned)nhosts;
+	for (;;) {
+		size_t big = nh;
+		unsigned least = 0;
+		for (size_t e = 0; e < nh; e++)
+			if (h[e].rows && (big == nh || h[e].rows > h[big].rows))
+				big = e;
+		if (big == nh)
+			break;
+		for (unsigned t = 1; t < nt; t++)
+			if (load[t] < load[least])
+				least = t;
+		load[least] += h[big].rows;
+		h[big].rows = 0;
+		h[big].part = least;
+	}
+	for (size_t e = 0; e < nh; e++) {
+		if (e && !strcmp(h[e].name, h[e - 1].name))
+			h[e].part = h[e - 1].part; /* the part of its host's first entry */
+		host_part[h[e].source][h[e].id] = (unsigned char)h[e].part;
+	}
+	ret = (int)nt;
+out:
+	free(h);
+	return ret;
+}
+
+/* A before B in the serial rebuild's order. */
+static int key_before(const struct life_key *a, const struct life_key *b)
+{
+	if (a->bucket != b->bucket)
+		return a->bucket < b->bucket;
+	if (a->ts != b->ts)
+		return a->ts < b->ts;
+	if (a->kind != b->kind)
+		return a->kind < b->kind;
+	return a->row < b->row;
+}
+
+/* Part P's next READ_ROWS rows (or what is left) read into its buffer. */
+static void part_read(struct part *p)
+{
+	uint64_t left = p->L->nkeys - p->next;
+
+	p->buffered = left < READ_ROWS ? left : READ_ROWS;
+	p->at = 0;
+	for (unsigned c = 0; c <= P_N; c++)
+		colstore_read(p->L->out, c, p->next, p->buffered, p->buf[c], NULL);
+}
+
+/* The parts' rows, merged by key, into OUT.  0, or -1 (out of memory). */
+static int parts_merge(struct part *parts, unsigned np, struct colstore *out)
+{
+	for (unsigned t = 0; t < np; t++) {
+		if (!(parts[t].buf = malloc((P_N + 1) * sizeof(*parts[t].buf))))
+			return -1;
+		part_read(&parts[t]);
+	}
+	for (;;) {
+		struct part *best = NULL;
+		int64_t v[P_N];
+
+		for (unsigned t = 0; t < np; t++) {
+			struct part *p = &parts[t];
+			if (p->next < p->L->nkeys && (!best || key_before(&p->L->keys[p->next], &best->L->keys[best->next])))
+				best = p;
+		}
+		if (!best)
+			return 0;
+		for (unsigned c = 0; c < P_N; c++)
+			v[c] = best->buf[c][best->at];
+		if (colstore_append_values(out, v, (uint64_t)best->buf[P_N][best->at]))
+			return -1;
+		best->next++;
+		if (++best->at == best->buffered)
+			part_read(best);
+	}
+}
+
+/*
+ * processes_rebuild's store path on NT threads, the hosts split among
+ * them.  Returns 1 when there is one host (nothing to split: the caller
+ * rebuilds serially), 0 when done, or -1 with ERR.
+ */
+static int rebuild_by_host(struct life_source *src, struct colstore *out, unsigned nt, char *err, size_t errlen)
+{
+	unsigned char *host_part[NLIFECYCLE] = { 0 };
+	struct part *parts = NULL;
+	int np = split_hosts(src, nt, host_part), ret = -1;
+
+	if (np == 1) {
+		ret = 1;
+		goto out;
+	}
+	if (np < 0 || !(parts = calloc((size_t)np, sizeof(*parts)))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (int t = 0; t < np; t++) {
+		struct part *p = &parts[t];
+		p->id = (unsigned)t;
+		p->whole = src;
+		p->host_part = host_part;
+		if (!(p->L = calloc(1, sizeof(*p->L))) || !(p->L->out = colstore_new_derived(&processes_table))) {
+			snprintf(err, errlen, "out of memory");
+			goto join;
+		}
+		p->L->keep_keys = 1;
+		if ((errno = pthread_create(&p->tid, NULL, part_run, p))) {
+			snprintf(err, errlen, "cannot start a thread: %s", strerror(errno));
+			goto join;
+		}
+		p->started = 1;
+	}
+	ret = 0;
+join:
+	for (int t = 0; t < np; t++) {
+		struct part *p = &parts[t];
+		if (p->started)
+			pthread_join(p->tid, NULL);
+		if (!ret && p->ret) {
+			snprintf(err, errlen, "cannot rebuild processes: %s", p->err);
+			ret = -1;
+		}
+	}
+	if (!ret && parts_merge(parts, (unsigned)np, out)) {
+		snprintf(err, errlen, "out of memory");
+		ret = -1;
+	}
+	for (int t = 0; t < np; t++) {
+		if (parts[t].L) {
+			colstore_free(parts[t].L->out);
+			lives_free(parts[t].L);
+		}
+		for (size_t i = 0; i < NLIFECYCLE; i++)
+			free(parts[t].rows[i]);
+		free(parts[t].buf);
+	}
+out:
+	free(parts);
+	for (size_t i = 0; i < NLIFECYCLE; i++)
+		free(host_part[i]);
+	return ret;
+}
+
 /*
  * The rows go to r->processes when `processes` is served from columns:
- * texts borrowed from the lifecycle stores, none copied.  Else INSERT
- * into SQLite's table, in one transaction, texts copied from each row.
+ * texts borrowed from the lifecycle stores, none copied; with several
+ * hosts and threads (replay_threads), a part of the hosts on each thread.
+ * Else INSERT into SQLite's table, in one transaction, texts copied from
+ * each row.
  */
 int processes_rebuild(struct replay *r, char *err, size_t errlen)
 {
 	struct lives *L = calloc(1, sizeof(*L));
 	struct life_source src[NLIFECYCLE] = { 0 };
 	int ret = 0, began = 0;
+	unsigned nt = replay_threads();
 
 	if (!L) {
 		snprintf(err, errlen, "out of memory");
@@ -577,44 +958,28 @@ int processes_rebuild(struct replay *r, char *err, size_t errlen)
 			goto out;
 		}
 	}
+	if (L->out && nt > 1 && (ret = rebuild_by_host(src, L->out, nt, err, errlen)) != 1)
+		goto done;
+	ret = 0;
+	for (size_t i = 0; i < NLIFECYCLE; i++) {
+		if (source_order(&src[i])) {
+			snprintf(err, errlen, "cannot rebuild processes: out of memory");
+			ret = -1;
+			goto out;
+		}
+	}
 	if (!L->out) {
 		sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
 		began = 1;
 	}
-	for (size_t i = 0; i < NLIFECYCLE && !ret; i++)
-		ret = source_next(&src[i]);
-	while (!ret) {
-		int next = -1;
-		int64_t best = 0;
-
-		/* Smallest ts; on a tie the lower kind (array order) wins. */
-		for (size_t i = 0; i < NLIFECYCLE; i++) {
-			if (src[i].live && (next < 0 || src[i].row.ts < best)) {
-				next = (int)i;
-				best = src[i].row.ts;
-			}
-		}
-		if (next < 0)
-			break;
-		ret = life_apply(L, &src[next].row);
-		if (!ret)
-			ret = source_next(&src[next]);
-	}
-	for (size_t b = 0; b < LIFE_BUCKETS; b++) {
-		while (L->bucket[b]) {
-			struct life *l = L->bucket[b];
-			L->bucket[b] = l->next;
-			if (!ret)
-				ret = life_emit(L, l);
-			life_free(L, l);
-		}
-	}
+	ret = lives_run(L, src);
 	if (ret > 0) {
 		snprintf(err, errlen, "cannot rebuild processes: %s", sqlite3_errmsg(r->db));
 		ret = -1;
 	}
 	if (began)
 		sqlite3_exec(r->db, ret ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+done:
 	if (ret && L->out)
 		colstore_clear(L->out); /* no half-made table */
 out:
@@ -622,11 +987,6 @@ out:
 		sqlite3_finalize(src[i].q);
 	}
 	sqlite3_finalize(L->ins);
-	while (L->spare) {
-		struct life *l = L->spare;
-		L->spare = l->next;
-		free(l);
-	}
-	free(L);
+	lives_free(L);
 	return ret;
 }
