@@ -127,18 +127,29 @@ struct {
  * timed call has its whole latency.
  */
 struct sc_cur {
+	__u64 before[8]; /* CPUs' slots, side by side in one array, never share a cache line */
 	__u64 task; /* the task_struct it belongs to, 0: empty */
 	__u64 ts;   /* entry (time_all), else 0 */
 	__u32 nr;
 	__u32 pad;
+	__u64 after[5];
 };
 
+/* Indexed by CPU (the recorder sizes it), a plain array for the reason of SC_HOT_PER_CPU. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct sc_cur);
 } sc_cur_start SEC(".maps");
+
+/* This CPU's running call. */
+static __always_inline struct sc_cur *cur_slot(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&sc_cur_start, &cpu);
+}
 
 /* Set by the recorder once sc_switch is attached: until then starts go to task storage. */
 __u32 switch_on = 0;
@@ -190,10 +201,15 @@ struct sc_stats_map {
 struct sc_stats_map sc_stats_a SEC(".maps"); /* generation 0 */
 struct sc_stats_map sc_stats_b SEC(".maps"); /* generation 1 */
 
-/* Both generations of the hot counters, SC_HOT_WAYS ways of SC_HOT_SLOTS each (see syscall_abi.bpf.h). */
+/*
+ * Both generations of the hot counters, SC_HOT_WAYS ways of SC_HOT_SLOTS
+ * each, SC_HOT_PER_CPU slots per CPU (see syscall_abi.bpf.h); sized by
+ * the recorder, which reads the idle generation through a mapping.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * SC_HOT_WAYS * SC_HOT_SLOTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SC_HOT_PER_CPU);
 	__type(key, __u32);
 	__type(value, struct sc_agg);
 } sc_hot SEC(".maps");
@@ -783,7 +799,8 @@ static __noinline void hot_flush(struct sc_hot_hdr *h, __u32 g, __u32 base)
  */
 static __always_inline struct sc_agg *hot_entry(__u32 tgid, __u32 nr)
 {
-	__u32 g = sc_gen & 1, base = g * SC_HOT_WAYS * SC_HOT_SLOTS, k = base + SC_NR_MAX, way;
+	__u32 g = sc_gen & 1, base = bpf_get_smp_processor_id() * SC_HOT_PER_CPU + g * SC_HOT_WAYS * SC_HOT_SLOTS,
+	      k = base + SC_NR_MAX, way;
 	__u64 owner = tgid + 1ULL;
 	struct sc_hot_hdr *h0 = bpf_map_lookup_elem(&sc_hot, &k), *h;
 	struct sc_agg *a;
@@ -1158,8 +1175,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 			decode_call(t, regs, id, 1);
 	}
 	if (switch_on) {
-		__u32 zero = 0;
-		struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+		struct sc_cur *c = cur_slot();
 
 		if (!c)
 			return 0;
@@ -1308,11 +1324,10 @@ static __always_inline int waited(struct task_struct *task, __u64 nr, __u64 *lat
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sc_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u32 zero = 0;
 	struct sc_cur *c;
 	struct sc_start *st;
 
-	c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+	c = cur_slot();
 	if (exit_only) {
 		switch_in_call(prev);
 		if (c)
@@ -1423,7 +1438,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	if (exit_only) {
-		__u32 zero = 0;
 		struct sc_cur *c;
 
 		if (task->thread_info.status & TS_COMPAT)
@@ -1436,7 +1450,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			bpf_tail_call(ctx, &sc_exit_audit, 0);
 			lost(SC_LOST_ARGS); /* and its row says "(args lost)" */
 		}
-		c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+		c = cur_slot();
 		if (c && c->task == (__u64)task) { /* it left the CPU since it entered (sc_switch) */
 			c->task = 0;
 			timed = waited(task, nr, &lat);
@@ -1444,8 +1458,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		goto known;
 	}
 	if (switch_on) {
-		__u32 zero = 0;
-		struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+		struct sc_cur *c = cur_slot();
 
 		if (c && c->task == (__u64)task) {
 			/* it never left the CPU */
@@ -1494,7 +1507,7 @@ int BPF_PROG(sys_exit_audit, struct pt_regs *regs, long ret)
 	__u32 zero = 0;
 	struct sc_text *t = bpf_map_lookup_elem(&sc_scratch, &zero);
 
-	struct sc_cur *c = bpf_map_lookup_elem(&sc_cur_start, &zero);
+	struct sc_cur *c = cur_slot();
 
 	if (!t || nr >= SC_NR_MAX)
 		return 0;

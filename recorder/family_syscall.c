@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../bpf/syscall_abi.bpf.h"
@@ -73,7 +74,8 @@ struct sc_state {
 	struct syscall_bpf *skel;
 	int mode;
 	int stats_fd[2];               /* the hashes of generations 0 and 1 */
-	int hot_fd;                    /* both generations of the hot arrays */
+	struct sc_agg *hot_map;        /* both generations of the hot arrays, every CPU's, mapped */
+	size_t hot_map_len;            /* bytes */
 	uint64_t last_swap;            /* boot ns */
 	uint64_t lost_seen[SC_LOST_SLOTS];
 	uint64_t shed_since;           /* boot ns when shedding began, 0: not shedding */
@@ -84,7 +86,6 @@ struct sc_state {
 	int ncpus;
 	struct sc_key *keys;           /* BATCH keys */
 	struct sc_agg *vals;           /* BATCH values */
-	struct sc_agg *cpuvals;        /* ncpus values */
 	struct hot_sum *hot;           /* the old generation's hot counts, summed per (pid, call) */
 	size_t nhot, hotcap;
 };
@@ -305,10 +306,11 @@ static void sc_state_free(struct sc_state *st)
 {
 	if (!st)
 		return;
+	if (st->hot_map)
+		munmap(st->hot_map, st->hot_map_len);
 	syscall_bpf__destroy(st->skel);
 	free(st->keys);
 	free(st->vals);
-	free(st->cpuvals);
 	free(st->hot);
 	free(st->folds);
 	free(st);
@@ -330,10 +332,9 @@ static int syscall_open(struct probes *p, void **state)
 	st->ncpus = p->ncpus;
 	st->keys = calloc(BATCH, sizeof(*st->keys));
 	st->vals = calloc(BATCH, sizeof(*st->vals));
-	st->cpuvals = calloc((size_t)st->ncpus, sizeof(*st->cpuvals));
 	st->folds = calloc((size_t)st->ncpus, sizeof(*st->folds));
 	skel = st->skel = syscall_bpf__open();
-	if (!skel || !st->keys || !st->vals || !st->cpuvals || !st->folds) {
+	if (!skel || !st->keys || !st->vals || !st->folds) {
 		err = skel ? -ENOMEM : -errno;
 		sc_state_free(st);
 		return err;
@@ -375,7 +376,10 @@ static int syscall_open(struct probes *p, void **state)
 		bpf_map__set_max_entries(skel->maps.sc_stats_a, 1);
 		bpf_map__set_max_entries(skel->maps.sc_stats_b, 1);
 		bpf_map__set_max_entries(skel->maps.sc_hot, 1);
+	} else {
+		bpf_map__set_max_entries(skel->maps.sc_hot, (__u32)st->ncpus * SC_HOT_PER_CPU);
 	}
+	bpf_map__set_max_entries(skel->maps.sc_cur_start, (__u32)st->ncpus);
 	err = probes_load(p, "syscall", skel->skeleton);
 	if (err) {
 		if (http_wanted(p->cfg))
@@ -385,7 +389,21 @@ static int syscall_open(struct probes *p, void **state)
 	}
 	st->stats_fd[0] = bpf_map__fd(skel->maps.sc_stats_a);
 	st->stats_fd[1] = bpf_map__fd(skel->maps.sc_stats_b);
-	st->hot_fd = bpf_map__fd(skel->maps.sc_hot);
+	if (st->mode >= SYSCALLS_SUMMARY) {
+		/* the map's pages, as the kernel rounds them: its slots are sizeof(struct sc_agg), a multiple of 8 */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)st->ncpus * SC_HOT_PER_CPU * sizeof(struct sc_agg);
+		void *m;
+
+		st->hot_map_len = (len + page - 1) / page * page;
+		m = mmap(NULL, st->hot_map_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.sc_hot), 0);
+		if (m == MAP_FAILED) {
+			err = -errno;
+			probes_family_failed(p, "syscall", skel->obj, err);
+			sc_state_free(st);
+			return err;
+		}
+		st->hot_map = m;
+	}
 	st->last_swap = now_boot_ns();
 	if (exit_only) {
 		int halves[2] = { bpf_program__fd(skel->progs.sys_exit_audit),
@@ -496,58 +514,48 @@ static struct hot_sum *hot_find(struct sc_state *st, __u32 tgid, __u32 nr, int a
 	return &st->hot[st->nhot++];
 }
 
-/*
- * Add the hot arrays' way at slot BASE to st->hot per
- * (owner, call), then clear it.  A CPU's entries are non-zero only for the
- * calls its header lists.
- */
-static int read_hot_way(struct sc_state *st, __u32 base, struct sc_agg *hdrs)
+/* CPU's hot slot K, of its SC_HOT_PER_CPU, in the mapped array. */
+static struct sc_agg *hot_slot(struct sc_state *st, int cpu, __u32 k)
 {
-	__u32 hk = base + SC_NR_MAX;
-	unsigned char seen[SC_NR_MAX] = { 0 };
+	return &st->hot_map[(size_t)cpu * SC_HOT_PER_CPU + k];
+}
 
-	if (bpf_map_lookup_elem(st->hot_fd, &hk, hdrs))
-		return -errno;
+/*
+ * Add every CPU's way at slot BASE to st->hot per (owner, call), then
+ * clear it.  A way's entries are non-zero only for the calls its header
+ * lists.  No program writes this generation any more (drain_stats).
+ */
+static int read_hot_way(struct sc_state *st, __u32 base)
+{
 	for (int cpu = 0; cpu < st->ncpus; cpu++) {
-		const struct sc_hot_hdr *h = (const struct sc_hot_hdr *)&hdrs[cpu];
-		for (__u64 i = 0; h->owner && i < h->n && i < SC_HOT_LIST; i++)
-			seen[h->nrs[i] & (SC_NR_MAX - 1)] = 1;
-	}
-	for (__u32 nr = 0; nr < SC_NR_MAX; nr++) {
-		__u32 k = base + nr;
-		if (!seen[nr])
-			continue;
-		if (bpf_map_lookup_elem(st->hot_fd, &k, st->cpuvals))
-			return -errno;
-		for (int cpu = 0; cpu < st->ncpus; cpu++) {
-			const struct sc_hot_hdr *h = (const struct sc_hot_hdr *)&hdrs[cpu];
+		struct sc_hot_hdr *h = (struct sc_hot_hdr *)hot_slot(st, cpu, base + SC_NR_MAX);
+		__u64 n = h->owner ? h->n : 0;
+
+		for (__u64 i = 0; i < n && i < SC_HOT_LIST; i++) {
+			__u32 nr = h->nrs[i] & (SC_NR_MAX - 1);
+			struct sc_agg *a = hot_slot(st, cpu, base + nr);
 			struct hot_sum *hs;
-			if (!st->cpuvals[cpu].count || !h->owner)
+
+			if (!a->count)
 				continue;
 			if (!(hs = hot_find(st, (__u32)(h->owner - 1), nr, 1)))
 				return -ENOMEM;
-			agg_add(&hs->sum, &st->cpuvals[cpu]);
+			agg_add(&hs->sum, a);
+			memset(a, 0, sizeof(*a));
 		}
-		memset(st->cpuvals, 0, (size_t)st->ncpus * sizeof(*st->cpuvals));
-		bpf_map_update_elem(st->hot_fd, &k, st->cpuvals, BPF_ANY);
+		memset(h, 0, sizeof(struct sc_agg));
 	}
-	memset(hdrs, 0, (size_t)st->ncpus * sizeof(*hdrs));
-	bpf_map_update_elem(st->hot_fd, &hk, hdrs, BPF_ANY);
 	return 0;
 }
 
 /* Sum generation G's hot arrays, both ways, per (owner, call) into st->hot, then clear them. */
 static int read_hot(struct sc_state *st, __u32 g)
 {
-	struct sc_agg *hdrs = calloc((size_t)st->ncpus, sizeof(*hdrs));
 	int ret = 0;
 
 	st->nhot = 0;
-	if (!hdrs)
-		return -ENOMEM;
 	for (__u32 way = 0; way < SC_HOT_WAYS && !ret; way++)
-		ret = read_hot_way(st, (g * SC_HOT_WAYS + way) * SC_HOT_SLOTS, hdrs);
-	free(hdrs);
+		ret = read_hot_way(st, (g * SC_HOT_WAYS + way) * SC_HOT_SLOTS);
 	return ret;
 }
 
