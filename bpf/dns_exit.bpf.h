@@ -54,36 +54,6 @@
 #define DNS_EXIT_AF_INET 2
 #define DNS_EXIT_AF_INET6 10
 
-enum { DNS_EXIT_NONE, DNS_EXIT_SEND, DNS_EXIT_RECV };
-
-/* Whether x86_64 call NR sends or receives on a descriptor, and how. */
-static __always_inline int dns_exit_way(__u64 nr)
-{
-	switch (nr) {
-	case 1:   /* write */
-	case 20:  /* writev */
-	case 44:  /* sendto */
-	case 46:  /* sendmsg */
-	case 307: /* sendmmsg */
-		return DNS_EXIT_SEND;
-	case 0:   /* read */
-	case 19:  /* readv */
-	case 45:  /* recvfrom */
-	case 47:  /* recvmsg */
-	case 299: /* recvmmsg */
-		return DNS_EXIT_RECV;
-	}
-	return DNS_EXIT_NONE;
-}
-
-/* The cheap test first, at every exit: whether NR may be one dns_exit_way() names. */
-#define DNS_EXIT_LOW ((1ULL << 0) | (1ULL << 1) | (1ULL << 19) | (1ULL << 20) | (1ULL << 44) | (1ULL << 45) | \
-		      (1ULL << 46) | (1ULL << 47))
-static __always_inline int dns_exit_maybe(__u64 nr)
-{
-	return nr < 64 ? (DNS_EXIT_LOW >> nr) & 1 : nr == 299 || nr == 307;
-}
-
 /* Whether the current process (TGID) is one bpf/dns_sock.bpf.h notes: exit_gates' cache, else the hash. */
 static __always_inline int dns_proc_noted(__u32 tgid)
 {
@@ -162,7 +132,7 @@ static __always_inline void dns_exit_message(const struct dns_ends *d, int way, 
 	e->latency_ns = 0;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->what = way == DNS_EXIT_SEND ? FR_DNS_QUERY : FR_DNS_RESPONSE;
+	e->what = way == SOCK_CALL_SEND ? FR_DNS_QUERY : FR_DNS_RESPONSE;
 	e->proto = d->proto;
 	e->family = d->family;
 	e->pad = 0;
@@ -231,12 +201,12 @@ static __always_inline void dns_exit_msghdr(struct dns_ends *d, int way, __u64 m
  */
 static __always_inline void dns_exit_note(__u64 nr, __u64 ret, __u64 fd, __u64 arg, __u64 addr)
 {
-	int way = dns_exit_way(nr);
+	int way = sock_call_way(nr);
 	struct dns_ends d;
 	struct sock *sk;
 	__u32 n;
 
-	if (way == DNS_EXIT_NONE || !(sk = sock_of_fd(fd)))
+	if (way == SOCK_CALL_NONE || !(sk = sock_of_fd(fd)))
 		return;
 	d.proto = BPF_CORE_READ(sk, sk_protocol);
 	if (d.proto != IPPROTO_TCP && d.proto != DNS_EXIT_UDP)
@@ -290,7 +260,7 @@ static __always_inline void dns_exit_note(__u64 nr, __u64 ret, __u64 fd, __u64 a
  */
 __noinline int dns_exit_check(__u64 nr, __s64 ret, __u64 di, __u64 si, __u64 r8)
 {
-	if (ret <= 0 || !dns_exit_maybe(nr) || !dns_proc_noted(bpf_get_current_pid_tgid() >> 32))
+	if (ret <= 0 || !sock_call_maybe(nr) || !dns_proc_noted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	dns_exit_note(nr, (__u64)ret, di, si, r8);
 	return 0;

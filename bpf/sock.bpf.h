@@ -110,4 +110,44 @@ static __always_inline struct sock *sock_tcp_of_fd(__u64 fd)
 	return sk;
 }
 
+/*
+ * Which way the x86_64 system call NR moves bytes through the descriptor
+ * in its first argument, for the exits that read a socket's traffic
+ * (bpf/tls_exit.bpf.h, bpf/dns_exit.bpf.h): read, readv, recvfrom,
+ * recvmsg and recvmmsg receive; write, writev, sendto, sendmsg and
+ * sendmmsg send.
+ */
+enum { SOCK_CALL_NONE, SOCK_CALL_SEND, SOCK_CALL_RECV };
+
+static __always_inline int sock_call_way(__u64 nr)
+{
+	switch (nr) {
+	case 1:   /* write */
+	case 20:  /* writev */
+	case 44:  /* sendto */
+	case 46:  /* sendmsg */
+	case 307: /* sendmmsg */
+		return SOCK_CALL_SEND;
+	case 0:   /* read */
+	case 19:  /* readv */
+	case 45:  /* recvfrom */
+	case 47:  /* recvmsg */
+	case 299: /* recvmmsg */
+		return SOCK_CALL_RECV;
+	}
+	return SOCK_CALL_NONE;
+}
+
+/*
+ * The same set, tested with a mask and two compares where every exit pays
+ * for the test: a switch in a program near the verifier's limits can
+ * double the states it walks.
+ */
+#define SOCK_CALL_LOW ((1ULL << 0) | (1ULL << 1) | (1ULL << 19) | (1ULL << 20) | (1ULL << 44) | (1ULL << 45) | \
+		       (1ULL << 46) | (1ULL << 47))
+static __always_inline int sock_call_maybe(__u64 nr)
+{
+	return nr < 64 ? (SOCK_CALL_LOW >> nr) & 1 : nr == 299 || nr == 307;
+}
+
 #endif

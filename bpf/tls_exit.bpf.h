@@ -9,9 +9,10 @@
  * A thread inside a probed handshake call (SSL_do_handshake, SSL_connect,
  * SSL_accept, or SSL_read/SSL_write while the session is in its
  * handshake) moves the handshake's bytes on its socket with one of the
- * calls below, whatever the BIO: OpenSSL's socket BIO uses read/write or
- * sendto/recvfrom (sendmsg with kTLS), curl's own BIO send/recv (sendto,
- * recvfrom), other BIOs readv/writev.  At its exit the descriptor
+ * calls of sock_call_way() (bpf/sock.bpf.h), whatever the BIO: OpenSSL's
+ * socket BIO uses read/write or sendto/recvfrom (sendmsg with kTLS),
+ * curl's own BIO send/recv (sendto, recvfrom), other BIOs readv/writev.
+ * At its exit the descriptor
  * is still in the task's saved registers (di) and resolves to its socket
  * (bpf/sock.bpf.h, sock_tcp_of_fd): the first TCP socket is the
  * handshake's.  A descriptor closed by another thread before the exit is
@@ -22,25 +23,6 @@
 #define FR_TLS_EXIT_BPF_H
 
 #include "tls_sock.bpf.h"
-
-/* x86_64 numbers of the calls that move a handshake's bytes on a socket. */
-static __always_inline int tls_exit_moves_bytes(__u64 nr)
-{
-	switch (nr) {
-	case 0:   /* read */
-	case 1:   /* write */
-	case 19:  /* readv */
-	case 20:  /* writev */
-	case 44:  /* sendto */
-	case 45:  /* recvfrom */
-	case 46:  /* sendmsg */
-	case 47:  /* recvmsg */
-	case 299: /* recvmmsg */
-	case 307: /* sendmmsg */
-		return 1;
-	}
-	return 0;
-}
 
 /*
  * At the exit of call NR on descriptor FD, while some thread is inside a
@@ -55,7 +37,7 @@ __noinline int tls_exit_note(__u64 nr, __u64 fd)
 	struct hs *h;
 	struct sock *sk;
 
-	if (!tls_exit_moves_bytes(nr))
+	if (!sock_call_maybe(nr))
 		return 0;
 	h = tls_handshake_wanting_socket();
 	if (!h)
