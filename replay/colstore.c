@@ -280,14 +280,10 @@ static int dict_grow_slots(struct dict *d)
 	return 0;
 }
 
-/* The number of text S (N bytes) in D, added when new; -ENOMEM. */
-static int64_t dict_intern(struct dict *d, const char *s, size_t n)
+/* The number of text S (N bytes, hash H) in D, added when new; -ENOMEM. */
+static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint32_t h)
 {
-	uint32_t h, i;
-
-	if (d->last && d->len[d->last - 1] == n && !memcmp(d->arena + d->off[d->last - 1], s, n))
-		return d->last - 1;
-	h = text_hash(s, n);
+	uint32_t i;
 
 	if ((uint64_t)d->n * 2 >= d->nslots && dict_grow_slots(d))
 		return -ENOMEM;
@@ -334,6 +330,14 @@ static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 	d->slot[i] = d->n + 1;
 	d->last = d->n + 1;
 	return d->n++;
+}
+
+/* The number of text S (N bytes) in D, added when new; -ENOMEM. */
+static int64_t dict_intern(struct dict *d, const char *s, size_t n)
+{
+	if (d->last && d->len[d->last - 1] == n && !memcmp(d->arena + d->off[d->last - 1], s, n))
+		return d->last - 1;
+	return dict_intern_hashed(d, s, n, text_hash(s, n));
 }
 
 /* SIZE bytes (at most SLAB_BYTES) of CS's slabs, 8-aligned; NULL when out of memory. */
@@ -589,6 +593,121 @@ void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size
 		}
 		done += m;
 	}
+}
+
+/*
+ * MAP[C]: for each text number of SRC's text column C, its number in CS's
+ * dictionary, the text interned there when new (NULL for the columns that
+ * need none: not text, or every number the same in both).  In SRC's number
+ * order, which is the order SRC first saw them: CS numbers them as if
+ * SRC's rows had been appended one by one.  0, or -ENOMEM.
+ */
+static int map_texts(struct colstore *cs, const struct colstore *src, uint32_t **map)
+{
+	for (unsigned c = 0; c < cs->held_col; c++) {
+		const struct dict *d = &src->dict[c];
+		int same = 1;
+
+		map[c] = NULL;
+		if (!col_is_text(cs->k, c) || !d->n)
+			continue;
+		if (!(map[c] = malloc(d->n * sizeof(*map[c]))))
+			return -ENOMEM;
+		for (uint32_t id = 0; id < d->n; id++) {
+			int64_t v = dict_intern_hashed(&cs->dict[c], d->arena + d->off[id], d->len[id], d->hash[id]);
+			if (v < 0)
+				return -ENOMEM;
+			map[c][id] = (uint32_t)v;
+			same &= v == id;
+		}
+		cs->dict[c].last = 0; /* the next colstore_append starts afresh */
+		if (same) {
+			free(map[c]);
+			map[c] = NULL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The M rows just copied into the open chunk from FIRST on: their texts
+ * renumbered by MAP, a text field the row's segment did not hold 0 as
+ * colstore_append leaves it, and the chunk's ts range and the store's ts
+ * order brought up to date.
+ */
+static void staged_fix(struct colstore *cs, uint32_t *const *map, uint64_t first, uint64_t m)
+{
+	const int64_t *held = cs->stage + (size_t)cs->held_col * COLSTORE_CHUNK_ROWS + first;
+	const int64_t *ts = cs->stage + COLSTORE_CHUNK_ROWS + first;
+	int64_t held_min = INT64_MAX;
+
+	for (unsigned c = 0; c < cs->held_col; c++) {
+		int64_t *v = cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS + first;
+		if (map[c])
+			for (uint64_t i = 0; i < m; i++)
+				v[i] = map[c][v[i]];
+	}
+	for (uint64_t i = 0; i < m; i++)
+		if (held[i] < held_min)
+			held_min = held[i];
+	/* rows of an older minor version: the fields they lack read as 0, not as a renumbered 0 */
+	for (unsigned c = 1; c < cs->held_col && held_min < (int64_t)cs->k->nfields; c++) {
+		int64_t *v = cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS + first;
+		if (map[c])
+			for (uint64_t i = 0; i < m; i++)
+				if ((int64_t)(c - 1) >= held[i])
+					v[i] = 0;
+	}
+	for (uint64_t i = 0; i < m; i++) {
+		if (first + i == 0 || ts[i] < cs->stage_ts_min)
+			cs->stage_ts_min = ts[i];
+		if (first + i == 0 || ts[i] > cs->stage_ts_max)
+			cs->stage_ts_max = ts[i];
+		if (ts[i] < cs->last_ts)
+			cs->ts_ordered = 0;
+		cs->last_ts = ts[i];
+	}
+}
+
+int colstore_append_store(struct colstore *cs, const struct colstore *src)
+{
+	uint32_t **map;
+	uint64_t row = 0;
+	int ret = 0;
+
+	if (cs->derived || src->derived || src->k != cs->k)
+		return -EINVAL;
+	if (!src->rows)
+		return 0;
+	if (!(map = calloc(cs->held_col, sizeof(*map))))
+		return -ENOMEM;
+	if ((ret = map_texts(cs, src, map)))
+		goto out;
+	while (row < src->rows) {
+		int64_t at = stage_row(cs);
+		uint64_t m = src->rows - row, left;
+
+		if (at < 0) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		/* a slice within one chunk of each: it may start anywhere in CS's */
+		if (m > (left = COLSTORE_CHUNK_ROWS - cs->staged))
+			m = left;
+		if (m > (left = COLSTORE_CHUNK_ROWS - (row & (COLSTORE_CHUNK_ROWS - 1))))
+			m = left;
+		for (unsigned c = 0; c < cs->ncols; c++)
+			chunk_read(src, c, row, (size_t)m, cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS + cs->staged);
+		staged_fix(cs, map, cs->staged, m);
+		cs->staged += m;
+		cs->rows += m;
+		row += m;
+	}
+out:
+	for (unsigned c = 0; c < cs->held_col; c++)
+		free(map[c]);
+	free(map);
+	return ret;
 }
 
 /* Text number ID of column COL's dictionary; a borrowed one's, of the store it names. */
