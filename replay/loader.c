@@ -685,6 +685,8 @@ int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *
 	pthread_mutex_lock(&a.lock);
 	a.nworkers = started;
 	pthread_mutex_unlock(&a.lock);
+	if (r->timing && started)
+		fprintf(stderr, "flightrec-replay: %u inputs read on %u threads\n", n, started);
 	for (unsigned i = 0; i < n && !ret; i++) {
 		struct part *p = &a.parts[i];
 
