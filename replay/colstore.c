@@ -92,6 +92,7 @@ struct colstore {
 	unsigned held_col;
 	struct chunk **chunks; /* sealed */
 	struct slab *slabs;    /* their columns' values, the one being filled first */
+	struct slab *spare;    /* slabs of rows dropped by colstore_reset, taken before new ones */
 	size_t nchunks, cap_chunks;
 	int64_t *stage;        /* the open chunk: ncols arrays of COLSTORE_CHUNK_ROWS values */
 	uint64_t staged;       /* rows in it */
@@ -184,15 +185,23 @@ static void dict_free(struct dict *d)
 	free(d->slot);
 }
 
-/* The rows and what was made from them; the dictionaries stay (texts are only ever added). */
-static void drop_rows(struct colstore *cs)
+/*
+ * The rows and what was made from them; the dictionaries stay (texts are
+ * only ever added).  KEEP: the slabs go to the spare ones, not freed.
+ */
+static void drop_rows(struct colstore *cs, int keep)
 {
 	for (size_t i = 0; i < cs->nchunks; i++)
 		free(cs->chunks[i]);
 	while (cs->slabs) {
 		struct slab *s = cs->slabs;
 		cs->slabs = s->next;
-		free(s);
+		if (keep) {
+			s->next = cs->spare;
+			cs->spare = s;
+		} else {
+			free(s);
+		}
 	}
 	free(cs->chunks);
 	cs->chunks = NULL;
@@ -212,7 +221,20 @@ static void drop_rows(struct colstore *cs)
 
 void colstore_clear(struct colstore *cs)
 {
-	drop_rows(cs);
+	drop_rows(cs, 0);
+}
+
+void colstore_reset(struct colstore *cs)
+{
+	drop_rows(cs, 1);
+	for (unsigned c = 0; c < cs->ncols; c++) {
+		struct dict *d = &cs->dict[c];
+		d->used = 0;
+		d->n = 0;
+		d->last = 0;
+		if (d->slot)
+			memset(d->slot, 0, d->nslots * sizeof(*d->slot));
+	}
 }
 
 void colstore_free(struct colstore *cs)
@@ -220,7 +242,12 @@ void colstore_free(struct colstore *cs)
 	if (!cs)
 		return;
 	if (cs->eq)
-		drop_rows(cs);
+		drop_rows(cs, 0);
+	while (cs->spare) {
+		struct slab *s = cs->spare;
+		cs->spare = s->next;
+		free(s);
+	}
 	free(cs->stage);
 	for (unsigned c = 0; c < cs->ncols; c++)
 		dict_free(&cs->dict[c]);
@@ -347,7 +374,9 @@ static void *slab_alloc(struct colstore *cs, size_t size)
 
 	size = (size + 7u) & ~(size_t)7u;
 	if (!s || s->cap - s->used < size) {
-		if (!(s = big_alloc(sizeof(*s) + SLAB_BYTES)))
+		if ((s = cs->spare))
+			cs->spare = s->next;
+		else if (!(s = big_alloc(sizeof(*s) + SLAB_BYTES)))
 			return NULL;
 		s->used = 0;
 		s->cap = SLAB_BYTES;

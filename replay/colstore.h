@@ -46,6 +46,12 @@ struct colstore *colstore_new_derived(const struct fr_kind_desc *t);
 void colstore_free(struct colstore *cs);
 /* Drop every row (and the indexes over them); what the store is, and borrows, stays. */
 void colstore_clear(struct colstore *cs);
+/*
+ * Drop every row and every text: the store as colstore_new made it, but
+ * for the memory, kept for the rows and texts to come (a load reads input
+ * after input into stores of their own: the pages are not faulted in again).
+ */
+void colstore_reset(struct colstore *cs);
 
 /* How many stores' columns one text column of a derived store may borrow from. */
 #define COLSTORE_SOURCES 8

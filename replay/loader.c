@@ -400,6 +400,9 @@ struct load_all {
 	unsigned taken;  /* parts the caller has taken: workers stay within nworkers * PART_AHEAD of it */
 	unsigned nworkers;
 	int stop;        /* the caller stopped: workers finish nothing more */
+	/* stores of parts taken, emptied (colstore_reset) for the next parts: their pages stay faulted in */
+	struct colstore *spare[REPLAY_THREADS_MAX + 2][FR_KIND_MAX];
+	unsigned nspare;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 };
@@ -517,10 +520,25 @@ static int part_member(void *ctx, const char *path, const char *name, const void
 	return 0;
 }
 
-/* What a part holds, freed (it was taken, or will not be). */
-static void part_free(struct part *p)
+/* What a part holds, freed (it was taken, or will not be); its stores emptied for another when A has room. */
+static void part_free(struct part *p, struct load_all *a)
 {
-	for (unsigned i = 0; i < FR_KIND_MAX; i++) {
+	int keep = 0;
+
+	if (a) {
+		pthread_mutex_lock(&a->lock);
+		if ((keep = a->nspare < sizeof(a->spare) / sizeof(a->spare[0]))) {
+			for (unsigned i = 0; i < FR_KIND_MAX; i++) {
+				if (p->cols[i])
+					colstore_reset(p->cols[i]);
+				a->spare[a->nspare][i] = p->cols[i];
+				p->cols[i] = NULL;
+			}
+			a->nspare++;
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	for (unsigned i = 0; i < FR_KIND_MAX && !keep; i++) {
 		colstore_free(p->cols[i]);
 		p->cols[i] = NULL;
 	}
@@ -546,8 +564,14 @@ static void part_read(struct part *p)
 	int ret = 0;
 
 	memset(p->seg_minor, 0xff, sizeof(p->seg_minor));
+	pthread_mutex_lock(&p->all->lock);
+	if (p->all->nspare) {
+		p->all->nspare--;
+		memcpy(p->cols, p->all->spare[p->all->nspare], sizeof(p->cols));
+	}
+	pthread_mutex_unlock(&p->all->lock);
 	for (unsigned i = 0; i < FR_KIND_MAX && !ret; i++)
-		if (r->columns[i] && !(p->cols[i] = colstore_new(colstore_kind(r->columns[i]))))
+		if (r->columns[i] && !p->cols[i] && !(p->cols[i] = colstore_new(colstore_kind(r->columns[i]))))
 			ret = part_nomem(p);
 	if (!ret) {
 		err[0] = '\0';
@@ -698,7 +722,7 @@ int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *
 			*failed = i;
 			ret = -1;
 		}
-		part_free(p);
+		part_free(p, ret ? NULL : &a);
 		pthread_mutex_lock(&a.lock);
 		a.taken = i + 1;
 		if (ret)
@@ -711,7 +735,10 @@ int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
 	for (unsigned i = 0; i < n; i++)
-		part_free(&a.parts[i]);
+		part_free(&a.parts[i], NULL);
+	for (unsigned i = 0; i < a.nspare; i++)
+		for (unsigned k = 0; k < FR_KIND_MAX; k++)
+			colstore_free(a.spare[i][k]);
 	pthread_mutex_destroy(&a.lock);
 	pthread_cond_destroy(&a.changed);
 	free(a.parts);
