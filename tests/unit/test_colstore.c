@@ -5,7 +5,7 @@
  * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
  * NULLs where a row says, texts borrowed from other stores, an index per
  * looked-up column, an order per column (NULLs first), a column read in
- * bulk, cleared and filled again; stores put after one another as one.
+ * bulk, cleared and filled again; stores put after one another as one, emptied for reuse.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,7 +38,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(35);
+	tap_plan(37);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -292,6 +292,22 @@ int main(void)
 	ok(!colstore_ts_ordered(joined) && colstore_ts_ordered(whole) == colstore_ts_ordered(joined) &&
 	       colstore_append_store(joined, other) == -EINVAL,
 	   "colstore_append_store - ts order lost as one store's, a store of another kind refused, expect -EINVAL");
+	/* a part emptied for the next: no rows, no texts, and what is appended again reads back */
+	colstore_reset(part[2]);
+	ok(colstore_rows(part[2]) == 0 && colstore_texts(part[2], c_name) == 0 && colstore_ts_ordered(part[2]) &&
+	       colstore_append_store(joined, part[2]) == 0 && colstore_rows(joined) == at,
+	   "colstore_reset - no rows, no texts, in ts order again, expect nothing appended from it");
+	for (uint64_t i = 0; i < COLSTORE_CHUNK_ROWS + 10 && !bad_join; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ts = (int64_t)i;
+		rec.pid = (uint32_t)i;
+		snprintf(rec.name, sizeof(rec.name), "%s", i % 2 ? "again" : "mmap");
+		bad_join |= colstore_append(part[2], "h9", sk->nfields, &rec);
+	}
+	ok(!bad_join && colstore_rows(part[2]) == COLSTORE_CHUNK_ROWS + 10 && colstore_texts(part[2], c_name) == 2 &&
+	       colstore_int(part[2], 0, c_name) == 0 && colstore_int(part[2], COLSTORE_CHUNK_ROWS + 9, c_pid) == COLSTORE_CHUNK_ROWS + 9 &&
+	       !strcmp(colstore_text(part[2], 1, c_name, &len), "again") && !strcmp(colstore_text(part[2], 5, 0, &len), "h9"),
+	   "colstore_reset - rows appended after it read back, texts numbered from 0, expect mmap 0, again 1");
 	for (unsigned pi = 0; pi < 3; pi++)
 		colstore_free(part[pi]);
 	colstore_free(whole);
