@@ -92,6 +92,7 @@ struct colstore {
 	unsigned held_col;
 	struct chunk **chunks; /* sealed */
 	struct slab *slabs;    /* their columns' values, the one being filled first */
+	struct slab *spare;    /* slabs of rows dropped by colstore_reset, taken before new ones */
 	size_t nchunks, cap_chunks;
 	int64_t *stage;        /* the open chunk: ncols arrays of COLSTORE_CHUNK_ROWS values */
 	uint64_t staged;       /* rows in it */
@@ -184,15 +185,23 @@ static void dict_free(struct dict *d)
 	free(d->slot);
 }
 
-/* The rows and what was made from them; the dictionaries stay (texts are only ever added). */
-static void drop_rows(struct colstore *cs)
+/*
+ * The rows and what was made from them; the dictionaries stay (texts are
+ * only ever added).  KEEP: the slabs go to the spare ones, not freed.
+ */
+static void drop_rows(struct colstore *cs, int keep)
 {
 	for (size_t i = 0; i < cs->nchunks; i++)
 		free(cs->chunks[i]);
 	while (cs->slabs) {
 		struct slab *s = cs->slabs;
 		cs->slabs = s->next;
-		free(s);
+		if (keep) {
+			s->next = cs->spare;
+			cs->spare = s;
+		} else {
+			free(s);
+		}
 	}
 	free(cs->chunks);
 	cs->chunks = NULL;
@@ -212,7 +221,20 @@ static void drop_rows(struct colstore *cs)
 
 void colstore_clear(struct colstore *cs)
 {
-	drop_rows(cs);
+	drop_rows(cs, 0);
+}
+
+void colstore_reset(struct colstore *cs)
+{
+	drop_rows(cs, 1);
+	for (unsigned c = 0; c < cs->ncols; c++) {
+		struct dict *d = &cs->dict[c];
+		d->used = 0;
+		d->n = 0;
+		d->last = 0;
+		if (d->slot)
+			memset(d->slot, 0, d->nslots * sizeof(*d->slot));
+	}
 }
 
 void colstore_free(struct colstore *cs)
@@ -220,7 +242,12 @@ void colstore_free(struct colstore *cs)
 	if (!cs)
 		return;
 	if (cs->eq)
-		drop_rows(cs);
+		drop_rows(cs, 0);
+	while (cs->spare) {
+		struct slab *s = cs->spare;
+		cs->spare = s->next;
+		free(s);
+	}
 	free(cs->stage);
 	for (unsigned c = 0; c < cs->ncols; c++)
 		dict_free(&cs->dict[c]);
@@ -280,14 +307,10 @@ static int dict_grow_slots(struct dict *d)
 	return 0;
 }
 
-/* The number of text S (N bytes) in D, added when new; -ENOMEM. */
-static int64_t dict_intern(struct dict *d, const char *s, size_t n)
+/* The number of text S (N bytes, hash H) in D, added when new; -ENOMEM. */
+static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint32_t h)
 {
-	uint32_t h, i;
-
-	if (d->last && d->len[d->last - 1] == n && !memcmp(d->arena + d->off[d->last - 1], s, n))
-		return d->last - 1;
-	h = text_hash(s, n);
+	uint32_t i;
 
 	if ((uint64_t)d->n * 2 >= d->nslots && dict_grow_slots(d))
 		return -ENOMEM;
@@ -336,6 +359,14 @@ static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 	return d->n++;
 }
 
+/* The number of text S (N bytes) in D, added when new; -ENOMEM. */
+static int64_t dict_intern(struct dict *d, const char *s, size_t n)
+{
+	if (d->last && d->len[d->last - 1] == n && !memcmp(d->arena + d->off[d->last - 1], s, n))
+		return d->last - 1;
+	return dict_intern_hashed(d, s, n, text_hash(s, n));
+}
+
 /* SIZE bytes (at most SLAB_BYTES) of CS's slabs, 8-aligned; NULL when out of memory. */
 static void *slab_alloc(struct colstore *cs, size_t size)
 {
@@ -343,7 +374,9 @@ static void *slab_alloc(struct colstore *cs, size_t size)
 
 	size = (size + 7u) & ~(size_t)7u;
 	if (!s || s->cap - s->used < size) {
-		if (!(s = big_alloc(sizeof(*s) + SLAB_BYTES)))
+		if ((s = cs->spare))
+			cs->spare = s->next;
+		else if (!(s = big_alloc(sizeof(*s) + SLAB_BYTES)))
 			return NULL;
 		s->used = 0;
 		s->cap = SLAB_BYTES;
@@ -589,6 +622,121 @@ void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size
 		}
 		done += m;
 	}
+}
+
+/*
+ * MAP[C]: for each text number of SRC's text column C, its number in CS's
+ * dictionary, the text interned there when new (NULL for the columns that
+ * need none: not text, or every number the same in both).  In SRC's number
+ * order, which is the order SRC first saw them: CS numbers them as if
+ * SRC's rows had been appended one by one.  0, or -ENOMEM.
+ */
+static int map_texts(struct colstore *cs, const struct colstore *src, uint32_t **map)
+{
+	for (unsigned c = 0; c < cs->held_col; c++) {
+		const struct dict *d = &src->dict[c];
+		int same = 1;
+
+		map[c] = NULL;
+		if (!col_is_text(cs->k, c) || !d->n)
+			continue;
+		if (!(map[c] = malloc(d->n * sizeof(*map[c]))))
+			return -ENOMEM;
+		for (uint32_t id = 0; id < d->n; id++) {
+			int64_t v = dict_intern_hashed(&cs->dict[c], d->arena + d->off[id], d->len[id], d->hash[id]);
+			if (v < 0)
+				return -ENOMEM;
+			map[c][id] = (uint32_t)v;
+			same &= v == id;
+		}
+		cs->dict[c].last = 0; /* the next colstore_append starts afresh */
+		if (same) {
+			free(map[c]);
+			map[c] = NULL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The M rows just copied into the open chunk from FIRST on: their texts
+ * renumbered by MAP, a text field the row's segment did not hold 0 as
+ * colstore_append leaves it, and the chunk's ts range and the store's ts
+ * order brought up to date.
+ */
+static void staged_fix(struct colstore *cs, uint32_t *const *map, uint64_t first, uint64_t m)
+{
+	const int64_t *held = cs->stage + (size_t)cs->held_col * COLSTORE_CHUNK_ROWS + first;
+	const int64_t *ts = cs->stage + COLSTORE_CHUNK_ROWS + first;
+	int64_t held_min = INT64_MAX;
+
+	for (unsigned c = 0; c < cs->held_col; c++) {
+		int64_t *v = cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS + first;
+		if (map[c])
+			for (uint64_t i = 0; i < m; i++)
+				v[i] = map[c][v[i]];
+	}
+	for (uint64_t i = 0; i < m; i++)
+		if (held[i] < held_min)
+			held_min = held[i];
+	/* rows of an older minor version: the fields they lack read as 0, not as a renumbered 0 */
+	for (unsigned c = 1; c < cs->held_col && held_min < (int64_t)cs->k->nfields; c++) {
+		int64_t *v = cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS + first;
+		if (map[c])
+			for (uint64_t i = 0; i < m; i++)
+				if ((int64_t)(c - 1) >= held[i])
+					v[i] = 0;
+	}
+	for (uint64_t i = 0; i < m; i++) {
+		if (first + i == 0 || ts[i] < cs->stage_ts_min)
+			cs->stage_ts_min = ts[i];
+		if (first + i == 0 || ts[i] > cs->stage_ts_max)
+			cs->stage_ts_max = ts[i];
+		if (ts[i] < cs->last_ts)
+			cs->ts_ordered = 0;
+		cs->last_ts = ts[i];
+	}
+}
+
+int colstore_append_store(struct colstore *cs, const struct colstore *src)
+{
+	uint32_t **map;
+	uint64_t row = 0;
+	int ret = 0;
+
+	if (cs->derived || src->derived || src->k != cs->k)
+		return -EINVAL;
+	if (!src->rows)
+		return 0;
+	if (!(map = calloc(cs->held_col, sizeof(*map))))
+		return -ENOMEM;
+	if ((ret = map_texts(cs, src, map)))
+		goto out;
+	while (row < src->rows) {
+		int64_t at = stage_row(cs);
+		uint64_t m = src->rows - row, left;
+
+		if (at < 0) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		/* a slice within one chunk of each: it may start anywhere in CS's */
+		if (m > (left = COLSTORE_CHUNK_ROWS - cs->staged))
+			m = left;
+		if (m > (left = COLSTORE_CHUNK_ROWS - (row & (COLSTORE_CHUNK_ROWS - 1))))
+			m = left;
+		for (unsigned c = 0; c < cs->ncols; c++)
+			chunk_read(src, c, row, (size_t)m, cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS + cs->staged);
+		staged_fix(cs, map, cs->staged, m);
+		cs->staged += m;
+		cs->rows += m;
+		row += m;
+	}
+out:
+	for (unsigned c = 0; c < cs->held_col; c++)
+		free(map[c]);
+	free(map);
+	return ret;
 }
 
 /* Text number ID of column COL's dictionary; a borrowed one's, of the store it names. */

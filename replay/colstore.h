@@ -20,7 +20,7 @@
  * column (colstore_borrow), whose dictionary already holds it.  It has
  * no ts column: colstore_has_ts() is 0 and the ts functions do not apply.
  *
- * One thread appends; reads may start once appending stopped, and see
+ * One thread appends to a store; reads may start once appending stopped, and see
  * every row appended (the open chunk included).  The functions that take
  * a const store only read it, so several threads may call them at once;
  * those that take it to change (the indexes made on first use) may not.
@@ -46,6 +46,12 @@ struct colstore *colstore_new_derived(const struct fr_kind_desc *t);
 void colstore_free(struct colstore *cs);
 /* Drop every row (and the indexes over them); what the store is, and borrows, stays. */
 void colstore_clear(struct colstore *cs);
+/*
+ * Drop every row and every text: the store as colstore_new made it, but
+ * for the memory, kept for the rows and texts to come (a load reads input
+ * after input into stores of their own: the pages are not faulted in again).
+ */
+void colstore_reset(struct colstore *cs);
 
 /* How many stores' columns one text column of a derived store may borrow from. */
 #define COLSTORE_SOURCES 8
@@ -74,6 +80,18 @@ int colstore_append_values(struct colstore *cs, const int64_t *v, uint64_t nulls
  * 0, or -ENOMEM (the store keeps the rows before it).
  */
 int colstore_append(struct colstore *cs, const char *host, unsigned held, const void *rec);
+
+/*
+ * Append every row of SRC, a store of the same kind that takes no more
+ * appends, after CS's rows: the same rows, values, texts' numbers and ts
+ * order as if each had been appended to CS by colstore_append, in SRC's
+ * order (a load decodes inputs into stores of their own on several
+ * threads, then puts them together in the order the inputs were given).
+ * Its texts are interned in CS's dictionaries, in SRC's numbering order.
+ * 0, -EINVAL (not the same kind, or a derived store), or -ENOMEM (CS may
+ * then hold some of SRC's rows and texts).
+ */
+int colstore_append_store(struct colstore *cs, const struct colstore *src);
 
 const struct fr_kind_desc *colstore_kind(const struct colstore *cs);
 uint64_t colstore_rows(const struct colstore *cs);

@@ -82,6 +82,16 @@ void replay_close(struct replay *r);
  */
 int replay_load(struct replay *r, const char *path, char *err, size_t errlen);
 /*
+ * Load the N inputs PATHS, as replay_load would one after another: the
+ * same rows, in the same order, the same messages.  With more than one
+ * input, stores of columns and threads to spare (replay_threads), whole
+ * inputs are read on several threads at once, each into stores of its
+ * own, and put together in the inputs' order.  0, or -1 with ERR and
+ * *FAILED the index of the input that could not be loaded (the ones
+ * before it are loaded).
+ */
+int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *failed, char *err, size_t errlen);
+/*
  * After the last load: rebuild `processes`; the indexes are made when a
  * statement first needs them (replay_index_lazily), or now with r->index_all.
  */

@@ -5,6 +5,7 @@
  * records in time order and the indexes are created.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "frames.h"
 #include "input.h"
 #include "load_pipe.h"
+#include "threads.h"
 #include "vtab.h"
 
 struct load_ctx {
@@ -293,6 +295,35 @@ static void name_frames(struct load_ctx *c, sqlite3_int64 after)
 	sqlite3_finalize(u);
 }
 
+/* An input's end: its stacks named, its row in `archives` when it was read (RET 0), its transaction ended. */
+static void load_end(struct load_ctx *c, const struct fr_read_stats *st, sqlite3_int64 stacks_before, int ret)
+{
+	struct replay *r = c->r;
+	sqlite3_stmt *s;
+
+	if (ret == 0)
+		name_frames(c, stacks_before);
+	for (unsigned i = 0; i < FR_KIND_MAX; i++)
+		sqlite3_finalize(c->ins[i]);
+	if (ret == 0 && sqlite3_prepare_v2(r->db, "INSERT INTO archives VALUES (?, ?, ?, ?, ?, ?)", -1, &s, NULL) ==
+				SQLITE_OK) {
+		sqlite3_bind_text(s, 1, c->host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, c->path, -1, SQLITE_STATIC);
+		if (c->manifest)
+			sqlite3_bind_text(s, 3, c->manifest, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)st->records);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)st->bad_blocks);
+		sqlite3_bind_int64(s, 6, (sqlite3_int64)st->truncated_bytes);
+		sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
+	sqlite3_exec(r->db, ret == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	if (ret == 0)
+		r->loaded++;
+	free(c->manifest);
+	frame_names_free(c->names);
+}
+
 int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 {
 	struct fr_input_ops ops = { .record = on_record, .warn = on_warn, .manifest = on_manifest,
@@ -300,7 +331,6 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	sqlite3_int64 stacks_before = max_rowid(r, "stacks");
 	struct fr_read_stats st = { 0 };
 	struct load_ctx *c = calloc(1, sizeof(*c));
-	sqlite3_stmt *s;
 	int ret;
 
 	if (!c) {
@@ -317,29 +347,402 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
 	if (ret < 0 && c->err[0])
 		snprintf(err, errlen, "%s", c->err);
-	if (ret == 0)
-		name_frames(c, stacks_before);
-	for (unsigned i = 0; i < FR_KIND_MAX; i++)
-		sqlite3_finalize(c->ins[i]);
-	if (ret == 0 && sqlite3_prepare_v2(r->db, "INSERT INTO archives VALUES (?, ?, ?, ?, ?, ?)", -1, &s, NULL) ==
-				SQLITE_OK) {
-		sqlite3_bind_text(s, 1, c->host, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-		if (c->manifest)
-			sqlite3_bind_text(s, 3, c->manifest, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)st.records);
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)st.bad_blocks);
-		sqlite3_bind_int64(s, 6, (sqlite3_int64)st.truncated_bytes);
-		sqlite3_step(s);
-		sqlite3_finalize(s);
-	}
-	sqlite3_exec(r->db, ret == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-	if (ret == 0)
-		r->loaded++;
-	free(c->manifest);
-	frame_names_free(c->names);
+	load_end(c, &st, stacks_before, ret);
 	free(c);
 	return ret < 0 ? -1 : 0;
+}
+
+/*
+ * Several inputs at once (replay_load_all): each worker thread reads whole
+ * inputs, one after another, into a part of its own: a column store per
+ * kind served from columns, and in order what must reach SQLite or stderr
+ * on the caller's thread (the records of SQLite's tables, warnings,
+ * symbols.txt).  The caller takes the parts in the order of the inputs and
+ * puts each into the shared stores and tables as replay_load would have,
+ * so rows, rowids and texts' numbers are the serial load's.  Workers run
+ * at most PART_AHEAD parts ahead of the one being taken per worker: the
+ * parts wait in memory, packed as the stores are.
+ */
+#define PART_AHEAD 1
+
+enum part_event_type { EV_WARN, EV_MEMBER, EV_RECORD };
+
+struct part_event {
+	enum part_event_type type;
+	const struct fr_kind_desc *k; /* EV_RECORD */
+	struct fr_seg_hdr seg;        /* EV_RECORD: the header its record came with */
+	char *name, *msg;             /* EV_WARN: where and what; EV_MEMBER: the member's name */
+	void *data;                   /* EV_RECORD: the decoded record; EV_MEMBER: its bytes */
+	size_t len;
+};
+
+struct part {
+	struct load_all *all;
+	const char *path;
+	struct colstore *cols[FR_KIND_MAX];
+	uint16_t nfields[FR_KIND_MAX];
+	uint16_t seg_minor[FR_KIND_MAX]; /* 0xffff: not worked out yet */
+	struct part_event *ev;
+	size_t nev, cap_ev;
+	char host[72];
+	char *manifest;
+	struct fr_read_stats st;
+	int done;  /* its worker finished it */
+	int ret;   /* what fr_input_read returned, or -ENOMEM when a callback ran out of memory */
+	char err[512];
+};
+
+struct load_all {
+	struct replay *r;
+	struct part *parts;
+	unsigned n;
+	unsigned next;   /* the next input a worker takes */
+	unsigned taken;  /* parts the caller has taken: workers stay within nworkers * PART_AHEAD of it */
+	unsigned nworkers;
+	int stop;        /* the caller stopped: workers finish nothing more */
+	/* stores of parts taken, emptied (colstore_reset) for the next parts: their pages stay faulted in */
+	struct colstore *spare[REPLAY_THREADS_MAX + 2][FR_KIND_MAX];
+	unsigned nspare;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+};
+
+static int part_stopped(const struct part *p)
+{
+	return __atomic_load_n(&p->all->stop, __ATOMIC_RELAXED);
+}
+
+static struct part_event *part_event_new(struct part *p, enum part_event_type type)
+{
+	if (p->nev == p->cap_ev) {
+		size_t cap = p->cap_ev ? p->cap_ev * 2 : 16;
+		struct part_event *ev = realloc(p->ev, cap * sizeof(*ev));
+		if (!ev)
+			return NULL;
+		p->ev = ev;
+		p->cap_ev = cap;
+	}
+	memset(&p->ev[p->nev], 0, sizeof(p->ev[0]));
+	p->ev[p->nev].type = type;
+	return &p->ev[p->nev++];
+}
+
+static int part_nomem(struct part *p)
+{
+	snprintf(p->err, sizeof(p->err), "out of memory");
+	return -1;
+}
+
+static int part_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_kind_desc *k, const void *rec)
+{
+	struct part *p = ctx;
+	struct colstore *cs = p->cols[k->id];
+	struct part_event *ev;
+	unsigned held = 0;
+
+	if (part_stopped(p))
+		return -1;
+	if (!cs) {
+		/* a table of SQLite's (stacks, connections): inserted by the caller, in turn */
+		if (!(ev = part_event_new(p, EV_RECORD)) || !(ev->data = malloc(k->struct_size))) {
+			if (ev)
+				p->nev--;
+			return part_nomem(p);
+		}
+		memcpy(ev->data, rec, k->struct_size);
+		ev->k = k;
+		ev->seg = *seg;
+		return 0;
+	}
+	if (p->seg_minor[k->id] == seg->minor) {
+		held = p->nfields[k->id];
+	} else {
+		while (held < k->nfields && k->fields[held].minor <= seg->minor)
+			held++;
+		p->seg_minor[k->id] = seg->minor;
+		p->nfields[k->id] = (uint16_t)held;
+	}
+	if (colstore_append(cs, seg->host, held, rec)) {
+		snprintf(p->err, sizeof(p->err), "out of memory for the rows of %s", k->table);
+		return -1;
+	}
+	return 0;
+}
+
+static void part_warn(void *ctx, const char *name, const char *msg)
+{
+	struct part *p = ctx;
+	struct part_event *ev = part_event_new(p, EV_WARN);
+
+	if (ev && (!(ev->name = strdup(name)) || !(ev->msg = strdup(msg)))) {
+		free(ev->name);
+		p->nev--;
+		ev = NULL;
+	}
+	if (!ev) /* not kept: said now rather than lost */
+		fprintf(stderr, "flightrec-replay: %s: %s\n", name, msg);
+}
+
+static int part_manifest(void *ctx, const char *path, const char *json, size_t len)
+{
+	struct part *p = ctx;
+
+	free(p->manifest);
+	if (!(p->manifest = strndup(json, len)))
+		return part_nomem(p);
+	return 0;
+}
+
+static int part_segment(void *ctx, const char *name, const struct fr_seg_hdr *hdr)
+{
+	struct part *p = ctx;
+
+	snprintf(p->host, sizeof(p->host), "%s", hdr->host);
+	return 0;
+}
+
+static int part_member(void *ctx, const char *path, const char *name, const void *data, size_t len)
+{
+	struct part *p = ctx;
+	struct part_event *ev;
+
+	if (strcmp(name, "symbols.txt"))
+		return 0; /* the only member on_member reads */
+	if (!(ev = part_event_new(p, EV_MEMBER)))
+		return part_nomem(p);
+	if (!(ev->name = strdup(name)) || !(ev->data = malloc(len ? len : 1))) {
+		free(ev->name);
+		p->nev--;
+		return part_nomem(p);
+	}
+	memcpy(ev->data, data, len);
+	ev->len = len;
+	return 0;
+}
+
+/* What a part holds, freed (it was taken, or will not be); its stores emptied for another when A has room. */
+static void part_free(struct part *p, struct load_all *a)
+{
+	int keep = 0;
+
+	if (a) {
+		pthread_mutex_lock(&a->lock);
+		if ((keep = a->nspare < sizeof(a->spare) / sizeof(a->spare[0]))) {
+			for (unsigned i = 0; i < FR_KIND_MAX; i++) {
+				if (p->cols[i])
+					colstore_reset(p->cols[i]);
+				a->spare[a->nspare][i] = p->cols[i];
+				p->cols[i] = NULL;
+			}
+			a->nspare++;
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	for (unsigned i = 0; i < FR_KIND_MAX && !keep; i++) {
+		colstore_free(p->cols[i]);
+		p->cols[i] = NULL;
+	}
+	for (size_t i = 0; i < p->nev; i++) {
+		free(p->ev[i].name);
+		free(p->ev[i].msg);
+		free(p->ev[i].data);
+	}
+	free(p->ev);
+	p->ev = NULL;
+	p->nev = p->cap_ev = 0;
+	free(p->manifest);
+	p->manifest = NULL;
+}
+
+/* Read input P into its part on this thread. */
+static void part_read(struct part *p)
+{
+	const struct fr_input_ops ops = { .record = part_record, .warn = part_warn, .manifest = part_manifest,
+					  .segment = part_segment, .member = part_member };
+	struct replay *r = p->all->r;
+	char err[512];
+	int ret = 0;
+
+	memset(p->seg_minor, 0xff, sizeof(p->seg_minor));
+	pthread_mutex_lock(&p->all->lock);
+	if (p->all->nspare) {
+		p->all->nspare--;
+		memcpy(p->cols, p->all->spare[p->all->nspare], sizeof(p->cols));
+	}
+	pthread_mutex_unlock(&p->all->lock);
+	for (unsigned i = 0; i < FR_KIND_MAX && !ret; i++)
+		if (r->columns[i] && !p->cols[i] && !(p->cols[i] = colstore_new(colstore_kind(r->columns[i]))))
+			ret = part_nomem(p);
+	if (!ret) {
+		err[0] = '\0';
+		ret = fr_input_read(p->path, &ops, p, &p->st, err, sizeof(err));
+		/* a callback's reason first: fr_input_read's only says the read stopped */
+		if (ret < 0 && !p->err[0])
+			snprintf(p->err, sizeof(p->err), "%s", err[0] ? err : "cannot be read");
+	}
+	p->ret = ret < 0 ? ret : 0;
+}
+
+static void *load_worker(void *arg)
+{
+	struct load_all *a = arg;
+
+	for (;;) {
+		struct part *p;
+
+		pthread_mutex_lock(&a->lock);
+		while (!a->stop && a->next < a->n && a->next >= a->taken + a->nworkers * PART_AHEAD + 1)
+			pthread_cond_wait(&a->changed, &a->lock);
+		if (a->stop || a->next == a->n) {
+			pthread_mutex_unlock(&a->lock);
+			return NULL;
+		}
+		p = &a->parts[a->next++];
+		pthread_mutex_unlock(&a->lock);
+		part_read(p);
+		pthread_mutex_lock(&a->lock);
+		p->done = 1;
+		pthread_cond_broadcast(&a->changed);
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
+/*
+ * Part P into R, as replay_load(P's path) would have left R: its messages
+ * and SQLite's rows in their order, its stores after the shared ones.
+ * 0, or -1 with ERR.
+ */
+static int part_take(struct replay *r, struct part *p, int progress, char *err, size_t errlen)
+{
+	sqlite3_int64 stacks_before = max_rowid(r, "stacks");
+	struct load_ctx *c = calloc(1, sizeof(*c));
+	int ret = p->ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memset(c->seg_minor, 0xff, sizeof(c->seg_minor));
+	c->r = r;
+	c->path = p->path;
+	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+	for (size_t i = 0; i < p->nev; i++) {
+		struct part_event *ev = &p->ev[i];
+		if (ev->type == EV_WARN) {
+			on_warn(c, ev->name, ev->msg);
+		} else if (ev->type == EV_MEMBER) {
+			on_member(c, p->path, ev->name, ev->data, ev->len);
+		} else if (ret == 0 && on_record(c, &ev->seg, ev->k, ev->data)) {
+			snprintf(p->err, sizeof(p->err), "%s", c->err);
+			ret = -1;
+		}
+	}
+	for (unsigned k = 0; k < FR_KIND_MAX && ret == 0; k++) {
+		const struct colstore *cs = p->cols[k];
+		uint64_t n = cs ? colstore_rows(cs) : 0;
+		if (!n)
+			continue;
+		/* as on_record notes each row's ts */
+		if (!colstore_ts_ordered(cs) || colstore_int(cs, 0, 1) < r->last_ts[k])
+			r->in_ts_order[k] = 0;
+		r->last_ts[k] = colstore_int(cs, n - 1, 1);
+		if (colstore_append_store(r->columns[k], cs)) {
+			snprintf(p->err, sizeof(p->err), "out of memory for the rows of %s", colstore_kind(cs)->table);
+			ret = -1;
+		}
+		c->records += n;
+	}
+	if (progress)
+		fprintf(stderr, "\rloading %s: %.1fM records", p->path, (double)p->st.records / 1e6);
+	snprintf(c->host, sizeof(c->host), "%s", p->host);
+	c->manifest = p->manifest;
+	p->manifest = NULL;
+	load_end(c, &p->st, stacks_before, ret);
+	free(c);
+	if (ret < 0)
+		snprintf(err, errlen, "%s", p->err);
+	return ret < 0 ? -1 : 0;
+}
+
+int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *failed, char *err, size_t errlen)
+{
+	struct load_all a = { .r = r, .n = n };
+	pthread_t tid[REPLAY_THREADS_MAX];
+	unsigned threads = replay_threads(), started = 0;
+	int columns = 0, ret = 0, progress = isatty(STDERR_FILENO);
+
+	for (unsigned k = 0; k < FR_KIND_MAX; k++)
+		columns |= r->columns[k] != NULL;
+	/* one input, one thread, or every table SQLite's: replay_load's pipe, input after input */
+	if (n < 2 || threads < 2 || !columns) {
+		for (unsigned i = 0; i < n; i++) {
+			if (replay_load(r, paths[i], err, errlen)) {
+				*failed = i;
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (!(a.parts = calloc(n, sizeof(*a.parts)))) {
+		snprintf(err, errlen, "out of memory");
+		*failed = 0;
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		a.parts[i].all = &a;
+		a.parts[i].path = paths[i];
+	}
+	a.nworkers = threads < n ? threads : n;
+	pthread_mutex_init(&a.lock, NULL);
+	pthread_cond_init(&a.changed, NULL);
+	for (; started < a.nworkers; started++) {
+		int e = pthread_create(&tid[started], NULL, load_worker, &a);
+		if (e) {
+			if (started)
+				break; /* fewer workers: as many parts at once */
+			snprintf(err, errlen, "cannot start a loading thread: %s", strerror(e));
+			*failed = 0;
+			ret = -1;
+			break;
+		}
+	}
+	pthread_mutex_lock(&a.lock);
+	a.nworkers = started;
+	pthread_mutex_unlock(&a.lock);
+	if (r->timing && started)
+		fprintf(stderr, "flightrec-replay: %u inputs read on %u threads\n", n, started);
+	for (unsigned i = 0; i < n && !ret; i++) {
+		struct part *p = &a.parts[i];
+
+		pthread_mutex_lock(&a.lock);
+		while (!p->done)
+			pthread_cond_wait(&a.changed, &a.lock);
+		pthread_mutex_unlock(&a.lock);
+		if (part_take(r, p, progress, err, errlen)) {
+			*failed = i;
+			ret = -1;
+		}
+		part_free(p, ret ? NULL : &a);
+		pthread_mutex_lock(&a.lock);
+		a.taken = i + 1;
+		if (ret)
+			__atomic_store_n(&a.stop, 1, __ATOMIC_RELAXED); /* read by part_record unlocked */
+		pthread_cond_broadcast(&a.changed);
+		pthread_mutex_unlock(&a.lock);
+	}
+	if (progress)
+		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (unsigned i = 0; i < n; i++)
+		part_free(&a.parts[i], NULL);
+	for (unsigned i = 0; i < a.nspare; i++)
+		for (unsigned k = 0; k < FR_KIND_MAX; k++)
+			colstore_free(a.spare[i][k]);
+	pthread_mutex_destroy(&a.lock);
+	pthread_cond_destroy(&a.changed);
+	free(a.parts);
+	return ret;
 }
 
 static double seconds_now(void)

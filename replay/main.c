@@ -215,14 +215,20 @@ int main(int argc, char **argv)
 	int timing = getenv("FLIGHTREC_REPLAY_TIMING") != NULL;
 	r.timing = timing;
 	double t0 = mono();
-	for (int i = optind; i < argc; i++) {
-		if (dbfile && already_loaded(&r, argv[i]))
+	for (int i = optind; dbfile && i < argc; i++) {
+		if (already_loaded(&r, argv[i]))
 			continue;
 		if (replay_load(&r, argv[i], err, sizeof(err))) {
 			fprintf(stderr, "flightrec-replay: cannot load %s: %s\n", argv[i], err);
 			replay_close(&r);
 			return 1;
 		}
+	}
+	unsigned failed = 0;
+	if (!dbfile && replay_load_all(&r, argv + optind, (unsigned)(argc - optind), &failed, err, sizeof(err))) {
+		fprintf(stderr, "flightrec-replay: cannot load %s: %s\n", argv[optind + failed], err);
+		replay_close(&r);
+		return 1;
 	}
 	double t1 = mono();
 	if (replay_finish(&r, err, sizeof(err))) {

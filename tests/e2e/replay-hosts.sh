@@ -7,7 +7,11 @@
 # exact, and each host's lives those of its segment loaded alone.  The
 # hosts' rows interleave in time and tie on ts across hosts and kinds; one
 # host's rows go back in time, reuse a pid still open and leave lives open
-# at the end (emitted by hash bucket).  Segments made by mkseg: no root.
+# at the end (emitted by hash bucket).  Several inputs are also read at
+# once, each into stores of its own, and put together in their order:
+# every table's rows and rowids must be the serial load's and a --db
+# FILE's, its warnings the same, a bad input one line and exit 1.
+# Segments made by mkseg: no root.
 . "$TESTS_SRCDIR/e2e/lib.sh"
 
 cd "$TEST_TMP" || exit 1
@@ -81,5 +85,55 @@ is "$(FLIGHTREC_REPLAY_THREADS=3 R "$@" alpha2.seg -c "$Q")" "$(FLIGHTREC_REPLAY
 
 is "$(FLIGHTREC_REPLAY_THREADS=junk R "$@" -c "SELECT count(*) FROM processes")" "count(*)
 19671" "FLIGHTREC_REPLAY_THREADS=junk - as if unset, expect 19671 lives"
+
+# Several inputs read at once, each into stores of its own, put together in the inputs' order
+# (replay_load_all): archives (host vm twice: texts shared) and segments of several hosts, one
+# whose texts no other has and connections (a table of SQLite's, inserted in turn), a damaged
+# segment.  Every table's rows and rowids must be the serial load's, and a --db FILE's.
+"$MKSEG" -H epsilon epsilon.seg <<'SPEC'
+fork 1000000000 4242 1 0 0 epsilon-only
+exec 1000001000 4242 4242 1 0 0 eps-cmd /opt/eps/bin/eps-cmd eps-cmd --flag
+conn 1000002000 1000005000 4242 eps-cmd 10.0.0.1 40000 10.0.0.2 443 1 100 200 0
+conn 1000003000 0 4242 eps-cmd ::1 40001 ::1 8080 1 10 20 0
+fork 999000000 4243 4242 0 0 eps-early
+exit 1000006000 4242 4242 1 0 0 eps-cmd 0 0 0
+SPEC
+ok $? "mkseg - a host whose texts no other has"
+cp gamma.seg damaged.seg && printf 'XXXX' | dd of=damaged.seg bs=1 seek=20000 conv=notrunc 2>/dev/null
+ok $? "damaged.seg - gamma's segment with a block broken"
+set -- "$TESTS_SRCDIR/data/format-1.0.tar" alpha.seg epsilon.seg "$TESTS_SRCDIR/data/format-1.1.tar" beta.seg \
+	damaged.seg delta.seg alpha2.seg gamma.seg
+tables=$("$FLIGHTREC_REPLAY" epsilon.seg --csv --headers off -c \
+	"SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+every=()
+for t in $tables; do every+=(-c "SELECT '$t', rowid, * FROM $t"); done
+is "$(printf '%s\n' $tables | wc -l)" 31 "tables - every table of the schema listed, expect 31"
+serial=$(FLIGHTREC_REPLAY_THREADS=1 "$FLIGHTREC_REPLAY" "$@" --csv "${every[@]}" 2>serial.err)
+ok $? "load - nine inputs on one thread, expect exit 0"
+is "$(printf '%s\n' "$serial" | grep -c .)" 99204 "load - nine inputs on one thread, expect 99204 lines of rows and headers"
+for n in 2 3; do
+	got=$(FLIGHTREC_REPLAY_THREADS=$n FLIGHTREC_REPLAY_TIMING=1 "$FLIGHTREC_REPLAY" "$@" --csv "${every[@]}" 2>par.err)
+	is "$got" "$serial" "load - nine inputs on $n threads, expect every row and rowid of every table of the serial load"
+	is "$(grep -c "9 inputs read on $n threads" par.err)" 1 "load - $n threads, expect the inputs read on $n threads"
+	is "$(grep -v ' in \| on ' par.err)" "$(cat serial.err)" "load - $n threads, expect the serial load's warnings, in its order"
+done
+grep -q "damaged.seg: bad block CRC" serial.err
+ok $? "load - the damaged segment's block reported"
+rm -f all.db
+is "$(FLIGHTREC_REPLAY_THREADS=3 "$FLIGHTREC_REPLAY" --db all.db "$@" --csv "${every[@]}" 2>/dev/null)" "$serial" \
+	"load - into a --db FILE (SQLite's tables), expect every row and rowid of the columns' serial load"
+rm -f all.db
+
+# an input that cannot be read: one line naming it, exit 1, the inputs before it loaded as on one thread
+echo junk >junk.seg
+for n in 1 3; do
+	got=$(FLIGHTREC_REPLAY_THREADS=$n "$FLIGHTREC_REPLAY" alpha.seg beta.seg junk.seg gamma.seg -c "SELECT 1" 2>&1)
+	is "$?:$got" "1:flightrec-replay: cannot load junk.seg: not a flightrec segment or archive (Unrecognized archive format)" \
+		"load - a bad input third of four on $n threads, expect one line naming it and exit 1"
+	got=$(FLIGHTREC_REPLAY_THREADS=$n "$FLIGHTREC_REPLAY" damaged.seg beta.seg missing.seg -c "SELECT 1" 2>&1)
+	is "$?:$got" "1:flightrec-replay: damaged.seg: bad block CRC at offset 12724, skipped 12494 bytes
+flightrec-replay: cannot load missing.seg: no such file or directory" \
+		"load - a missing input last on $n threads, expect the damage before it, one line naming it and exit 1"
+done
 
 done_testing

@@ -5,8 +5,9 @@
  * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
  * NULLs where a row says, texts borrowed from other stores, an index per
  * looked-up column, an order per column (NULLs first), a column read in
- * bulk, cleared and filled again.
+ * bulk, cleared and filled again; stores put after one another as one, emptied for reuse.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(32);
+	tap_plan(37);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -239,5 +240,78 @@ int main(void)
 	colstore_free(b);
 	colstore_free(ps);
 	colstore_free(NULL);
+
+	/*
+	 * colstore_append_store: three parts (1000 rows, then a chunk and a
+	 * half, then 70000 going back in time), texts shared and not, rows of
+	 * an older segment without the name, put after one another must be the
+	 * store the same rows appended one by one make, numbers of texts included.
+	 */
+	static const uint64_t part_rows[3] = { 1000, COLSTORE_CHUNK_ROWS + 500, 70000 };
+	struct colstore *whole = colstore_new(sk), *joined = colstore_new(sk), *other = colstore_new(pk), *part[3];
+	uint64_t at = 0;
+	int bad_join = 0;
+	for (unsigned pi = 0; pi < 3; pi++) {
+		part[pi] = colstore_new(sk);
+		for (uint64_t i = 0; i < part_rows[pi] && whole && joined && part[pi]; i++, at++) {
+			static const char *names[3][3] = { { "read", "write", "read" }, { "open", "read", "close" },
+							   { "mmap", "brk", "mmap" } };
+			char host[16];
+			unsigned held = pi == 1 && i % 5 == 0 ? c_name - 1 : sk->nfields;
+			memset(&rec, 0, sizeof(rec));
+			rec.ts = pi == 2 ? 9000000 - (int64_t)(i % 1000) * 3 : 1000000 + (int64_t)at;
+			rec.pid = (uint32_t)(100 + (at * 7) % 13);
+			rec.ret = (int64_t)(i % 3) - 1;
+			snprintf(rec.name, sizeof(rec.name), "%s", names[pi][i % 3]);
+			snprintf(host, sizeof(host), "%s", pi == 1 ? "h1" : i % 2 ? "h0" : "h2");
+			bad_join |= colstore_append(whole, host, held, &rec) | colstore_append(part[pi], host, held, &rec);
+		}
+		bad_join |= !part[pi] || !joined || colstore_append_store(joined, part[pi]) != 0;
+	}
+	ok(!bad_join && colstore_rows(joined) == colstore_rows(whole) && colstore_rows(joined) == at,
+	   "colstore_append_store - three parts put together, expect the %llu rows of one store", (unsigned long long)at);
+	for (uint64_t r = 0; !bad_join && r < at; r++) {
+		int64_t lo1, hi1, lo2, hi2;
+		colstore_chunk_ts(whole, r, &lo1, &hi1);
+		colstore_chunk_ts(joined, r, &lo2, &hi2);
+		bad_join |= lo1 != lo2 || hi1 != hi2;
+		for (unsigned c = 0; c <= sk->nfields + 1; c++) {
+			bad_join |= colstore_int(whole, r, c) != colstore_int(joined, r, c) ||
+				    colstore_is_null(whole, r, c) != colstore_is_null(joined, r, c);
+			if (c <= sk->nfields && colstore_col_is_text(whole, c)) {
+				size_t l1, l2;
+				const char *t1 = colstore_text(whole, r, c, &l1), *t2 = colstore_text(joined, r, c, &l2);
+				bad_join |= l1 != l2 || memcmp(t1, t2, l1);
+			}
+		}
+	}
+	for (unsigned c = 0; c <= sk->nfields; c++)
+		bad_join |= colstore_texts(whole, c) != colstore_texts(joined, c);
+	ok(!bad_join && colstore_texts(joined, c_name) == 6 && colstore_texts(joined, 0) == 3,
+	   "colstore_append_store - every value, NULL, text and its number, chunk ts span as one store's, expect 0 wrong");
+	ok(!colstore_ts_ordered(joined) && colstore_ts_ordered(whole) == colstore_ts_ordered(joined) &&
+	       colstore_append_store(joined, other) == -EINVAL,
+	   "colstore_append_store - ts order lost as one store's, a store of another kind refused, expect -EINVAL");
+	/* a part emptied for the next: no rows, no texts, and what is appended again reads back */
+	colstore_reset(part[2]);
+	ok(colstore_rows(part[2]) == 0 && colstore_texts(part[2], c_name) == 0 && colstore_ts_ordered(part[2]) &&
+	       colstore_append_store(joined, part[2]) == 0 && colstore_rows(joined) == at,
+	   "colstore_reset - no rows, no texts, in ts order again, expect nothing appended from it");
+	for (uint64_t i = 0; i < COLSTORE_CHUNK_ROWS + 10 && !bad_join; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ts = (int64_t)i;
+		rec.pid = (uint32_t)i;
+		snprintf(rec.name, sizeof(rec.name), "%s", i % 2 ? "again" : "mmap");
+		bad_join |= colstore_append(part[2], "h9", sk->nfields, &rec);
+	}
+	ok(!bad_join && colstore_rows(part[2]) == COLSTORE_CHUNK_ROWS + 10 && colstore_texts(part[2], c_name) == 2 &&
+	       colstore_int(part[2], 0, c_name) == 0 && colstore_int(part[2], COLSTORE_CHUNK_ROWS + 9, c_pid) == COLSTORE_CHUNK_ROWS + 9 &&
+	       !strcmp(colstore_text(part[2], 1, c_name, &len), "again") && !strcmp(colstore_text(part[2], 5, 0, &len), "h9"),
+	   "colstore_reset - rows appended after it read back, texts numbered from 0, expect mmap 0, again 1");
+	for (unsigned pi = 0; pi < 3; pi++)
+		colstore_free(part[pi]);
+	colstore_free(whole);
+	colstore_free(joined);
+	colstore_free(other);
 	return tap_done();
 }
