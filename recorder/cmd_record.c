@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,6 +509,14 @@ int cmd_record(int argc, char **argv)
 		free(rc);
 		return 1;
 	}
+	/*
+	 * A fixed threshold: big buffers (libbpf reads the kernel's BTF, ~5
+	 * MB, once at load) are mapped and given back when freed.  glibc's
+	 * default raises the threshold after such a free, and the next
+	 * buffers of that size then came from the heap and stayed in the
+	 * recorder's resident set for as long as it ran (+4.9 MB measured).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	libbpf_set_print(rc->o.verbose ? libbpf_print : libbpf_quiet);
 	hostinfo_read(&rc->hi);
 	rc->started_boot = rc->last_drop_poll = now_boot_ns();

@@ -74,8 +74,9 @@ struct sc_state {
 	struct syscall_bpf *skel;
 	int mode;
 	int stats_fd[2];               /* the hashes of generations 0 and 1 */
-	struct sc_agg *hot_map;        /* both generations of the hot arrays, every CPU's, mapped */
-	size_t hot_map_len;            /* bytes */
+	int hot_fd;                    /* both generations of the hot arrays, every CPU's */
+	size_t hot_map_len;            /* its bytes, as mapped */
+	struct sc_agg *hot_map;        /* mapped while read_hot() reads it */
 	uint64_t last_swap;            /* boot ns */
 	uint64_t lost_seen[SC_LOST_SLOTS];
 	uint64_t shed_since;           /* boot ns when shedding began, 0: not shedding */
@@ -306,8 +307,6 @@ static void sc_state_free(struct sc_state *st)
 {
 	if (!st)
 		return;
-	if (st->hot_map)
-		munmap(st->hot_map, st->hot_map_len);
 	syscall_bpf__destroy(st->skel);
 	free(st->keys);
 	free(st->vals);
@@ -392,17 +391,9 @@ static int syscall_open(struct probes *p, void **state)
 	if (st->mode >= SYSCALLS_SUMMARY) {
 		/* the map's pages, as the kernel rounds them: its slots are sizeof(struct sc_agg), a multiple of 8 */
 		size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)st->ncpus * SC_HOT_PER_CPU * sizeof(struct sc_agg);
-		void *m;
 
 		st->hot_map_len = (len + page - 1) / page * page;
-		m = mmap(NULL, st->hot_map_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.sc_hot), 0);
-		if (m == MAP_FAILED) {
-			err = -errno;
-			probes_family_failed(p, "syscall", skel->obj, err);
-			sc_state_free(st);
-			return err;
-		}
-		st->hot_map = m;
+		st->hot_fd = bpf_map__fd(skel->maps.sc_hot);
 	}
 	st->last_swap = now_boot_ns();
 	if (exit_only) {
@@ -548,14 +539,26 @@ static int read_hot_way(struct sc_state *st, __u32 base)
 	return 0;
 }
 
-/* Sum generation G's hot arrays, both ways, per (owner, call) into st->hot, then clear them. */
+/*
+ * Sum generation G's hot arrays, both ways, per (owner, call) into
+ * st->hot, then clear them.  Mapped only while they are read: the kernel
+ * maps all of the array's pages at once, and a mapping kept would add
+ * them to the recorder's resident set (378 KB a CPU), though they are
+ * the kernel's memory either way.
+ */
 static int read_hot(struct sc_state *st, __u32 g)
 {
+	void *m = mmap(NULL, st->hot_map_len, PROT_READ | PROT_WRITE, MAP_SHARED, st->hot_fd, 0);
 	int ret = 0;
 
 	st->nhot = 0;
+	if (m == MAP_FAILED)
+		return -errno;
+	st->hot_map = m;
 	for (__u32 way = 0; way < SC_HOT_WAYS && !ret; way++)
 		ret = read_hot_way(st, (g * SC_HOT_WAYS + way) * SC_HOT_SLOTS);
+	munmap(m, st->hot_map_len);
+	st->hot_map = NULL;
 	return ret;
 }
 
