@@ -12,6 +12,7 @@
 #include "record.h"
 #include "strbuf.h"
 #include "summary_cols.h"
+#include "summary_tally.h"
 #include "timearg.h"
 
 /*
@@ -376,13 +377,10 @@ static int records_per_table(struct replay *r, char *sql, size_t len)
 	return 1;
 }
 
-/* The start of the window the processes section counts the processes started in. */
-#define WINDOW_START_SQL "coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0)"
-
 /* The processes section's query with its values counted by the store of `processes`, when it has one. */
 static int processes_counts(struct replay *r, char *sql, size_t len)
 {
-	return summary_cols_processes(r, "SELECT " WINDOW_START_SQL, sql, len);
+	return summary_cols_processes(r, "SELECT " SUMMARY_WINDOW_START_SQL, sql, len);
 }
 
 /*
@@ -409,7 +407,7 @@ static const struct summary_section summary_sections[] = {
 	  " records FROM archives ORDER BY host" },
 	{ .heading = "records per table", .build = records_per_table },
 	{ .heading = "processes", .build = processes_counts, .sql = "SELECT count(*) AS seen,"
-	  " sum(start_ts >= " WINDOW_START_SQL ") AS started, count(exit_ts) AS exited,"
+	  " sum(start_ts >= " SUMMARY_WINDOW_START_SQL ") AS started, count(exit_ts) AS exited,"
 	  " sum(exit_code > 0) AS failed, sum(exit_signal > 0) AS killed FROM processes" },
 	{ .heading = "failures and crashes",
 	  .sql = "SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"
