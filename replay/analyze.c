@@ -356,16 +356,19 @@ static void heading(struct replay *r, const char *title)
  * The records-per-table section's query into SQL (LEN bytes): counted table
  * by table (the timeline would build a summary for every row); a table
  * served from columns by its store, whose count is written in (count(*)
- * would step through every row).  1: built.
+ * would step through every row), as is one whose count a --db FILE keeps
+ * (summary_cache.c).  1: built.
  */
 static int records_per_table(struct replay *r, char *sql, size_t len)
 {
+	struct summary_cached kept;
+	int have = summary_cache_read(r, &kept);
 	size_t n = 0;
 	int64_t rows;
 
 	for (unsigned i = 0; i < fr_nkinds && n < len; i++) {
 		const char *t = fr_kinds[i].table;
-		if (summary_cols_rows(r, t, &rows))
+		if (summary_cols_rows(r, t, &rows) || (have && (rows = kept.records[fr_kinds[i].id]) >= 0))
 			n += (size_t)snprintf(sql + n, len - n, "%sSELECT '%s' AS \"table\", %lld AS records",
 					      i ? " UNION ALL " : "", t, (long long)rows);
 		else
@@ -377,10 +380,20 @@ static int records_per_table(struct replay *r, char *sql, size_t len)
 	return 1;
 }
 
-/* The processes section's query with its values counted by the store of `processes`, when it has one. */
+/*
+ * The processes section's query with its values counted by the store of
+ * `processes`, when it has one, or kept in a --db FILE while true.
+ */
 static int processes_counts(struct replay *r, char *sql, size_t len)
 {
-	return summary_cols_processes(r, "SELECT " SUMMARY_WINDOW_START_SQL, sql, len);
+	struct summary_cached kept;
+
+	if (summary_cols_processes(r, "SELECT " SUMMARY_WINDOW_START_SQL, sql, len))
+		return 1;
+	if (!summary_cache_read(r, &kept) || !kept.has_procs)
+		return 0;
+	summary_procs_sql(&kept.procs, sql, len);
+	return 1;
 }
 
 /*
