@@ -166,6 +166,23 @@ is "$(ONE b.db "SELECT records FROM summary_counts WHERE name = 'health'")" "300
 	"a second load with a trigger of the user's adding rows to health - counted, expect 2 + 3000"
 TRUE "a second load with a trigger of the user's" b.db
 
+# stacks: the load keeps one row of each (host, id), deleting the others, across loads too
+"$MKSEG" -H gamma st1.seg <<'SPEC'
+stack 1000000000 11 k:1;k:2
+stack 2000000000 11 k:1;k:2
+stack 2000000000 12 k:3
+SPEC
+"$MKSEG" -H gamma st2.seg <<'SPEC'
+stack 3000000000 12 k:3
+stack 3000000000 13 k:4
+SPEC
+rm -f s.db
+R --db s.db st1.seg -c "SELECT 1" >/dev/null
+is "$(ONE s.db "SELECT records FROM summary_counts WHERE name = 'stacks'")" "2" "stacks - duplicates deleted at load not counted, expect 2"
+R --db s.db st2.seg -c "SELECT 1" >/dev/null
+is "$(ONE s.db "SELECT records FROM summary_counts WHERE name = 'stacks'")" "3" "stacks - a second load's duplicate of a kept one not counted, expect 3"
+TRUE "stacks loaded twice" s.db
+
 # a file made before the table: no rows, no triggers
 cp a.db old.db
 R --db old.db --csv --headers off -c "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_schema WHERE type = 'trigger' AND name GLOB 'summary_counts_*'" >drop.sql
