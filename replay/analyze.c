@@ -12,6 +12,7 @@
 #include "record.h"
 #include "strbuf.h"
 #include "summary_cols.h"
+#include "summary_tally.h"
 #include "timearg.h"
 
 /*
@@ -355,16 +356,19 @@ static void heading(struct replay *r, const char *title)
  * The records-per-table section's query into SQL (LEN bytes): counted table
  * by table (the timeline would build a summary for every row); a table
  * served from columns by its store, whose count is written in (count(*)
- * would step through every row).  1: built.
+ * would step through every row), as is one whose count a --db FILE keeps
+ * (summary_cache.c).  1: built.
  */
 static int records_per_table(struct replay *r, char *sql, size_t len)
 {
+	struct summary_cached kept;
+	int have = summary_cache_read(r, &kept);
 	size_t n = 0;
 	int64_t rows;
 
 	for (unsigned i = 0; i < fr_nkinds && n < len; i++) {
 		const char *t = fr_kinds[i].table;
-		if (summary_cols_rows(r, t, &rows))
+		if (summary_cols_rows(r, t, &rows) || (have && (rows = kept.records[fr_kinds[i].id]) >= 0))
 			n += (size_t)snprintf(sql + n, len - n, "%sSELECT '%s' AS \"table\", %lld AS records",
 					      i ? " UNION ALL " : "", t, (long long)rows);
 		else
@@ -376,13 +380,20 @@ static int records_per_table(struct replay *r, char *sql, size_t len)
 	return 1;
 }
 
-/* The start of the window the processes section counts the processes started in. */
-#define WINDOW_START_SQL "coalesce((SELECT min(json_extract(manifest, '$.window.start_ns')) FROM archives), 0)"
-
-/* The processes section's query with its values counted by the store of `processes`, when it has one. */
+/*
+ * The processes section's query with its values counted by the store of
+ * `processes`, when it has one, or kept in a --db FILE while true.
+ */
 static int processes_counts(struct replay *r, char *sql, size_t len)
 {
-	return summary_cols_processes(r, "SELECT " WINDOW_START_SQL, sql, len);
+	struct summary_cached kept;
+
+	if (summary_cols_processes(r, "SELECT " SUMMARY_WINDOW_START_SQL, sql, len))
+		return 1;
+	if (!summary_cache_read(r, &kept) || !kept.has_procs)
+		return 0;
+	summary_procs_sql(&kept.procs, sql, len);
+	return 1;
 }
 
 /*
@@ -409,7 +420,7 @@ static const struct summary_section summary_sections[] = {
 	  " records FROM archives ORDER BY host" },
 	{ .heading = "records per table", .build = records_per_table },
 	{ .heading = "processes", .build = processes_counts, .sql = "SELECT count(*) AS seen,"
-	  " sum(start_ts >= " WINDOW_START_SQL ") AS started, count(exit_ts) AS exited,"
+	  " sum(start_ts >= " SUMMARY_WINDOW_START_SQL ") AS started, count(exit_ts) AS exited,"
 	  " sum(exit_code > 0) AS failed, sum(exit_signal > 0) AS killed FROM processes" },
 	{ .heading = "failures and crashes",
 	  .sql = "SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"

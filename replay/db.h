@@ -17,6 +17,7 @@
 #include "flightrec.h"
 #include "output.h"
 #include "record.h"
+#include "summary_cache.h"
 
 struct colstore;
 
@@ -64,6 +65,7 @@ struct replay {
 	unsigned nindexes;
 	unsigned char index_state[FR_INDEX_MAX]; /* enum index_state, by fr_schema_index number */
 	int indexes_wanted;                      /* some index_state is INDEX_WANTED */
+	struct summary_keep keep; /* .summary's counts kept in a --db FILE (replay/summary_cache.c) */
 	int quiet_damage;     /* loader: keep the first damage line in first_damage, print none (an export refuses damage in one line) */
 	char first_damage[256];
 };

@@ -49,6 +49,8 @@ int replay_open(struct replay *r, const char *file, char *err, size_t errlen)
 	r->out.mode = MODE_TABLE;
 	if (file && access(file, F_OK) == 0)
 		fresh = 0;
+	r->keep.file = file != NULL;
+	r->keep.fresh = fresh;
 	/*
 	 * Counting every allocation takes a global mutex on each malloc (17% of
 	 * a load's time): off.  It only takes effect before SQLite's first use
@@ -205,6 +207,7 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 		return -1;
 	}
 	sqlite3_reset(s);
+	c->r->keep.added[k->id]++;
 	if (c->progress && ++c->records % 262144 == 0)
 		fprintf(stderr, "\rloading %s: %.1fM records", c->path, (double)c->records / 1e6);
 	return 0;
@@ -335,6 +338,10 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (r->keep.file && !r->keep.unguarded && summary_cache_unguard(r, err, errlen)) {
+		free(c);
 		return -1;
 	}
 	memset(c->seg_minor, 0xff, sizeof(c->seg_minor));
@@ -796,16 +803,26 @@ int replay_finish(struct replay *r, char *err, size_t errlen)
 	if (r->loaded && processes_rebuild(r, err, errlen))
 		return -1;
 	step_done(r, "processes", &t);
-	/* A stack is written in every second that uses it: keep one row of each. */
+	/* A stack is written in every second that uses it: keep one row of each (the cache counts those deleted). */
 	if (r->loaded && sqlite3_exec(r->db,
-				      "DELETE FROM stacks WHERE rowid NOT IN (SELECT min(rowid) FROM stacks GROUP BY host, id);"
-				      "CREATE INDEX IF NOT EXISTS stacks_id ON stacks(host, id);",
+				      "DELETE FROM stacks WHERE rowid NOT IN (SELECT min(rowid) FROM stacks GROUP BY host, id)",
 				      NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot keep one row of each stack: %s", msg);
+		sqlite3_free(msg);
+		return -1;
+	}
+	if (r->loaded)
+		summary_cache_deleted(r, "stacks", sqlite3_changes(r->db));
+	if (r->loaded && sqlite3_exec(r->db, "CREATE INDEX IF NOT EXISTS stacks_id ON stacks(host, id)", NULL, NULL, &msg) !=
+				 SQLITE_OK) {
 		snprintf(err, errlen, "cannot index stacks: %s", msg);
 		sqlite3_free(msg);
 		return -1;
 	}
 	step_done(r, "stacks", &t);
+	if (summary_cache_write(r, err, errlen))
+		return -1;
+	step_done(r, "summary counts", &t);
 	if (r->index_all) {
 		if (make_all_indexes(r, err, errlen))
 			return -1;

@@ -23,6 +23,7 @@
 
 #include "colstore.h"
 #include "db.h"
+#include "summary_cache.h"
 #include "threads.h"
 
 /* What one lifecycle record says, whichever table it comes from; a NULL text is SQL's NULL. */
@@ -119,6 +120,7 @@ struct lives {
 	/* the rows go to this store (served from columns), else through ins into SQLite's table, texts copied */
 	struct colstore *out;
 	sqlite3_stmt *ins;
+	struct summary_procs *tally; /* the rows inserted, counted as .summary counts them (a --db FILE's cache), or NULL */
 	struct life_key now; /* of the row being applied, or of the open life being emitted at the end */
 	struct life_key *keys; /* kept (a host's part of the rebuild): the key of each row emitted */
 	size_t nkeys, cap_keys;
@@ -296,6 +298,10 @@ static int life_emit(struct lives *L, struct life *l)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_DONE && L->tally) /* as bound above: a code and a signal only with an exit */
+		summary_procs_add(L->tally, l->has_start ? &l->start_ts : NULL, l->has_exit ? &l->exit_ts : NULL,
+				  l->has_exit && l->has_code ? &l->exit_code : NULL,
+				  l->has_exit && l->has_code ? &l->exit_signal : NULL);
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
@@ -971,6 +977,7 @@ int processes_rebuild(struct replay *r, char *err, size_t errlen)
 	if (!L->out) {
 		sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
 		began = 1;
+		L->tally = summary_cache_tally(r);
 	}
 	ret = lives_run(L, src);
 	if (ret > 0) {

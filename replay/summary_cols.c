@@ -11,7 +11,6 @@
  * the SQL over the table would: the same names, types and NULLs (sum() of
  * no value is NULL, count() is 0).
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "colstore.h"
 #include "db.h"
 #include "summary_cols.h"
+#include "summary_tally.h"
 
 int summary_cols_rows(const struct replay *r, const char *table, int64_t *rows)
 {
@@ -43,20 +43,6 @@ static int column_of(const struct colstore *cs, const char *name)
 	return -1;
 }
 
-/* A sum() as SQL prints it: NULL when no row had a value. */
-struct sum {
-	int64_t n;
-	int any;
-};
-
-static void sum_text(const struct sum *s, char *buf, size_t len)
-{
-	if (s->any)
-		snprintf(buf, len, "%" PRId64, s->n);
-	else
-		snprintf(buf, len, "NULL");
-}
-
 #define BLOCK 4096
 
 int summary_cols_processes(struct replay *r, const char *window_start_sql, char *sql, size_t len)
@@ -65,42 +51,26 @@ int summary_cols_processes(struct replay *r, const char *window_start_sql, char 
 	enum { START, EXIT, CODE, SIGNAL, NCOLS };
 	static const char *const names[NCOLS] = { "start_ts", "exit_ts", "exit_code", "exit_signal" };
 	int col[NCOLS];
-	int64_t v[NCOLS][BLOCK], start = replay_scalar(r, window_start_sql), seen, exited = 0;
+	int64_t v[NCOLS][BLOCK];
 	uint8_t null[NCOLS][BLOCK];
-	struct sum started = { 0 }, failed = { 0 }, killed = { 0 };
-	char a[32], b[32], c[32];
+	struct summary_procs p = { 0 };
+	uint64_t rows;
 
 	if (!cs)
 		return 0;
 	for (int i = 0; i < NCOLS; i++)
 		if ((col[i] = column_of(cs, names[i])) < 0)
 			return 0; /* not the table .summary asks about: the SQL answers */
-	seen = (int64_t)colstore_rows(cs);
-	for (uint64_t first = 0; first < (uint64_t)seen; first += BLOCK) {
-		size_t n = (uint64_t)seen - first < BLOCK ? (size_t)((uint64_t)seen - first) : BLOCK;
+	p.window_start = replay_scalar(r, window_start_sql);
+	rows = colstore_rows(cs);
+	for (uint64_t first = 0; first < rows; first += BLOCK) {
+		size_t n = rows - first < BLOCK ? (size_t)(rows - first) : BLOCK;
 		for (int i = 0; i < NCOLS; i++)
 			colstore_read(cs, (unsigned)col[i], first, n, v[i], null[i]);
-		for (size_t k = 0; k < n; k++) {
-			/* as SQL: a comparison with NULL is NULL, which sum() and count() pass over */
-			if (!null[START][k]) {
-				started.n += v[START][k] >= start;
-				started.any = 1;
-			}
-			exited += !null[EXIT][k];
-			if (!null[CODE][k]) {
-				failed.n += v[CODE][k] > 0;
-				failed.any = 1;
-			}
-			if (!null[SIGNAL][k]) {
-				killed.n += v[SIGNAL][k] > 0;
-				killed.any = 1;
-			}
-		}
+		for (size_t k = 0; k < n; k++)
+			summary_procs_add(&p, null[START][k] ? NULL : &v[START][k], null[EXIT][k] ? NULL : &v[EXIT][k],
+					  null[CODE][k] ? NULL : &v[CODE][k], null[SIGNAL][k] ? NULL : &v[SIGNAL][k]);
 	}
-	sum_text(&started, a, sizeof(a));
-	sum_text(&failed, b, sizeof(b));
-	sum_text(&killed, c, sizeof(c));
-	snprintf(sql, len, "SELECT %" PRId64 " AS seen, %s AS started, %" PRId64 " AS exited, %s AS failed, %s AS killed",
-		 seen, a, exited, b, c);
+	summary_procs_sql(&p, sql, len);
 	return 1;
 }

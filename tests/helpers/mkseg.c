@@ -12,6 +12,7 @@
  *   drop TS SOURCE CPU COUNT SINCE_TS
  *   conn TS END_TS PID COMM LADDR LPORT RADDR RPORT DIRECTION SENT RECEIVED OUTCOME
  *        (END_TS 0: still open; the family is 6 when LADDR holds a ':')
+ *   stack TS ID FRAMES
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,6 +74,7 @@ static int parse_line(struct out *o, char *line)
 		struct fr_exit exit;
 		struct fr_drop drop;
 		struct fr_conn conn;
+		struct fr_stack stack;
 	} u;
 
 	for (char *t = strtok(line, " \t\n"); t && n < 64; t = strtok(NULL, " \t\n"))
@@ -148,6 +150,12 @@ static int parse_line(struct out *o, char *line)
 		c->bytes_received = strtoull(w[11], NULL, 10);
 		c->duration_ns = c->end_ts ? c->end_ts - c->ts : 0;
 		set_str(c->outcome, sizeof(c->outcome), w[12]);
+	} else if (!strcmp(w[0], "stack") && n == 4) {
+		struct fr_stack *k = &u.stack;
+		k->head.kind = FR_KIND_stack;
+		k->ts = strtoull(w[1], NULL, 10);
+		k->id = strtoull(w[2], NULL, 10);
+		set_str(k->frames, sizeof(k->frames), w[3]);
 	} else {
 		return -1;
 	}
