@@ -80,24 +80,33 @@ static __always_inline void *agg_of(void *map0, void *map1, __u32 g, const void 
  * NAME_agg1: a hash lookup costs more than the rest of a sched_switch or a
  * page fault, and a CPU mostly serves a few processes.  Each generation has
  * NSLOTS slots (a power of 2) of struct NAME_hot { tgid; pad; struct
- * NAME_agg a; }, indexed by tgid.  NAME_slot(tgid) returns the aggregate of
+ * NAME_agg a; }, indexed by tgid, per CPU.  They are a plain array with
+ * AGG_HOT_PER_CPU(NSLOTS) slots per CPU, indexed by the CPU's number and
+ * sized by the recorder (probes_hot_slots()), not a per-CPU array: on a
+ * kernel with page-table isolation a per-CPU array's slot cost a program
+ * ~35 ns more to reach (BENCHMARKS.md, "Where sys_exit's time goes on a
+ * PTI machine").  The last slot of a CPU is unused: two CPUs' slots never
+ * share a cache line.  NAME_slot(tgid) returns the aggregate of
  * TGID in its slot for the current generation (`gen` of the family),
  * after adding the counts of the slot's former owner to the hash with
  * NAME_agg_add() or, when the hash is full, their LOST_FIELD to the LOST
  * counter; NULL when the slot cannot be read.  The recorder adds what the
  * slots of a drained generation hold (probes_drain_cached()).
  */
+#define AGG_HOT_PER_CPU(NSLOTS) (2 * (NSLOTS) + 1)
 #define AGG_HOT_SLOTS(NAME, NSLOTS, LOST, LOST_FIELD)                                                          \
 	struct {                                                                                                   \
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                                           \
-		__uint(max_entries, 2 * (NSLOTS));                                                                 \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                                  \
+		__uint(map_flags, BPF_F_MMAPABLE);                                                                 \
+		__uint(max_entries, AGG_HOT_PER_CPU(NSLOTS));                                                      \
 		__type(key, __u32);                                                                                \
 		__type(value, struct NAME##_hot);                                                                  \
 	} NAME##_hot SEC(".maps");                                                                                 \
                                                                                                                    \
 	static __always_inline struct NAME##_agg *NAME##_slot(__u32 tgid)                                          \
 	{                                                                                                          \
-		__u32 g = gen & 1, k = g * (NSLOTS) + (tgid & ((NSLOTS) - 1));                                     \
+		__u32 g = gen & 1, k = bpf_get_smp_processor_id() * AGG_HOT_PER_CPU(NSLOTS) + g * (NSLOTS) +       \
+				       (tgid & ((NSLOTS) - 1));                                                    \
 		struct NAME##_hot *h = bpf_map_lookup_elem(&NAME##_hot, &k);                                       \
                                                                                                                    \
 		if (!h)                                                                                            \

@@ -60,6 +60,9 @@ static int mem_open(struct probes *p, void **state)
 		return err;
 	}
 	skel->rodata->self_tgid = (uint32_t)getpid();
+	probes_hot_slots(p, skel->maps.fault_hot, MEM_HOT_SLOTS);
+	probes_hot_slots(p, skel->maps.rss_hot, MEM_HOT_SLOTS);
+	probes_hot_slots(p, skel->maps.lock_hot, MEM_HOT_SLOTS);
 	err = probes_load(p, "mem", skel->skeleton);
 	if (err) {
 		mem_bpf__destroy(skel);

@@ -42,6 +42,8 @@ static int sched_open(struct probes *p, void **state)
 	skel->rodata->runq_threshold_ns = p->cfg->runq_threshold_ns;
 	skel->rodata->self_tgid = (uint32_t)getpid();
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
+	probes_hot_slots(p, skel->maps.runq_hot, SCHED_HOT_SLOTS);
+	probes_hot_slots(p, skel->maps.offcpu_hot, SCHED_HOT_SLOTS);
 	err = probes_load(p, "sched", skel->skeleton);
 	if (err) {
 		sched_bpf__destroy(skel);

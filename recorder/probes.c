@@ -622,40 +622,50 @@ static void hot_fn(struct probes *p, void *ctx, const void *key, const void *val
 	d->fn(p, d->ctx, key, d->tmp);
 }
 
+/* A CPU's slots in an AGG_HOT_SLOTS array: AGG_HOT_PER_CPU() of bpf/agg.bpf.h. */
+static uint32_t hot_per_cpu(uint32_t nslots)
+{
+	return 2 * nslots + 1;
+}
+
+int probes_hot_slots(struct probes *p, struct bpf_map *hot, uint32_t nslots)
+{
+	return bpf_map__set_max_entries(hot, (uint32_t)p->ncpus * hot_per_cpu(nslots));
+}
+
 void probes_drain_cached(struct probes *p, struct bpf_map *hash, struct bpf_map *hot, int gen, uint32_t nslots,
 			 size_t val_size, probes_merge_fn merge, probes_agg_fn fn, void *ctx)
 {
-	int hash_fd = bpf_map__fd(hash), hot_fd = bpf_map__fd(hot);
+	int hash_fd = bpf_map__fd(hash);
 	uint32_t first = (uint32_t)gen * nslots, n = nslots;
-	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size;
-	uint8_t *slots = calloc(n, slot_size), *zeros = calloc(1, slot_size);
+	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size, page = (size_t)sysconf(_SC_PAGESIZE);
+	/* mapped only while read: the kernel maps every page of the array at once, which would count as ours */
+	size_t map_len = ((size_t)p->ncpus * hot_per_cpu(nslots) * hot_size + page - 1) / page * page;
+	uint8_t *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(hot), 0);
+	uint8_t *slots = calloc(n, slot_size);
 	struct hot_drain d = { calloc((size_t)n * p->ncpus, sizeof(*d.e)), 0, calloc((size_t)n * p->ncpus, 1),
 			       calloc(1, (size_t)p->ncpus * val_size), val_size, merge, fn, ctx };
 
-	if (!slots || !zeros || !d.e || !d.used || !d.tmp) {
+	if (map == MAP_FAILED || !slots || !d.e || !d.used || !d.tmp) {
 		/* the hash alone: the slots keep their counts for a later second */
 		probes_drain_aggregates(p, hash_fd, sizeof(uint32_t), val_size, fn, ctx);
 		goto cleanup;
 	}
 	for (uint32_t s = 0; s < n; s++) {
-		uint32_t k = first + s;
 		uint8_t *v = slots + s * slot_size;
-		int any = 0;
 
-		if (bpf_map_lookup_elem(hot_fd, &k, v))
-			continue;
 		for (int c = 0; c < p->ncpus; c++) {
+			uint8_t *slot = map + ((size_t)c * hot_per_cpu(nslots) + first + s) * hot_size;
 			uint32_t key;
 
-			memcpy(&key, v + (size_t)c * hot_size, sizeof(key));
+			memcpy(&key, slot, sizeof(key));
 			if (!key)
 				continue;
+			memcpy(v + (size_t)c * hot_size, slot, hot_size);
+			/* emptied after reading: nothing writes this generation now */
+			memset(slot, 0, hot_size);
 			d.e[d.n++] = (struct hot_entry){ key, c, v + (size_t)c * hot_size + 8 };
-			any = 1;
 		}
-		/* emptied after reading: nothing writes this generation now */
-		if (any)
-			bpf_map_update_elem(hot_fd, &k, zeros, BPF_ANY);
 	}
 	qsort(d.e, d.n, sizeof(*d.e), hot_entry_cmp);
 	probes_drain_aggregates(p, hash_fd, sizeof(uint32_t), val_size, hot_fn, &d);
@@ -669,8 +679,9 @@ void probes_drain_cached(struct probes *p, struct bpf_map *hash, struct bpf_map 
 		fn(p, ctx, &d.e[i].key, d.tmp);
 	}
 cleanup:
+	if (map != MAP_FAILED)
+		munmap(map, map_len);
 	free(slots);
-	free(zeros);
 	free(d.e);
 	free(d.used);
 	free(d.tmp);

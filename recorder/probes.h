@@ -279,11 +279,14 @@ void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size
 			     void *ctx);
 /* Adds the aggregate SRC (one CPU's) into DST. */
 typedef void (*probes_merge_fn)(void *dst, const void *src);
+/* Size HOT, an AGG_HOT_SLOTS array of NSLOTS slots a generation, for every CPU: before the load. */
+int probes_hot_slots(struct probes *p, struct bpf_map *hot, uint32_t nslots);
+
 /*
  * probes_drain_aggregates() for a per-CPU hash of u32 keys with per-CPU hot
  * slots in front of it (sched, mem: AGG_HOT_SLOTS of bpf/agg.bpf.h): HOT is
- * a per-CPU array of 2 * NSLOTS slots, the NSLOTS of generation GEN (0 or
- * 1) after those of the other, each a u32 key (0: empty), 4 bytes of
+ * an array of 2 * NSLOTS + 1 slots per CPU, the NSLOTS of generation GEN
+ * (0 or 1) after those of the other, each a u32 key (0: empty), 4 bytes of
  * padding, then an aggregate of VAL_SIZE bytes that the programs have not
  * yet added to HASH.  Each slot is added (MERGE) to the hash's value of its
  * key on its CPU before FN sees it, keys only in slots are reported too,
