@@ -943,9 +943,30 @@ static struct ts_row *sort_ts_rows(struct ts_row *v, struct ts_row *tmp, uint64_
 	return v;
 }
 
+/*
+ * V (N pairs in row order) sorted by (value, row), their rows written to
+ * OUT; V freed.  Runs merged when there is room for them, else a sort in
+ * place.
+ */
+static void sort_rows_out(struct ts_row *v, uint64_t n, uint32_t *out)
+{
+	struct ts_row *tmp = big_alloc((n ? n : 1) * sizeof(*tmp)), *sorted;
+
+	if (tmp) {
+		sorted = sort_ts_rows(v, tmp, n);
+	} else {
+		qsort(v, n, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
+		sorted = v;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		out[i] = sorted[i].row;
+	free(v);
+	free(tmp);
+}
+
 int colstore_ts_sort(const struct colstore *cs, uint32_t *rows, uint64_t n)
 {
-	struct ts_row *v, *tmp, *sorted;
+	struct ts_row *v;
 
 	if (!(v = big_alloc((n ? n : 1) * sizeof(*v))))
 		return -ENOMEM;
@@ -953,16 +974,7 @@ int colstore_ts_sort(const struct colstore *cs, uint32_t *rows, uint64_t n)
 		v[i].ts = raw_get(cs, rows[i], 1);
 		v[i].row = rows[i];
 	}
-	if ((tmp = big_alloc((n ? n : 1) * sizeof(*tmp)))) {
-		sorted = sort_ts_rows(v, tmp, n);
-	} else {
-		qsort(v, n, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
-		sorted = v;
-	}
-	for (uint64_t i = 0; i < n; i++)
-		rows[i] = sorted[i].row;
-	free(v);
-	free(tmp);
+	sort_rows_out(v, n, rows);
 	return 0;
 }
 
@@ -1009,7 +1021,7 @@ static int order_in_one_pass(const struct colstore *cs, unsigned col, uint32_t *
 int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 {
 	struct eq_index *ix = &cs->ord[col];
-	struct ts_row *v, *tmp, *sorted;
+	struct ts_row *v;
 	uint32_t *out;
 	uint64_t n = cs->rows, nulls = 0, m = 0;
 
@@ -1032,16 +1044,7 @@ int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 			v[m++].row = (uint32_t)r;
 		}
 	}
-	if ((tmp = big_alloc((m ? m : 1) * sizeof(*tmp)))) {
-		sorted = sort_ts_rows(v, tmp, m);
-	} else {
-		qsort(v, m, sizeof(*v), cmp_ts_row); /* in place: no room for merging */
-		sorted = v;
-	}
-	for (uint64_t i = 0; i < m; i++)
-		out[nulls + i] = sorted[i].row;
-	free(v);
-	free(tmp);
+	sort_rows_out(v, m, out + nulls);
 done:
 	free(ix->rows);
 	ix->rows = out;
