@@ -75,8 +75,7 @@ struct sc_state {
 	int mode;
 	int stats_fd[2];               /* the hashes of generations 0 and 1 */
 	int hot_fd;                    /* both generations of the hot arrays, every CPU's */
-	size_t hot_map_len;            /* its bytes, as mapped */
-	struct sc_agg *hot_map;        /* mapped while read_hot() reads it */
+	size_t hot_bytes;              /* its size */
 	uint64_t last_swap;            /* boot ns */
 	uint64_t lost_seen[SC_LOST_SLOTS];
 	uint64_t shed_since;           /* boot ns when shedding began, 0: not shedding */
@@ -389,10 +388,8 @@ static int syscall_open(struct probes *p, void **state)
 	st->stats_fd[0] = bpf_map__fd(skel->maps.sc_stats_a);
 	st->stats_fd[1] = bpf_map__fd(skel->maps.sc_stats_b);
 	if (st->mode >= SYSCALLS_SUMMARY) {
-		/* the map's pages, as the kernel rounds them: its slots are sizeof(struct sc_agg), a multiple of 8 */
-		size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)st->ncpus * SC_HOT_PER_CPU * sizeof(struct sc_agg);
-
-		st->hot_map_len = (len + page - 1) / page * page;
+		/* its slots are sizeof(struct sc_agg), a multiple of 8, as the kernel lays them */
+		st->hot_bytes = (size_t)st->ncpus * SC_HOT_PER_CPU * sizeof(struct sc_agg);
 		st->hot_fd = bpf_map__fd(skel->maps.sc_hot);
 	}
 	st->last_swap = now_boot_ns();
@@ -506,25 +503,25 @@ static struct hot_sum *hot_find(struct sc_state *st, __u32 tgid, __u32 nr, int a
 }
 
 /* CPU's hot slot K, of its SC_HOT_PER_CPU, in the mapped array. */
-static struct sc_agg *hot_slot(struct sc_state *st, int cpu, __u32 k)
+static struct sc_agg *hot_slot(struct sc_agg *map, int cpu, __u32 k)
 {
-	return &st->hot_map[(size_t)cpu * SC_HOT_PER_CPU + k];
+	return &map[(size_t)cpu * SC_HOT_PER_CPU + k];
 }
 
 /*
- * Add every CPU's way at slot BASE to st->hot per (owner, call), then
- * clear it.  A way's entries are non-zero only for the calls its header
- * lists.  No program writes this generation any more (drain_stats).
+ * Add every CPU's way at slot BASE of MAP (sc_hot, mapped) to st->hot per
+ * (owner, call), then clear it.  A way's entries are non-zero only for the
+ * calls its header lists.  No program writes this generation any more (drain_stats).
  */
-static int read_hot_way(struct sc_state *st, __u32 base)
+static int read_hot_way(struct sc_state *st, struct sc_agg *map, __u32 base)
 {
 	for (int cpu = 0; cpu < st->ncpus; cpu++) {
-		struct sc_hot_hdr *h = (struct sc_hot_hdr *)hot_slot(st, cpu, base + SC_NR_MAX);
+		struct sc_hot_hdr *h = (struct sc_hot_hdr *)hot_slot(map, cpu, base + SC_NR_MAX);
 		__u64 n = h->owner ? h->n : 0;
 
 		for (__u64 i = 0; i < n && i < SC_HOT_LIST; i++) {
 			__u32 nr = h->nrs[i] & (SC_NR_MAX - 1);
-			struct sc_agg *a = hot_slot(st, cpu, base + nr);
+			struct sc_agg *a = hot_slot(map, cpu, base + nr);
 			struct hot_sum *hs;
 
 			if (!a->count)
@@ -539,26 +536,19 @@ static int read_hot_way(struct sc_state *st, __u32 base)
 	return 0;
 }
 
-/*
- * Sum generation G's hot arrays, both ways, per (owner, call) into
- * st->hot, then clear them.  Mapped only while they are read: the kernel
- * maps all of the array's pages at once, and a mapping kept would add
- * them to the recorder's resident set (378 KB a CPU), though they are
- * the kernel's memory either way.
- */
+/* Sum generation G's hot arrays, both ways, per (owner, call) into st->hot, then clear them. */
 static int read_hot(struct sc_state *st, __u32 g)
 {
-	void *m = mmap(NULL, st->hot_map_len, PROT_READ | PROT_WRITE, MAP_SHARED, st->hot_fd, 0);
+	size_t len;
+	void *m = probes_map_array(st->hot_fd, st->hot_bytes, &len);
 	int ret = 0;
 
 	st->nhot = 0;
 	if (m == MAP_FAILED)
 		return -errno;
-	st->hot_map = m;
 	for (__u32 way = 0; way < SC_HOT_WAYS && !ret; way++)
-		ret = read_hot_way(st, (g * SC_HOT_WAYS + way) * SC_HOT_SLOTS);
-	munmap(m, st->hot_map_len);
-	st->hot_map = NULL;
+		ret = read_hot_way(st, m, (g * SC_HOT_WAYS + way) * SC_HOT_SLOTS);
+	munmap(m, len);
 	return ret;
 }
 

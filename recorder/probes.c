@@ -628,6 +628,14 @@ static uint32_t hot_per_cpu(uint32_t nslots)
 	return 2 * nslots + 1;
 }
 
+void *probes_map_array(int fd, size_t bytes, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	*len = (bytes + page - 1) / page * page;
+	return mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
 int probes_hot_slots(struct probes *p, struct bpf_map *hot, uint32_t nslots)
 {
 	return bpf_map__set_max_entries(hot, (uint32_t)p->ncpus * hot_per_cpu(nslots));
@@ -638,10 +646,8 @@ void probes_drain_cached(struct probes *p, struct bpf_map *hash, struct bpf_map 
 {
 	int hash_fd = bpf_map__fd(hash);
 	uint32_t first = (uint32_t)gen * nslots, n = nslots;
-	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size, page = (size_t)sysconf(_SC_PAGESIZE);
-	/* mapped only while read: the kernel maps every page of the array at once, which would count as ours */
-	size_t map_len = ((size_t)p->ncpus * hot_per_cpu(nslots) * hot_size + page - 1) / page * page;
-	uint8_t *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(hot), 0);
+	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size, map_len;
+	uint8_t *map = probes_map_array(bpf_map__fd(hot), (size_t)p->ncpus * hot_per_cpu(nslots) * hot_size, &map_len);
 	uint8_t *slots = calloc(n, slot_size);
 	struct hot_drain d = { calloc((size_t)n * p->ncpus, sizeof(*d.e)), 0, calloc((size_t)n * p->ncpus, 1),
 			       calloc(1, (size_t)p->ncpus * val_size), val_size, merge, fn, ctx };

@@ -279,6 +279,15 @@ void probes_drain_aggregates(struct probes *p, int map_fd, size_t key_size, size
 			     void *ctx);
 /* Adds the aggregate SRC (one CPU's) into DST. */
 typedef void (*probes_merge_fn)(void *dst, const void *src);
+/*
+ * The first BYTES of FD, a mappable array map, mapped for reading and
+ * writing while a drain reads it, *LEN bytes (whole pages) to unmap:
+ * the kernel maps all of an array's pages at once, so a mapping kept
+ * would count them in the recorder's resident set.  MAP_FAILED (errno)
+ * on failure.
+ */
+void *probes_map_array(int fd, size_t bytes, size_t *len);
+
 /* Size HOT, an AGG_HOT_SLOTS array of NSLOTS slots a generation, for every CPU: before the load. */
 int probes_hot_slots(struct probes *p, struct bpf_map *hot, uint32_t nslots);
 
