@@ -133,6 +133,21 @@ stop_recorder() {
 }
 
 # done_testing: the plan, and the exit status.
+# Segment FILE of host gamma by mkseg (no root needed), boot ns: lifecycle
+# rows going back in time, a drop with no start, a fork never exited, a
+# killed child.  Shared by the replay tests of processes.
+mkseg_back_seg() {
+	"$MKSEG" -H gamma "$1" <<'SPEC'
+exec 5000000000 7000 7000 1 0 0 late /usr/bin/late late --x
+fork 4000000000 7001 7000 0 0 sh
+exec 4500000000 7001 7001 7000 0 0 child /usr/bin/child child a b
+exit 6000000000 7000 7000 1 0 0 late 3 0 0
+drop 5500000000 ringbuf 1 17 0
+fork 1000000000 1000 1 0 0 early
+exit 6500000000 7001 7001 7000 0 0 child 0 9 1
+SPEC
+}
+
 done_testing() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]

@@ -16,15 +16,7 @@ cd "$TEST_TMP" || exit 1
 "$MKSEG" -H alpha --synthetic 150000 alpha.seg
 "$MKSEG" -H beta --synthetic 60000 beta.seg
 # boot ns; real = boot + 1.7e18.  Rows going back in time, a drop with no start, a fork never exited.
-"$MKSEG" -H gamma back.seg <<'SPEC'
-exec 5000000000 7000 7000 1 0 0 late /usr/bin/late late --x
-fork 4000000000 7001 7000 0 0 sh
-exec 4500000000 7001 7001 7000 0 0 child /usr/bin/child child a b
-exit 6000000000 7000 7000 1 0 0 late 3 0 0
-drop 5500000000 ringbuf 1 17 0
-fork 1000000000 1000 1 0 0 early
-exit 6500000000 7001 7001 7000 0 0 child 0 9 1
-SPEC
+mkseg_back_seg back.seg
 ok $? "mkseg - three segments written"
 set -- alpha.seg beta.seg back.seg
 

@@ -16,15 +16,7 @@ cd "$TEST_TMP" || exit 1
 "$MKSEG" -H alpha --synthetic 30000 alpha.seg
 "$MKSEG" -H beta --synthetic 9000 beta.seg
 # boot ns; rows going back in time, a drop, a fork never exited, a killed child
-"$MKSEG" -H gamma back.seg <<'SPEC'
-exec 5000000000 7000 7000 1 0 0 late /usr/bin/late late --x
-fork 4000000000 7001 7000 0 0 sh
-exec 4500000000 7001 7001 7000 0 0 child /usr/bin/child child a b
-exit 6000000000 7000 7000 1 0 0 late 3 0 0
-drop 5500000000 ringbuf 1 17 0
-fork 1000000000 1000 1 0 0 early
-exit 6500000000 7001 7001 7000 0 0 child 0 9 1
-SPEC
+mkseg_back_seg back.seg
 ok $? "mkseg - three segments written"
 # archives with manifests (a window start, so fewer started than seen), syscalls, a snapshot
 set -- "$TESTS_SRCDIR/data/format-1.0.tar" "$TESTS_SRCDIR/data/format-1.1.tar" back.seg alpha.seg
