@@ -8,6 +8,7 @@
  * one next.
  */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include <errno.h>
@@ -26,11 +27,48 @@ struct sched_state {
 	struct probes_gens gens;
 };
 
+/* Whether STRUCT of BTF has a member named MEMBER. */
+static int btf_has_member(const struct btf *btf, const char *structure, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, structure, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (int i = 0; m && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the kernel keeps sched_info (CONFIG_SCHED_INFO: what
+ * /proc/PID/schedstat shows) and a cfs_rq knows its run queue
+ * (CONFIG_FAIR_GROUP_SCHED), the two that handle_switch reads
+ * (bpf/sched.bpf.c); else the wakeup way.  FLIGHTREC_SCHED_WAKEUPS=1 takes
+ * the wakeup way on such a kernel too, so that the tests can cover it.
+ */
+static int kernel_keeps_sched_info(void)
+{
+	const char *force = getenv("FLIGHTREC_SCHED_WAKEUPS");
+	struct btf *btf;
+	int ok;
+
+	if ((force && !strcmp(force, "1")) || access("/proc/self/schedstat", R_OK))
+		return 0;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return 0;
+	ok = btf_has_member(btf, "sched_info", "last_queued") && btf_has_member(btf, "cfs_rq", "rq") &&
+	     btf_has_member(btf, "rq", "clock");
+	btf__free(btf);
+	return ok;
+}
+
 static int sched_open(struct probes *p, void **state)
 {
 	struct sched_state *st = calloc(1, sizeof(*st));
 	struct sched_bpf *skel;
-	int err;
+	int err, by_sched_info;
 
 	if (!st)
 		return -ENOMEM;
@@ -42,6 +80,11 @@ static int sched_open(struct probes *p, void **state)
 	skel->rodata->runq_threshold_ns = p->cfg->runq_threshold_ns;
 	skel->rodata->self_tgid = (uint32_t)getpid();
 	skel->rodata->wake_bytes = probes_wake_bytes(p->cfg);
+	by_sched_info = kernel_keeps_sched_info();
+	bpf_program__set_autoload(skel->progs.handle_switch, by_sched_info);
+	bpf_program__set_autoload(skel->progs.switch_after_wakeup, !by_sched_info);
+	bpf_program__set_autoload(skel->progs.handle_wakeup, !by_sched_info);
+	bpf_program__set_autoload(skel->progs.handle_wakeup_new, !by_sched_info);
 	probes_hot_slots(p, skel->maps.runq_hot, SCHED_HOT_SLOTS);
 	probes_hot_slots(p, skel->maps.offcpu_hot, SCHED_HOT_SLOTS);
 	err = probes_load(p, "sched", skel->skeleton);
@@ -50,9 +93,13 @@ static int sched_open(struct probes *p, void **state)
 		free(st);
 		return err;
 	}
-	probes_attach(p, "sched", skel->progs.handle_wakeup, &skel->links.handle_wakeup);
-	probes_attach(p, "sched", skel->progs.handle_wakeup_new, &skel->links.handle_wakeup_new);
-	probes_attach(p, "sched", skel->progs.handle_switch, &skel->links.handle_switch);
+	if (by_sched_info) {
+		probes_attach(p, "sched", skel->progs.handle_switch, &skel->links.handle_switch);
+	} else {
+		probes_attach(p, "sched", skel->progs.handle_wakeup, &skel->links.handle_wakeup);
+		probes_attach(p, "sched", skel->progs.handle_wakeup_new, &skel->links.handle_wakeup_new);
+		probes_attach(p, "sched", skel->progs.switch_after_wakeup, &skel->links.switch_after_wakeup);
+	}
 	st->skel = skel;
 	probes_gens_init(&st->gens, &skel->bss->gen, bpf_map__fd(skel->maps.sched_lost), "sched");
 	*state = st;
