@@ -83,12 +83,30 @@ static void make_wanted_indexes(struct replay *r)
 	index_plan_synced(r);
 }
 
+void replay_hold_indexes(struct replay *r, int hold)
+{
+	r->indexes_held = hold;
+}
+
+/* None of the indexes wanted by the statement just prepared is to be made. */
+static void want_none(struct replay *r)
+{
+	for (unsigned i = 0; i < r->nindexes; i++)
+		if (r->index_state[i] == INDEX_WANTED)
+			r->index_state[i] = INDEX_NOT_WANTED;
+	r->indexes_wanted = 0;
+}
+
 int replay_prepare(struct replay *r, const char *sql, int len, sqlite3_stmt **s, const char **tail)
 {
 	int rc = sqlite3_prepare_v2(r->db, sql, len, s, tail);
 
 	if (rc != SQLITE_OK || !r->indexes_wanted)
 		return rc;
+	if (r->indexes_held) {
+		want_none(r);
+		return rc;
+	}
 	index_plan_narrow(r, sqlite3_sql(*s));
 	if (!r->indexes_wanted)
 		return rc;

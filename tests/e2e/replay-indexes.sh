@@ -4,7 +4,8 @@
 # for a column only shown: on a --db FILE, sqlite_schema names exactly
 # the indexes each statement made; a statement the copy of the schema
 # cannot plan (a temporary table) makes those its columns want, as
-# before; the dot-commands answer as with every index made up front
+# before; the first .summary makes none (its sections of empty tables
+# make no index: replay_hold_indexes); the dot-commands answer as with every index made up front
 # (FLIGHTREC_REPLAY_INDEX_ALL=1).
 . "$TESTS_SRCDIR/e2e/lib.sh"
 
@@ -39,6 +40,8 @@ is "$(MADE "SELECT c.comm FROM processes p JOIN processes c ON c.ppid = p.pid WH
 	"processes_pid processes_ppid" "a join on ppid, pid = - expect processes_pid and processes_ppid"
 is "$(MADE "SELECT comm FROM processes" "SELECT comm FROM processes WHERE pid = 5000")" "processes_pid" \
 	"a second statement of a session - planned on the schema as it is, expect processes_pid"
+# its counts and failures kept at load, its sections of empty tables (rss_stats, ...) naming no process
+is "$(MADE ".summary")" "" ".summary - the first on a fresh --db FILE, expect no index of processes"
 is "$(MADE "CREATE TEMP TABLE w (p INTEGER)" "SELECT comm FROM processes JOIN w ON processes.ppid = w.p")" \
 	"processes_ppid" "a temporary table, not in the copy of the schema - every index its columns want, expect processes_ppid"
 is "$(MADE "CREATE TABLE w (p INTEGER)" "SELECT comm FROM processes JOIN w ON processes.pid = w.p")" \
