@@ -396,6 +396,39 @@ static int processes_counts(struct replay *r, char *sql, size_t len)
 	return 1;
 }
 
+#define STR_(X) #X
+#define STR(X) STR_(X)
+/* The failures section's query: the rows COND picks, by ORDER (their latest), oldest first. */
+#define FAILURES_SQL(COND, ORDER)                                                                        \
+	"SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"      \
+	" FROM processes WHERE " COND " ORDER BY " ORDER ") ORDER BY time"
+
+/*
+ * The failures section's query for the rows a --db FILE keeps while true
+ * (summary_cache.c), found by rowid: the rows the index on exit_ts, read
+ * backwards, would give, in that order, with no index to make.  The LIMIT
+ * keeps the subquery from being flattened into the outer query, which
+ * would then sort the rows as they come, by rowid: ties in time would
+ * come out in another order.
+ */
+static int failures_kept(struct replay *r, char *sql, size_t len)
+{
+	struct summary_cached kept;
+	char rowids[SUMMARY_FAILURES * 24] = "";
+	size_t n = 0;
+
+	if (!summary_cache_read(r, &kept) || !kept.has_procs || !kept.has_failures ||
+	    !summary_cache_failures_true(r, &kept.failures))
+		return 0;
+	for (unsigned i = 0; i < kept.failures.n && n < sizeof(rowids); i++)
+		n += (size_t)snprintf(rowids + n, sizeof(rowids) - n, "%s%lld", i ? ", " : "",
+				      (long long)kept.failures.row[i].rowid);
+	return n < sizeof(rowids) &&
+	       (size_t)snprintf(sql, len,
+				FAILURES_SQL("rowid IN (%s)", "exit_ts DESC, rowid DESC LIMIT " STR(SUMMARY_FAILURES)),
+				rowids) < len;
+}
+
 /*
  * One section of .summary: its heading and its query, shown when TABLE
  * exists (NULL: always), holds a row (ROWS), and SHOW_IF (SQL) returns a
@@ -422,10 +455,8 @@ static const struct summary_section summary_sections[] = {
 	{ .heading = "processes", .build = processes_counts, .sql = "SELECT count(*) AS seen,"
 	  " sum(start_ts >= " SUMMARY_WINDOW_START_SQL ") AS started, count(exit_ts) AS exited,"
 	  " sum(exit_code > 0) AS failed, sum(exit_signal > 0) AS killed FROM processes" },
-	{ .heading = "failures and crashes",
-	  .sql = "SELECT * FROM (SELECT utc(exit_ts) AS time, host, pid, comm, " ENDED_SQL " AS ended, argv"
-	  " FROM processes WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts DESC LIMIT 20)"
-	  " ORDER BY time" },
+	{ .heading = "failures and crashes", .build = failures_kept,
+	  .sql = FAILURES_SQL("exit_code > 0 OR exit_signal > 0", "exit_ts DESC LIMIT " STR(SUMMARY_FAILURES)) },
 	{ .heading = "OOM kills", .table = "oom_kills",
 	  .sql = "SELECT utc(ts) AS time, host, pid, comm, oom_score_adj, anon_rss_kb, file_rss_kb, total_vm_kb"
 	  " FROM oom_kills ORDER BY ts" },
@@ -521,9 +552,16 @@ static int sections_walk(struct replay *r, const struct summary_section *section
 	for (size_t i = 0; i < n; i++) {
 		const struct summary_section *s = &sections[i];
 		const char *sql = s->sql;
+		int empty;
 
 		if (s->table && !(s->rows ? has_rows(r, s->table) : dot_has_table(r, s->table)))
 			continue;
+		/*
+		 * A section of a table with no rows answers none: the processes
+		 * its rows would be named from (NAME_NOW) are never looked up,
+		 * and an index made for that, 3 s on 10M processes, serves none.
+		 */
+		empty = s->table && !s->rows && !has_rows(r, s->table);
 		if (s->show_if && !sql_any(r, s->show_if))
 			continue;
 		if (s->none_unless && !sql_any(r, s->none_unless)) {
@@ -531,7 +569,9 @@ static int sections_walk(struct replay *r, const struct summary_section *section
 		} else if (s->build && s->build(r, built, sizeof(built))) {
 			sql = built;
 		}
+		replay_hold_indexes(r, empty);
 		ret |= fn(r, s->heading, sql, ctx);
+		replay_hold_indexes(r, 0);
 	}
 	return ret ? -1 : 0;
 }

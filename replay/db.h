@@ -65,6 +65,9 @@ struct replay {
 	unsigned nindexes;
 	unsigned char index_state[FR_INDEX_MAX]; /* enum index_state, by fr_schema_index number */
 	int indexes_wanted;                      /* some index_state is INDEX_WANTED */
+	int indexes_held;                        /* replay_hold_indexes(): none made for now */
+	sqlite3 *plan_db; /* the schema with every index, empty, to plan on (replay/indexplan.c); NULL till needed */
+	int plan_version; /* r->db's schema version plan_db copies */
 	struct summary_keep keep; /* .summary's counts kept in a --db FILE (replay/summary_cache.c) */
 	int quiet_damage;     /* loader: keep the first damage line in first_damage, print none (an export refuses damage in one line) */
 	char first_damage[256];
@@ -112,6 +115,21 @@ void replay_index_lazily(struct replay *r);
  * SQL reads want (so that the plan uses them).
  */
 int replay_prepare(struct replay *r, const char *sql, int len, sqlite3_stmt **s, const char **tail);
+/*
+ * HOLD 1: make no index for the statements prepared until HOLD 0, which
+ * read only tables with no rows (an index there looks nothing up).
+ */
+void replay_hold_indexes(struct replay *r, int hold);
+/*
+ * Of the indexes wanted (INDEX_WANTED), leave wanted those the plan of
+ * SQL (one statement) would read with every index made: searched, or
+ * scanned for their order (replay/indexplan.c).  All stay wanted when SQL
+ * cannot be planned on the copy of the schema.
+ */
+void index_plan_narrow(struct replay *r, const char *sql);
+/* The indexes wanted are made: the copy of the schema (which has them) is as r->db's again. */
+void index_plan_synced(struct replay *r);
+void index_plan_close(struct replay *r);
 
 /* utc(), dur(), size(), ip(): SQL functions for people. */
 int replay_register_functions(sqlite3 *db);

@@ -8,10 +8,12 @@
  * authorizer, installed once the load is done, sees each column every
  * statement reads while SQLite prepares it; replay_prepare() then makes
  * the indexes those columns want and prepares the statement again, so that
- * the planner sees them.  A column read without a constraint (SELECT *)
- * still makes its index: a statement never runs slower than with every
- * index made up front.  Indexes change how fast, never what a query
- * answers.  Made ones stay in a --db FILE (CREATE INDEX IF NOT EXISTS).
+ * the planner sees them.  Of those, only the ones the statement's plan
+ * would read with every index made are made (replay/indexplan.c): a
+ * column only shown (SELECT *) makes none, and a statement never runs
+ * slower than with every index made up front.  Indexes change how fast,
+ * never what a query answers.  Made ones stay in a --db FILE (CREATE
+ * INDEX IF NOT EXISTS).
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +80,21 @@ static void make_wanted_indexes(struct replay *r)
 	}
 	if (own)
 		sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	index_plan_synced(r);
+}
+
+void replay_hold_indexes(struct replay *r, int hold)
+{
+	r->indexes_held = hold;
+}
+
+/* None of the indexes wanted by the statement just prepared is to be made. */
+static void want_none(struct replay *r)
+{
+	for (unsigned i = 0; i < r->nindexes; i++)
+		if (r->index_state[i] == INDEX_WANTED)
+			r->index_state[i] = INDEX_NOT_WANTED;
+	r->indexes_wanted = 0;
 }
 
 int replay_prepare(struct replay *r, const char *sql, int len, sqlite3_stmt **s, const char **tail)
@@ -85,6 +102,13 @@ int replay_prepare(struct replay *r, const char *sql, int len, sqlite3_stmt **s,
 	int rc = sqlite3_prepare_v2(r->db, sql, len, s, tail);
 
 	if (rc != SQLITE_OK || !r->indexes_wanted)
+		return rc;
+	if (r->indexes_held) {
+		want_none(r);
+		return rc;
+	}
+	index_plan_narrow(r, sqlite3_sql(*s));
+	if (!r->indexes_wanted)
 		return rc;
 	sqlite3_finalize(*s);
 	*s = NULL;

@@ -105,6 +105,7 @@ void replay_close(struct replay *r)
 		fclose(r->out.fp);
 	sqlite3_close(r->db); /* first: its virtual tables read the stores */
 	r->db = NULL;
+	index_plan_close(r);
 	colstore_free(r->processes); /* borrows texts of the stores below */
 	r->processes = NULL;
 	free(r->processes_sql);

@@ -121,6 +121,7 @@ struct lives {
 	struct colstore *out;
 	sqlite3_stmt *ins;
 	struct summary_procs *tally; /* the rows inserted, counted as .summary counts them (a --db FILE's cache), or NULL */
+	struct summary_failures *failures; /* with tally: the latest of them that failed, by rowid */
 	struct life_key now; /* of the row being applied, or of the open life being emitted at the end */
 	struct life_key *keys; /* kept (a host's part of the rebuild): the key of each row emitted */
 	size_t nkeys, cap_keys;
@@ -302,6 +303,10 @@ static int life_emit(struct lives *L, struct life *l)
 		summary_procs_add(L->tally, l->has_start ? &l->start_ts : NULL, l->has_exit ? &l->exit_ts : NULL,
 				  l->has_exit && l->has_code ? &l->exit_code : NULL,
 				  l->has_exit && l->has_code ? &l->exit_signal : NULL);
+	if (rc == SQLITE_DONE && L->failures)
+		summary_failures_add(L->failures, sqlite3_last_insert_rowid(sqlite3_db_handle(s)), l->pid,
+				     l->has_exit ? &l->exit_ts : NULL, l->has_exit && l->has_code ? &l->exit_code : NULL,
+				     l->has_exit && l->has_code ? &l->exit_signal : NULL);
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
@@ -978,6 +983,7 @@ int processes_rebuild(struct replay *r, char *err, size_t errlen)
 		sqlite3_exec(r->db, "BEGIN; DELETE FROM processes", NULL, NULL, NULL);
 		began = 1;
 		L->tally = summary_cache_tally(r);
+		L->failures = L->tally ? &r->keep.failures : NULL;
 	}
 	ret = lives_run(L, src);
 	if (ret > 0) {

@@ -23,6 +23,7 @@ struct summary_keep {
 	int64_t before[FR_KIND_MAX]; /* per kind, its count before the load; -1: not known */
 	int64_t added[FR_KIND_MAX];  /* per kind, rows the load added (net) */
 	struct summary_procs procs;  /* tallied while `processes` was rebuilt */
+	struct summary_failures failures; /* kept while it was rebuilt, with procs */
 	int procs_tallied;
 };
 
@@ -31,6 +32,8 @@ struct summary_cached {
 	int64_t records[FR_KIND_MAX];
 	struct summary_procs procs;
 	int has_procs;
+	struct summary_failures failures; /* the failures section's rows, when has_failures */
+	int has_failures;
 };
 
 /*
@@ -46,6 +49,11 @@ void summary_cache_deleted(struct replay *r, const char *table, int64_t n);
  * not an integer (SQL would compare start_ts with it as such).
  */
 struct summary_procs *summary_cache_tally(struct replay *r);
+/*
+ * 1 when each of the failures F is still at its rowid in `processes`, with
+ * its pid and exit_ts (a VACUUM may renumber rows without a trigger).
+ */
+int summary_cache_failures_true(struct replay *r, const struct summary_failures *f);
 /*
  * After the load, `processes` and stacks: the triggers made, then the rows
  * written.  0 (also when no cache is kept), or -1 with ERR.

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "summary_tally.h"
 
@@ -25,6 +26,28 @@ void summary_procs_add(struct summary_procs *p, const int64_t *start_ts, const i
 		p->killed.n += *exit_signal > 0;
 		p->killed.any = 1;
 	}
+}
+
+void summary_failures_add(struct summary_failures *f, int64_t rowid, int64_t pid, const int64_t *exit_ts,
+			  const int64_t *exit_code, const int64_t *exit_signal)
+{
+	unsigned i;
+
+	if (!(exit_code && *exit_code > 0) && !(exit_signal && *exit_signal > 0))
+		return;
+	if (!exit_ts) {
+		f->unkept = 1; /* NULL sorts last: kept rows would need the NULLs' order too */
+		return;
+	}
+	/* rows come in rowid order: one as late as a kept one goes before it */
+	for (i = f->n; i > 0 && f->row[i - 1].exit_ts <= *exit_ts; i--)
+		;
+	if (i >= SUMMARY_FAILURES)
+		return;
+	if (f->n < SUMMARY_FAILURES)
+		f->n++;
+	memmove(&f->row[i + 1], &f->row[i], (f->n - 1 - i) * sizeof(f->row[0]));
+	f->row[i] = (struct summary_failure){ rowid, pid, *exit_ts };
 }
 
 static void sum_text(const struct summary_sum *s, char *buf, size_t len)

@@ -32,6 +32,25 @@ struct summary_procs {
 	struct summary_sum started, failed, killed;
 };
 
+/*
+ * The failures section's rows: of the processes that failed (exit_code > 0
+ * OR exit_signal > 0), the SUMMARY_FAILURES latest by exit_ts, ties the
+ * last inserted first, as a backward read of the index on exit_ts gives
+ * them; each by its rowid in `processes`, with its pid and exit_ts.
+ */
+#define SUMMARY_FAILURES 20
+struct summary_failures {
+	unsigned n;
+	int unkept; /* a failure with no exit_ts (none, as `processes` is built): the rows are not known */
+	struct summary_failure {
+		int64_t rowid, pid, exit_ts;
+	} row[SUMMARY_FAILURES]; /* latest first */
+};
+
+/* The row ROWID of `processes` into F, when it failed; a NULL pointer is SQL's NULL. */
+void summary_failures_add(struct summary_failures *f, int64_t rowid, int64_t pid, const int64_t *exit_ts,
+			  const int64_t *exit_code, const int64_t *exit_signal);
+
 /* One row of `processes` into P; a NULL pointer is SQL's NULL. */
 void summary_procs_add(struct summary_procs *p, const int64_t *start_ts, const int64_t *exit_ts,
 		       const int64_t *exit_code, const int64_t *exit_signal);

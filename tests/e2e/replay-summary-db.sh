@@ -4,7 +4,8 @@
 # true by triggers: the output is byte for byte that of the columns
 # (no --db), of SQLite's tables counted by SQL (FLIGHTREC_REPLAY_INDEX_ALL=1)
 # and of the same file with the cache gone; the counts are read from the
-# cache (an edited row shows); a DELETE, INSERT or UPDATE by hand drops
+# cache (an edited row shows), the failures section's rows too, by
+# rowid while each still has its pid and exit_ts; a DELETE, INSERT or UPDATE by hand drops
 # the rows it makes untrue, as does UPDATE OR REPLACE; a table dropped or
 # renamed stops the cache being read; a second load into the file counts
 # right, whether the cache was true or not before it, and with a trigger of
@@ -90,6 +91,30 @@ is "$(SUM --db e.db | SECTION 'records per table' | grep '^proc_fork,')" "proc_f
 	".summary on a --db FILE - the records of proc_fork read from summary_counts (edited row), expect 4242424"
 is "$(SUM --db e.db | SECTION processes | sed -n 2p)" "10225,,10025,31337,3" \
 	".summary on a --db FILE - the processes section read from summary_counts (edited row), expect 10225,,10025,31337,3"
+# the failures section's rows kept by rowid, the latest first, as the index on exit_ts read backwards gives them
+is "$(ONE a.db "SELECT failures FROM summary_counts WHERE name = 'processes'")" \
+	"$(ONE a.db "SELECT group_concat(k, ' ') FROM (SELECT rowid || ' ' || pid || ' ' || exit_ts AS k FROM processes
+		WHERE exit_code > 0 OR exit_signal > 0 ORDER BY exit_ts DESC, rowid DESC LIMIT 20)")" \
+	"summary_counts - the 20 latest failures' rowid, pid and exit_ts, latest first"
+cp a.db e.db
+R --db e.db -c "UPDATE summary_counts SET failures = (SELECT group_concat(k, ' ') FROM (SELECT rowid || ' ' || pid || ' ' || exit_ts
+	AS k FROM processes WHERE exit_code > 0 ORDER BY exit_ts LIMIT 2)) WHERE name = 'processes'" >/dev/null
+is "$(SUM --db e.db | SECTION 'failures and crashes' | cut -d, -f1 | tr '\n' ' ')" \
+	"time $(ONE e.db "SELECT group_concat(utc(exit_ts), ' ') FROM (SELECT exit_ts FROM processes WHERE exit_code > 0 ORDER BY exit_ts LIMIT 2)") " \
+	".summary on a --db FILE - the failures read from summary_counts (edited to the 2 first), expect those 2"
+# a row kept that no longer has its pid and exit_ts (a VACUUM may renumber rowids): the failures by SQL
+R --db e.db -c "UPDATE summary_counts SET failures = (SELECT rowid || ' ' || (pid + 1) || ' ' || exit_ts FROM processes
+	WHERE exit_code > 0 ORDER BY exit_ts DESC LIMIT 1) WHERE name = 'processes'" >/dev/null
+is "$(SUM --db e.db | SECTION 'failures and crashes')" "$(SUM "$@" | SECTION 'failures and crashes')" \
+	".summary on a --db FILE - a kept failure whose row changed, the failures by SQL, expect those of the columns"
+# a file made before the column failures: the counts still read, the failures by SQL
+cp a.db e.db
+R --db e.db -c "ALTER TABLE summary_counts DROP COLUMN failures" \
+	-c "UPDATE summary_counts SET failed = 31337 WHERE name = 'processes'" >/dev/null
+is "$(SUM --db e.db | SECTION processes | sed -n 2p)" "10225,147,10025,31337,3" \
+	"a file made before the column failures - the processes section still read from summary_counts, expect 31337"
+is "$(SUM --db e.db | SECTION 'failures and crashes')" "$(SUM "$@" | SECTION 'failures and crashes')" \
+	"a file made before the column failures - the failures by SQL, expect those of the columns"
 
 # changes by hand drop the rows they make untrue
 edit() { cp a.db e.db && R --db e.db -c "$1" >/dev/null; }
