@@ -522,6 +522,82 @@ int colstore_append_values(struct colstore *cs, const int64_t *v, uint64_t nulls
 	return 0;
 }
 
+/* Rows copied at a time by colstore_append_merged, per source: a bound on its buffers, whatever NSRC. */
+#define MERGE_ROWS 4096
+
+int colstore_append_merged(struct colstore *cs, struct colstore *const *src, unsigned nsrc, const uint8_t *from,
+			   uint64_t n)
+{
+	uint64_t *next = calloc(nsrc ? nsrc : 1, sizeof(*next)), total = 0, done = 0;
+	uint32_t *cnt = calloc(nsrc ? nsrc : 1, sizeof(*cnt)), *at = calloc(nsrc ? nsrc : 1, sizeof(*at));
+	int64_t *buf = malloc((size_t)(nsrc ? nsrc : 1) * MERGE_ROWS * sizeof(*buf));
+	int ret = 0;
+
+	if (!next || !cnt || !at || !buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned s = 0; s < nsrc; s++) {
+		if (!src[s]->derived || src[s]->ncols != cs->ncols)
+			ret = -EINVAL;
+		total += src[s]->rows;
+	}
+	if (ret || !cs->derived || total != n) {
+		ret = -EINVAL;
+		goto out;
+	}
+	while (done < n) {
+		int64_t r = stage_row(cs);
+		uint64_t m = n - done;
+
+		if (r < 0) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (m > COLSTORE_CHUNK_ROWS - cs->staged)
+			m = COLSTORE_CHUNK_ROWS - cs->staged;
+		if (m > MERGE_ROWS)
+			m = MERGE_ROWS;
+		memset(cnt, 0, nsrc * sizeof(*cnt));
+		for (uint64_t i = 0; i < m; i++) {
+			if (from[done + i] >= nsrc) {
+				ret = -EINVAL;
+				goto out;
+			}
+			cnt[from[done + i]]++;
+		}
+		for (unsigned s = 0; s < nsrc; s++) {
+			if (next[s] + cnt[s] > src[s]->rows) {
+				ret = -EINVAL;
+				goto out;
+			}
+		}
+		/* each column: the sources' next rows read in bulk, then dealt out in FROM's order */
+		for (unsigned c = 0; c < cs->ncols; c++) {
+			int64_t *v = cs->stage + (size_t)c * COLSTORE_CHUNK_ROWS + cs->staged;
+			for (unsigned s = 0; s < nsrc; s++) {
+				colstore_read(src[s], c, next[s], cnt[s], buf + (size_t)s * MERGE_ROWS, NULL);
+				at[s] = 0;
+			}
+			for (uint64_t i = 0; i < m; i++) {
+				unsigned s = from[done + i];
+				v[i] = buf[(size_t)s * MERGE_ROWS + at[s]++];
+			}
+		}
+		for (unsigned s = 0; s < nsrc; s++)
+			next[s] += cnt[s];
+		cs->staged += m;
+		cs->rows += m;
+		done += m;
+	}
+out:
+	free(next);
+	free(cnt);
+	free(at);
+	free(buf);
+	return ret;
+}
+
 static inline int64_t packed_get(const struct packed *p, uint64_t i)
 {
 	switch (p->width) {

@@ -649,7 +649,7 @@ static void lives_free(struct lives *L)
  * with each one's life_key; the parts' rows are then merged by key into
  * the store of processes, in the order a serial rebuild has them.
  */
-/* Rows read at once: a scan of the host column, a part's rows being merged. */
+/* Rows read at once: a scan of the host column. */
 #define READ_ROWS 4096
 
 struct part {
@@ -662,8 +662,6 @@ struct part {
 	uint32_t *rows[NLIFECYCLE];
 	struct lives *L;
 	uint64_t next; /* merging: its next row */
-	int64_t (*buf)[READ_ROWS]; /* merging: by column, rows from next on (at of buffered read) */
-	uint64_t at, buffered;
 	int ret;
 	char err[256];
 };
@@ -816,44 +814,38 @@ static int key_before(const struct life_key *a, const struct life_key *b)
 	return a->row < b->row;
 }
 
-/* Part P's next READ_ROWS rows (or what is left) read into its buffer. */
-static void part_read(struct part *p)
-{
-	uint64_t left = p->L->nkeys - p->next;
-
-	p->buffered = left < READ_ROWS ? left : READ_ROWS;
-	p->at = 0;
-	for (unsigned c = 0; c <= P_N; c++)
-		colstore_read(p->L->out, c, p->next, p->buffered, p->buf[c], NULL);
-}
-
-/* The parts' rows, merged by key, into OUT.  0, or -1 (out of memory). */
+/*
+ * The parts' rows, merged by key into OUT: which part each row comes from
+ * worked out on the keys alone, then the rows copied a column at a time.
+ * 0, or -1 (out of memory).
+ */
 static int parts_merge(struct part *parts, unsigned np, struct colstore *out)
 {
+	struct colstore *src[REPLAY_THREADS_MAX];
+	uint64_t n = 0, i = 0;
+	uint8_t *from;
+	int ret;
+
 	for (unsigned t = 0; t < np; t++) {
-		if (!(parts[t].buf = malloc((P_N + 1) * sizeof(*parts[t].buf))))
-			return -1;
-		part_read(&parts[t]);
+		src[t] = parts[t].L->out;
+		n += parts[t].L->nkeys;
 	}
-	for (;;) {
+	if (!(from = malloc(n ? n : 1)))
+		return -1;
+	for (; i < n; i++) {
 		struct part *best = NULL;
-		int64_t v[P_N];
 
 		for (unsigned t = 0; t < np; t++) {
 			struct part *p = &parts[t];
 			if (p->next < p->L->nkeys && (!best || key_before(&p->L->keys[p->next], &best->L->keys[best->next])))
 				best = p;
 		}
-		if (!best)
-			return 0;
-		for (unsigned c = 0; c < P_N; c++)
-			v[c] = best->buf[c][best->at];
-		if (colstore_append_values(out, v, (uint64_t)best->buf[P_N][best->at]))
-			return -1;
+		from[i] = (uint8_t)(best - parts);
 		best->next++;
-		if (++best->at == best->buffered)
-			part_read(best);
 	}
+	ret = colstore_append_merged(out, src, np, from, n);
+	free(from);
+	return ret ? -1 : 0;
 }
 
 /*
@@ -913,7 +905,6 @@ join:
 		}
 		for (size_t i = 0; i < NLIFECYCLE; i++)
 			free(parts[t].rows[i]);
-		free(parts[t].buf);
 	}
 out:
 	free(parts);
