@@ -731,6 +731,27 @@ void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size
 	}
 }
 
+void colstore_gather(const struct colstore *cs, unsigned col, const uint32_t *rows, size_t n, int64_t *v,
+		     uint8_t *nulls)
+{
+	int ts = !cs->derived && col > 1 && cs->k->fields[col - 1].type == FR_TS;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = raw_get(cs, rows[i], col);
+	if (!nulls)
+		return;
+	/* as colstore_is_null, its tests made once for the column rather than for each row */
+	if (cs->derived) {
+		for (size_t i = 0; i < n; i++)
+			nulls[i] = (uint8_t)(((uint64_t)raw_get(cs, rows[i], cs->held_col) >> col) & 1);
+	} else if (col == 0) {
+		memset(nulls, 0, n);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			nulls[i] = (int64_t)(col - 1) >= raw_get(cs, rows[i], cs->held_col) || (ts && v[i] == 0);
+	}
+}
+
 /*
  * MAP[C]: for each text number of SRC's text column C, its number in CS's
  * dictionary, the text interned there when new (NULL for the columns that

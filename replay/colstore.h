@@ -132,6 +132,14 @@ int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col);
  * Only reads CS: threads may read the same store at once.
  */
 void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size_t n, int64_t *v, uint8_t *nulls);
+/*
+ * colstore_read of the N rows ROWS names, in that order, rather than of
+ * consecutive ones: the rows of a store in ts order, a batch at a time (the
+ * rebuild of `processes`, where a call per value was a third of its time).
+ * Only reads CS.
+ */
+void colstore_gather(const struct colstore *cs, unsigned col, const uint32_t *rows, size_t n, int64_t *v,
+		     uint8_t *nulls);
 /* A text column's value, *LEN bytes (NUL-terminated); valid until the next append. */
 const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len);
 /* Text number ID (colstore_int of a row) of text column COL, as colstore_text; one read of the row fewer. */

@@ -5,8 +5,8 @@
  * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
  * NULLs where a row says, texts borrowed from other stores, an index per
  * looked-up column, an order per column (NULLs first), a column read in
- * bulk, cleared and filled again, dealt to parts and merged back; stores put after
- * one another as one, emptied for reuse.
+ * bulk or gathered by row number, cleared and filled again, dealt to parts
+ * and merged back; stores put after one another as one, emptied for reuse.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -39,7 +39,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(38);
+	tap_plan(39);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -73,6 +73,20 @@ int main(void)
 	   bad_int);
 	ok(bad_text == 0, "colstore_text - every interned text read back, expect 0 wrong (%d)", bad_text);
 	ok(bad_null == 0, "colstore_is_null - NULL exactly where the segment held no uid, expect 0 wrong (%d)", bad_null);
+	/* rows out of order across every chunk, the ones without uid among them: every column as read one by one */
+	uint32_t grows[300];
+	int64_t gv[300];
+	uint8_t gnull[300];
+	int bad_gather = 0;
+	for (unsigned i = 0; i < 300; i++)
+		grows[i] = (uint32_t)((n - 1 - (uint64_t)i * 443) % n);
+	for (unsigned c = 0; c <= sk->nfields + 1; c++) {
+		colstore_gather(cs, c, grows, 300, gv, gnull);
+		for (unsigned i = 0; i < 300; i++)
+			bad_gather += gv[i] != colstore_int(cs, grows[i], c) || gnull[i] != colstore_is_null(cs, grows[i], c);
+	}
+	ok(bad_gather == 0, "colstore_gather - 300 rows in no order, every column and NULL as read one by one, expect 0 wrong (%d)",
+	   bad_gather);
 	ok(colstore_text(cs, 0, c_name, &len) == colstore_text(cs, 2, c_name, &len) && len == 5,
 	   "colstore_text - one copy of a repeated text, expect the same pointer and length 5");
 	ok(colstore_col_is_text(cs, 0) && colstore_col_is_text(cs, c_name) && !colstore_col_is_text(cs, c_ret),
@@ -250,6 +264,14 @@ int main(void)
 		for (unsigned c = 0; c < 5; c++)
 			bad_merge |= colstore_int(merged, i, c) != colstore_int(ds, i, c) ||
 				     colstore_is_null(merged, i, c) != colstore_is_null(ds, i, c);
+	for (unsigned c = 0; !bad_merge && c < 5; c++) {
+		uint32_t back[3] = { (uint32_t)dn - 1, 5, 0 };
+		int64_t bv[3];
+		uint8_t bn[3];
+		colstore_gather(merged, c, back, 3, bv, bn);
+		for (unsigned i = 0; i < 3; i++)
+			bad_merge |= bv[i] != colstore_int(ds, back[i], c) || bn[i] != colstore_is_null(ds, back[i], c);
+	}
 	ok(!bad_merge && !strcmp(colstore_text(merged, 1, 3, &len), colstore_text(ds, 1, 3, &len)),
 	   "colstore_append_merged - two parts' rows dealt back by FROM, every value and NULL as the whole's, a short FROM -EINVAL");
 	free(from);
