@@ -5,7 +5,8 @@
  * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
  * NULLs where a row says, texts borrowed from other stores, an index per
  * looked-up column, an order per column (NULLs first), a column read in
- * bulk, cleared and filled again; stores put after one another as one, emptied for reuse.
+ * bulk or gathered by row number, cleared and filled again, dealt to parts
+ * and merged back; stores put after one another as one, emptied for reuse.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,7 +39,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(37);
+	tap_plan(39);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -72,6 +73,20 @@ int main(void)
 	   bad_int);
 	ok(bad_text == 0, "colstore_text - every interned text read back, expect 0 wrong (%d)", bad_text);
 	ok(bad_null == 0, "colstore_is_null - NULL exactly where the segment held no uid, expect 0 wrong (%d)", bad_null);
+	/* rows out of order across every chunk, the ones without uid among them: every column as read one by one */
+	uint32_t grows[300];
+	int64_t gv[300];
+	uint8_t gnull[300];
+	int bad_gather = 0;
+	for (unsigned i = 0; i < 300; i++)
+		grows[i] = (uint32_t)((n - 1 - (uint64_t)i * 443) % n);
+	for (unsigned c = 0; c <= sk->nfields + 1; c++) {
+		colstore_gather(cs, c, grows, 300, gv, gnull);
+		for (unsigned i = 0; i < 300; i++)
+			bad_gather += gv[i] != colstore_int(cs, grows[i], c) || gnull[i] != colstore_is_null(cs, grows[i], c);
+	}
+	ok(bad_gather == 0, "colstore_gather - 300 rows in no order, every column and NULL as read one by one, expect 0 wrong (%d)",
+	   bad_gather);
 	ok(colstore_text(cs, 0, c_name, &len) == colstore_text(cs, 2, c_name, &len) && len == 5,
 	   "colstore_text - one copy of a repeated text, expect the same pointer and length 5");
 	ok(colstore_col_is_text(cs, 0) && colstore_col_is_text(cs, c_name) && !colstore_col_is_text(cs, c_ret),
@@ -229,6 +244,40 @@ int main(void)
 	}
 	ok(bad_read == 0, "colstore_read - values and NULLs across a chunk's end as colstore_int reads them, expect 0 wrong (%d)",
 	   bad_read);
+	/* ds's rows dealt to two parts (one row in three to the first), merged back: ds again */
+	struct colstore *mp[2] = { colstore_new_derived(&dk), colstore_new_derived(&dk) }, *merged = colstore_new_derived(&dk);
+	uint8_t *from = malloc(dn);
+	int bad_merge = !mp[0] || !mp[1] || !merged || !from;
+	for (unsigned c = 0; !bad_merge && c < 4; c += 3)
+		for (unsigned s = 0; s < 2; s++)
+			bad_merge |= colstore_borrow(merged, c, s ? b : a, c ? c_name : 0) != (int)s;
+	for (uint64_t i = 0; !bad_merge && i < dn; i++) {
+		int64_t v[4];
+		from[i] = i % 3 != 0;
+		for (unsigned c = 0; c < 4; c++)
+			v[c] = colstore_int(ds, i, c);
+		bad_merge |= colstore_append_values(mp[from[i]], v, (uint64_t)colstore_int(ds, i, 4)) != 0;
+	}
+	bad_merge |= colstore_append_merged(merged, mp, 2, from, dn - 1) != -EINVAL;
+	bad_merge |= colstore_append_merged(merged, mp, 2, from, dn) != 0 || colstore_rows(merged) != dn;
+	for (uint64_t i = 0; !bad_merge && i < dn; i++)
+		for (unsigned c = 0; c < 5; c++)
+			bad_merge |= colstore_int(merged, i, c) != colstore_int(ds, i, c) ||
+				     colstore_is_null(merged, i, c) != colstore_is_null(ds, i, c);
+	for (unsigned c = 0; !bad_merge && c < 5; c++) {
+		uint32_t back[3] = { (uint32_t)dn - 1, 5, 0 };
+		int64_t bv[3];
+		uint8_t bn[3];
+		colstore_gather(merged, c, back, 3, bv, bn);
+		for (unsigned i = 0; i < 3; i++)
+			bad_merge |= bv[i] != colstore_int(ds, back[i], c) || bn[i] != colstore_is_null(ds, back[i], c);
+	}
+	ok(!bad_merge && !strcmp(colstore_text(merged, 1, 3, &len), colstore_text(ds, 1, 3, &len)),
+	   "colstore_append_merged - two parts' rows dealt back by FROM, every value and NULL as the whole's, a short FROM -EINVAL");
+	free(from);
+	colstore_free(mp[0]);
+	colstore_free(mp[1]);
+	colstore_free(merged);
 	colstore_clear(ds);
 	int64_t one[4] = { colstore_text_ref(hb, 0), 5, 6, colstore_text_ref(sb, 1) };
 	ok(colstore_rows(ds) == 0 && colstore_append_values(ds, one, 0) == 0 && colstore_rows(ds) == 1 &&
