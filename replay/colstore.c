@@ -15,23 +15,35 @@
 #include "colstore.h"
 
 /*
- * malloc(SIZE), asking for huge pages when SIZE spans some: a large array
- * written once through is mostly page faults otherwise (4 KiB each; on a
- * virtual machine a fault costs microseconds).  glibc maps such a size on
+ * Huge pages asked for the 2 MiB pages wholly inside [P, P + SIZE) when
+ * there are some: a large array written once through, or read at random
+ * (a dictionary's slots), is mostly page faults and TLB misses otherwise
+ * (4 KiB each; on a virtual machine a fault costs microseconds).  Advice:
+ * where it is refused, the pages stay small.  glibc maps such a size on
  * its own, so the advice touches no other allocation.
  */
-static void *big_alloc(size_t size)
+static void *advise_huge(void *p, size_t size)
 {
-	void *p = malloc(size);
 	const size_t huge = (size_t)2 << 20;
 
 	if (p && size >= 2 * huge) {
 		uintptr_t a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
 		uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(huge - 1);
 		if (e > a)
-			madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice: refused, the pages are small */
+			madvise((void *)a, e - a, MADV_HUGEPAGE);
 	}
 	return p;
+}
+
+static void *big_alloc(size_t size)
+{
+	return advise_huge(malloc(size), size);
+}
+
+/* realloc(P, SIZE), huge pages asked for as big_alloc does: a grown array keeps them wherever it moves. */
+static void *big_realloc(void *p, size_t size)
+{
+	return advise_huge(realloc(p, size), size);
 }
 
 /* One column of a sealed chunk: value = base + the WIDTH-byte unsigned at the row (width 0: base). */
@@ -291,7 +303,7 @@ static uint32_t text_hash(const char *s, size_t n)
 static int dict_grow_slots(struct dict *d)
 {
 	uint32_t nslots = d->nslots ? d->nslots * 2 : 1024;
-	uint32_t *slot = calloc(nslots, sizeof(*slot));
+	uint32_t *slot = advise_huge(calloc(nslots, sizeof(*slot)), nslots * sizeof(*slot));
 
 	if (!slot)
 		return -ENOMEM;
@@ -325,13 +337,13 @@ static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint3
 		return -ENOMEM;
 	if (d->n == d->cap_ids) {
 		uint32_t cap = d->cap_ids ? d->cap_ids * 2 : 256;
-		size_t *off = realloc(d->off, cap * sizeof(*off));
+		size_t *off = big_realloc(d->off, cap * sizeof(*off));
 		if (off)
 			d->off = off;
-		uint32_t *len = realloc(d->len, cap * sizeof(*len));
+		uint32_t *len = big_realloc(d->len, cap * sizeof(*len));
 		if (len)
 			d->len = len;
-		uint32_t *hash = realloc(d->hash, cap * sizeof(*hash));
+		uint32_t *hash = big_realloc(d->hash, cap * sizeof(*hash));
 		if (hash)
 			d->hash = hash;
 		if (!off || !len || !hash)
@@ -342,7 +354,7 @@ static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint3
 		size_t cap = d->cap ? d->cap : 4096;
 		while (d->used + n + 1 > cap)
 			cap *= 2;
-		char *arena = realloc(d->arena, cap);
+		char *arena = big_realloc(d->arena, cap);
 		if (!arena)
 			return -ENOMEM;
 		d->arena = arena;

@@ -5,6 +5,7 @@
  * records in time order and the indexes are created.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,6 +329,8 @@ static void load_end(struct load_ctx *c, const struct fr_read_stats *st, sqlite3
 	frame_names_free(c->names);
 }
 
+static int load_runs(void *ctx, struct fr_seg_reader *seg);
+
 int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 {
 	struct fr_input_ops ops = { .record = on_record, .warn = on_warn, .manifest = on_manifest,
@@ -335,7 +338,7 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	sqlite3_int64 stacks_before = max_rowid(r, "stacks");
 	struct fr_read_stats st = { 0 };
 	struct load_ctx *c = calloc(1, sizeof(*c));
-	int ret;
+	int ret, columns = 0;
 
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
@@ -350,7 +353,14 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	c->path = path;
 	c->progress = isatty(STDERR_FILENO);
 	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
-	ret = load_pipe_read(path, &ops, c, &st, err, errlen);
+	for (unsigned k = 0; k < FR_KIND_MAX; k++)
+		columns |= r->columns[k] != NULL;
+	if (columns && replay_threads() > 1) {
+		ops.records = load_runs; /* a segment's runs of blocks on worker threads */
+		ret = fr_input_read(path, &ops, c, &st, err, errlen);
+	} else {
+		ret = load_pipe_read(path, &ops, c, &st, err, errlen); /* decoded on one worker thread */
+	}
 	if (c->progress && c->records >= 262144)
 		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
 	if (ret < 0 && c->err[0])
@@ -361,8 +371,9 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 }
 
 /*
- * Several inputs at once (replay_load_all): each worker thread reads whole
- * inputs, one after another, into a part of its own: a column store per
+ * Several inputs at once (replay_load_all), or the runs of blocks of one
+ * segment (load_runs): each worker thread reads whole inputs, or runs,
+ * one after another, into a part of its own: a column store per
  * kind served from columns, and in order what must reach SQLite or stderr
  * on the caller's thread (the records of SQLite's tables, warnings,
  * symbols.txt).  The caller takes the parts in the order of the inputs and
@@ -387,6 +398,9 @@ struct part_event {
 struct part {
 	struct load_all *all;
 	const char *path;
+	/* a run of blocks of SEG, [from, to) (load_runs), instead of the input at path */
+	const struct fr_seg_reader *seg;
+	size_t from, to;
 	struct colstore *cols[FR_KIND_MAX];
 	uint16_t nfields[FR_KIND_MAX];
 	uint16_t seg_minor[FR_KIND_MAX]; /* 0xffff: not worked out yet */
@@ -581,7 +595,15 @@ static void part_read(struct part *p)
 	for (unsigned i = 0; i < FR_KIND_MAX && !ret; i++)
 		if (r->columns[i] && !p->cols[i] && !(p->cols[i] = colstore_new(colstore_kind(r->columns[i]))))
 			ret = part_nomem(p);
-	if (!ret) {
+	if (!ret && p->seg) {
+		struct fr_seg_reader run;
+		if (fr_seg_reader_sub(&run, p->seg, p->from, p->to, &p->st, part_warn, p)) {
+			ret = part_nomem(p);
+		} else {
+			ret = fr_seg_read_records(&run, part_record, p);
+			fr_seg_reader_close(&run);
+		}
+	} else if (!ret) {
 		err[0] = '\0';
 		ret = fr_input_read(p->path, &ops, p, &p->st, err, sizeof(err));
 		/* a callback's reason first: fr_input_read's only says the read stopped */
@@ -616,24 +638,15 @@ static void *load_worker(void *arg)
 }
 
 /*
- * Part P into R, as replay_load(P's path) would have left R: its messages
- * and SQLite's rows in their order, its stores after the shared ones.
- * 0, or -1 with ERR.
+ * The records of part P into R through C, as on_record would have put
+ * them: its messages and SQLite's rows in their order, its stores after
+ * the shared ones.  0, or -1 with P's error.
  */
-static int part_take(struct replay *r, struct part *p, int progress, char *err, size_t errlen)
+static int part_put(struct load_ctx *c, struct part *p)
 {
-	sqlite3_int64 stacks_before = max_rowid(r, "stacks");
-	struct load_ctx *c = calloc(1, sizeof(*c));
+	struct replay *r = c->r;
 	int ret = p->ret;
 
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	memset(c->seg_minor, 0xff, sizeof(c->seg_minor));
-	c->r = r;
-	c->path = p->path;
-	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
 	for (size_t i = 0; i < p->nev; i++) {
 		struct part_event *ev = &p->ev[i];
 		if (ev->type == EV_WARN) {
@@ -660,6 +673,25 @@ static int part_take(struct replay *r, struct part *p, int progress, char *err, 
 		}
 		c->records += n;
 	}
+	return ret;
+}
+
+/* Part P, a whole input, into R as replay_load(P's path) would have left R.  0, or -1 with ERR. */
+static int part_take(struct replay *r, struct part *p, int progress, char *err, size_t errlen)
+{
+	sqlite3_int64 stacks_before = max_rowid(r, "stacks");
+	struct load_ctx *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memset(c->seg_minor, 0xff, sizeof(c->seg_minor));
+	c->r = r;
+	c->path = p->path;
+	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+	ret = part_put(c, p);
 	if (progress)
 		fprintf(stderr, "\rloading %s: %.1fM records", p->path, (double)p->st.records / 1e6);
 	snprintf(c->host, sizeof(c->host), "%s", p->host);
@@ -672,16 +704,168 @@ static int part_take(struct replay *r, struct part *p, int progress, char *err, 
 	return ret < 0 ? -1 : 0;
 }
 
+/*
+ * Start A's workers, at most WANT: how many started (fewer when the
+ * system refuses more), or 0 with ERR when none could.
+ */
+static unsigned parts_start(struct load_all *a, pthread_t *tid, unsigned want, char *err, size_t errlen)
+{
+	unsigned started = 0;
+
+	a->nworkers = want;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->changed, NULL);
+	for (; started < want; started++) {
+		int e = pthread_create(&tid[started], NULL, load_worker, a);
+		if (e) {
+			if (!started)
+				snprintf(err, errlen, "cannot start a loading thread: %s", strerror(e));
+			break; /* fewer workers: as many parts at once */
+		}
+	}
+	pthread_mutex_lock(&a->lock);
+	a->nworkers = started;
+	pthread_mutex_unlock(&a->lock);
+	return started;
+}
+
+/* Part I of A, once its worker has read it. */
+static struct part *part_wait(struct load_all *a, unsigned i)
+{
+	struct part *p = &a->parts[i];
+
+	pthread_mutex_lock(&a->lock);
+	while (!p->done)
+		pthread_cond_wait(&a->changed, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	return p;
+}
+
+/* Part I of A taken, FAILED or not: freed, and the workers told (to stop, when it failed). */
+static void part_taken(struct load_all *a, unsigned i, int failed)
+{
+	part_free(&a->parts[i], failed ? NULL : a);
+	pthread_mutex_lock(&a->lock);
+	a->taken = i + 1;
+	if (failed)
+		__atomic_store_n(&a->stop, 1, __ATOMIC_RELAXED); /* read by part_record unlocked */
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* The STARTED workers of A joined, what is left of its parts freed. */
+static void parts_end(struct load_all *a, pthread_t *tid, unsigned started)
+{
+	pthread_mutex_lock(&a->lock);
+	a->stop = 1; /* parts not taken: nothing more to read */
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (unsigned i = 0; i < a->n; i++)
+		part_free(&a->parts[i], NULL);
+	for (unsigned i = 0; i < a->nspare; i++)
+		for (unsigned k = 0; k < FR_KIND_MAX; k++)
+			colstore_free(a->spare[i][k]);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->changed);
+	free(a->parts);
+}
+
+/*
+ * Records in a run of blocks, the unit of a segment read on several
+ * threads: big enough that a run's store is packed and appended in bulk,
+ * small enough that the runs read ahead (PART_AHEAD a worker) stay a few
+ * tens of MB.
+ */
+#define RUN_RECORDS (256u << 10)
+
+/* RUN_RECORDS, or FLIGHTREC_REPLAY_RUN_RECORDS (for the tests: many runs out of a small segment). */
+static uint64_t run_records(void)
+{
+	const char *env = getenv("FLIGHTREC_REPLAY_RUN_RECORDS");
+	char *end;
+	unsigned long long n = env && *env ? strtoull(env, &end, 10) : 0;
+
+	return n && !*end ? n : RUN_RECORDS;
+}
+
+static void stats_add(struct fr_read_stats *to, const struct fr_read_stats *st)
+{
+	to->blocks += st->blocks;
+	to->records += st->records;
+	to->bad_blocks += st->bad_blocks;
+	to->bad_records += st->bad_records;
+	to->unknown += st->unknown;
+	to->skipped_bytes += st->skipped_bytes;
+	to->truncated_bytes += st->truncated_bytes;
+}
+
+/*
+ * The records of segment SEG (fr_input_ops.records) when some tables are
+ * served from columns: its runs of blocks (fr_seg_split) read on worker
+ * threads, each into a part of its own, and taken in order on this one,
+ * so rows, rowids and messages are those of fr_seg_read_records(SEG,
+ * on_record).  A segment of one run is read here.
+ */
+static int load_runs(void *ctx, struct fr_seg_reader *seg)
+{
+	struct load_ctx *c = ctx;
+	struct load_all a = { .r = c->r };
+	pthread_t tid[REPLAY_THREADS_MAX];
+	unsigned threads = replay_threads(), started;
+	size_t n, *cuts = fr_seg_split(seg, run_records(), &n);
+	int ret = 0;
+
+	if (!cuts) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		return -1;
+	}
+	if (n < 2 || threads < 2 || n > UINT_MAX || !(a.parts = calloc(n, sizeof(*a.parts)))) {
+		free(cuts);
+		return fr_seg_read_records(seg, on_record, c);
+	}
+	a.n = (unsigned)n;
+	for (unsigned i = 0; i < a.n; i++) {
+		a.parts[i].all = &a;
+		a.parts[i].path = c->path;
+		a.parts[i].seg = seg;
+		a.parts[i].from = cuts[i];
+		a.parts[i].to = cuts[i + 1];
+	}
+	free(cuts);
+	if (!(started = parts_start(&a, tid, threads < a.n ? threads : a.n, c->err, sizeof(c->err)))) {
+		parts_end(&a, tid, 0);
+		c->err[0] = '\0';
+		return fr_seg_read_records(seg, on_record, c);
+	}
+	for (unsigned i = 0; i < a.n && !ret; i++) {
+		struct part *p = part_wait(&a, i);
+		if (part_put(c, p)) {
+			snprintf(c->err, sizeof(c->err), "%s", p->err);
+			ret = -1;
+		}
+		stats_add(seg->stats, &p->st);
+		if (c->progress)
+			fprintf(stderr, "\rloading %s: %.1fM records", c->path, (double)seg->stats->records / 1e6);
+		part_taken(&a, i, ret);
+	}
+	parts_end(&a, tid, started);
+	if (c->r->timing)
+		fprintf(stderr, "flightrec-replay: %s: %u runs of blocks read on %u threads\n", seg->name, a.n, started);
+	return ret;
+}
+
 int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *failed, char *err, size_t errlen)
 {
 	struct load_all a = { .r = r, .n = n };
 	pthread_t tid[REPLAY_THREADS_MAX];
-	unsigned threads = replay_threads(), started = 0;
+	unsigned threads = replay_threads(), started;
 	int columns = 0, ret = 0, progress = isatty(STDERR_FILENO);
 
 	for (unsigned k = 0; k < FR_KIND_MAX; k++)
 		columns |= r->columns[k] != NULL;
-	/* one input, one thread, or every table SQLite's: replay_load's pipe, input after input */
+	/* one input, one thread, or every table SQLite's: replay_load, input after input */
 	if (n < 2 || threads < 2 || !columns) {
 		for (unsigned i = 0; i < n; i++) {
 			if (replay_load(r, paths[i], err, errlen)) {
@@ -700,56 +884,22 @@ int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *
 		a.parts[i].all = &a;
 		a.parts[i].path = paths[i];
 	}
-	a.nworkers = threads < n ? threads : n;
-	pthread_mutex_init(&a.lock, NULL);
-	pthread_cond_init(&a.changed, NULL);
-	for (; started < a.nworkers; started++) {
-		int e = pthread_create(&tid[started], NULL, load_worker, &a);
-		if (e) {
-			if (started)
-				break; /* fewer workers: as many parts at once */
-			snprintf(err, errlen, "cannot start a loading thread: %s", strerror(e));
-			*failed = 0;
-			ret = -1;
-			break;
-		}
+	if (!(started = parts_start(&a, tid, threads < n ? threads : n, err, errlen))) {
+		*failed = 0;
+		ret = -1;
 	}
-	pthread_mutex_lock(&a.lock);
-	a.nworkers = started;
-	pthread_mutex_unlock(&a.lock);
 	if (r->timing && started)
 		fprintf(stderr, "flightrec-replay: %u inputs read on %u threads\n", n, started);
 	for (unsigned i = 0; i < n && !ret; i++) {
-		struct part *p = &a.parts[i];
-
-		pthread_mutex_lock(&a.lock);
-		while (!p->done)
-			pthread_cond_wait(&a.changed, &a.lock);
-		pthread_mutex_unlock(&a.lock);
-		if (part_take(r, p, progress, err, errlen)) {
+		if (part_take(r, part_wait(&a, i), progress, err, errlen)) {
 			*failed = i;
 			ret = -1;
 		}
-		part_free(p, ret ? NULL : &a);
-		pthread_mutex_lock(&a.lock);
-		a.taken = i + 1;
-		if (ret)
-			__atomic_store_n(&a.stop, 1, __ATOMIC_RELAXED); /* read by part_record unlocked */
-		pthread_cond_broadcast(&a.changed);
-		pthread_mutex_unlock(&a.lock);
+		part_taken(&a, i, ret);
 	}
 	if (progress)
 		fprintf(stderr, "\r\033[K"); /* the bar's line, cleared */
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	for (unsigned i = 0; i < n; i++)
-		part_free(&a.parts[i], NULL);
-	for (unsigned i = 0; i < a.nspare; i++)
-		for (unsigned k = 0; k < FR_KIND_MAX; k++)
-			colstore_free(a.spare[i][k]);
-	pthread_mutex_destroy(&a.lock);
-	pthread_cond_destroy(&a.changed);
-	free(a.parts);
+	parts_end(&a, tid, started);
 	return ret;
 }
 

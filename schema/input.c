@@ -67,7 +67,7 @@ static int read_segment_mem(const uint8_t *data, size_t len, int mapped, const c
 		snprintf(err, errlen, "stopped by the reader");
 		return ret < 0 ? ret : -ECANCELED;
 	}
-	ret = fr_seg_read_records(&r, ops->record, ctx);
+	ret = ops->records ? ops->records(ctx, &r) : fr_seg_read_records(&r, ops->record, ctx);
 	fr_seg_reader_close(&r);
 	if (ret) {
 		snprintf(err, errlen, "stopped by the reader");

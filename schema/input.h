@@ -26,6 +26,13 @@ struct fr_input_ops {
 	int (*segment)(void *ctx, const char *name, const struct fr_seg_hdr *hdr);
 	/* An archive member of no kind above (symbols.txt), its LEN bytes as read, may be NULL. */
 	int (*member)(void *ctx, const char *path, const char *name, const void *data, size_t len);
+	/*
+	 * Decode the records of each segment, opened and announced to segment
+	 * above, in place of fr_seg_read_records(R, record, ctx) (for
+	 * instance its runs of blocks on several threads), with the same
+	 * result; may be NULL.  R's data stays valid until it returns.
+	 */
+	int (*records)(void *ctx, struct fr_seg_reader *r);
 };
 
 /*

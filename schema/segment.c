@@ -147,12 +147,65 @@ static void release_behind(struct fr_seg_reader *r)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), upto;
 
-	if (!r->release || r->off - r->released < FR_SEG_RELEASE_STEP)
+	/* at the end, the rest (a run of fr_seg_split is often shorter than a step) */
+	if (!r->release || r->off < r->released || (r->off - r->released < FR_SEG_RELEASE_STEP && r->off < r->len))
 		return;
 	upto = ((uintptr_t)r->data + r->off) / page * page - (uintptr_t)r->data;
-	if (upto > r->released && !((uintptr_t)r->data % page))
+	if (upto <= r->released)
+		return;
+	if (!((uintptr_t)r->data % page))
 		madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
 	r->released = upto;
+}
+
+size_t *fr_seg_split(const struct fr_seg_reader *r, uint64_t records, size_t *n)
+{
+	size_t cap = 16, *cuts = malloc(cap * sizeof(*cuts)), at = r->off;
+	uint64_t in_run = 0;
+	struct fr_block_hdr h;
+	const char *why;
+
+	if (!cuts)
+		return NULL;
+	*n = 0;
+	cuts[0] = at;
+	/* block to block by the headers' lengths: no payload read; damage ends the walk, the last run reads past it */
+	while (at < r->len && fr_block_hdr_parse(r->data + at, r->len - at, &h, &why) == 0) {
+		if (in_run >= records) {
+			if (*n + 2 > cap) {
+				size_t *c = realloc(cuts, (cap *= 2) * sizeof(*cuts));
+				if (!c) {
+					free(cuts);
+					return NULL;
+				}
+				cuts = c;
+			}
+			cuts[++*n] = at;
+			in_run = 0;
+		}
+		in_run += h.nrecords;
+		at += FR_BLOCK_HDR_LEN + h.stored_len;
+	}
+	cuts[++*n] = r->len;
+	return cuts;
+}
+
+int fr_seg_reader_sub(struct fr_seg_reader *sub, const struct fr_seg_reader *r, size_t from, size_t to,
+		      struct fr_read_stats *stats, fr_warn_fn warn, void *ctx)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	*sub = *r;
+	if (!(sub->raw = malloc(FR_BLOCK_RAW_MAX)))
+		return -ENOMEM;
+	sub->off = from;
+	sub->len = to;
+	sub->stats = stats;
+	sub->warn = warn;
+	sub->ctx = ctx;
+	/* its own pages only: the page it starts in may hold the end of the run before it */
+	sub->released = ((uintptr_t)r->data + from + page - 1) / page * page - (uintptr_t)r->data;
+	return 0;
 }
 
 int fr_seg_reader_next(struct fr_seg_reader *r, struct fr_block_hdr *h, size_t *offset)

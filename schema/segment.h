@@ -92,6 +92,22 @@ void fr_seg_reader_close(struct fr_seg_reader *r);
  * OFFSET, when not NULL, receives the block's offset in the data.
  */
 int fr_seg_reader_next(struct fr_seg_reader *r, struct fr_block_hdr *h, size_t *offset);
+/*
+ * Cut R's blocks, from r->off, into runs of about RECORDS records each, by
+ * their headers alone (nothing is decompressed or checked past them): the
+ * malloc'd offsets of the N runs' starts and, last, r->len (N + 1 of them),
+ * or NULL when out of memory.  Where a damaged header stops the walk, the
+ * last run takes the rest, damage included, as the whole reader would.
+ */
+size_t *fr_seg_split(const struct fr_seg_reader *r, uint64_t records, size_t *n);
+/*
+ * SUB: a reader of R's segment over the blocks in [FROM, TO) only (a run
+ * of fr_seg_split), with its own buffer, STATS and WARN; readers of
+ * different runs may run on different threads.  Close it with
+ * fr_seg_reader_close().  0, or -ENOMEM.
+ */
+int fr_seg_reader_sub(struct fr_seg_reader *sub, const struct fr_seg_reader *r, size_t from, size_t to,
+		      struct fr_read_stats *stats, fr_warn_fn warn, void *ctx);
 /* Decode every record of the segment and call FN; stops early if FN returns non-zero. */
 int fr_seg_read_records(struct fr_seg_reader *r, fr_record_fn fn, void *ctx);
 

@@ -67,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (!r.db) {
+		/* runs of a few records: a segment's blocks cut and read on worker threads (load_runs), even small ones */
+		setenv("FLIGHTREC_REPLAY_RUN_RECORDS", "3", 0);
 		if (replay_open(&r, NULL, err, sizeof(err)) || !(r.out.fp = fopen("/dev/null", "w")))
 			abort();
 	}

@@ -381,6 +381,89 @@ static void test_segments(void)
 	free(copy);
 }
 
+/* The records of [FROM, TO) of segment DATA read by a reader of that run alone, appended to C. */
+static void read_run(const uint8_t *data, size_t len, size_t from, size_t to, struct collected *c,
+		     struct fr_read_stats *st)
+{
+	struct fr_seg_reader whole, run;
+	char err[256];
+
+	if (fr_seg_reader_open(&whole, data, len, "mem", st, NULL, NULL, err, sizeof(err)))
+		return;
+	if (fr_seg_reader_sub(&run, &whole, from, to, st, warned, c) == 0) {
+		fr_seg_read_records(&run, collect, c);
+		fr_seg_reader_close(&run);
+	}
+	fr_seg_reader_close(&whole);
+}
+
+static void test_runs(void)
+{
+	uint8_t *seg = malloc(1 << 20), *copy = malloc(1 << 20);
+	struct fr_seg_reader r;
+	struct fr_read_stats st;
+	struct collected c;
+	size_t len, b2, b3, n, *cuts;
+	char err[256];
+
+	len = make_segment(seg, &b2, &b3);
+	fr_seg_reader_open(&r, seg, len, "mem", &st, NULL, NULL, err, sizeof(err));
+	cuts = fr_seg_split(&r, 4, &n);
+	ok(cuts && n == 3 && cuts[0] == FR_SEG_HDR_LEN && cuts[1] == b2 && cuts[2] == b3 && cuts[3] == len,
+	   "fr_seg_split - 3 blocks of 4 records, runs of 4, expect a run a block, cut at the blocks (%zu runs)", n);
+	free(cuts);
+	cuts = fr_seg_split(&r, 5, &n);
+	ok(cuts && n == 2 && cuts[1] == b3 && cuts[2] == len,
+	   "fr_seg_split - runs of 5 records, expect blocks 1-2 and block 3 (%zu runs)", n);
+	free(cuts);
+	cuts = fr_seg_split(&r, 100, &n);
+	ok(cuts && n == 1 && cuts[0] == FR_SEG_HDR_LEN && cuts[1] == len, "fr_seg_split - runs of 100, expect one run (%zu)", n);
+	free(cuts);
+	fr_seg_reader_close(&r);
+
+	/* the runs read one by one: the whole segment's records, in order */
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	read_run(seg, len, b2, b3, &c, &st);
+	read_run(seg, len, b3, len, &c, &st);
+	read_run(seg, len, FR_SEG_HDR_LEN, b2, &c, &st);
+	ok(c.n == 12 && c.pids[0] == 20 && c.pids[4] == 30 && c.pids[8] == 10 && st.blocks == 3 && c.warnings == 0,
+	   "fr_seg_reader_sub - runs 2, 3, 1 read alone, expect each run's 4 records, in its order (%u)", c.n);
+
+	/* a broken block header stops the cutting: the last run reads past it as the whole reader would */
+	memcpy(copy, seg, len);
+	copy[b2 + 20] ^= 0xff;
+	fr_seg_reader_open(&r, copy, len, "mem", &st, NULL, NULL, err, sizeof(err));
+	cuts = fr_seg_split(&r, 1, &n);
+	ok(cuts && n == 1 && cuts[1] == len, "fr_seg_split - block 2's header broken, expect one run to the end (%zu)", n);
+	fr_seg_reader_close(&r);
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	if (cuts)
+		read_run(copy, len, cuts[0], cuts[1], &c, &st);
+	free(cuts);
+	ok(c.n == 8 && c.pids[4] == 30 && st.bad_blocks == 1 && strstr(c.last_warning, "bad block header CRC at offset"),
+	   "fr_seg_reader_sub - the run over the broken header, expect blocks 1 and 3 and the damage reported (%s)",
+	   c.last_warning);
+
+	/* a cut end: the walk stops at the truncated block, the run before it reads it and reports it */
+	fr_seg_reader_open(&r, seg, b3 + 30, "mem", &st, NULL, NULL, err, sizeof(err));
+	cuts = fr_seg_split(&r, 4, &n);
+	ok(cuts && n == 2 && cuts[1] == b2 && cuts[2] == b3 + 30,
+	   "fr_seg_split - cut in block 3, expect 2 runs, the last block 2 and the cut block (%zu)", n);
+	fr_seg_reader_close(&r);
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	if (cuts)
+		read_run(seg, b3 + 30, cuts[1], cuts[2], &c, &st);
+	free(cuts);
+	ok(c.n == 4 && c.pids[0] == 20 && st.truncated_bytes == 30 && c.warnings == 1,
+	   "fr_seg_reader_sub - the last run, expect block 2's 4 records and 30 truncated bytes (%llu)",
+	   (unsigned long long)st.truncated_bytes);
+	free(seg);
+	free(copy);
+}
+
 static int write_file(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -579,6 +662,7 @@ int main(void)
 	test_records();
 	test_blocks();
 	test_segments();
+	test_runs();
 	test_inputs();
 	test_ddl();
 	test_json();
