@@ -40,10 +40,42 @@ static void *big_alloc(size_t size)
 	return advise_huge(malloc(size), size);
 }
 
-/* realloc(P, SIZE), huge pages asked for as big_alloc does: a grown array keeps them wherever it moves. */
-static void *big_realloc(void *p, size_t size)
+/*
+ * An array that only grows, of capacity OLD bytes (P, may be NULL) grown
+ * to NEW: realloc while it is small; from GROW_MAP bytes on, a mapping of
+ * its own grown by mremap, which moves pages rather than copying bytes (a
+ * dictionary of millions of texts was copied at each doubling, a tenth of
+ * a load) and keeps their huge pages.  NULL when out of memory, P kept.
+ * Free with grown_free(P, its capacity).
+ */
+#define GROW_MAP ((size_t)1 << 20)
+
+static void *grow(void *p, size_t old, size_t new)
 {
-	return advise_huge(realloc(p, size), size);
+	void *q;
+
+	if (new < GROW_MAP)
+		return realloc(p, new);
+	if (old >= GROW_MAP) {
+		q = mremap(p, old, new, MREMAP_MAYMOVE);
+		return q == MAP_FAILED ? NULL : q;
+	}
+	q = mmap(NULL, new, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED)
+		return NULL;
+	advise_huge(q, new);
+	if (old)
+		memcpy(q, p, old);
+	free(p);
+	return q;
+}
+
+static void grown_free(void *p, size_t cap)
+{
+	if (p && cap >= GROW_MAP)
+		munmap(p, cap);
+	else
+		free(p);
 }
 
 /* One column of a sealed chunk: value = base + the WIDTH-byte unsigned at the row (width 0: base). */
@@ -75,9 +107,11 @@ struct chunk {
 struct dict {
 	char *arena;
 	size_t used, cap;
-	size_t *off;   /* by number: where its text starts in arena */
-	uint32_t *len; /* by number: its length */
-	uint32_t *hash;
+	/* by number: where its text starts in arena, its length and hash (together: a lookup reads one line) */
+	struct dict_text {
+		size_t off;
+		uint32_t len, hash;
+	} *text;
 	uint32_t n, cap_ids;
 	uint32_t *slot; /* open addressing: number + 1, 0 empty */
 	uint32_t nslots;
@@ -190,10 +224,8 @@ int colstore_borrow(struct colstore *cs, unsigned col, const struct colstore *sr
 
 static void dict_free(struct dict *d)
 {
-	free(d->arena);
-	free(d->off);
-	free(d->len);
-	free(d->hash);
+	grown_free(d->arena, d->cap);
+	grown_free(d->text, d->cap_ids * sizeof(*d->text));
 	free(d->slot);
 }
 
@@ -308,7 +340,7 @@ static int dict_grow_slots(struct dict *d)
 	if (!slot)
 		return -ENOMEM;
 	for (uint32_t id = 0; id < d->n; id++) {
-		uint32_t i = d->hash[id] & (nslots - 1);
+		uint32_t i = d->text[id].hash & (nslots - 1);
 		while (slot[i])
 			i = (i + 1) & (nslots - 1);
 		slot[i] = id + 1;
@@ -328,7 +360,7 @@ static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint3
 		return -ENOMEM;
 	for (i = h & (d->nslots - 1); d->slot[i]; i = (i + 1) & (d->nslots - 1)) {
 		uint32_t id = d->slot[i] - 1;
-		if (d->hash[id] == h && d->len[id] == n && !memcmp(d->arena + d->off[id], s, n)) {
+		if (d->text[id].hash == h && d->text[id].len == n && !memcmp(d->arena + d->text[id].off, s, n)) {
 			d->last = id + 1;
 			return id;
 		}
@@ -337,24 +369,17 @@ static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint3
 		return -ENOMEM;
 	if (d->n == d->cap_ids) {
 		uint32_t cap = d->cap_ids ? d->cap_ids * 2 : 256;
-		size_t *off = big_realloc(d->off, cap * sizeof(*off));
-		if (off)
-			d->off = off;
-		uint32_t *len = big_realloc(d->len, cap * sizeof(*len));
-		if (len)
-			d->len = len;
-		uint32_t *hash = big_realloc(d->hash, cap * sizeof(*hash));
-		if (hash)
-			d->hash = hash;
-		if (!off || !len || !hash)
+		struct dict_text *text = grow(d->text, d->cap_ids * sizeof(*text), cap * sizeof(*text));
+		if (!text)
 			return -ENOMEM;
+		d->text = text;
 		d->cap_ids = cap;
 	}
 	if (d->used + n + 1 > d->cap) {
 		size_t cap = d->cap ? d->cap : 4096;
 		while (d->used + n + 1 > cap)
 			cap *= 2;
-		char *arena = big_realloc(d->arena, cap);
+		char *arena = grow(d->arena, d->cap, cap);
 		if (!arena)
 			return -ENOMEM;
 		d->arena = arena;
@@ -362,9 +387,7 @@ static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint3
 	}
 	memcpy(d->arena + d->used, s, n);
 	d->arena[d->used + n] = '\0';
-	d->off[d->n] = d->used;
-	d->len[d->n] = (uint32_t)n;
-	d->hash[d->n] = h;
+	d->text[d->n] = (struct dict_text){ d->used, (uint32_t)n, h };
 	d->used += n + 1;
 	d->slot[i] = d->n + 1;
 	d->last = d->n + 1;
@@ -374,7 +397,7 @@ static int64_t dict_intern_hashed(struct dict *d, const char *s, size_t n, uint3
 /* The number of text S (N bytes) in D, added when new; -ENOMEM. */
 static int64_t dict_intern(struct dict *d, const char *s, size_t n)
 {
-	if (d->last && d->len[d->last - 1] == n && !memcmp(d->arena + d->off[d->last - 1], s, n))
+	if (d->last && d->text[d->last - 1].len == n && !memcmp(d->arena + d->text[d->last - 1].off, s, n))
 		return d->last - 1;
 	return dict_intern_hashed(d, s, n, text_hash(s, n));
 }
@@ -746,7 +769,8 @@ void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size
 void colstore_gather(const struct colstore *cs, unsigned col, const uint32_t *rows, size_t n, int64_t *v,
 		     uint8_t *nulls)
 {
-	int ts = !cs->derived && col > 1 && cs->k->fields[col - 1].type == FR_TS;
+	/* a field's column (not host, nor the held count after the fields) of a time */
+	int ts = !cs->derived && col > 1 && col - 1 < cs->k->nfields && cs->k->fields[col - 1].type == FR_TS;
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = raw_get(cs, rows[i], col);
@@ -771,10 +795,13 @@ void colstore_gather(const struct colstore *cs, unsigned col, const uint32_t *ro
  * order, which is the order SRC first saw them: CS numbers them as if
  * SRC's rows had been appended one by one.  0, or -ENOMEM.
  */
+#define MAP_AHEAD 8
+
 static int map_texts(struct colstore *cs, const struct colstore *src, uint32_t **map)
 {
 	for (unsigned c = 0; c < cs->held_col; c++) {
 		const struct dict *d = &src->dict[c];
+		struct dict *to = &cs->dict[c];
 		int same = 1;
 
 		map[c] = NULL;
@@ -782,14 +809,24 @@ static int map_texts(struct colstore *cs, const struct colstore *src, uint32_t *
 			continue;
 		if (!(map[c] = malloc(d->n * sizeof(*map[c]))))
 			return -ENOMEM;
+		/*
+		 * Slots for every text at once, and each text's first slot asked
+		 * for a few texts ahead: in a dictionary of millions the lookups
+		 * are cache misses, most of the time of this loop.
+		 */
+		while ((uint64_t)(to->n + d->n) * 2 >= to->nslots)
+			if (dict_grow_slots(to))
+				return -ENOMEM;
 		for (uint32_t id = 0; id < d->n; id++) {
-			int64_t v = dict_intern_hashed(&cs->dict[c], d->arena + d->off[id], d->len[id], d->hash[id]);
+			if (id + MAP_AHEAD < d->n)
+				__builtin_prefetch(&to->slot[d->text[id + MAP_AHEAD].hash & (to->nslots - 1)]);
+			int64_t v = dict_intern_hashed(to, d->arena + d->text[id].off, d->text[id].len, d->text[id].hash);
 			if (v < 0)
 				return -ENOMEM;
 			map[c][id] = (uint32_t)v;
 			same &= v == id;
 		}
-		cs->dict[c].last = 0; /* the next colstore_append starts afresh */
+		to->last = 0; /* the next colstore_append starts afresh */
 		if (same) {
 			free(map[c]);
 			map[c] = NULL;
@@ -898,8 +935,8 @@ static const char *text_of(const struct colstore *cs, unsigned col, int64_t id, 
 		*len = 0;
 		return "";
 	}
-	*len = d->len[id];
-	return d->arena + d->off[id];
+	*len = d->text[id].len;
+	return d->arena + d->text[id].off;
 }
 
 const char *colstore_text(const struct colstore *cs, uint64_t row, unsigned col, size_t *len)

@@ -39,7 +39,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(39);
+	tap_plan(41);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -357,6 +357,45 @@ int main(void)
 	       colstore_int(part[2], 0, c_name) == 0 && colstore_int(part[2], COLSTORE_CHUNK_ROWS + 9, c_pid) == COLSTORE_CHUNK_ROWS + 9 &&
 	       !strcmp(colstore_text(part[2], 1, c_name, &len), "again") && !strcmp(colstore_text(part[2], 5, 0, &len), "h9"),
 	   "colstore_reset - rows appended after it read back, texts numbered from 0, expect mmap 0, again 1");
+	/*
+	 * Many texts: 300000 distinct names in two parts, a dictionary's
+	 * arrays past the size from which they are mappings of their own
+	 * grown by mremap, then emptied and filled again.
+	 */
+	struct colstore *many = colstore_new(sk), *mjoin = colstore_new(sk), *mpart[2] = { colstore_new(sk), colstore_new(sk) };
+	int bad_many = !many || !mjoin || !mpart[0] || !mpart[1];
+	for (uint32_t i = 0; i < 300000 && !bad_many; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ts = (int64_t)i;
+		rec.pid = i;
+		snprintf(rec.name, sizeof(rec.name), "t%u", i % 2 ? i : 299998 - i);
+		bad_many |= colstore_append(many, "h", sk->nfields, &rec) | colstore_append(mpart[i >= 120000], "h", sk->nfields, &rec);
+	}
+	for (unsigned pi = 0; pi < 2 && !bad_many; pi++)
+		bad_many |= colstore_append_store(mjoin, mpart[pi]);
+	for (uint64_t r = 0; r < 300000 && !bad_many; r += 997) {
+		size_t l1, l2;
+		const char *t1 = colstore_text(many, r, c_name, &l1), *t2 = colstore_text(mjoin, r, c_name, &l2);
+		char want[32];
+		snprintf(want, sizeof(want), "t%u", r % 2 ? (unsigned)r : (unsigned)(299998 - r));
+		bad_many |= l1 != l2 || strcmp(t1, want) || strcmp(t2, want) || colstore_int(many, r, c_name) != colstore_int(mjoin, r, c_name);
+	}
+	ok(!bad_many && colstore_texts(many, c_name) == 300000 && colstore_texts(mjoin, c_name) == 300000,
+	   "colstore_append_store - 300000 distinct texts in two parts, expect each read back with one store's number");
+	colstore_reset(mpart[1]);
+	for (uint32_t i = 0; i < 200000 && !bad_many; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ts = (int64_t)i;
+		snprintf(rec.name, sizeof(rec.name), "u%u", i);
+		bad_many |= colstore_append(mpart[1], "h", sk->nfields, &rec);
+	}
+	ok(!bad_many && colstore_texts(mpart[1], c_name) == 200000 &&
+	       !strcmp(colstore_text(mpart[1], 199999, c_name, &len), "u199999"),
+	   "colstore_reset - 200000 distinct texts again in an emptied store, expect the last read back");
+	colstore_free(many);
+	colstore_free(mjoin);
+	colstore_free(mpart[0]);
+	colstore_free(mpart[1]);
 	for (unsigned pi = 0; pi < 3; pi++)
 		colstore_free(part[pi]);
 	colstore_free(whole);
