@@ -7,11 +7,15 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "input.h"
 #include "sha256.h"
@@ -299,6 +303,52 @@ static int read_member(struct archive *a, size_t size, uint8_t **buf, size_t *go
 	return 0;
 }
 
+/*
+ * The current member's data where it lies in the archive file FD (SIZE
+ * bytes of a file of FILE_SIZE), mapped rather than read: a plain tar (no
+ * compression filter) keeps a member that is not sparse in one piece
+ * after its headers, and libarchive has read up to it.  0 with *DATA and
+ * the mapping (*MAP, *MAPLEN: from the page the data starts in); -1 when
+ * it cannot be: the caller reads the member.  The data is read from the
+ * file as it is, bounded by it: what a broken archive puts there is
+ * damage the segment reader and the checksum find.
+ */
+static int map_member(struct archive *a, struct archive_entry *ent, int fd, off_t file_size, size_t size,
+		      const uint8_t **data, void **map, size_t *maplen)
+{
+	la_int64_t off = archive_filter_bytes(a, 0);
+	off_t page = (off_t)sysconf(_SC_PAGESIZE), start;
+
+	if (fd < 0 || size == 0 || archive_filter_count(a) != 1 || archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE ||
+	    archive_entry_sparse_count(ent) != 0 || off < 0 || (off_t)off > file_size || (off_t)size > file_size - off)
+		return -1;
+	start = off / page * page;
+	*maplen = (size_t)(off - start) + size;
+	*map = mmap(NULL, *maplen, PROT_READ, MAP_PRIVATE, fd, start);
+	if (*map == MAP_FAILED)
+		return -1;
+	*data = (const uint8_t *)*map + (off - start);
+	return 0;
+}
+
+/* A member's SHA-256, made on a thread of its own while its records are read. */
+struct member_hash {
+	const uint8_t *data;
+	size_t len;
+	char hex[65];
+};
+
+static void *hash_member(void *arg)
+{
+	struct member_hash *h = arg;
+	struct sha256 sh;
+
+	sha256_init(&sh);
+	sha256_update(&sh, h->data, h->len);
+	sha256_hex(&sh, h->hex);
+	return NULL;
+}
+
 static int record_sum(struct archive_state *as, const char *name, const char *hex)
 {
 	if (as->nsums == as->cap) {
@@ -342,6 +392,49 @@ static void verify_sums(struct archive_state *as, const char *path, const struct
 	}
 }
 
+/*
+ * Segment member NAME of archive PATH read where it lies in the file
+ * (map_member), its checksum made meanwhile on a second thread, its pages
+ * given back as its records are read: neither copied into memory nor held
+ * there whole.  0 when read (damage inside is warned of, as for a member
+ * read), 1 when it cannot be mapped (the caller reads it), or a negative
+ * errno with ERR that ends the archive's read.
+ */
+static int read_mapped_segment(struct archive *a, struct archive_entry *ent, int fd, off_t file_size,
+			       const char *path, const char *name, struct archive_state *as,
+			       const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats, char *err,
+			       size_t errlen)
+{
+	struct member_hash h = { 0 };
+	char e[256] = "", member[4096 + 300];
+	pthread_t tid;
+	void *map;
+	size_t maplen;
+	int ret, hashing;
+
+	if (map_member(a, ent, fd, file_size, (size_t)archive_entry_size(ent), &h.data, &map, &maplen))
+		return 1;
+	h.len = (size_t)archive_entry_size(ent);
+	hashing = pthread_create(&tid, NULL, hash_member, &h) == 0;
+	snprintf(member, sizeof(member), "%s:%s", path, name);
+	ret = read_segment_mem(h.data, h.len, 1, member, ops, ctx, stats, e, sizeof(e));
+	if (hashing)
+		pthread_join(tid, NULL);
+	else
+		hash_member(&h);
+	munmap(map, maplen);
+	if (ret == -ECANCELED)
+		return ret;
+	if (ret)
+		warn(ops, ctx, member, "%s, member skipped", e);
+	if (record_sum(as, name, h.hex)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	archive_read_data_skip(a);
+	return 0;
+}
+
 static int read_archive(const char *path, const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats,
 			char *err, size_t errlen)
 {
@@ -349,7 +442,8 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 	struct archive_entry *ent;
 	struct archive *a = archive_read_new();
 	uint8_t *buf = NULL;
-	int ret = 0, r, members = 0;
+	int ret = 0, r, members = 0, fd;
+	struct stat fst;
 
 	if (!a) {
 		snprintf(err, errlen, "out of memory");
@@ -361,6 +455,11 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 		snprintf(err, errlen, "not a flightrec segment or archive (%s)", archive_error_string(a));
 		archive_read_free(a);
 		return -EINVAL;
+	}
+	/* for segments mapped where they lie (map_member) */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd, &fst) < 0) {
+		close(fd);
+		fd = -1;
 	}
 	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *name = archive_entry_pathname(ent);
@@ -381,6 +480,14 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 		}
 		free(buf);
 		buf = NULL;
+		if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".seg") &&
+		    (ret = read_mapped_segment(a, ent, fd, fd < 0 ? 0 : fst.st_size, path, name, &as, ops, ctx, stats,
+					       err, errlen)) != 1) {
+			if (ret)
+				break;
+			continue;
+		}
+		ret = 0;
 		if (read_member(a, (size_t)size, &buf, &got)) {
 			snprintf(err, errlen, "out of memory for member %s", name);
 			ret = -ENOMEM;
@@ -441,6 +548,8 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 	free(as.sums);
 	free(as.sumfile);
 	archive_read_free(a);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 

@@ -142,20 +142,24 @@ static size_t resync(struct fr_seg_reader *r, size_t from)
 	return r->len;
 }
 
-/* r->release: give back the pages wholly behind r->off, a step at a time (a page re-read would come back from the file). */
+/*
+ * r->release: give back the pages wholly behind r->off, a step at a time
+ * (a page re-read would come back from the file).  DATA need not start a
+ * page (a member of an archive): the pages are those of the mapping.
+ */
 static void release_behind(struct fr_seg_reader *r)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), upto;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), from, upto;
 
 	/* at the end, the rest (a run of fr_seg_split is often shorter than a step) */
 	if (!r->release || r->off < r->released || (r->off - r->released < FR_SEG_RELEASE_STEP && r->off < r->len))
 		return;
-	upto = ((uintptr_t)r->data + r->off) / page * page - (uintptr_t)r->data;
-	if (upto <= r->released)
+	from = ((uintptr_t)r->data + r->released + page - 1) / page * page;
+	upto = ((uintptr_t)r->data + r->off) / page * page;
+	if (upto <= from)
 		return;
-	if (!((uintptr_t)r->data % page))
-		madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
-	r->released = upto;
+	madvise((void *)from, upto - from, MADV_DONTNEED);
+	r->released = upto - (uintptr_t)r->data;
 }
 
 size_t *fr_seg_split(const struct fr_seg_reader *r, uint64_t records, size_t *n)

@@ -55,19 +55,23 @@ open(path, "wb").write(d[:last + 70])
 EOF
 ok $? "damaged.seg - a payload, a block header and the end broken"
 
-# the same segment in an archive: MANIFEST.json, window.seg, SHA256SUMS
-python3 - solo.seg solo.tar <<'EOF'
+# the segment in archives: MANIFEST.json, window.seg, SHA256SUMS (read where the member lies in the
+# file); damaged.seg in one whose SHA256SUMS is solo.seg's; the first gzipped (read into memory)
+mktar() {
+	python3 - "$1" "$2" "$3" <<'EOF'
 import hashlib, io, sys, tarfile
-seg = open(sys.argv[1], "rb").read()
+seg, summed = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
 manifest = b'{"format": "flightrec-archive", "host": "solo"}\n'
-sums = "%s  MANIFEST.json\n%s  window.seg\n" % (hashlib.sha256(manifest).hexdigest(), hashlib.sha256(seg).hexdigest())
-with tarfile.open(sys.argv[2], "w", format=tarfile.USTAR_FORMAT) as t:
+sums = "%s  MANIFEST.json\n%s  window.seg\n" % (hashlib.sha256(manifest).hexdigest(), hashlib.sha256(summed).hexdigest())
+with tarfile.open(sys.argv[3], "w", format=tarfile.PAX_FORMAT) as t:
     for name, data in (("MANIFEST.json", manifest), ("window.seg", seg), ("SHA256SUMS", sums.encode())):
         i = tarfile.TarInfo(name)
         i.size = len(data)
         t.addfile(i, io.BytesIO(data))
 EOF
-ok $? "solo.tar - the segment in an archive"
+}
+mktar solo.seg solo.seg solo.tar && mktar damaged.seg solo.seg damaged.tar && gzip -c solo.tar >solo.tar.gz
+ok $? "solo.tar, damaged.tar, solo.tar.gz - the segments in archives"
 
 tables=$("$FLIGHTREC_REPLAY" solo.seg --csv --headers off -c \
 	"SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%' ORDER BY name")
@@ -82,7 +86,7 @@ got=$(FLIGHTREC_REPLAY_THREADS=1 "$FLIGHTREC_REPLAY" solo.seg --csv -c "SELECT (
 is "$got" "forks,execs,exits,conns,stacks,drops,records
 2000,2000,1714,667,400,40,6821" "serial - exact counts of each kind, expect 6821 records"
 
-for input in solo.seg damaged.seg solo.tar; do
+for input in solo.seg damaged.seg solo.tar damaged.tar solo.tar.gz; do
 	serial=$(FLIGHTREC_REPLAY_THREADS=1 "$FLIGHTREC_REPLAY" "$input" --csv "${every[@]}" 2>serial.err)
 	ok $? "$input - read on one thread, expect exit 0"
 	# runs of 1 record (each block a run), 7 (two blocks), 400, and the default (one run: read by the caller)
@@ -98,7 +102,7 @@ for input in solo.seg damaged.seg solo.tar; do
 	runs=$(FLIGHTREC_REPLAY_RUN_RECORDS=7 FLIGHTREC_REPLAY_THREADS=2 FLIGHTREC_REPLAY_TIMING=1 \
 		"$FLIGHTREC_REPLAY" "$input" -c "SELECT 1" 2>&1 >/dev/null | sed -n 's/.* \([0-9]*\) runs of blocks read on 2 threads$/\1/p')
 	case $input in
-	damaged.seg) want=350 ;; # cut every 2 blocks up to the broken header at block 700, the rest one run
+	damaged.*) want=350 ;; # cut every 2 blocks up to the broken header at block 700, the rest one run
 	*) want=$(( (nblocks + 1) / 2 )) ;;
 	esac
 	is "$runs" "$want" "$input - runs of 7 records, expect $want runs of blocks read on 2 threads"
@@ -118,6 +122,22 @@ lost=$((10 + 6821 - 5 * (nblocks - 1)))
 got=$(FLIGHTREC_REPLAY_RUN_RECORDS=7 FLIGHTREC_REPLAY_THREADS=2 "$FLIGHTREC_REPLAY" damaged.seg --csv --headers off \
 	-c "SELECT records, bad_blocks, truncated_bytes FROM archives" 2>/dev/null)
 is "$got" "$((6821 - lost)),2,70" "damaged.seg - on 2 threads, expect $lost records lost, 2 bad blocks and 70 bytes truncated"
+
+# the archives: the same rows as the segment, the damage and the checksum reported once, in the serial read's order
+for input in solo.tar solo.tar.gz; do
+	is "$(FLIGHTREC_REPLAY_RUN_RECORDS=7 FLIGHTREC_REPLAY_THREADS=2 "$FLIGHTREC_REPLAY" "$input" --csv \
+		-c "SELECT 'execs', rowid, * FROM proc_exec" -c "SELECT 'conns', rowid, * FROM connections" 2>&1)" \
+		"$(FLIGHTREC_REPLAY_THREADS=1 "$FLIGHTREC_REPLAY" solo.seg --csv \
+		-c "SELECT 'execs', rowid, * FROM proc_exec" -c "SELECT 'conns', rowid, * FROM connections" 2>&1)" \
+		"$input - on 2 threads, expect the execs and connections of solo.seg, no warning"
+done
+FLIGHTREC_REPLAY_RUN_RECORDS=7 FLIGHTREC_REPLAY_THREADS=2 "$FLIGHTREC_REPLAY" damaged.tar -c "SELECT 1" >/dev/null 2>tar.err
+is "$(sed 's/offset [0-9]*/offset N/; s/skipped [0-9]* bytes/skipped M bytes/' tar.err)" \
+	"flightrec-replay: damaged.tar:window.seg: bad block CRC at offset N, skipped M bytes
+flightrec-replay: damaged.tar:window.seg: bad block header CRC at offset N, skipped M bytes
+flightrec-replay: damaged.tar:window.seg: truncated block at offset N (70 bytes), ignored
+flightrec-replay: damaged.tar: member window.seg does not match its SHA256SUMS checksum" \
+	"damaged.tar - on 2 threads, expect the three damages and the checksum, in order"
 
 # into a --db FILE (every table SQLite's: no runs), the same rows
 rm -f solo.db
