@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "colstore.h"
 #include "db.h"
@@ -93,10 +92,7 @@ struct life_row {
  * them: first the rows a lifecycle row ended, in the order those were
  * applied, by (ts, kind, row); then the lives still open, by hash bucket
  * (BUCKET, from 1) and, in one, by when they were opened.  Rebuilt per
- * host, or per set of pids, on several threads, the rows are put back in
- * this order: a lifecycle row ends at most one row (an exit, or a fork
- * over a pid still open, which ends the life it found), opens at most one
- * life, and a part's buckets are those of the whole, by life_hash.
+ * host on several threads, the rows are put back in this order.
  */
 struct life_key {
 	int64_t ts;
@@ -133,26 +129,6 @@ struct lives {
 	char *err;
 	size_t errlen;
 };
-
-/*
- * malloc(SIZE), asking for huge pages when SIZE spans some, as colstore.c's
- * big_alloc: a part's row lists and keys are written once through, and on
- * the benchmarks' VM the first touch of a 4 KiB page cost 16-22 us
- * (512000 in 8-11 s), and slowed the other thread of the process too.
- */
-static void *big_alloc(size_t size)
-{
-	void *p = malloc(size);
-	const size_t huge = (size_t)2 << 20;
-
-	if (p && size >= 2 * huge) {
-		uintptr_t a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
-		uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(huge - 1);
-		if (e > a)
-			madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice: refused, the pages are small */
-	}
-	return p;
-}
 
 static unsigned life_hash(const char *host, int64_t pid)
 {
@@ -719,23 +695,16 @@ static void lives_free(struct lives *L)
  * store, in (ts, row) order, and emits their lives to a store of its own
  * with each one's life_key; the parts' rows are then merged by key into
  * the store of processes, in the order a serial rebuild has them.
- *
- * With one host (the common case) the parts take some pids each instead,
- * when no row says a container (pid_split_exact): a child's parent may
- * then be in another part, but has nothing to give it.  Otherwise one host
- * is rebuilt serially.  A serial pass first, noting what each fork takes
- * of its parent, would lift that; it would be a scan of every row in time
- * order, a good part of the rebuild's own cost.
  */
-/* Rows read at once: a scan of the host (or pid) column. */
+/* Rows read at once: a scan of the host column. */
 #define READ_ROWS 4096
 
 struct part {
 	pthread_t tid;
 	int started;
-	unsigned id, np;
+	unsigned id;
 	const struct life_source *whole;   /* the sources opened on every row */
-	unsigned char *const *host_part;   /* by source, by host number: the part that takes its rows; NULL: by pid */
+	unsigned char *const *host_part;   /* by source, by host number: the part that takes its rows */
 	struct life_source src[NLIFECYCLE];
 	uint32_t *rows[NLIFECYCLE];
 	struct lives *L;
@@ -744,21 +713,10 @@ struct part {
 	char err[256];
 };
 
-/*
- * The part of pid PID among NP parts: the high bits of a multiplicative
- * hash, so that pids given out in turn, or in strides, spread evenly (and
- * not as life_hash's bucket, its low bits).
- */
-static unsigned pid_part(int64_t pid, unsigned np)
-{
-	return (((uint32_t)pid * 2654435761u) >> 16) % np;
-}
-
 /* Part P's rows of each source, in (ts, row) order. 0, or -1. */
 static int part_rows(struct part *p)
 {
-	int64_t v[READ_ROWS];
-	uint8_t null[READ_ROWS];
+	int64_t host[READ_ROWS];
 
 	for (size_t i = 0; i < NLIFECYCLE; i++) {
 		const struct life_source *w = &p->whole[i];
@@ -767,42 +725,20 @@ static int part_rows(struct part *p)
 		p->src[i] = *w;
 		if (!w->cs)
 			continue;
-		if (!(p->rows[i] = big_alloc((w->n ? w->n : 1) * sizeof(uint32_t))))
+		if (!(p->rows[i] = malloc((w->n ? w->n : 1) * sizeof(uint32_t))))
 			return -1;
 		for (uint64_t r = 0; r < w->n; r += READ_ROWS) {
 			uint64_t m = w->n - r < READ_ROWS ? w->n - r : READ_ROWS;
-			if (p->host_part) {
-				colstore_read(w->cs, 0, r, m, v, NULL);
-				for (uint64_t j = 0; j < m; j++)
-					if (p->host_part[i][v[j]] == p->id)
-						p->rows[i][n++] = (uint32_t)(r + j);
-				continue;
-			}
-			/* a NULL pid is 0, as store_next reads it */
-			colstore_read(w->cs, (unsigned)w->col_pid, r, m, v, null);
+			colstore_read(w->cs, 0, r, m, host, NULL);
 			for (uint64_t j = 0; j < m; j++)
-				if (pid_part(null[j] ? 0 : v[j], p->np) == p->id)
+				if (p->host_part[i][host[j]] == p->id)
 					p->rows[i][n++] = (uint32_t)(r + j);
 		}
-		/* some of a store's rows in row order are in (ts, row) order when all of them are */
-		if (!colstore_ts_ordered(w->cs) && colstore_ts_sort(w->cs, p->rows[i], n))
+		if (colstore_ts_sort(w->cs, p->rows[i], n))
 			return -1;
 		p->src[i].order = p->rows[i];
 		p->src[i].n = n;
 	}
-	return 0;
-}
-
-/* Room for the keys of part P's rows: a lifecycle row opens at most one life, each emitted once.  0, or -1. */
-static int part_keys(struct part *p)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < NLIFECYCLE; i++)
-		n += p->src[i].n;
-	if (!(p->L->keys = big_alloc((n ? n : 1) * sizeof(*p->L->keys))))
-		return -1;
-	p->L->cap_keys = n ? n : 1;
 	return 0;
 }
 
@@ -812,7 +748,7 @@ static void *part_run(void *arg)
 
 	p->L->err = p->err;
 	p->L->errlen = sizeof(p->err);
-	if (part_rows(p) || part_keys(p)) {
+	if (part_rows(p)) {
 		snprintf(p->err, sizeof(p->err), "out of memory");
 		p->ret = -1;
 		return NULL;
@@ -966,50 +902,16 @@ static int parts_merge(struct part *parts, unsigned np, struct colstore *out)
 }
 
 /*
- * 1 when lives may be split by pid: when no row of the store sources SRC
- * says a container, pod uid, pod or namespace (no text of those columns
- * but "", which a life keeps as NULL).  A fork takes those of its parent
- * (life_apply), the one look-up of a life by another pid, and the parent
- * may be in another part; without them, it only ever takes NULLs, which a
- * part's own look-up gives as well, finding the parent or not.  A look at
- * the columns' texts (a few, once each), not at their rows.
+ * processes_rebuild's store path on NT threads, the hosts split among
+ * them.  Returns 1 when there is one host (nothing to split: the caller
+ * rebuilds serially), 0 when done, or -1 with ERR.
  */
-static int pid_split_exact(const struct life_source *src)
-{
-	for (size_t i = 0; i < NLIFECYCLE; i++) {
-		if (src[i].col_pid < 0)
-			return 0;
-		for (int t = T_CONTAINER; t < T_N; t++) {
-			uint32_t n = src[i].col[t] < 0 ? 0 : colstore_texts(src[i].cs, (unsigned)src[i].col[t]);
-			for (uint32_t id = 0; id < n; id++) {
-				size_t len = 0;
-				if (colstore_text_of(src[i].cs, (unsigned)src[i].col[t], id, &len) && len)
-					return 0;
-			}
-		}
-	}
-	return 1;
-}
-
-/*
- * processes_rebuild's store path on NT threads: the hosts split among
- * them, or one host's pids when exact (pid_split_exact).  Rows of one
- * (host, pid) stay in one part, and the keys of life_key (a row's
- * lifecycle row, or an open life's bucket, the same in every part, and
- * lifecycle row) are those of the serial rebuild, so parts_merge puts the
- * rows back in its order either way.  Returns 1 when there is nothing to
- * split (the caller rebuilds serially), 0 when done, or -1 with ERR.
- */
-static int rebuild_in_parts(struct life_source *src, struct colstore *out, unsigned nt, char *err, size_t errlen)
+static int rebuild_by_host(struct life_source *src, struct colstore *out, unsigned nt, char *err, size_t errlen)
 {
 	unsigned char *host_part[NLIFECYCLE] = { 0 };
 	struct part *parts = NULL;
-	int np = split_hosts(src, nt, host_part), ret = -1, by_pid = 0;
+	int np = split_hosts(src, nt, host_part), ret = -1;
 
-	if (np == 1 && nt > 1 && pid_split_exact(src)) {
-		np = (int)nt;
-		by_pid = 1;
-	}
 	if (np == 1) {
 		ret = 1;
 		goto out;
@@ -1021,9 +923,8 @@ static int rebuild_in_parts(struct life_source *src, struct colstore *out, unsig
 	for (int t = 0; t < np; t++) {
 		struct part *p = &parts[t];
 		p->id = (unsigned)t;
-		p->np = (unsigned)np;
 		p->whole = src;
-		p->host_part = by_pid ? NULL : host_part;
+		p->host_part = host_part;
 		if (!(p->L = calloc(1, sizeof(*p->L))) || !(p->L->out = colstore_new_derived(&processes_table))) {
 			snprintf(err, errlen, "out of memory");
 			goto join;
@@ -1067,9 +968,8 @@ out:
 
 /*
  * The rows go to r->processes when `processes` is served from columns:
- * texts borrowed from the lifecycle stores, none copied; with threads
- * (replay_threads), a part of the hosts, or of one host's pids, on each
- * thread (rebuild_in_parts).
+ * texts borrowed from the lifecycle stores, none copied; with several
+ * hosts and threads (replay_threads), a part of the hosts on each thread.
  * Else INSERT into SQLite's table, in one transaction, texts copied from
  * each row.
  */
@@ -1108,7 +1008,7 @@ int processes_rebuild(struct replay *r, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	if (L->out && nt > 1 && (ret = rebuild_in_parts(src, L->out, nt, err, errlen)) != 1)
+	if (L->out && nt > 1 && (ret = rebuild_by_host(src, L->out, nt, err, errlen)) != 1)
 		goto done;
 	ret = 0;
 	for (size_t i = 0; i < NLIFECYCLE; i++) {
