@@ -695,6 +695,16 @@ static void lives_free(struct lives *L)
  * store, in (ts, row) order, and emits their lives to a store of its own
  * with each one's life_key; the parts' rows are then merged by key into
  * the store of processes, in the order a serial rebuild has them.
+ *
+ * One host is rebuilt serially.  Split by pid (exact when no row says a
+ * container, which a fork takes from a parent perhaps in another part:
+ * 5e10eb8) it was slower on 2 CPUs: a part's rows are interleaved with
+ * the other's in every column chunk and text arena, so each part read
+ * about as many cache lines as the whole (2.4-2.8 s for half of the 30M
+ * synthetic's rows against 3.4-4.3 s for all), then the merge (~1 s) was
+ * serial.  A reader thread feeding this one the rows in time order did no
+ * better: the reading is most of the rebuild (BENCHMARKS.md, issue 17's
+ * tenth step).
  */
 /* Rows read at once: a scan of the host column. */
 #define READ_ROWS 4096
