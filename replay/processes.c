@@ -695,6 +695,16 @@ static void lives_free(struct lives *L)
  * store, in (ts, row) order, and emits their lives to a store of its own
  * with each one's life_key; the parts' rows are then merged by key into
  * the store of processes, in the order a serial rebuild has them.
+ *
+ * One host is rebuilt serially.  Split by pid (exact when no row says a
+ * container, which a fork takes from a parent perhaps in another part:
+ * 5e10eb8) it was slower on 2 CPUs: a part's rows are interleaved with
+ * the other's in every column chunk and text arena, so each part read
+ * about as many cache lines as the whole (2.4-2.8 s for half of the 30M
+ * synthetic's rows against 3.4-4.3 s for all), then the merge (~1 s) was
+ * serial.  A reader thread feeding this one the rows in time order did no
+ * better: the reading is most of the rebuild (BENCHMARKS.md, issue 17's
+ * tenth step).
  */
 /* Rows read at once: a scan of the host column. */
 #define READ_ROWS 4096
@@ -783,7 +793,8 @@ static int cmp_host_name(const void *a, const void *b)
 static int split_hosts(const struct life_source *src, unsigned nt, unsigned char *host_part[NLIFECYCLE])
 {
 	struct host_rows *h = NULL;
-	size_t nh = 0, cap = 0, first = 0, nhosts = 0;
+	uint64_t *rows = NULL;
+	size_t nh = 0, first = 0, nhosts = 0, base[NLIFECYCLE];
 	uint64_t load[REPLAY_THREADS_MAX] = { 0 };
 	int ret = -1;
 
@@ -791,35 +802,39 @@ static int split_hosts(const struct life_source *src, unsigned nt, unsigned char
 		uint32_t n = src[i].cs ? colstore_texts(src[i].cs, 0) : 0;
 		if (!(host_part[i] = calloc(n ? n : 1, 1)))
 			goto out;
-		if (nh + n > cap) {
+		if (n) {
 			struct host_rows *g = realloc(h, (nh + n) * sizeof(*h));
 			if (!g)
 				goto out;
 			h = g;
-			cap = nh + n;
 		}
 		for (uint32_t id = 0; id < n; id++) {
 			size_t len;
 			h[nh + id] = (struct host_rows){ colstore_text_of(src[i].cs, 0, id, &len), i, id, 0, 0 };
 		}
-		for (uint64_t r = 0; r < src[i].n; r++)
-			h[nh + colstore_int(src[i].cs, r, 0)].rows++;
+		base[i] = nh;
 		nh += n;
 	}
 	qsort(h, nh, sizeof(*h), cmp_host_name);
+	for (size_t e = 0; e < nh; e++)
+		nhosts += !e || strcmp(h[e].name, h[e - 1].name);
+	if (nhosts < 2 || nt < 2) {
+		ret = 1; /* before counting rows: a read of every row's host, for nothing */
+		goto out;
+	}
+	if (!(rows = calloc(nh, sizeof(*rows))))
+		goto out;
+	for (unsigned i = 0; i < NLIFECYCLE; i++)
+		for (uint64_t r = 0; r < src[i].n; r++)
+			rows[base[i] + (size_t)colstore_int(src[i].cs, r, 0)]++;
 	/* One host: each entry's rows summed into the first of its name, the rest 0. */
-	for (size_t e = 1; e <= nh; e++) {
-		if (e < nh && !strcmp(h[e].name, h[first].name)) {
-			h[first].rows += h[e].rows;
-			h[e].rows = 0;
+	for (size_t e = 0; e < nh; e++) {
+		if (e && !strcmp(h[e].name, h[e - 1].name)) {
+			h[first].rows += rows[base[h[e].source] + h[e].id];
 			continue;
 		}
-		nhosts++;
 		first = e;
-	}
-	if (nhosts < 2 || nt < 2) {
-		ret = 1;
-		goto out;
+		h[first].rows = rows[base[h[e].source] + h[e].id];
 	}
 	if (nt > nhosts)
 		nt = (unsigned)nhosts;
@@ -845,6 +860,7 @@ static int split_hosts(const struct life_source *src, unsigned nt, unsigned char
 	}
 	ret = (int)nt;
 out:
+	free(rows);
 	free(h);
 	return ret;
 }

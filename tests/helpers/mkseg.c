@@ -7,6 +7,8 @@
  *
  * SPEC lines (times are boot-time ns; real = boot + DELTA):
  *   exec TS PID TID PPID UID GID COMM FILENAME ARG...
+ *   cexec TS PID TID PPID UID GID COMM FILENAME CONTAINER POD_UID POD NAMESPACE ARG...
+ *        (an exec in a container; "-" for an empty text)
  *   fork TS PID PPID UID GID COMM
  *   exit TS PID TID PPID UID GID COMM CODE SIGNAL CORE
  *   drop TS SOURCE CPU COUNT SINCE_TS
@@ -82,9 +84,10 @@ static int parse_line(struct out *o, char *line)
 	if (n == 0 || w[0][0] == '#')
 		return 0;
 	memset(&u, 0, sizeof(u));
-	if (!strcmp(w[0], "exec") && n >= 9) {
+	if ((!strcmp(w[0], "exec") && n >= 9) || (!strcmp(w[0], "cexec") && n >= 13)) {
 		struct fr_exec *e = &u.exec;
 		size_t len = 0;
+		int arg = 9;
 		e->head.kind = FR_KIND_exec;
 		e->ts = strtoull(w[1], NULL, 10);
 		e->pid = (uint32_t)atoi(w[2]);
@@ -95,7 +98,14 @@ static int parse_line(struct out *o, char *line)
 		set_str(e->comm, sizeof(e->comm), w[7]);
 		set_str(e->filename, sizeof(e->filename), w[8]);
 		set_str(e->exe, sizeof(e->exe), w[8]);
-		for (int i = 9; i < n && len < sizeof(e->argv); i++) {
+		if (w[0][0] == 'c') {
+			set_str(e->container, sizeof(e->container), strcmp(w[9], "-") ? w[9] : "");
+			set_str(e->pod_uid, sizeof(e->pod_uid), strcmp(w[10], "-") ? w[10] : "");
+			set_str(e->pod, sizeof(e->pod), strcmp(w[11], "-") ? w[11] : "");
+			set_str(e->namespace, sizeof(e->namespace), strcmp(w[12], "-") ? w[12] : "");
+			arg = 13;
+		}
+		for (int i = arg; i < n && len < sizeof(e->argv); i++) {
 			size_t l = strlen(w[i]) + 1;
 			if (len + l > sizeof(e->argv))
 				l = sizeof(e->argv) - len;
