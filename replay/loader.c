@@ -331,6 +331,15 @@ static void load_end(struct load_ctx *c, const struct fr_read_stats *st, sqlite3
 
 static int load_runs(void *ctx, struct fr_seg_reader *seg);
 
+/* Some of R's tables are served from columns (no --db FILE): their stores can be filled on other threads. */
+static int served_from_columns(const struct replay *r)
+{
+	for (unsigned k = 0; k < FR_KIND_MAX; k++)
+		if (r->columns[k])
+			return 1;
+	return 0;
+}
+
 int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 {
 	struct fr_input_ops ops = { .record = on_record, .warn = on_warn, .manifest = on_manifest,
@@ -338,7 +347,7 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	sqlite3_int64 stacks_before = max_rowid(r, "stacks");
 	struct fr_read_stats st = { 0 };
 	struct load_ctx *c = calloc(1, sizeof(*c));
-	int ret, columns = 0;
+	int ret;
 
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
@@ -353,9 +362,7 @@ int replay_load(struct replay *r, const char *path, char *err, size_t errlen)
 	c->path = path;
 	c->progress = isatty(STDERR_FILENO);
 	sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
-	for (unsigned k = 0; k < FR_KIND_MAX; k++)
-		columns |= r->columns[k] != NULL;
-	if (columns && replay_threads() > 1) {
+	if (served_from_columns(r) && replay_threads() > 1) {
 		ops.records = load_runs; /* a segment's runs of blocks on worker threads */
 		ret = fr_input_read(path, &ops, c, &st, err, errlen);
 	} else {
@@ -861,12 +868,10 @@ int replay_load_all(struct replay *r, char *const *paths, unsigned n, unsigned *
 	struct load_all a = { .r = r, .n = n };
 	pthread_t tid[REPLAY_THREADS_MAX];
 	unsigned threads = replay_threads(), started;
-	int columns = 0, ret = 0, progress = isatty(STDERR_FILENO);
+	int ret = 0, progress = isatty(STDERR_FILENO);
 
-	for (unsigned k = 0; k < FR_KIND_MAX; k++)
-		columns |= r->columns[k] != NULL;
 	/* one input, one thread, or every table SQLite's: replay_load, input after input */
-	if (n < 2 || threads < 2 || !columns) {
+	if (n < 2 || threads < 2 || !served_from_columns(r)) {
 		for (unsigned i = 0; i < n; i++) {
 			if (replay_load(r, paths[i], err, errlen)) {
 				*failed = i;
