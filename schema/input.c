@@ -392,6 +392,34 @@ static void verify_sums(struct archive_state *as, const char *path, const struct
 	}
 }
 
+static int is_segment_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && !strcmp(name + n - 4, ".seg");
+}
+
+/*
+ * The records of segment member NAME of archive PATH, its LEN bytes at
+ * DATA (MAPPED: a mapping nothing else reads, whose pages may be given
+ * back): damage is warned of and the member skipped; -ECANCELED when the
+ * reader stopped, else 0.
+ */
+static int read_member_segment(const uint8_t *data, size_t len, int mapped, const char *path, const char *name,
+			       const struct fr_input_ops *ops, void *ctx, struct fr_read_stats *stats)
+{
+	char e[256] = "", member[4096 + 300];
+	int ret;
+
+	snprintf(member, sizeof(member), "%s:%s", path, name);
+	ret = read_segment_mem(data, len, mapped, member, ops, ctx, stats, e, sizeof(e));
+	if (ret == -ECANCELED)
+		return ret;
+	if (ret)
+		warn(ops, ctx, member, "%s, member skipped", e);
+	return 0;
+}
+
 /*
  * Segment member NAME of archive PATH read where it lies in the file
  * (map_member), its checksum made meanwhile on a second thread, its pages
@@ -406,7 +434,6 @@ static int read_mapped_segment(struct archive *a, struct archive_entry *ent, int
 			       size_t errlen)
 {
 	struct member_hash h = { 0 };
-	char e[256] = "", member[4096 + 300];
 	pthread_t tid;
 	void *map;
 	size_t maplen;
@@ -416,17 +443,14 @@ static int read_mapped_segment(struct archive *a, struct archive_entry *ent, int
 		return 1;
 	h.len = (size_t)archive_entry_size(ent);
 	hashing = pthread_create(&tid, NULL, hash_member, &h) == 0;
-	snprintf(member, sizeof(member), "%s:%s", path, name);
-	ret = read_segment_mem(h.data, h.len, 1, member, ops, ctx, stats, e, sizeof(e));
+	ret = read_member_segment(h.data, h.len, 1, path, name, ops, ctx, stats);
 	if (hashing)
 		pthread_join(tid, NULL);
 	else
 		hash_member(&h);
 	munmap(map, maplen);
-	if (ret == -ECANCELED)
-		return ret;
 	if (ret)
-		warn(ops, ctx, member, "%s, member skipped", e);
+		return ret;
 	if (record_sum(as, name, h.hex)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -465,8 +489,8 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 		const char *name = archive_entry_pathname(ent);
 		const char *why = bad_member_name(name);
 		la_int64_t size = archive_entry_size(ent);
-		struct sha256 sh;
-		char hex[65], shown[1024];
+		struct member_hash h;
+		char shown[1024];
 		size_t got = 0;
 
 		members++;
@@ -480,7 +504,7 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 		}
 		free(buf);
 		buf = NULL;
-		if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".seg") &&
+		if (is_segment_name(name) &&
 		    (ret = read_mapped_segment(a, ent, fd, fd < 0 ? 0 : fst.st_size, path, name, &as, ops, ctx, stats,
 					       err, errlen)) != 1) {
 			if (ret)
@@ -493,9 +517,8 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 			ret = -ENOMEM;
 			break;
 		}
-		sha256_init(&sh);
-		sha256_update(&sh, buf, got);
-		sha256_hex(&sh, hex);
+		h = (struct member_hash){ buf, got, "" };
+		hash_member(&h);
 		if (got < (size_t)size) {
 			warn(ops, ctx, path, "member %s truncated (%zu of %lld bytes)", name, got, (long long)size);
 			stats->truncated_bytes += (size_t)size - got;
@@ -506,7 +529,7 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 			buf = NULL;
 			continue;
 		}
-		if ((ret = record_sum(&as, name, hex)) != 0) {
+		if ((ret = record_sum(&as, name, h.hex)) != 0) {
 			snprintf(err, errlen, "out of memory");
 			break;
 		}
@@ -516,15 +539,9 @@ static int read_archive(const char *path, const struct fr_input_ops *ops, void *
 				warn(ops, ctx, path, "MANIFEST.json larger than %zu bytes, ignored", FR_MANIFEST_MAX);
 			else if (ops->manifest && (ret = ops->manifest(ctx, path, (char *)buf, got)) != 0)
 				break;
-		} else if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".seg")) {
-			char e[256] = "", member[4096 + 300];
-			snprintf(member, sizeof(member), "%s:%s", path, name);
-			ret = read_segment_mem(buf, got, 0, member, ops, ctx, stats, e, sizeof(e));
-			if (ret == -ECANCELED)
+		} else if (is_segment_name(name)) {
+			if ((ret = read_member_segment(buf, got, 0, path, name, ops, ctx, stats)) != 0)
 				break;
-			if (ret)
-				warn(ops, ctx, member, "%s, member skipped", e);
-			ret = 0;
 		} else if (ops->member && (ret = ops->member(ctx, path, name, buf, got)) != 0) {
 			break;
 		}
