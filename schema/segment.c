@@ -197,8 +197,6 @@ size_t *fr_seg_split(const struct fr_seg_reader *r, uint64_t records, size_t *n)
 int fr_seg_reader_sub(struct fr_seg_reader *sub, const struct fr_seg_reader *r, size_t from, size_t to,
 		      struct fr_read_stats *stats, fr_warn_fn warn, void *ctx)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
 	*sub = *r;
 	if (!(sub->raw = malloc(FR_BLOCK_RAW_MAX)))
 		return -ENOMEM;
@@ -207,8 +205,8 @@ int fr_seg_reader_sub(struct fr_seg_reader *sub, const struct fr_seg_reader *r, 
 	sub->stats = stats;
 	sub->warn = warn;
 	sub->ctx = ctx;
-	/* its own pages only: the page it starts in may hold the end of the run before it */
-	sub->released = ((uintptr_t)r->data + from + page - 1) / page * page - (uintptr_t)r->data;
+	/* its own pages only: release_behind starts at the first page wholly after FROM (the one FROM is in may hold the run before's end) */
+	sub->released = from;
 	return 0;
 }
 
