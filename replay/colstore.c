@@ -689,18 +689,21 @@ static inline int64_t raw_get(const struct colstore *cs, uint64_t row, unsigned 
 	return cs->stage[(size_t)col * COLSTORE_CHUNK_ROWS + i];
 }
 
+/* Column COL of a store that is not derived holds a time of a field, where 0 reads as NULL (not host, ts, or the held count). */
+static int col_is_time(const struct colstore *cs, unsigned col)
+{
+	return col > 1 && col - 1 < cs->k->nfields && cs->k->fields[col - 1].type == FR_TS;
+}
+
 int colstore_is_null(const struct colstore *cs, uint64_t row, unsigned col)
 {
-	const struct fr_field *f;
-
 	if (cs->derived)
 		return (int)(((uint64_t)raw_get(cs, row, cs->held_col) >> col) & 1);
 	if (col == 0)
 		return 0;
 	if ((int64_t)(col - 1) >= raw_get(cs, row, cs->held_col))
 		return 1;
-	f = &cs->k->fields[col - 1];
-	return f->type == FR_TS && col > 1 && raw_get(cs, row, col) == 0;
+	return col_is_time(cs, col) && raw_get(cs, row, col) == 0;
 }
 
 int64_t colstore_int(const struct colstore *cs, uint64_t row, unsigned col)
@@ -769,8 +772,7 @@ void colstore_read(const struct colstore *cs, unsigned col, uint64_t first, size
 void colstore_gather(const struct colstore *cs, unsigned col, const uint32_t *rows, size_t n, int64_t *v,
 		     uint8_t *nulls)
 {
-	/* a field's column (not host, nor the held count after the fields) of a time */
-	int ts = !cs->derived && col > 1 && col - 1 < cs->k->nfields && cs->k->fields[col - 1].type == FR_TS;
+	int ts = !cs->derived && col_is_time(cs, col);
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = raw_get(cs, rows[i], col);
