@@ -338,14 +338,18 @@ int dot_peers(struct replay *r, int argc, char **argv)
 			      pid, argc > 2 ? argv[2] : NULL);
 }
 
-/* The queries of the syscalls sections of .summary, for the calls that COND (SQL) picks. */
+/*
+ * The queries of the syscalls sections of .summary, for the calls that
+ * COND (SQL) picks; ties are ordered so that the store of `syscalls`
+ * answers the same rows (summary_cols.c).
+ */
 #define CALLS_ANY_SQL(COND) "SELECT 1 FROM syscalls WHERE " COND " LIMIT 1"
 #define CALLS_SLOWEST_SQL(COND)                                                                                    \
 	"SELECT utc(ts) AS time, pid, comm, name, nullif(fd_kind, '') AS fd, dur(latency_ns) AS latency, error"    \
-	" FROM syscalls WHERE " COND " ORDER BY latency_ns DESC LIMIT 5"
+	" FROM syscalls WHERE " COND " ORDER BY latency_ns DESC, rowid LIMIT 5"
 #define CALLS_BY_ERROR_SQL(COND)                                                                                   \
 	"SELECT name, error, sum(coalesce(count, 1)) AS calls FROM syscalls WHERE " COND                           \
-	" GROUP BY name, error ORDER BY calls DESC LIMIT 10"
+	" GROUP BY name, error ORDER BY calls DESC, name, error LIMIT 10"
 
 static void heading(struct replay *r, const char *title)
 {
@@ -430,10 +434,59 @@ static int failures_kept(struct replay *r, char *sql, size_t len)
 }
 
 /*
+ * The syscalls sections from the store of `syscalls` (summary_cols.c):
+ * BUILT with the query, HIDDEN for a section shown only when it has rows
+ * and it has none; NOT_BUILT when the table is SQLite's.
+ */
+enum { NOT_BUILT, BUILT, HIDDEN };
+
+static int calls_slowest(struct replay *r, int by_design, char *sql, size_t len)
+{
+	char rowids[5 * 24];
+	unsigned n;
+
+	if (!summary_cols_slowest(r, by_design, rowids, sizeof(rowids), &n))
+		return NOT_BUILT;
+	if (by_design && !n)
+		return HIDDEN;
+	return (size_t)snprintf(sql, len, CALLS_SLOWEST_SQL("rowid IN (%s)"), rowids) < len ? BUILT : NOT_BUILT;
+}
+
+static int calls_by_error(struct replay *r, int would_block, char *sql, size_t len)
+{
+	unsigned n;
+
+	if (!summary_cols_by_error(r, would_block, sql, len, &n))
+		return NOT_BUILT;
+	return would_block && !n ? HIDDEN : BUILT;
+}
+
+static int slowest_calls(struct replay *r, char *sql, size_t len)
+{
+	return calls_slowest(r, 0, sql, len);
+}
+
+static int waits_by_design(struct replay *r, char *sql, size_t len)
+{
+	return calls_slowest(r, 1, sql, len);
+}
+
+static int failed_calls(struct replay *r, char *sql, size_t len)
+{
+	return calls_by_error(r, 0, sql, len);
+}
+
+static int would_block_calls(struct replay *r, char *sql, size_t len)
+{
+	return calls_by_error(r, 1, sql, len);
+}
+
+/*
  * One section of .summary: its heading and its query, shown when TABLE
  * exists (NULL: always), holds a row (ROWS), and SHOW_IF (SQL) returns a
  * row; "none" instead of the query when NONE_UNLESS (SQL) returns none.
- * BUILD, when it returns 1, replaces SQL by the query it built.
+ * BUILD, when it returns BUILT (1), replaces SQL by the query it built
+ * (and SHOW_IF and NONE_UNLESS are not asked); HIDDEN: not shown.
  */
 struct summary_section {
 	const char *heading;
@@ -466,14 +519,14 @@ static const struct summary_section summary_sections[] = {
 	  " utc(min(ts)) AS first, utc(max(ts)) AS last FROM security GROUP BY kind, severity"
 	  " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, events DESC, kind" },
 	/* a read of a pipe or a terminal waits for a writer or a person by design: apart */
-	{ .heading = "slowest system calls", .table = "syscalls",
+	{ .heading = "slowest system calls", .table = "syscalls", .build = slowest_calls,
 	  .sql = CALLS_SLOWEST_SQL("NOT " BY_DESIGN_SQL) },
 	{ .heading = "longest waits on pipes and terminals (for a writer or a person)", .table = "syscalls",
-	  .show_if = CALLS_ANY_SQL(BY_DESIGN_SQL), .sql = CALLS_SLOWEST_SQL(BY_DESIGN_SQL) },
-	{ .heading = "failed system calls", .table = "syscalls",
+	  .build = waits_by_design, .show_if = CALLS_ANY_SQL(BY_DESIGN_SQL), .sql = CALLS_SLOWEST_SQL(BY_DESIGN_SQL) },
+	{ .heading = "failed system calls", .table = "syscalls", .build = failed_calls,
 	  .sql = CALLS_BY_ERROR_SQL("error IS NOT NULL AND error <> '' AND NOT " WOULD_BLOCK_SQL) },
 	{ .heading = "non-blocking calls that would have waited (not failures)", .table = "syscalls",
-	  .show_if = CALLS_ANY_SQL(WOULD_BLOCK_SQL), .sql = CALLS_BY_ERROR_SQL(WOULD_BLOCK_SQL) },
+	  .build = would_block_calls, .show_if = CALLS_ANY_SQL(WOULD_BLOCK_SQL), .sql = CALLS_BY_ERROR_SQL(WOULD_BLOCK_SQL) },
 	{ .heading = "longest run-queue delays", .table = "runq",
 	  .sql = "SELECT utc(ts) AS time, pid, comm, cpu, dur(delay_ns) AS delay FROM runq ORDER BY delay_ns DESC LIMIT 5" },
 	{ .heading = "slowest disk requests", .table = "io",
@@ -562,12 +615,17 @@ static int sections_walk(struct replay *r, const struct summary_section *section
 		 * and an index made for that, 3 s on 10M processes, serves none.
 		 */
 		empty = s->table && !s->rows && !has_rows(r, s->table);
-		if (s->show_if && !sql_any(r, s->show_if))
+		switch (s->build ? s->build(r, built, sizeof(built)) : NOT_BUILT) {
+		case HIDDEN:
 			continue;
-		if (s->none_unless && !sql_any(r, s->none_unless)) {
-			sql = NULL;
-		} else if (s->build && s->build(r, built, sizeof(built))) {
+		case BUILT:
 			sql = built;
+			break;
+		default:
+			if (s->show_if && !sql_any(r, s->show_if))
+				continue;
+			if (s->none_unless && !sql_any(r, s->none_unless))
+				sql = NULL;
 		}
 		replay_hold_indexes(r, empty);
 		ret |= fn(r, s->heading, sql, ctx);

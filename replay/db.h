@@ -19,6 +19,8 @@
 #include "record.h"
 #include "summary_cache.h"
 
+struct summary_calls;
+
 struct colstore;
 
 /* An index of the schema in this session (replay/lazyindex.c). */
@@ -69,6 +71,7 @@ struct replay {
 	sqlite3 *plan_db; /* the schema with every index, empty, to plan on (replay/indexplan.c); NULL till needed */
 	int plan_version; /* r->db's schema version plan_db copies */
 	struct summary_keep keep; /* .summary's counts kept in a --db FILE (replay/summary_cache.c) */
+	struct summary_calls *calls; /* .summary's syscalls sections counted from its store (replay/summary_cols.c) */
 	int quiet_damage;     /* loader: keep the first damage line in first_damage, print none (an export refuses damage in one line) */
 	char first_damage[256];
 };

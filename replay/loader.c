@@ -19,6 +19,7 @@
 #include "frames.h"
 #include "input.h"
 #include "load_pipe.h"
+#include "summary_cols.h"
 #include "threads.h"
 #include "vtab.h"
 
@@ -107,6 +108,7 @@ void replay_close(struct replay *r)
 	sqlite3_close(r->db); /* first: its virtual tables read the stores */
 	r->db = NULL;
 	index_plan_close(r);
+	summary_cols_free(r);
 	colstore_free(r->processes); /* borrows texts of the stores below */
 	r->processes = NULL;
 	free(r->processes_sql);

@@ -74,3 +74,352 @@ int summary_cols_processes(struct replay *r, const char *window_start_sql, char 
 	summary_procs_sql(&p, sql, len);
 	return 1;
 }
+
+/*
+ * The four syscalls sections: the slowest calls apart from waits on pipes
+ * and terminals, those waits, the failed calls and the calls that would
+ * have waited, by name and error.  Through SQL each stepped every row of
+ * `syscalls` (7.7 s on a real 30M-record archive, issue 17); here one
+ * read of five columns counts all four, kept until the store has more
+ * rows (INSERT only appends).  The tests that SQL makes are those of
+ * dot.h's BY_DESIGN_SQL and WOULD_BLOCK_SQL, in their three-valued logic,
+ * on the column as the table serves it: an empty error is NULL (vtab.c).
+ */
+#define SLOWEST 5
+#define GROUPS 10
+
+struct slow_call {
+	uint64_t row;
+	int64_t latency;
+	int null; /* latency NULL: after every value, as ORDER BY ... DESC has it */
+};
+
+/* A (name, error) group; NO_TEXT for a NULL name. */
+#define NO_TEXT UINT32_MAX
+struct call_group {
+	uint32_t name, error;
+	int64_t calls;
+};
+
+struct call_groups {
+	struct call_group *g;
+	size_t n, cap;
+	uint32_t *slot; /* open addressing: group index + 1, 0 empty */
+	size_t nslots;
+};
+
+struct summary_calls {
+	uint64_t rows; /* the store's rows when counted */
+	struct slow_call slow[2][SLOWEST]; /* [by design], by latency DESC then row */
+	unsigned nslow[2];
+	struct call_groups groups[2]; /* [would block]: in the order printed once counted */
+};
+
+/* 1 when A sorts before B in ORDER BY latency_ns DESC, rowid. */
+static int slower(const struct slow_call *a, const struct slow_call *b)
+{
+	if (a->null != b->null)
+		return !a->null;
+	if (!a->null && a->latency != b->latency)
+		return a->latency > b->latency;
+	return a->row < b->row;
+}
+
+static void slow_add(struct slow_call *top, unsigned *n, const struct slow_call *c)
+{
+	unsigned i;
+
+	if (*n == SLOWEST && !slower(c, &top[SLOWEST - 1]))
+		return;
+	i = *n < SLOWEST ? (*n)++ : SLOWEST - 1;
+	for (; i > 0 && slower(c, &top[i - 1]); i--)
+		top[i] = top[i - 1];
+	top[i] = *c;
+}
+
+static uint32_t group_hash(uint32_t name, uint32_t error)
+{
+	return (name * 2654435761u) ^ (error * 2246822519u);
+}
+
+static int groups_grow(struct call_groups *gs)
+{
+	size_t nslots = gs->nslots ? gs->nslots * 2 : 256;
+	uint32_t *slot = calloc(nslots, sizeof(*slot));
+
+	if (!slot)
+		return -1;
+	for (size_t k = 0; k < gs->n; k++) {
+		size_t i = group_hash(gs->g[k].name, gs->g[k].error) & (nslots - 1);
+		while (slot[i])
+			i = (i + 1) & (nslots - 1);
+		slot[i] = (uint32_t)k + 1;
+	}
+	free(gs->slot);
+	gs->slot = slot;
+	gs->nslots = nslots;
+	return 0;
+}
+
+/* CALLS more calls of (NAME, ERROR) in GS; -1 when out of memory. */
+static int group_add(struct call_groups *gs, uint32_t name, uint32_t error, int64_t calls)
+{
+	size_t i;
+
+	if (gs->n * 2 >= gs->nslots && groups_grow(gs))
+		return -1;
+	for (i = group_hash(name, error) & (gs->nslots - 1); gs->slot[i]; i = (i + 1) & (gs->nslots - 1)) {
+		struct call_group *g = &gs->g[gs->slot[i] - 1];
+		if (g->name == name && g->error == error) {
+			g->calls += calls;
+			return 0;
+		}
+	}
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? gs->cap * 2 : 64;
+		struct call_group *g = realloc(gs->g, cap * sizeof(*g));
+		if (!g)
+			return -1;
+		gs->g = g;
+		gs->cap = cap;
+	}
+	gs->g[gs->n] = (struct call_group){ name, error, calls };
+	gs->slot[i] = (uint32_t)++gs->n;
+	return 0;
+}
+
+static void calls_free(struct summary_calls *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < 2; i++) {
+		free(t->groups[i].g);
+		free(t->groups[i].slot);
+	}
+	free(t);
+}
+
+void summary_cols_free(struct replay *r)
+{
+	calls_free(r->calls);
+	r->calls = NULL;
+}
+
+/* The columns of `syscalls` the sections read, in colstore_read's numbering. */
+enum { C_NAME, C_ERROR, C_LATENCY, C_COUNT, C_FD_KIND, NCALLCOLS };
+static const char *const call_columns[NCALLCOLS] = { "name", "error", "latency_ns", "count", "fd_kind" };
+
+/* What a text of a column is, for the tests of the sections (flags). */
+enum {
+	T_BY_DESIGN = 1,  /* fd_kind: pipe or tty */
+	T_ERROR = 2,      /* error: not empty (empty reads as NULL) */
+	T_INPROGRESS = 4, /* error: EINPROGRESS */
+	T_AGAIN = 8,      /* error: EAGAIN or EWOULDBLOCK */
+	T_CONNECT = 16,   /* name: connect */
+	T_NONBLOCK = 32,  /* name: one that EAGAIN means would have waited */
+};
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
+/* The flags of each text of column COL (C_*), by text number; NULL when out of memory. */
+static uint8_t *text_flags(const struct colstore *cs, unsigned col, int which)
+{
+	/* dot.h's WOULD_BLOCK_SQL and BY_DESIGN_SQL, whose lists these are */
+	static const char *const nonblock[] = { "read", "readv", "recvfrom", "recvmsg", "recvmmsg", "write", "writev",
+						"sendto", "sendmsg", "sendmmsg", "accept", "accept4", NULL };
+	static const char *const by_design[] = { "pipe", "tty", NULL };
+	static const char *const again[] = { "EAGAIN", "EWOULDBLOCK", NULL };
+	uint32_t n = colstore_texts(cs, col);
+	uint8_t *f = calloc(n ? n : 1, 1);
+
+	for (uint32_t id = 0; f && id < n; id++) {
+		size_t len;
+		const char *t = colstore_text_of(cs, col, id, &len);
+		if (which == C_FD_KIND)
+			f[id] = in_list(t, by_design) ? T_BY_DESIGN : 0;
+		else if (which == C_ERROR)
+			f[id] = (len ? T_ERROR : 0) | (!strcmp(t, "EINPROGRESS") ? T_INPROGRESS : 0) |
+				(in_list(t, again) ? T_AGAIN : 0);
+		else
+			f[id] = (!strcmp(t, "connect") ? T_CONNECT : 0) | (in_list(t, nonblock) ? T_NONBLOCK : 0);
+	}
+	return f;
+}
+
+#define CALLS_BLOCK 2048
+
+/*
+ * Row ROW into T: item K of V and NULL, its values of the columns C_*
+ * (colstore_read), F the flags of their texts.  -1 when out of memory.
+ */
+static int calls_add(struct summary_calls *t, uint64_t row, int64_t (*v)[CALLS_BLOCK], uint8_t (*null)[CALLS_BLOCK],
+		     size_t k, uint8_t *const *f)
+{
+	struct slow_call c = { row, v[C_LATENCY][k], null[C_LATENCY][k] };
+	int design = !null[C_FD_KIND][k] && (f[C_FD_KIND][v[C_FD_KIND][k]] & T_BY_DESIGN);
+	uint8_t ef = null[C_ERROR][k] ? 0 : f[C_ERROR][v[C_ERROR][k]];
+	int64_t calls = null[C_COUNT][k] ? 1 : v[C_COUNT][k];
+	uint32_t name = (uint32_t)v[C_NAME][k], error = (uint32_t)v[C_ERROR][k];
+	int would_block;
+
+	slow_add(t->slow[design], &t->nslow[design], &c);
+	if (!(ef & T_ERROR))
+		return 0; /* succeeded: error IS NULL */
+	if (null[C_NAME][k]) {
+		/* name = ... is NULL: WOULD_BLOCK_SQL is NULL for these errors, and neither section takes the row */
+		if (ef & (T_INPROGRESS | T_AGAIN))
+			return 0;
+		return group_add(&t->groups[0], NO_TEXT, error, calls);
+	}
+	would_block = ((f[C_NAME][name] & T_CONNECT) && (ef & T_INPROGRESS)) ||
+		      ((ef & T_AGAIN) && (f[C_NAME][name] & T_NONBLOCK));
+	return group_add(&t->groups[would_block], name, error, calls);
+}
+
+/* SQLite's BINARY order of two texts of column COL, NO_TEXT (NULL) first. */
+static int text_cmp(const struct colstore *cs, unsigned col, uint32_t a, uint32_t b)
+{
+	size_t la, lb;
+	const char *ta, *tb;
+
+	if (a == b)
+		return 0;
+	if (a == NO_TEXT || b == NO_TEXT)
+		return a == NO_TEXT ? -1 : 1;
+	ta = colstore_text_of(cs, col, a, &la);
+	tb = colstore_text_of(cs, col, b, &lb);
+	return strcmp(ta, tb);
+}
+
+/* ORDER BY calls DESC, name, error: CTX the store, and its name and error columns. */
+struct group_order {
+	const struct colstore *cs;
+	unsigned name_col, error_col;
+};
+
+static int group_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct call_group *x = a, *y = b;
+	const struct group_order *o = ctx;
+	int c;
+
+	if (x->calls != y->calls)
+		return x->calls > y->calls ? -1 : 1;
+	if ((c = text_cmp(o->cs, o->name_col, x->name, y->name)))
+		return c;
+	return text_cmp(o->cs, o->error_col, x->error, y->error);
+}
+
+/* The sections' counts of store CS (columns COL) into a new tally; NULL when out of memory. */
+static struct summary_calls *calls_count(const struct colstore *cs, const int *col)
+{
+	struct summary_calls *t = calloc(1, sizeof(*t));
+	int64_t(*v)[CALLS_BLOCK] = malloc(sizeof(int64_t[NCALLCOLS][CALLS_BLOCK]));
+	uint8_t(*null)[CALLS_BLOCK] = malloc(sizeof(uint8_t[NCALLCOLS][CALLS_BLOCK]));
+	uint8_t *f[NCALLCOLS] = { NULL };
+	uint64_t rows = colstore_rows(cs);
+	int ok = t && v && null;
+
+	for (int i = 0; ok && i < NCALLCOLS; i++)
+		if (colstore_col_is_text(cs, (unsigned)col[i]) && !(f[i] = text_flags(cs, (unsigned)col[i], i)))
+			ok = 0;
+	for (uint64_t first = 0; ok && first < rows; first += CALLS_BLOCK) {
+		size_t n = rows - first < CALLS_BLOCK ? (size_t)(rows - first) : CALLS_BLOCK;
+		for (int i = 0; i < NCALLCOLS; i++)
+			colstore_read(cs, (unsigned)col[i], first, n, v[i], null[i]);
+		for (size_t k = 0; ok && k < n; k++)
+			ok = calls_add(t, first + k, v, null, k, f) == 0;
+	}
+	for (int i = 0; i < NCALLCOLS; i++)
+		free(f[i]);
+	free(v);
+	free(null);
+	if (!ok) {
+		calls_free(t);
+		return NULL;
+	}
+	t->rows = rows;
+	for (int i = 0; i < 2; i++) {
+		struct group_order o = { cs, (unsigned)col[C_NAME], (unsigned)col[C_ERROR] };
+		qsort_r(t->groups[i].g, t->groups[i].n, sizeof(struct call_group), group_cmp, &o);
+	}
+	return t;
+}
+
+/*
+ * The tally of the syscalls store, counted when there is none or the
+ * store has more rows since; NULL when `syscalls` is SQLite's table (or
+ * out of memory: SQL then answers).  *CS and COL: the store and its columns.
+ */
+static const struct summary_calls *calls_tally(struct replay *r, const struct colstore **csp, int *col)
+{
+	const struct colstore *cs = NULL;
+
+	for (unsigned i = 0; i < fr_nkinds; i++)
+		if (!strcmp(fr_kinds[i].table, "syscalls"))
+			cs = r->columns[fr_kinds[i].id];
+	if (!cs)
+		return NULL;
+	for (int i = 0; i < NCALLCOLS; i++)
+		if ((col[i] = column_of(cs, call_columns[i])) < 0)
+			return NULL;
+	*csp = cs;
+	if (r->calls && r->calls->rows == colstore_rows(cs))
+		return r->calls;
+	summary_cols_free(r);
+	return r->calls = calls_count(cs, col);
+}
+
+int summary_cols_slowest(struct replay *r, int by_design, char *rowids, size_t len, unsigned *n)
+{
+	const struct colstore *cs;
+	int col[NCALLCOLS];
+	const struct summary_calls *t = calls_tally(r, &cs, col);
+	size_t w = 0;
+
+	if (!t)
+		return 0;
+	rowids[0] = 0;
+	for (unsigned i = 0; i < t->nslow[by_design] && w < len; i++)
+		w += (size_t)snprintf(rowids + w, len - w, "%s%llu", i ? ", " : "",
+				      (unsigned long long)t->slow[by_design][i].row + 1);
+	*n = t->nslow[by_design];
+	return w < len;
+}
+
+int summary_cols_by_error(struct replay *r, int would_block, char *sql, size_t len, unsigned *n)
+{
+	const struct colstore *cs;
+	int col[NCALLCOLS];
+	const struct summary_calls *t = calls_tally(r, &cs, col);
+	const struct call_groups *gs;
+	size_t w = 0;
+	unsigned shown;
+
+	if (!t)
+		return 0;
+	gs = &t->groups[would_block];
+	shown = gs->n < GROUPS ? (unsigned)gs->n : GROUPS;
+	*n = (unsigned)gs->n;
+	if (!shown)
+		return (size_t)snprintf(sql, len, "SELECT NULL AS name, NULL AS error, NULL AS calls WHERE 0") < len;
+	w = (size_t)snprintf(sql, len, "SELECT name, error, calls FROM (");
+	for (unsigned i = 0; i < shown && w < len; i++) {
+		const struct call_group *g = &gs->g[i];
+		size_t l;
+		char *name = g->name == NO_TEXT ? NULL : (char *)colstore_text_of(cs, (unsigned)col[C_NAME], g->name, &l);
+		char *error = (char *)colstore_text_of(cs, (unsigned)col[C_ERROR], g->error, &l);
+		sqlite3_snprintf((int)(len - w), sql + w, "%sSELECT %u AS k, %Q AS name, %Q AS error, %lld AS calls",
+				 i ? " UNION ALL " : "", i, name, error, (long long)g->calls);
+		w += strlen(sql + w);
+	}
+	if (w < len)
+		w += (size_t)snprintf(sql + w, len - w, ") ORDER BY k");
+	return w < len - 1;
+}

@@ -23,6 +23,9 @@ mark=frans$$x$RANDOM
 cp "$EXIT_WITH" "$TEST_TMP/$mark"
 "$TEST_TMP/$mark" 5 a
 "$SYSLOOP" getppid 200000
+# for .summary's syscalls sections: failed calls, would-block calls
+"$SYSLOOP" open "/nonexistent-$mark/file" 3000
+"$SYSLOOP" eagain 2500
 sleep 2.5 # per-second counts are drained a tick after their second ends
 a=$("$FLIGHTREC" snapshot --dir "$dir" --before 30s --after 0s --reason answers 2>"$TEST_TMP/snap.err")
 stop_recorder
@@ -80,6 +83,13 @@ for q in "${queries[@]}"; do
 		diag "$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -20)"
 	fi
 done
+# SECTION NAME: the rows of that .summary section (CSV) from stdin, heading, header line and blank line cut
+SECTION() { sed -n "/^== $1\$/,/^\$/p" | sed '1,2d;/^$/d'; }
+sum=$("$FLIGHTREC_REPLAY" "$a" --csv -c .summary)
+n=$(printf '%s\n' "$sum" | SECTION "failed system calls" | awk -F, '$1 == "openat" && $2 == "ENOENT" { print $3 }')
+[ "${n:-0}" -ge 3000 ]; ok $? ".summary failed system calls - openat ENOENT, sysloop's 3000 among them (got ${n:-none})"
+n=$(printf '%s\n' "$sum" | SECTION "non-blocking calls that would have waited (not failures)" | awk -F, '$1 == "read" && $2 == "EAGAIN" { print $3 }')
+[ "${n:-0}" -ge 2500 ]; ok $? ".summary would-block calls - read EAGAIN, sysloop's 2500 among them (got ${n:-none})"
 got=$("$FLIGHTREC_REPLAY" "$a" --csv -c ".follow ${pid:-0}" | tail -1 | cut -d, -f4,5)
 is "$got" "exit,exit 5" ".follow PID - ends with the marked process's exit 5"
 

@@ -15,6 +15,8 @@
  *   conn TS END_TS PID COMM LADDR LPORT RADDR RPORT DIRECTION SENT RECEIVED OUTCOME
  *        (END_TS 0: still open; the family is 6 when LADDR holds a ':')
  *   stack TS ID FRAMES
+ *   call TS PID COMM NAME RET ERROR LATENCY_NS COUNT FD_KIND
+ *        (a syscalls row; "-" for an empty error or fd_kind)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -77,6 +79,7 @@ static int parse_line(struct out *o, char *line)
 		struct fr_drop drop;
 		struct fr_conn conn;
 		struct fr_stack stack;
+		struct fr_syscall call;
 	} u;
 
 	for (char *t = strtok(line, " \t\n"); t && n < 64; t = strtok(NULL, " \t\n"))
@@ -166,6 +169,19 @@ static int parse_line(struct out *o, char *line)
 		k->ts = strtoull(w[1], NULL, 10);
 		k->id = strtoull(w[2], NULL, 10);
 		set_str(k->frames, sizeof(k->frames), w[3]);
+	} else if (!strcmp(w[0], "call") && n == 10) {
+		struct fr_syscall *c = &u.call;
+		c->head.kind = FR_KIND_syscall;
+		c->ts = strtoull(w[1], NULL, 10);
+		c->pid = c->tid = (uint32_t)atoi(w[2]);
+		set_str(c->comm, sizeof(c->comm), w[3]);
+		set_str(c->name, sizeof(c->name), w[4]);
+		c->ret = strtoll(w[5], NULL, 10);
+		set_str(c->error, sizeof(c->error), strcmp(w[6], "-") ? w[6] : "");
+		c->latency_ns = strtoull(w[7], NULL, 10);
+		c->count = strtoull(w[8], NULL, 10);
+		set_str(c->fd_kind, sizeof(c->fd_kind), strcmp(w[9], "-") ? w[9] : "");
+		set_str(c->reason, sizeof(c->reason), "all");
 	} else {
 		return -1;
 	}

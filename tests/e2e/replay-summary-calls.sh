@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# replay-summary-calls.sh - .summary's four syscalls sections (slowest
+# calls, waits on pipes and terminals, failed calls, calls that would
+# have waited) counted from the store of `syscalls` (replay/summary_cols.c)
+# answer exactly the rows SQL picks: the same as SQLite's tables
+# (FLIGHTREC_REPLAY_INDEX_ALL=1) and a --db FILE, with ties in latency
+# and in calls ordered by rowid and by name and error, folded rows counted
+# by their count, an empty error as success, EAGAIN a would-block only
+# for the calls that can wait, a section shown only when it has rows
+# hidden when it has none, and a row INSERTed by hand counted at once.
+. "$TESTS_SRCDIR/e2e/lib.sh"
+
+cd "$TEST_TMP" || exit 1
+# call TS PID COMM NAME RET ERROR LATENCY_NS COUNT FD_KIND
+"$MKSEG" -H alpha calls.seg <<'SPEC'
+call 1000000000 10 app read 64 - 900000 1 file
+call 1000001000 10 app write 64 - 700000 1 socket
+call 1000002000 11 app fsync 0 - 900000 1 file
+call 1000003000 11 app read 64 - 700000 1 -
+call 1000004000 12 app write 64 - 800000 1 file
+call 1000005000 12 app read 64 - 700000 1 socket
+call 1000006000 12 app read 64 - 100000 1 file
+call 1000007000 13 cat read 10 - 5000000 1 pipe
+call 1000008000 13 cat read 10 - 4000000 1 tty
+call 1000009000 13 cat read 10 - 5000000 1 pipe
+call 1000010000 14 app openat -2 ENOENT 1000 1 -
+call 1000011000 14 app openat -2 ENOENT 1000 5 -
+call 1000012000 14 app openat -2 ENOENT 1000 1 -
+call 1000013000 15 app futex -110 ETIMEDOUT 1000 7 -
+call 1000014000 15 app futex -11 EAGAIN 1000 3 -
+call 1000015000 16 app read -11 EAGAIN 1000 4 socket
+call 1000016000 16 app connect -115 EINPROGRESS 1000 2 -
+call 1000017000 16 app connect -11 EAGAIN 1000 1 -
+call 1000018000 16 app accept4 -11 EWOULDBLOCK 1000 1 socket
+call 1000019000 17 app access -2 ENOENT 1000 1 -
+call 1000020000 17 app unlink -2 ENOENT 1000 1 -
+call 1000021000 17 app mkdir -17 EEXIST 1000 1 -
+call 1000022000 17 app kill -3 ESRCH 1000 1 -
+call 1000023000 17 app chdir -2 ENOENT 1000 1 -
+call 1000024000 17 app stat -2 ENOENT 1000 1 -
+call 1000025000 17 app ioctl -25 ENOTTY 1000 1 -
+call 1000026000 17 app bind -98 EADDRINUSE 1000 1 -
+call 1000027000 17 app getppid 1 - 1000 1 -
+SPEC
+ok $? "mkseg - a segment of syscalls rows"
+# no pipe wait, no would-block: those two sections are not shown
+"$MKSEG" -H beta plain.seg <<'SPEC'
+call 2000000000 20 app read 64 - 300000 1 file
+call 2000001000 20 app openat -2 ENOENT 1000 1 -
+SPEC
+ok $? "mkseg - a segment with neither a pipe wait nor a would-block"
+
+Q() { "$FLIGHTREC_REPLAY" "$@" --csv 2>&1; }
+REF() { FLIGHTREC_REPLAY_INDEX_ALL=1 "$FLIGHTREC_REPLAY" "$@" --csv 2>&1; }
+# SECTION NAME: the lines of that .summary section (CSV) from stdin, heading and blank line cut
+SECTION() { sed -n "/^== $1\$/,/^\$/p" | sed '1d;/^$/d'; }
+
+sum=$(Q calls.seg -c .summary)
+is "$(printf '%s\n' "$sum" | SECTION "slowest system calls" | cut -d, -f2,4-)" \
+"pid,name,fd,latency,error
+10,read,file,900us,
+11,fsync,file,900us,
+12,write,file,800us,
+10,write,socket,700us,
+11,read,,700us," "slowest system calls - by latency, ties by rowid, pipes and terminals apart"
+is "$(printf '%s\n' "$sum" | SECTION "longest waits on pipes and terminals (for a writer or a person)" | cut -d, -f2,4-)" \
+"pid,name,fd,latency,error
+13,read,pipe,5ms,
+13,read,pipe,5ms,
+13,read,tty,4ms," "waits on pipes and terminals - the three, by latency"
+is "$(printf '%s\n' "$sum" | SECTION "failed system calls")" \
+"name,error,calls
+futex,ETIMEDOUT,7
+openat,ENOENT,7
+futex,EAGAIN,3
+access,ENOENT,1
+bind,EADDRINUSE,1
+chdir,ENOENT,1
+connect,EAGAIN,1
+ioctl,ENOTTY,1
+kill,ESRCH,1
+mkdir,EEXIST,1" "failed system calls - folded rows by their count, ties by name then error, EAGAIN of futex and connect a failure, 10 of 13"
+is "$(printf '%s\n' "$sum" | SECTION "non-blocking calls that would have waited (not failures)")" \
+"name,error,calls
+read,EAGAIN,4
+connect,EINPROGRESS,2
+accept4,EWOULDBLOCK,1" "would-block calls - EAGAIN of a read, EINPROGRESS of a connect, EWOULDBLOCK of an accept4"
+is "$sum" "$(REF calls.seg -c .summary)" ".summary - the same as SQLite's tables counted by SQL"
+is "$sum" "$(Q --db calls.db calls.seg -c .summary)" ".summary - the same as a --db FILE"
+
+plain=$(Q plain.seg -c .summary)
+is "$(printf '%s\n' "$plain" | grep -c -e '^== longest waits on pipes' -e '^== non-blocking calls')" 0 \
+	"a segment with neither - neither section shown, expect 0"
+is "$(printf '%s\n' "$plain" | SECTION "failed system calls")" "name,error,calls
+openat,ENOENT,1" "a segment with neither - its one failure"
+is "$plain" "$(REF plain.seg -c .summary)" "a segment with neither - the same as SQLite's tables"
+both=$(Q calls.seg plain.seg -c .summary)
+is "$both" "$(REF calls.seg plain.seg -c .summary)" "two hosts - the same as SQLite's tables"
+is "$(printf '%s\n' "$both" | SECTION "failed system calls" | grep '^openat')" "openat,ENOENT,8" \
+	"two hosts - openat ENOENT of both counted, expect 8"
+
+# counted once, then again when a row was added: the tally follows the store
+ins="INSERT INTO syscalls (host, ts, pid, tid, comm, name, args, ret, error, latency_ns, nr, reason, uid, count, span_ns, fd_kind)
+ VALUES ('alpha', 1000030000, 18, 18, 'app', 'nanosleep', '', 0, '', 950000, 35, 'slow', 0, 1, 0, ''),
+        ('alpha', 1000031000, 18, 18, 'app', 'read', '', -11, 'EAGAIN', 1000, 0, 'error', 0, 6, 0, 'pipe')"
+got=$(Q calls.seg -c .summary -c "$ins" -c .summary)
+want=$(REF calls.seg -c .summary -c "$ins" -c .summary)
+is "$got" "$want" "rows INSERTed after a first .summary - the second the same as SQLite's tables"
+# SECOND NAME: the lines of the second .summary's section NAME (CSV) from stdin
+SECOND() { awk -v h="== $1" '$0 == h { n++; next } n == 2 && /^$/ { exit } n == 2 && /,/ { print }'; }
+is "$(printf '%s\n' "$got" | SECOND "slowest system calls" | sed -n 2p | cut -d, -f4,6)" \
+	"nanosleep,950us" "rows INSERTed - the new slowest call first in the second .summary"
+is "$(printf '%s\n' "$got" | SECOND "non-blocking calls that would have waited (not failures)" | grep '^read,')" \
+	"read,EAGAIN,10" "rows INSERTed - a read's EAGAIN of count 6 added, expect 10"
+is "$(printf '%s\n' "$got" | SECOND "longest waits on pipes and terminals (for a writer or a person)" | wc -l)" 5 \
+	"rows INSERTed - the read of a pipe that failed fast is a fourth by-design row, expect a heading and 4 rows"
+done_testing
