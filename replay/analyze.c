@@ -11,6 +11,7 @@
 #include "dot.h"
 #include "record.h"
 #include "strbuf.h"
+#include "summary_calls_kept.h"
 #include "summary_cols.h"
 #include "summary_tally.h"
 #include "timearg.h"
@@ -434,9 +435,10 @@ static int failures_kept(struct replay *r, char *sql, size_t len)
 }
 
 /*
- * The syscalls sections from the store of `syscalls` (summary_cols.c):
- * BUILT with the query, HIDDEN for a section shown only when it has rows
- * and it has none; NOT_BUILT when the table is SQLite's.
+ * The syscalls sections from the store of `syscalls` (summary_cols.c), or
+ * from what a --db FILE keeps of them (summary_calls_kept.c): BUILT with
+ * the query, HIDDEN for a section shown only when it has rows and it has
+ * none; NOT_BUILT when neither answers (SQL counts).
  */
 enum { NOT_BUILT, BUILT, HIDDEN };
 
@@ -445,7 +447,8 @@ static int calls_slowest(struct replay *r, int by_design, char *sql, size_t len)
 	char rowids[5 * 24];
 	unsigned n;
 
-	if (!summary_cols_slowest(r, by_design, rowids, sizeof(rowids), &n))
+	if (!summary_cols_slowest(r, by_design, rowids, sizeof(rowids), &n) &&
+	    !summary_calls_kept_slowest(r, by_design, rowids, sizeof(rowids), &n))
 		return NOT_BUILT;
 	if (by_design && !n)
 		return HIDDEN;
@@ -456,7 +459,8 @@ static int calls_by_error(struct replay *r, int would_block, char *sql, size_t l
 {
 	unsigned n;
 
-	if (!summary_cols_by_error(r, would_block, sql, len, &n))
+	if (!summary_cols_by_error(r, would_block, sql, len, &n) &&
+	    !summary_calls_kept_by_error(r, would_block, sql, len, &n))
 		return NOT_BUILT;
 	return would_block && !n ? HIDDEN : BUILT;
 }

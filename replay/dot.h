@@ -37,7 +37,7 @@ int summary_walk(struct replay *r, summary_fn fn, void *ctx);
 
 /*
  * A slow call that waited on a pipe or a terminal (syscalls.fd_kind, 1.4): for a writer or a person.
- * replay/summary_cols.c makes this test and WOULD_BLOCK_SQL's in C, with the same lists: change both.
+ * replay/summary_tally.c makes this test and WOULD_BLOCK_SQL's in C, with the same lists: change both.
  */
 #define BY_DESIGN_SQL "coalesce(fd_kind IN ('pipe', 'tty'), 0)"
 

@@ -19,6 +19,7 @@
 #include "frames.h"
 #include "input.h"
 #include "load_pipe.h"
+#include "summary_calls_kept.h"
 #include "summary_cols.h"
 #include "threads.h"
 #include "vtab.h"
@@ -109,6 +110,8 @@ void replay_close(struct replay *r)
 	r->db = NULL;
 	index_plan_close(r);
 	summary_cols_free(r);
+	summary_calls_kept_free(r->keep.calls);
+	r->keep.calls = NULL;
 	colstore_free(r->processes); /* borrows texts of the stores below */
 	r->processes = NULL;
 	free(r->processes_sql);
@@ -212,6 +215,8 @@ static int on_record(void *ctx, const struct fr_seg_hdr *seg, const struct fr_ki
 	}
 	sqlite3_reset(s);
 	c->r->keep.added[k->id]++;
+	if (k->id == FR_KIND_syscall)
+		summary_calls_kept_add(c->r->keep.calls, held, rec, sqlite3_last_insert_rowid(c->r->db));
 	if (c->progress && ++c->records % 262144 == 0)
 		fprintf(stderr, "\rloading %s: %.1fM records", c->path, (double)c->records / 1e6);
 	return 0;

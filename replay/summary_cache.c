@@ -46,6 +46,7 @@
 #include "ddl.h"
 #include "record.h"
 #include "summary_cache.h"
+#include "summary_calls_kept.h"
 
 #define TABLE "summary_counts"
 #define TABLE_SQL                                                                        \
@@ -260,6 +261,8 @@ int summary_cache_unguard(struct replay *r, char *err, size_t errlen)
 	}
 	if (!r->keep.fresh && summary_cache_read(r, &c))
 		memcpy(r->keep.before, c.records, sizeof(c.records));
+	summary_calls_kept_free(r->keep.calls);
+	r->keep.calls = summary_calls_kept_begin(r, r->keep.before[FR_KIND_syscall]);
 	guards_intact(r, &foreign);
 	r->keep.trust_added = !foreign;
 	/* the rows first: with no journal, no row may outlive its triggers */
@@ -404,6 +407,11 @@ int summary_cache_write(struct replay *r, char *err, size_t errlen)
 				goto out;
 		}
 	}
+	/* the syscalls sections before their row: true when it is there (no journal) */
+	if (summary_calls_kept_write(r, r->keep.trust_added ? r->keep.calls : NULL, err, errlen))
+		goto out;
+	summary_calls_kept_free(r->keep.calls); /* a later load in this session does not add to it */
+	r->keep.calls = NULL;
 	ret = write_rows(r, err, errlen);
 	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
 	return ret;

@@ -13,6 +13,7 @@
 #include "summary_tally.h"
 
 struct replay;
+struct summary_calls_kept;
 
 /* What a session knows of the counts of its FILE (in struct replay). */
 struct summary_keep {
@@ -25,6 +26,7 @@ struct summary_keep {
 	struct summary_procs procs;  /* tallied while `processes` was rebuilt */
 	struct summary_failures failures; /* kept while it was rebuilt, with procs */
 	int procs_tallied;
+	struct summary_calls_kept *calls; /* the syscalls sections, counted while the load inserts (summary_calls_kept.c) */
 };
 
 /* The rows of summary_counts: per kind its count(*) (-1: no row), and the processes section's. */

@@ -85,14 +85,7 @@ int summary_cols_processes(struct replay *r, const char *window_start_sql, char 
  * dot.h's BY_DESIGN_SQL and WOULD_BLOCK_SQL, in their three-valued logic,
  * on the column as the table serves it: an empty error is NULL (vtab.c).
  */
-#define SLOWEST 5
 #define GROUPS 10
-
-struct slow_call {
-	uint64_t row;
-	int64_t latency;
-	int null; /* latency NULL: after every value, as ORDER BY ... DESC has it */
-};
 
 /* A (name, error) group; NO_TEXT for a NULL name. */
 #define NO_TEXT UINT32_MAX
@@ -110,32 +103,10 @@ struct call_groups {
 
 struct summary_calls {
 	uint64_t rows; /* the store's rows when counted */
-	struct slow_call slow[2][SLOWEST]; /* [by design], by latency DESC then row */
+	struct summary_slow slow[2][SUMMARY_SLOWEST]; /* [by design] */
 	unsigned nslow[2];
-	struct call_groups groups[2]; /* [would block]: in the order printed once counted */
+	struct call_groups groups[2]; /* [SUMMARY_FAILED, SUMMARY_WOULD_BLOCK], in the order printed once counted */
 };
-
-/* 1 when A sorts before B in ORDER BY latency_ns DESC, rowid. */
-static int slower(const struct slow_call *a, const struct slow_call *b)
-{
-	if (a->null != b->null)
-		return !a->null;
-	if (!a->null && a->latency != b->latency)
-		return a->latency > b->latency;
-	return a->row < b->row;
-}
-
-static void slow_add(struct slow_call *top, unsigned *n, const struct slow_call *c)
-{
-	unsigned i;
-
-	if (*n == SLOWEST && !slower(c, &top[SLOWEST - 1]))
-		return;
-	i = *n < SLOWEST ? (*n)++ : SLOWEST - 1;
-	for (; i > 0 && slower(c, &top[i - 1]); i--)
-		top[i] = top[i - 1];
-	top[i] = *c;
-}
 
 static uint32_t group_hash(uint32_t name, uint32_t error)
 {
@@ -205,49 +176,22 @@ void summary_cols_free(struct replay *r)
 	r->calls = NULL;
 }
 
-/* The columns of `syscalls` the sections read, in colstore_read's numbering. */
+/* The columns of `syscalls` the sections read. */
 enum { C_NAME, C_ERROR, C_LATENCY, C_COUNT, C_FD_KIND, NCALLCOLS };
 static const char *const call_columns[NCALLCOLS] = { "name", "error", "latency_ns", "count", "fd_kind" };
 
-/* What a text of a column is, for the tests of the sections (flags). */
-enum {
-	T_BY_DESIGN = 1,  /* fd_kind: pipe or tty */
-	T_ERROR = 2,      /* error: not empty (empty reads as NULL) */
-	T_INPROGRESS = 4, /* error: EINPROGRESS */
-	T_AGAIN = 8,      /* error: EAGAIN or EWOULDBLOCK */
-	T_CONNECT = 16,   /* name: connect */
-	T_NONBLOCK = 32,  /* name: one that EAGAIN means would have waited */
-};
-
-static int in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(s, *list))
-			return 1;
-	return 0;
-}
-
-/* The flags of each text of column COL (C_*), by text number; NULL when out of memory. */
+/* summary_call_flags of each text of column COL (C_*), by text number; NULL when out of memory. */
 static uint8_t *text_flags(const struct colstore *cs, unsigned col, int which)
 {
-	/* dot.h's WOULD_BLOCK_SQL and BY_DESIGN_SQL, whose lists these are */
-	static const char *const nonblock[] = { "read", "readv", "recvfrom", "recvmsg", "recvmmsg", "write", "writev",
-						"sendto", "sendmsg", "sendmmsg", "accept", "accept4", NULL };
-	static const char *const by_design[] = { "pipe", "tty", NULL };
-	static const char *const again[] = { "EAGAIN", "EWOULDBLOCK", NULL };
+	static const enum summary_call_column column[NCALLCOLS] = {
+		[C_NAME] = SUMMARY_NAME, [C_ERROR] = SUMMARY_ERROR_TEXT, [C_FD_KIND] = SUMMARY_FD_KIND
+	};
 	uint32_t n = colstore_texts(cs, col);
 	uint8_t *f = calloc(n ? n : 1, 1);
 
 	for (uint32_t id = 0; f && id < n; id++) {
 		size_t len;
-		const char *t = colstore_text_of(cs, col, id, &len);
-		if (which == C_FD_KIND)
-			f[id] = in_list(t, by_design) ? T_BY_DESIGN : 0;
-		else if (which == C_ERROR)
-			f[id] = (len ? T_ERROR : 0) | (!strcmp(t, "EINPROGRESS") ? T_INPROGRESS : 0) |
-				(in_list(t, again) ? T_AGAIN : 0);
-		else
-			f[id] = (!strcmp(t, "connect") ? T_CONNECT : 0) | (in_list(t, nonblock) ? T_NONBLOCK : 0);
+		f[id] = (uint8_t)summary_call_flags(column[which], colstore_text_of(cs, col, id, &len));
 	}
 	return f;
 }
@@ -261,25 +205,21 @@ static uint8_t *text_flags(const struct colstore *cs, unsigned col, int which)
 static int calls_add(struct summary_calls *t, uint64_t row, int64_t (*v)[CALLS_BLOCK], uint8_t (*null)[CALLS_BLOCK],
 		     size_t k, uint8_t *const *f)
 {
-	struct slow_call c = { row, v[C_LATENCY][k], null[C_LATENCY][k] };
-	int design = !null[C_FD_KIND][k] && (f[C_FD_KIND][v[C_FD_KIND][k]] & T_BY_DESIGN);
-	uint8_t ef = null[C_ERROR][k] ? 0 : f[C_ERROR][v[C_ERROR][k]];
-	int64_t calls = null[C_COUNT][k] ? 1 : v[C_COUNT][k];
-	uint32_t name = (uint32_t)v[C_NAME][k], error = (uint32_t)v[C_ERROR][k];
-	int would_block;
+	int design = !null[C_FD_KIND][k] && (f[C_FD_KIND][v[C_FD_KIND][k]] & SUMMARY_BY_DESIGN);
+	unsigned ef = null[C_ERROR][k] ? 0 : f[C_ERROR][v[C_ERROR][k]];
+	uint32_t name = (uint32_t)v[C_NAME][k];
+	int section;
 
-	slow_add(t->slow[design], &t->nslow[design], &c);
-	if (!(ef & T_ERROR))
-		return 0; /* succeeded: error IS NULL */
-	if (null[C_NAME][k]) {
-		/* name = ... is NULL: WOULD_BLOCK_SQL is NULL for these errors, and neither section takes the row */
-		if (ef & (T_INPROGRESS | T_AGAIN))
-			return 0;
-		return group_add(&t->groups[0], NO_TEXT, error, calls);
-	}
-	would_block = ((f[C_NAME][name] & T_CONNECT) && (ef & T_INPROGRESS)) ||
-		      ((ef & T_AGAIN) && (f[C_NAME][name] & T_NONBLOCK));
-	return group_add(&t->groups[would_block], name, error, calls);
+	struct summary_slow c = { .rowid = (int64_t)row + 1, .latency = v[C_LATENCY][k], .null = null[C_LATENCY][k] };
+
+	summary_slow_add(t->slow[design], &t->nslow[design], &c);
+	if (!(ef & SUMMARY_ERROR))
+		return 0;
+	section = summary_call_section(null[C_NAME][k], null[C_NAME][k] ? 0 : f[C_NAME][name], ef);
+	if (section < 0)
+		return 0;
+	return group_add(&t->groups[section], null[C_NAME][k] ? NO_TEXT : name, (uint32_t)v[C_ERROR][k],
+			 null[C_COUNT][k] ? 1 : v[C_COUNT][k]);
 }
 
 /* SQLite's BINARY order of two texts of column COL, NO_TEXT (NULL) first. */
@@ -387,8 +327,8 @@ int summary_cols_slowest(struct replay *r, int by_design, char *rowids, size_t l
 		return 0;
 	rowids[0] = 0;
 	for (unsigned i = 0; i < t->nslow[by_design] && w < len; i++)
-		w += (size_t)snprintf(rowids + w, len - w, "%s%llu", i ? ", " : "",
-				      (unsigned long long)t->slow[by_design][i].row + 1);
+		w += (size_t)snprintf(rowids + w, len - w, "%s%lld", i ? ", " : "",
+				      (long long)t->slow[by_design][i].rowid);
 	*n = t->nslow[by_design];
 	return w < len;
 }

@@ -57,4 +57,40 @@ void summary_procs_add(struct summary_procs *p, const int64_t *start_ts, const i
 /* P as the section's query of constants into SQL (LEN bytes): the same names, types and NULLs as its SQL. */
 void summary_procs_sql(const struct summary_procs *p, char *sql, size_t len);
 
+/*
+ * .summary's four syscalls sections counted in C: from the store of
+ * `syscalls` (summary_cols.c) and while a load inserts into a --db FILE
+ * (summary_cache.c).  What dot.h's BY_DESIGN_SQL and WOULD_BLOCK_SQL test
+ * of a call, from flags of its texts: an empty error is NULL (success),
+ * as the table has it.
+ */
+enum summary_call_flag {
+	SUMMARY_BY_DESIGN = 1,  /* fd_kind: pipe or tty */
+	SUMMARY_ERROR = 2,      /* error: not empty */
+	SUMMARY_INPROGRESS = 4, /* error: EINPROGRESS */
+	SUMMARY_AGAIN = 8,      /* error: EAGAIN or EWOULDBLOCK */
+	SUMMARY_CONNECT = 16,   /* name: connect */
+	SUMMARY_NONBLOCK = 32,  /* name: a call that EAGAIN means would have waited */
+};
+enum summary_call_column { SUMMARY_NAME, SUMMARY_ERROR_TEXT, SUMMARY_FD_KIND };
+/* The flags of TEXT, a value of COLUMN. */
+unsigned summary_call_flags(enum summary_call_column column, const char *text);
+/*
+ * The section a call goes to by its flags (NAME_NULL: its name is NULL):
+ * SUMMARY_FAILED, SUMMARY_WOULD_BLOCK, or -1 for neither (it succeeded,
+ * or SQL's test is NULL).
+ */
+enum { SUMMARY_FAILED = 0, SUMMARY_WOULD_BLOCK = 1 };
+int summary_call_section(int name_null, unsigned name_flags, unsigned error_flags);
+
+/* The slowest calls of a section, by ORDER BY latency_ns DESC, rowid. */
+#define SUMMARY_SLOWEST 5
+struct summary_slow {
+	int64_t rowid, latency;
+	int null;   /* latency NULL: after every value */
+	int64_t ts; /* carried along (a --db FILE checks its rows by it) */
+};
+/* Call C into TOP (*N of SUMMARY_SLOWEST kept) when it is among the slowest. */
+void summary_slow_add(struct summary_slow *top, unsigned *n, const struct summary_slow *c);
+
 #endif

@@ -79,7 +79,7 @@ chdir,ENOENT,1
 connect,EAGAIN,1
 ioctl,ENOTTY,1
 kill,ESRCH,1
-mkdir,EEXIST,1" "failed system calls - folded rows by their count, ties by name then error, EAGAIN of futex and connect a failure, 10 of 13"
+mkdir,EEXIST,1" "failed system calls - folded rows by their count, ties by name then error, EAGAIN of futex and connect a failure, 10 of 12"
 is "$(printf '%s\n' "$sum" | SECTION "non-blocking calls that would have waited (not failures)")" \
 "name,error,calls
 read,EAGAIN,4
@@ -114,4 +114,54 @@ is "$(printf '%s\n' "$got" | SECOND "non-blocking calls that would have waited (
 	"read,EAGAIN,10" "rows INSERTed - a read's EAGAIN of count 6 added, expect 10"
 is "$(printf '%s\n' "$got" | SECOND "longest waits on pipes and terminals (for a writer or a person)" | wc -l)" 5 \
 	"rows INSERTed - the read of a pipe that failed fast is a fourth by-design row, expect a heading and 4 rows"
+
+# --- a --db FILE: kept at load, read while true --------------------------------
+ONE() { "$FLIGHTREC_REPLAY" --db "$1" --csv --headers off -c "$2" 2>&1; }
+# NOCACHE DB: .summary on a copy of DB without summary_counts' rows (counted by SQL)
+NOCACHE() { cp "$1" nocache.db && Q --db nocache.db -c "DELETE FROM summary_counts" -c .summary; rm -f nocache.db; }
+rm -f k.db
+Q --db k.db calls.seg -c "SELECT 1" >/dev/null
+is "$(ONE k.db "SELECT section, count(*), sum(calls) FROM summary_calls GROUP BY section ORDER BY section")" \
+"failed,12,26
+pipe_waits,3,
+slowest,5,
+would_block,3,7" "summary_calls - 12 failed groups (26 calls), 3 waits on pipes, 5 slowest, 3 would-block groups (7 calls)"
+is "$(ONE k.db "SELECT call_rowid FROM summary_calls WHERE section = 'slowest' ORDER BY latency_ns DESC, call_rowid" | tr '\n' ' ')" \
+	"1 3 5 2 4 " "summary_calls - the slowest calls by rowid, the ties of 700 us the first two of three"
+is "$(Q --db k.db -c .summary)" "$sum" ".summary on a --db FILE - that of the columns"
+is "$(NOCACHE k.db)" "$sum" ".summary on a --db FILE - that of SQL without the kept rows"
+cp k.db e.db
+Q --db e.db -c "UPDATE summary_calls SET calls = 4242 WHERE name = 'kill'" >/dev/null
+is "$(Q --db e.db -c .summary | SECTION "failed system calls" | sed -n 2p)" "kill,ESRCH,4242" \
+	".summary on a --db FILE - the failed calls read from summary_calls (an edited row first), expect kill,ESRCH,4242"
+cp k.db e.db
+Q --db e.db -c "UPDATE summary_calls SET ts = ts + 1 WHERE section = 'slowest' AND call_rowid = 3" >/dev/null
+is "$(Q --db e.db -c .summary)" "$sum" "a kept slowest call no longer at its rowid (ts changed) - counted by SQL, the same"
+cp k.db e.db
+Q --db e.db -c "UPDATE summary_calls SET call_rowid = 7 WHERE section = 'slowest' AND call_rowid = 3" >/dev/null
+is "$(Q --db e.db -c .summary)" "$sum" "a kept slowest call moved to another rowid - counted by SQL, the same"
+cp k.db e.db
+is "$(Q --db e.db -c "$ins" -c .summary)" "$(Q calls.seg -c "$ins" -c .summary)" \
+	"rows INSERTed into a --db FILE - its row of summary_counts gone, .summary that of the columns with the same rows"
+is "$(ONE e.db "SELECT count(*) FROM summary_counts WHERE name = 'syscalls'")" 0 \
+	"rows INSERTed into a --db FILE - its row of summary_counts deleted by its trigger, expect 0"
+# a second load adds to what the first kept
+cp k.db b.db
+Q --db b.db plain.seg -c "SELECT 1" >/dev/null
+is "$(Q --db b.db -c .summary)" "$both" "a second load into a --db FILE - .summary that of the columns loading both"
+is "$(ONE b.db "SELECT calls FROM summary_calls WHERE name = 'openat'")" 8 \
+	"a second load into a --db FILE - openat ENOENT kept as 7 + 1, expect 8"
+is "$(NOCACHE b.db)" "$both" "a second load into a --db FILE - that of SQL without the kept rows"
+# a second load after the rows became untrue: nothing kept, SQL counts
+Q --db e.db plain.seg -c "SELECT 1" >/dev/null
+is "$(ONE e.db "SELECT count(*) FROM sqlite_schema WHERE name = 'summary_calls'")" 0 \
+	"a second load after an INSERT by hand - summary_calls dropped (what the first kept is not true), expect 0"
+is "$(Q --db e.db -c .summary)" "$(NOCACHE e.db)" "a second load after an INSERT by hand - .summary that of SQL"
+cp k.db t.db
+Q --db t.db -c "CREATE TRIGGER mine AFTER INSERT ON syscalls BEGIN INSERT INTO health (host, ts) VALUES ('x', NEW.ts); END" >/dev/null
+Q --db t.db plain.seg -c "SELECT 1" >/dev/null
+is "$(ONE t.db "SELECT count(*) FROM sqlite_schema WHERE name = 'summary_calls'")" 0 \
+	"a load with a trigger of the user's - summary_calls not kept, expect 0"
+is "$(Q --db t.db -c .summary | sed -n '/^== slowest system calls$/,$p')" "$(NOCACHE t.db | sed -n '/^== slowest system calls$/,$p')" \
+	"a load with a trigger of the user's - the syscalls sections counted by SQL"
 done_testing
