@@ -984,32 +984,46 @@ static int build_eq_index(struct colstore *cs, unsigned col)
 {
 	uint64_t n = cs->rows;
 	uint32_t *rows;
-	int64_t min = INT64_MAX, max = INT64_MIN;
+	int64_t min = INT64_MAX, max = INT64_MIN, v[1024];
 
 	if (n > UINT32_MAX)
 		return -ENOMEM;
-	if (!(rows = malloc((n ? n : 1) * sizeof(*rows))))
+	/* on huge pages: first touches of 4 KiB pages were most of the time (40 MB for 10M rows) */
+	if (!(rows = big_alloc((n ? n : 1) * sizeof(*rows))))
 		return -ENOMEM;
-	for (uint64_t r = 0; r < n; r++) {
-		int64_t p = raw_get(cs, r, col);
-		if (p < min)
-			min = p;
-		if (p > max)
-			max = p;
+	/* the column read in bulk (colstore_read), three times: a value at a time was 15 ns a row */
+	for (uint64_t first = 0; first < n; first += 1024) {
+		size_t k = n - first < 1024 ? (size_t)(n - first) : 1024;
+		colstore_read(cs, col, first, k, v, NULL);
+		for (size_t i = 0; i < k; i++) {
+			if (v[i] < min)
+				min = v[i];
+			if (v[i] > max)
+				max = v[i];
+		}
 	}
 	if (n && (uint64_t)max - (uint64_t)min < ((uint64_t)1 << 24)) {
 		size_t span = (size_t)((uint64_t)max - (uint64_t)min) + 2;
-		uint32_t *start = calloc(span, sizeof(*start));
+		uint32_t *start = big_alloc(span * sizeof(*start));
 		if (!start) {
 			free(rows);
 			return -ENOMEM;
 		}
-		for (uint64_t r = 0; r < n; r++)
-			start[raw_get(cs, r, col) - min + 1]++;
+		memset(start, 0, span * sizeof(*start));
+		for (uint64_t first = 0; first < n; first += 1024) {
+			size_t k = n - first < 1024 ? (size_t)(n - first) : 1024;
+			colstore_read(cs, col, first, k, v, NULL);
+			for (size_t i = 0; i < k; i++)
+				start[v[i] - min + 1]++;
+		}
 		for (size_t i = 1; i < span; i++)
 			start[i] += start[i - 1];
-		for (uint64_t r = 0; r < n; r++)
-			rows[start[raw_get(cs, r, col) - min]++] = (uint32_t)r;
+		for (uint64_t first = 0; first < n; first += 1024) {
+			size_t k = n - first < 1024 ? (size_t)(n - first) : 1024;
+			colstore_read(cs, col, first, k, v, NULL);
+			for (size_t i = 0; i < k; i++)
+				rows[start[v[i] - min]++] = (uint32_t)(first + i);
+		}
 		free(start);
 	} else if (n) {
 		uint64_t *pairs = malloc(n * sizeof(*pairs));

@@ -157,7 +157,9 @@ void colstore_chunk_ts(const struct colstore *cs, uint64_t row, int64_t *min, in
  * order: *ROWS points at *N row numbers, owned by the store.  The index of
  * COL behind it is built on first use (a counting sort, 4 bytes a row),
  * kept beside those of other columns, and built again after more rows were
- * appended.  0, or -ENOMEM.
+ * appended.  Threads may make the indexes of different columns at once,
+ * of one store or several (replay/vtab.c, columns_make_wanted), while
+ * nothing else reads or changes the stores.  0, or -ENOMEM.
  */
 int colstore_rows_equal(struct colstore *cs, unsigned col, int64_t v, const uint32_t **rows, size_t *n);
 

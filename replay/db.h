@@ -68,6 +68,16 @@ struct replay {
 	unsigned char index_state[FR_INDEX_MAX]; /* enum index_state, by fr_schema_index number */
 	int indexes_wanted;                      /* some index_state is INDEX_WANTED */
 	int indexes_held;                        /* replay_hold_indexes(): none made for now */
+	/*
+	 * The lookups by pid or ppid of stores the statement being prepared
+	 * would make on first use (vtab.c): made before it runs, on several
+	 * threads (columns_make_wanted).
+	 */
+	struct column_want {
+		struct colstore *cs;
+		unsigned col;
+	} columns_wanted[FR_KIND_MAX + 2];
+	unsigned ncolumns_wanted;
 	sqlite3 *plan_db; /* the schema with every index, empty, to plan on (replay/indexplan.c); NULL till needed */
 	int plan_version; /* r->db's schema version plan_db copies */
 	struct summary_keep keep; /* .summary's counts kept in a --db FILE (replay/summary_cache.c) */

@@ -99,8 +99,13 @@ static void want_none(struct replay *r)
 
 int replay_prepare(struct replay *r, const char *sql, int len, sqlite3_stmt **s, const char **tail)
 {
-	int rc = sqlite3_prepare_v2(r->db, sql, len, s, tail);
+	int rc;
 
+	r->ncolumns_wanted = 0; /* those of a statement prepared elsewhere are not this one's */
+	rc = sqlite3_prepare_v2(r->db, sql, len, s, tail);
+	if (rc == SQLITE_OK && r->ncolumns_wanted && !r->indexes_held)
+		columns_make_wanted(r);
+	r->ncolumns_wanted = 0;
 	if (rc != SQLITE_OK || !r->indexes_wanted)
 		return rc;
 	if (r->indexes_held) {

@@ -37,6 +37,7 @@
  * multi-row INSERT appended before its failure stay.  `processes` takes
  * no change at all: it is made from the lifecycle tables.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@
 #include "colstore.h"
 #include "db.h"
 #include "ddl.h"
+#include "threads.h"
 #include "vtab.h"
 
 enum plan {
@@ -63,6 +65,7 @@ enum plan {
 
 struct columns_vtab {
 	sqlite3_vtab base;
+	struct replay *r;
 	struct colstore *cs;
 	int ts_col;         /* column of ts (1), -1 in a derived store */
 	int pid_col;        /* column of the pid field, -1 when the kind has none */
@@ -132,6 +135,7 @@ static int columns_connect(sqlite3 *db, void *aux, int argc, const char *const *
 	if (!(t = sqlite3_malloc(sizeof(*t))))
 		return SQLITE_NOMEM;
 	memset(t, 0, sizeof(*t));
+	t->r = r;
 	t->cs = cs;
 	t->ts_col = colstore_has_ts(cs) ? 1 : -1;
 	t->pid_col = field_column(k, "pid");
@@ -147,6 +151,18 @@ static int columns_disconnect(sqlite3_vtab *vt)
 {
 	sqlite3_free(vt);
 	return SQLITE_OK;
+}
+
+/* Note that the statement being planned may look T's column COL up (columns_make_wanted). */
+static void want_lookup(struct columns_vtab *t, unsigned col)
+{
+	struct replay *r = t->r;
+
+	for (unsigned i = 0; i < r->ncolumns_wanted; i++)
+		if (r->columns_wanted[i].cs == t->cs && r->columns_wanted[i].col == col)
+			return;
+	if (r->ncolumns_wanted < sizeof(r->columns_wanted) / sizeof(r->columns_wanted[0]))
+		r->columns_wanted[r->ncolumns_wanted++] = (struct column_want){ t->cs, col };
 }
 
 static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
@@ -181,6 +197,8 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 		info->estimatedRows = 1;
 		info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
 	} else {
+		if (pid_eq >= 0 || ppid_eq >= 0)
+			want_lookup(t, (unsigned)(pid_eq >= 0 ? t->pid_col : t->ppid_col));
 		if (pid_eq >= 0) {
 			plan |= PLAN_PID;
 			info->aConstraintUsage[pid_eq].argvIndex = ++arg;
@@ -643,4 +661,48 @@ int columns_serve_table(const struct replay *r, const char *table)
 		if (r->columns[fr_kinds[i].id] && !strcmp(fr_kinds[i].table, table))
 			return 1;
 	return 0;
+}
+
+/* The lookups wanted, taken in turn by the threads of columns_make_wanted. */
+struct wanted_work {
+	struct replay *r;
+	unsigned next;
+	pthread_mutex_t lock;
+};
+
+static void *make_lookups(void *arg)
+{
+	struct wanted_work *w = arg;
+	const uint32_t *rows;
+	size_t n;
+
+	for (;;) {
+		unsigned i;
+		pthread_mutex_lock(&w->lock);
+		i = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (i >= w->r->ncolumns_wanted)
+			return NULL;
+		/* two columns of one store at once are safe: each lookup is its column's alone */
+		colstore_rows_equal(w->r->columns_wanted[i].cs, w->r->columns_wanted[i].col, 0, &rows, &n);
+	}
+}
+
+void columns_make_wanted(struct replay *r)
+{
+	struct wanted_work w = { .r = r, .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t tid[REPLAY_THREADS_MAX];
+	unsigned want = replay_threads(), started = 0;
+
+	if (want > r->ncolumns_wanted)
+		want = r->ncolumns_wanted;
+	/* one lookup, or one thread: SQLite makes it on first use, as it reaches the table */
+	for (; want > 1 && started < want - 1; started++)
+		if (pthread_create(&tid[started], NULL, make_lookups, &w))
+			break;
+	if (started)
+		make_lookups(&w);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	r->ncolumns_wanted = 0;
 }
