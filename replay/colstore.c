@@ -1609,6 +1609,7 @@ int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 	struct ts_row *v;
 	uint32_t *out;
 	uint64_t n = cs->rows, nulls = 0, m = 0;
+	int known;
 
 	if (ix->rows && ix->n == n) {
 		if (ix->nlate && order_fold_late(cs, ix))
@@ -1618,7 +1619,9 @@ int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 	}
 	if (n > UINT32_MAX || !(out = big_alloc((n ? n : 1) * sizeof(*out))))
 		return -ENOMEM;
-	if (order_in_one_pass(cs, col, out, &nulls) || (!nulls && !order_by_lanes(cs, col, out)))
+	/* a kind's ts is never NULL, and out of order just when colstore_ts_ordered says so: no pass to find out */
+	known = !cs->derived && col == 1 && !cs->ts_ordered;
+	if ((!known && order_in_one_pass(cs, col, out, &nulls)) || (!nulls && !order_by_lanes(cs, col, out)))
 		goto done;
 	if (!(v = big_alloc((n - nulls ? n - nulls : 1) * sizeof(*v)))) {
 		free(out);
