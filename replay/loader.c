@@ -583,22 +583,6 @@ static void part_free(struct part *p, struct load_all *a)
 	p->manifest = NULL;
 }
 
-/*
- * The stores of P, a run of blocks, that are not in ts order ordered here
- * on its worker: appended in turn, their orders are merged into the
- * shared stores' (colstore_append_store), ready for the first query by
- * ts rather than made then.  0, or -1 with P's error.
- */
-static int part_order(struct part *p)
-{
-	const uint32_t *order;
-
-	for (unsigned i = 0; i < FR_KIND_MAX; i++)
-		if (p->cols[i] && !colstore_ts_ordered(p->cols[i]) && colstore_ts_order(p->cols[i], &order))
-			return part_nomem(p);
-	return 0;
-}
-
 /* Read input P into its part on this thread. */
 static void part_read(struct part *p)
 {
@@ -625,8 +609,6 @@ static void part_read(struct part *p)
 		} else {
 			ret = fr_seg_read_records(&run, part_record, p);
 			fr_seg_reader_close(&run);
-			if (ret >= 0)
-				ret = part_order(p);
 		}
 	} else if (!ret) {
 		err[0] = '\0';
