@@ -123,18 +123,7 @@ struct dict {
 struct eq_index {
 	uint32_t *rows;
 	uint64_t n; /* rows it covers; rebuilt when the store grew */
-	size_t cap; /* bytes, when rows was grown by grow() (a ts order carried over appends); 0: malloc'd */
-	/* a ts order carried: rows covered but kept aside, not in order, to be merged in on first use (ts_order_carry) */
-	uint32_t *late;
-	uint64_t nlate, cap_late;
 };
-
-static void index_free(struct eq_index *ix)
-{
-	grown_free(ix->rows, ix->cap);
-	free(ix->late);
-	memset(ix, 0, sizeof(*ix));
-}
 
 /* Where a borrowed text column's values point: a column of another store. */
 struct borrowed {
@@ -265,8 +254,12 @@ static void drop_rows(struct colstore *cs, int keep)
 	cs->last_ts = INT64_MIN;
 	cs->ts_ordered = !cs->derived;
 	for (unsigned c = 0; c < cs->ncols; c++) {
-		index_free(&cs->eq[c]);
-		index_free(&cs->ord[c]);
+		free(cs->eq[c].rows);
+		cs->eq[c].rows = NULL;
+		cs->eq[c].n = 0;
+		free(cs->ord[c].rows);
+		cs->ord[c].rows = NULL;
+		cs->ord[c].n = 0;
 	}
 }
 
@@ -884,173 +877,11 @@ static void staged_fix(struct colstore *cs, uint32_t *const *map, uint64_t first
 	}
 }
 
-/* Room in IX for N rows, its first KEEP kept: grown by grow(), a malloc'd one copied once into such.  0, or -ENOMEM. */
-static int index_room(struct eq_index *ix, uint64_t keep, uint64_t n)
-{
-	size_t need = (size_t)n * sizeof(*ix->rows), cap = ix->cap ? ix->cap : 4096;
-	uint32_t *rows;
-
-	if (ix->cap >= need)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	if (!(rows = grow(ix->cap ? ix->rows : NULL, ix->cap, cap)))
-		return -ENOMEM;
-	if (!ix->cap) {
-		if (keep)
-			memcpy(rows, ix->rows, keep * sizeof(*rows));
-		free(ix->rows);
-	}
-	/*
-	 * Huge pages for it whole, as grow() gives only a mapping made at
-	 * 4 MiB or more (faulted in 4 KiB at a time, 120 MB of order cost
-	 * 0.3 s), when that splits no mapping: one split would make the next
-	 * mremap fail.
-	 */
-	if (cap >= GROW_MAP && !((uintptr_t)rows & (((size_t)2 << 20) - 1)) && !(cap & (((size_t)2 << 20) - 1)))
-		madvise(rows, cap, MADV_HUGEPAGE);
-	ix->rows = rows;
-	ix->cap = cap;
-	return 0;
-}
-
-/* The first place of the N rows ORDER (by ts) whose ts is past TS. */
-static uint64_t first_ts_past(const struct colstore *cs, const uint32_t *order, uint64_t n, int64_t ts)
-{
-	uint64_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (raw_get(cs, order[mid], 1) <= ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/*
- * The ts order OUT[0] to OUT[NA + NB - 1] of A (NA rows by ts) then B (NB
- * rows by ts, each row BASE + B[J], or BASE + J when B is NULL), A's rows
- * all before BASE: on equal ts A's first.  Once A is done, B's rows are
- * copied without reading their ts.
- */
-static void merge_at(const struct colstore *cs, uint32_t *out, const uint32_t *a, uint64_t na, const uint32_t *b,
-		     uint64_t nb, uint64_t base)
-{
-	uint64_t i = 0, j = 0, o = 0;
-
-	if (na && nb) {
-		int64_t ta = raw_get(cs, a[0], 1), tb = raw_get(cs, base + (b ? b[0] : 0), 1);
-		for (;;) {
-			if (tb < ta) {
-				out[o++] = (uint32_t)(base + (b ? b[j] : j));
-				if (++j == nb)
-					break;
-				tb = raw_get(cs, base + (b ? b[j] : j), 1);
-			} else {
-				out[o++] = a[i];
-				if (++i == na)
-					break;
-				ta = raw_get(cs, a[i], 1);
-			}
-		}
-	}
-	while (i < na)
-		out[o++] = a[i++];
-	for (; j < nb; j++)
-		out[o++] = (uint32_t)(base + (b ? b[j] : j));
-}
-
-/* Rows kept aside from IX's order that it covers, more than which the order is made again on first use instead. */
-static uint64_t late_max(uint64_t rows)
-{
-	return rows / 16 + 65536;
-}
-
-/* ROWS (N) kept aside in IX.  0, or -ENOMEM. */
-static int late_add(struct eq_index *ix, const uint32_t *rows, uint64_t n, uint64_t base)
-{
-	if (ix->nlate + n > ix->cap_late) {
-		uint64_t cap = ix->cap_late ? ix->cap_late : 256;
-		while (cap < ix->nlate + n)
-			cap *= 2;
-		uint32_t *late = realloc(ix->late, cap * sizeof(*late));
-		if (!late)
-			return -ENOMEM;
-		ix->late = late;
-		ix->cap_late = cap;
-	}
-	for (uint64_t i = 0; i < n; i++)
-		ix->late[ix->nlate++] = (uint32_t)(base + (rows ? rows[i] : i));
-	return 0;
-}
-
-/*
- * CS's ts order carried over the append of SRC's rows from row BASE on
- * (colstore_append_store), so that a load that appends its runs of blocks
- * one after another, each ordered on its worker, has the order ready for
- * its first query rather than made then (0.2 s for 30M rows): SRC's order
- * merged into the end of CS's, from the first place whose ts is past
- * SRC's first (runs of blocks overlap by the CPUs' lag, a fraction of a
- * run).  SRC's rows that would go further back than SRC's length (a
- * syscall that blocked for a minute is recorded when it returns) are kept
- * aside instead, merged in on first use (order_fold_late), so that no
- * append moves more than twice its rows.  Only when CS's order was
- * current (made, or CS in ts order: WAS_ORDERED) and SRC's is; else, with
- * too many rows aside, or short of memory, the order is dropped, to be
- * made on first use.
- */
-static void ts_order_carry(struct colstore *cs, const struct colstore *src, uint64_t base, int was_ordered)
-{
-	struct eq_index *ix = &cs->ord[1];
-	const uint32_t *b = src->ts_ordered ? NULL : src->ord[1].rows;
-	int current = ix->rows && ix->n == base;
-	uint64_t m = src->rows, nb = current ? base - ix->nlate : base, j = 0, at, overlap;
-	uint32_t *tail = NULL;
-
-	if (cs->ts_ordered)
-		return; /* no order wanted; one made stays behind the rows, made again if asked for */
-	if (!(src->ts_ordered || (b && src->ord[1].n == m)) || !(was_ordered || current)) {
-		index_free(ix);
-		return;
-	}
-	if (!current) {
-		index_free(ix);
-		if (index_room(ix, 0, base + m))
-			return;
-		for (uint64_t r = 0; r < base; r++)
-			ix->rows[r] = (uint32_t)r;
-	} else if (index_room(ix, nb, nb + m)) {
-		index_free(ix);
-		return;
-	}
-	if (nb > m) {
-		int64_t limit = raw_get(cs, ix->rows[nb - m], 1);
-		while (j < m && raw_get(cs, base + (b ? b[j] : j), 1) < limit)
-			j++;
-	}
-	at = j < m ? first_ts_past(cs, ix->rows, nb, raw_get(cs, base + (b ? b[j] : j), 1)) : nb;
-	overlap = nb - at;
-	if ((j && (late_add(ix, b, j, base) || ix->nlate > late_max(base + m))) ||
-	    !(tail = malloc((overlap ? overlap : 1) * sizeof(*tail)))) {
-		index_free(ix);
-		return;
-	}
-	memcpy(tail, ix->rows + at, overlap * sizeof(*tail));
-	if (b)
-		merge_at(cs, ix->rows + at, tail, overlap, b + j, m - j, base);
-	else
-		merge_at(cs, ix->rows + at, tail, overlap, NULL, m - j, base + j);
-	free(tail);
-	ix->n = base + m;
-}
-
 int colstore_append_store(struct colstore *cs, const struct colstore *src)
 {
 	uint32_t **map;
-	uint64_t row = 0, base = cs->rows;
-	int ret = 0, was_ordered = cs->ts_ordered;
+	uint64_t row = 0;
+	int ret = 0;
 
 	if (cs->derived || src->derived || src->k != cs->k)
 		return -EINVAL;
@@ -1080,7 +911,6 @@ int colstore_append_store(struct colstore *cs, const struct colstore *src)
 		cs->rows += m;
 		row += m;
 	}
-	ts_order_carry(cs, src, base, was_ordered);
 out:
 	for (unsigned c = 0; c < cs->held_col; c++)
 		free(map[c]);
@@ -1195,7 +1025,7 @@ static int build_eq_index(struct colstore *cs, unsigned col)
 			rows[r] = (uint32_t)pairs[r];
 		free(pairs);
 	}
-	index_free(&cs->eq[col]);
+	free(cs->eq[col].rows);
 	cs->eq[col].rows = rows;
 	cs->eq[col].n = n;
 	return 0;
@@ -1529,11 +1359,9 @@ static int order_in_one_pass(const struct colstore *cs, unsigned col, uint32_t *
 	int ordered = 1;
 
 	*nulls = 0;
-	memset(null, 0, sizeof(null));
 	for (uint64_t first = 0; first < n; first += 1024) {
 		size_t k = n - first < 1024 ? (size_t)(n - first) : 1024;
-		/* a kind's ts is never NULL (every segment holds it, an INSERT without is refused): not asked row by row */
-		colstore_read(cs, col, first, k, v, cs->derived || col != 1 ? null : NULL);
+		colstore_read(cs, col, first, k, v, null);
 		for (size_t i = 0; i < k; i++) {
 			if (null[i]) {
 				out[(*nulls)++] = (uint32_t)(first + i);
@@ -1557,52 +1385,6 @@ static int order_in_one_pass(const struct colstore *cs, unsigned col, uint32_t *
 	return 1;
 }
 
-/* A before B by (ts, row), of CS's rows. */
-static int row_before(const struct colstore *cs, uint32_t a, int64_t ta, uint32_t b)
-{
-	int64_t tb = raw_get(cs, b, 1);
-
-	return ta < tb || (ta == tb && a < b);
-}
-
-/*
- * The rows IX kept aside (ts_order_carry) merged into its order: sorted,
- * then put in place from the last, each moving the rows after it at once.
- * 0, or -ENOMEM (IX dropped).
- */
-static int order_fold_late(struct colstore *cs, struct eq_index *ix)
-{
-	uint64_t k = ix->nlate, end = ix->n - k;
-	struct ts_row *late = malloc(k * sizeof(*late));
-
-	if (!late || index_room(ix, end, ix->n)) {
-		free(late);
-		index_free(ix);
-		return -ENOMEM;
-	}
-	for (uint64_t i = 0; i < k; i++)
-		late[i] = (struct ts_row){ raw_get(cs, ix->late[i], 1), ix->late[i] };
-	qsort(late, k, sizeof(*late), cmp_ts_row);
-	for (uint64_t j = k; j-- > 0;) {
-		uint64_t lo = 0, hi = end;
-		while (lo < hi) {
-			uint64_t mid = lo + (hi - lo) / 2;
-			if (row_before(cs, late[j].row, late[j].ts, ix->rows[mid]))
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		memmove(ix->rows + lo + j + 1, ix->rows + lo, (end - lo) * sizeof(*ix->rows));
-		ix->rows[lo + j] = late[j].row;
-		end = lo;
-	}
-	free(late);
-	free(ix->late);
-	ix->late = NULL;
-	ix->nlate = ix->cap_late = 0;
-	return 0;
-}
-
 int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 {
 	struct eq_index *ix = &cs->ord[col];
@@ -1612,8 +1394,6 @@ int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 	int known;
 
 	if (ix->rows && ix->n == n) {
-		if (ix->nlate && order_fold_late(cs, ix))
-			return -ENOMEM;
 		*rows = ix->rows;
 		return 0;
 	}
@@ -1636,7 +1416,7 @@ int colstore_order(struct colstore *cs, unsigned col, const uint32_t **rows)
 	}
 	sort_rows_out(v, m, out + nulls);
 done:
-	index_free(ix);
+	free(ix->rows);
 	ix->rows = out;
 	ix->n = n;
 	*rows = out;

@@ -101,9 +101,6 @@ int colstore_append(struct colstore *cs, const char *host, unsigned held, const 
  * order (a load decodes inputs into stores of their own on several
  * threads, then puts them together in the order the inputs were given).
  * Its texts are interned in CS's dictionaries, in SRC's numbering order.
- * CS's ts order (colstore_ts_order), when current (or CS in ts order), is
- * carried over when SRC's is: SRC's merged into it, a load's runs ordered
- * on their workers, so that it is ready for the first query.
  * 0, -EINVAL (not the same kind, or a derived store), or -ENOMEM (CS may
  * then hold some of SRC's rows and texts).
  */
