@@ -167,9 +167,9 @@ int colstore_rows_equal(struct colstore *cs, unsigned col, int64_t v, const uint
 uint64_t colstore_first_ts_at_least(const struct colstore *cs, int64_t ts);
 /*
  * The rows by (ts, row), as an index on ts has them: *ROWS points at
- * colstore_rows() row numbers, owned by the store, made on first use (a
- * sort, 4 bytes a row) and again after more rows were appended.  For a
- * store not in ts order.  0, or -ENOMEM.
+ * colstore_rows() row numbers, owned by the store, made on first use (its
+ * runs in ts order merged, or a sort; 4 bytes a row) and again after more
+ * rows were appended.  For a store not in ts order.  0, or -ENOMEM.
  */
 int colstore_ts_order(struct colstore *cs, const uint32_t **rows);
 /*

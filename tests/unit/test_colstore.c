@@ -2,7 +2,8 @@
  * test_colstore.c - replay/colstore.c: rows appended read back exactly,
  * across packed chunks and the open one; extreme integers; text interned
  * per column; NULL for fields a segment did not hold and for an unknown
- * time; ts order (merged runs, sorted), chunk ts spans and the pid index; a derived store:
+ * time; ts order (merged runs, CPUs' blocks merged by lanes, sorted), chunk
+ * ts spans and the pid index; a derived store:
  * NULLs where a row says, texts borrowed from other stores, an index per
  * looked-up column, an order per column (NULLs first), a column read in
  * bulk or gathered by row number, cleared and filled again, dealt to parts
@@ -28,6 +29,68 @@ static unsigned col_of(const struct fr_kind_desc *k, const char *name)
 	return 0;
 }
 
+/* A pair of the reference order: the rows by (ts, row) as a sort of them has them. */
+struct ts_ref {
+	int64_t ts;
+	uint32_t row;
+};
+
+static int cmp_ts_ref(const void *a, const void *b)
+{
+	const struct ts_ref *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* 1 when ORDER is CS's rows by (ts, row) exactly, as qsort of (ts, row) pairs has them. */
+static int order_is_sorted(const struct colstore *cs, unsigned c_ts, const uint32_t *order)
+{
+	uint64_t n = colstore_rows(cs);
+	struct ts_ref *ref = malloc((n ? n : 1) * sizeof(*ref));
+	int same = ref != NULL;
+
+	for (uint64_t r = 0; same && r < n; r++)
+		ref[r] = (struct ts_ref){ colstore_int(cs, r, c_ts), (uint32_t)r };
+	if (same)
+		qsort(ref, n, sizeof(*ref), cmp_ts_ref);
+	for (uint64_t i = 0; same && i < n; i++)
+		same = order[i] == ref[i].row;
+	free(ref);
+	return same;
+}
+
+/*
+ * N rows appended to CS as a real archive has them: LANES clocks (CPUs),
+ * each never going back, their rows in blocks of 1 to 500 taken from one
+ * clock then another; ticks of 0 to 2, so that ts repeat within a lane and
+ * across lanes.  SEED: the blocks' draw.
+ */
+static int append_interleaved(struct colstore *cs, uint64_t n, unsigned lanes, uint32_t seed)
+{
+	int64_t clock[2048] = { 0 };
+	struct fr_syscall rec;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < n && !bad;) {
+		unsigned l, block;
+		seed = seed * 1103515245u + 12345u;
+		l = (seed >> 8) % lanes;
+		seed = seed * 1103515245u + 12345u;
+		block = 1 + (seed >> 8) % 500;
+		for (unsigned b = 0; b < block && i < n && !bad; b++, i++) {
+			seed = seed * 1103515245u + 12345u;
+			clock[l] += (seed >> 8) % 3;
+			memset(&rec, 0, sizeof(rec));
+			rec.ts = 1000 + clock[l];
+			rec.pid = l;
+			bad = colstore_append(cs, "h", fr_kind_by_name("syscall")->nfields, &rec);
+		}
+	}
+	return bad;
+}
+
 int main(void)
 {
 	const struct fr_kind_desc *sk = fr_kind_by_name("syscall"), *pk = fr_kind_by_name("proc");
@@ -39,7 +102,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(41);
+	tap_plan(43);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -173,6 +236,21 @@ int main(void)
 		ok(!bad, "colstore_ts_order - %s, expect rows by (ts, row) exactly",
 		   many ? "5000 rows backwards, each its own run (sorted)" : "5 runs of 30000 rows with equal ts across them (merged)");
 		colstore_free(ms);
+	}
+
+	/*
+	 * Rows as a real archive's: CPUs' clocks interleaved by blocks, ts
+	 * equal within and across them, over several chunks, merged from their
+	 * lanes (too many lanes, sorted: the 5000 rows backwards above); the
+	 * order of a sort of (ts, row).
+	 */
+	for (int many = 0; many < 2; many++) {
+		struct colstore *ls = colstore_new(sk);
+		int bad = !ls || append_interleaved(ls, many ? 200000 : 3 * COLSTORE_CHUNK_ROWS + 777, many ? 2000 : 5, 7);
+		bad = bad || colstore_ts_ordered(ls) || colstore_ts_order(ls, &order) || !order_is_sorted(ls, c_ts, order);
+		ok(!bad, "colstore_ts_order - %s, expect rows by (ts, row) as a sort has them",
+		   many ? "200000 rows of 2000 CPUs' blocks (hundreds of lanes)" : "3 chunks and more of 5 CPUs' blocks (lanes merged)");
+		colstore_free(ls);
 	}
 
 	/* a derived store: two columns, texts borrowed from two stores, NULLs by mask */
