@@ -287,7 +287,8 @@ static struct summary_calls *calls_count(const struct colstore *cs, const int *c
 	t->rows = rows;
 	for (int i = 0; i < 2; i++) {
 		struct group_order o = { cs, (unsigned)col[C_NAME], (unsigned)col[C_ERROR] };
-		qsort_r(t->groups[i].g, t->groups[i].n, sizeof(struct call_group), group_cmp, &o);
+		if (t->groups[i].n > 1) /* none: no array, which qsort_r may not be given */
+			qsort_r(t->groups[i].g, t->groups[i].n, sizeof(struct call_group), group_cmp, &o);
 	}
 	return t;
 }
