@@ -207,12 +207,9 @@ static int read_kept(struct replay *r, struct summary_calls_kept *t)
 
 struct summary_calls_kept *summary_calls_kept_begin(struct replay *r, int64_t before)
 {
-	const struct fr_kind_desc *k = NULL;
+	const struct fr_kind_desc *k = fr_kind_by_id(FR_KIND_syscall);
 	struct summary_calls_kept *t;
 
-	for (unsigned i = 0; i < fr_nkinds; i++)
-		if (!strcmp(fr_kinds[i].table, "syscalls"))
-			k = &fr_kinds[i];
 	if (before < 0 || !k || !(t = calloc(1, sizeof(*t))))
 		return NULL;
 	t->ts = &k->fields[0];
@@ -324,14 +321,10 @@ int summary_calls_kept_write(struct replay *r, const struct summary_calls_kept *
 static int kept_true(struct replay *r)
 {
 	struct summary_cached c;
-	unsigned kind = 0;
 	sqlite3_stmt *s;
 	int there;
 
-	for (unsigned i = 0; i < fr_nkinds; i++)
-		if (!strcmp(fr_kinds[i].table, "syscalls"))
-			kind = fr_kinds[i].id;
-	if (!kind || !summary_cache_read(r, &c) || c.records[kind] < 0)
+	if (!summary_cache_read(r, &c) || c.records[FR_KIND_syscall] < 0)
 		return 0;
 	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = '" TABLE "'", -1, &s,
 			       NULL) != SQLITE_OK)

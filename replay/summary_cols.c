@@ -300,11 +300,8 @@ static struct summary_calls *calls_count(const struct colstore *cs, const int *c
  */
 static const struct summary_calls *calls_tally(struct replay *r, const struct colstore **csp, int *col)
 {
-	const struct colstore *cs = NULL;
+	const struct colstore *cs = r->columns[FR_KIND_syscall];
 
-	for (unsigned i = 0; i < fr_nkinds; i++)
-		if (!strcmp(fr_kinds[i].table, "syscalls"))
-			cs = r->columns[fr_kinds[i].id];
 	if (!cs)
 		return NULL;
 	for (int i = 0; i < NCALLCOLS; i++)
