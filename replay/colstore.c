@@ -1442,6 +1442,72 @@ int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
 	return colstore_order(cs, 1, rows);
 }
 
+int colstore_has_ts_order(const struct colstore *cs)
+{
+	return cs->ord[1].rows && cs->ord[1].n == cs->rows;
+}
+
+/* Whether the chunk of CS from row FIRST has a ts in [LO, HI], by its span; *END: its end. */
+static int chunk_meets(const struct colstore *cs, uint64_t first, int64_t lo, int64_t hi, uint64_t *end)
+{
+	int64_t min, max;
+
+	*end = first + COLSTORE_CHUNK_ROWS < cs->rows ? first + COLSTORE_CHUNK_ROWS : cs->rows;
+	colstore_chunk_ts(cs, first, &min, &max);
+	return max >= lo && min <= hi;
+}
+
+int colstore_ts_slice(const struct colstore *cs, int64_t lo, int64_t hi, uint64_t budget, uint32_t **rows,
+		      uint64_t *n, uint64_t *read)
+{
+	struct ts_row *v = NULL;
+	uint64_t m = 0, cap = 0, end;
+	int64_t ts[1024];
+
+	*rows = NULL;
+	*n = *read = 0;
+	for (uint64_t first = 0; first < cs->rows; first += COLSTORE_CHUNK_ROWS)
+		if (chunk_meets(cs, first, lo, hi, &end))
+			*read += end - first;
+	if (*read > budget) {
+		*read = 0;
+		return 1;
+	}
+	for (uint64_t first = 0; first < cs->rows; first += COLSTORE_CHUNK_ROWS) {
+		if (!chunk_meets(cs, first, lo, hi, &end))
+			continue;
+		for (uint64_t at = first; at < end; at += 1024) {
+			size_t k = end - at < 1024 ? (size_t)(end - at) : 1024;
+			colstore_read(cs, 1, at, k, ts, NULL);
+			for (size_t i = 0; i < k; i++) {
+				if (ts[i] < lo || ts[i] > hi)
+					continue;
+				if (m == cap) {
+					struct ts_row *w = realloc(v, (cap = cap ? cap * 2 : 1024) * sizeof(*v));
+					if (!w) {
+						free(v);
+						return -ENOMEM;
+					}
+					v = w;
+				}
+				v[m].ts = ts[i];
+				v[m++].row = (uint32_t)(at + i);
+			}
+		}
+	}
+	if (!(*rows = malloc((m ? m : 1) * sizeof(**rows)))) {
+		free(v);
+		return -ENOMEM;
+	}
+	if (m)
+		qsort(v, m, sizeof(*v), cmp_ts_row);
+	for (uint64_t i = 0; i < m; i++)
+		(*rows)[i] = v[i].row;
+	free(v);
+	*n = m;
+	return 0;
+}
+
 uint64_t colstore_first_ts_at_least_in(const struct colstore *cs, const uint32_t *order, int64_t ts)
 {
 	uint64_t lo = 0, hi = cs->rows;

@@ -172,6 +172,19 @@ uint64_t colstore_first_ts_at_least(const struct colstore *cs, int64_t ts);
  * rows were appended.  For a store not in ts order.  0, or -ENOMEM.
  */
 int colstore_ts_order(struct colstore *cs, const uint32_t **rows);
+/* Whether colstore_ts_order's rows are made and current (a binary search away). */
+int colstore_has_ts_order(const struct colstore *cs);
+/*
+ * The rows whose ts lies in [LO, HI], by (ts, row) as colstore_ts_order
+ * has them, found without that order: only the chunks whose ts range
+ * meets the bounds are read (a minute or a second of an archive of many
+ * minutes: a few chunks, where the order reads every row).  *ROWS: *N row
+ * numbers, malloc'd, the caller's to free; *READ: the rows of the chunks
+ * read.  0; 1 when those chunks hold more than BUDGET rows (a slice that
+ * wide is better cut from the order), nothing read; -ENOMEM.
+ */
+int colstore_ts_slice(const struct colstore *cs, int64_t lo, int64_t hi, uint64_t budget, uint32_t **rows,
+		      uint64_t *n, uint64_t *read);
 /*
  * The rows by (column COL, row), as an index on COL has them, NULLs
  * first: colstore_ts_order for any integer column (processes' exit_ts

@@ -14,7 +14,10 @@
  *     ts order is cut by binary search; one that is not (archives of
  *     several hosts, rows that go back in time) is read through its rows
  *     sorted by (ts, rowid), made on first use, so that rows come in the
- *     order a ts index gives them, as with SQLite's tables;
+ *     order a ts index gives them, as with SQLite's tables; a range
+ *     bounded both ways that meets few chunks (a .timeline of a second)
+ *     is read from those chunks alone, sorted, until such slices have
+ *     read as many rows as the order would (slice_budget);
  *   - ORDER BY rowid, either way, with no sort.
  * The derived table `processes` (replay/processes.c) is served the same
  * way from a derived store, with the CREATE TABLE of schema/views.sql:
@@ -72,6 +75,7 @@ struct columns_vtab {
 	int ppid_col;       /* column of ppid when it is looked up (processes), else -1 */
 	int order_col[2];   /* columns read in their order (processes: exit_ts, start_ts), else -1 */
 	int empty_null_col; /* a text column whose '' reads as NULL, -1 when none */
+	uint64_t sliced;    /* rows read by ts slices (colstore_ts_slice) in place of the ts order */
 };
 
 struct columns_cursor {
@@ -81,6 +85,7 @@ struct columns_cursor {
 	int has_lo, has_hi;
 	int64_t lo, hi;       /* inclusive bounds of ts */
 	const uint32_t *list; /* list mode: these rows; else rows begin..end-1 */
+	uint32_t *slice;      /* the rows of a ts slice, when list is them (colstore_ts_slice) */
 	uint32_t one;
 	uint64_t begin, count, k; /* k: how many positions were passed */
 	uint64_t row;
@@ -272,6 +277,7 @@ static int columns_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 
 static int columns_close(sqlite3_vtab_cursor *cur)
 {
+	free(((struct columns_cursor *)cur)->slice);
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
@@ -322,19 +328,39 @@ static void settle(struct columns_cursor *c)
 		c->row = row_at(c, c->k);
 }
 
+/*
+ * The rows the next ts slice of T may read (colstore_ts_slice) rather
+ * than make the store's ts order: an eighth of the store (at least four
+ * chunks), and no more than the order would read (the whole store) in all
+ * of T's slices so far.  A narrow slice (a .timeline of a second,
+ * .around) reads a few chunks; a wide one, or the many slices of a join
+ * on ts, pay once for the order instead, which all later ones use.
+ */
+static uint64_t slice_budget(const struct columns_vtab *t, uint64_t rows)
+{
+	uint64_t one = rows / 8 > 4 * COLSTORE_CHUNK_ROWS ? rows / 8 : 4 * COLSTORE_CHUNK_ROWS;
+	uint64_t all = rows > 4 * COLSTORE_CHUNK_ROWS ? rows : 4 * COLSTORE_CHUNK_ROWS;
+	uint64_t left = t->sliced < all ? all - t->sliced : 0;
+
+	return one < left ? one : left;
+}
+
 static int columns_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx, int argc, sqlite3_value **argv)
 {
 	struct columns_cursor *c = (struct columns_cursor *)cur;
 	struct columns_vtab *t = (struct columns_vtab *)cur->pVtab;
 	uint64_t rows = colstore_rows(c->cs);
+	uint64_t read;
 	int64_t v;
-	int arg = 0;
+	int arg = 0, ret;
 
 	(void)idx;
 	(void)argc;
 	c->desc = (plan & PLAN_DESC) != 0;
 	c->has_lo = c->has_hi = 0;
 	c->list = NULL;
+	free(c->slice);
+	c->slice = NULL;
 	c->begin = 0;
 	c->count = rows;
 	c->k = 0;
@@ -369,6 +395,13 @@ static int columns_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx, i
 	if (plan & PLAN_BY_COL) {
 		if (colstore_order(c->cs, (unsigned)plan >> PLAN_COL_SHIFT, &c->list))
 			return SQLITE_NOMEM;
+	} else if (!c->list && (plan & PLAN_BY_TS) && c->has_lo && c->has_hi && !colstore_has_ts_order(c->cs) &&
+		   (ret = colstore_ts_slice(c->cs, c->lo, c->hi, slice_budget(t, rows), &c->slice, &c->count, &read)) <= 0) {
+		/* a slice of a store whose ts order is not made: its own rows, not the order of all of them */
+		if (ret < 0)
+			return SQLITE_NOMEM;
+		t->sliced += read;
+		c->list = c->slice;
 	} else if (!c->list && !(plan & PLAN_ROWID) && (colstore_ts_ordered(c->cs) || (plan & PLAN_BY_TS))) {
 		/* in ts order, or through it: the bounds cut the rows themselves */
 		const uint32_t *order = NULL;

@@ -57,6 +57,8 @@ queries=(
 	"SELECT kind, count(*), min(ts), max(ts) FROM timeline GROUP BY kind ORDER BY kind"
 	"SELECT * FROM timeline WHERE ts BETWEEN $((t1 + 10000000)) AND $((t1 + 10020000)) ORDER BY ts, host"
 	".timeline $((t1 + 20000000)) $((t1 + 20010000))"
+	"SELECT e.host, e.pid, (SELECT count(*) || ' ' || group_concat(f.rowid) FROM proc_fork f WHERE f.ts BETWEEN e.ts - 3000 AND e.ts + 2000)
+	 FROM proc_exec e WHERE e.pid BETWEEN 1000 AND 1040 ORDER BY e.rowid"
 	".follow 1500 beta"
 	".follow 7001"
 	".summary"

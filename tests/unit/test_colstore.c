@@ -61,6 +61,28 @@ static int order_is_sorted(const struct colstore *cs, unsigned c_ts, const uint3
 	return same;
 }
 
+/* 1 when ROWS (N) are exactly CS's rows with ts in [LO, HI], by (ts, row), as a filter and a sort have them. */
+static int slice_is_reference(const struct colstore *cs, unsigned c_ts, int64_t lo, int64_t hi, const uint32_t *rows,
+			      uint64_t n)
+{
+	uint64_t all = colstore_rows(cs), m = 0;
+	struct ts_ref *ref = malloc((all ? all : 1) * sizeof(*ref));
+	int same = ref != NULL;
+
+	for (uint64_t r = 0; same && r < all; r++) {
+		int64_t ts = colstore_int(cs, r, c_ts);
+		if (ts >= lo && ts <= hi)
+			ref[m++] = (struct ts_ref){ ts, (uint32_t)r };
+	}
+	if (same)
+		qsort(ref, m, sizeof(*ref), cmp_ts_ref);
+	same = same && m == n;
+	for (uint64_t i = 0; same && i < n; i++)
+		same = rows[i] == ref[i].row;
+	free(ref);
+	return same;
+}
+
 /*
  * N rows appended to CS as a real archive has them: LANES clocks (CPUs),
  * each never going back, their rows in blocks of 1 to 500 taken from one
@@ -102,7 +124,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(43);
+	tap_plan(52);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -252,6 +274,55 @@ int main(void)
 		   many ? "200000 rows of 2000 CPUs' blocks (hundreds of lanes)" : "3 chunks and more of 5 CPUs' blocks (lanes merged)");
 		colstore_free(ls);
 	}
+
+	/*
+	 * A ts slice without the order (.timeline of a second): the rows of the
+	 * chunks it meets, by (ts, row); ties at both bounds, an empty one, the
+	 * open chunk; refused past its budget; the order made and then stale.
+	 */
+	struct colstore *ss = colstore_new(sk);
+	int bad = !ss || append_interleaved(ss, 5 * COLSTORE_CHUNK_ROWS + 999, 5, 11);
+	int64_t lo_all = colstore_int(ss, 0, c_ts), hi_all = lo_all;
+	for (uint64_t r = 0; !bad && r < colstore_rows(ss); r++) {
+		int64_t t = colstore_int(ss, r, c_ts);
+		lo_all = t < lo_all ? t : lo_all;
+		hi_all = t > hi_all ? t : hi_all;
+	}
+	struct {
+		int64_t lo, hi;
+		const char *what;
+	} slices[] = {
+		{ (lo_all + hi_all) / 2, (lo_all + hi_all) / 2 + 40, "a narrow slice in the middle, ties at its bounds" },
+		{ (lo_all + hi_all) / 2, (lo_all + hi_all) / 2, "one ts (ts = N)" },
+		{ hi_all - 30, hi_all, "the last ts, in the open chunk" },
+		{ lo_all, hi_all, "every row (a budget of them all)" },
+		{ hi_all, lo_all, "bounds crossed (none)" },
+		{ hi_all + 1, INT64_MAX, "after the last row (none)" },
+	};
+	for (size_t i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
+		uint32_t *sl = NULL;
+		uint64_t sn = 1, read = 0;
+		int got = bad ? -1 : colstore_ts_slice(ss, slices[i].lo, slices[i].hi, colstore_rows(ss), &sl, &sn, &read);
+		ok(got == 0 && slice_is_reference(ss, c_ts, slices[i].lo, slices[i].hi, sl, sn) && (i < 4) == (sn > 0) &&
+			   read % COLSTORE_CHUNK_ROWS == (i == 2 || i == 3) * 999 && read <= (i == 3 ? colstore_rows(ss) : i < 3 ? 3 * COLSTORE_CHUNK_ROWS : 0),
+		   "colstore_ts_slice - %s, expect its rows by (ts, row) as a filter and a sort have them, and only the chunks"
+		   " it meets read (%llu rows, %llu read)",
+		   slices[i].what, (unsigned long long)sn, (unsigned long long)read);
+		free(sl);
+	}
+	uint32_t *sl = NULL;
+	uint64_t sn = 7, read = 7;
+	ok(!bad && colstore_ts_slice(ss, lo_all, hi_all, 2 * COLSTORE_CHUNK_ROWS, &sl, &sn, &read) == 1 && !sl && sn == 0 &&
+		   read == 0,
+	   "colstore_ts_slice - a slice wider than its budget of 2 chunks, expect 1 (no rows, none read)");
+	int had = colstore_has_ts_order(ss);
+	bad = bad || colstore_ts_order(ss, &order);
+	ok(!had && colstore_has_ts_order(ss), "colstore_has_ts_order - 0 before colstore_ts_order, 1 after");
+	memset(&rec, 0, sizeof(rec));
+	rec.ts = lo_all;
+	bad = bad || colstore_append(ss, "h", sk->nfields, &rec);
+	ok(!bad && !colstore_has_ts_order(ss), "colstore_has_ts_order - a row appended since, expect 0");
+	colstore_free(ss);
 
 	/* a derived store: two columns, texts borrowed from two stores, NULLs by mask */
 	static const struct fr_field dfields[] = { { .name = "pid", .type = FR_U32 }, { .name = "ppid", .type = FR_U32 },
