@@ -154,25 +154,84 @@ static void rule(FILE *fp, const int *w, int n, const char *l, const char *m, co
 	fputc('\n', fp);
 }
 
-/* MODE_TABLE: aligned, a dashed rule under the header; MODE_BOX: drawn with box characters. */
+/*
+ * Rows a table sizes its columns by.  Past them the rest stream at those
+ * widths (a wider cell shifts the rest of its line): a result of 30M
+ * rows (`.follow` of a busy process, SELECT * FROM syscalls) buffered
+ * whole took 8 GB before its first line.
+ */
+#define TABLE_SIZING_ROWS 10000
+
+/* The header of a table of N columns of widths W: a dashed rule under it, or a box's top and rule. */
+static void table_header(struct output *o, sqlite3_stmt *s, const int *w, int n, int box)
+{
+	if (box && n > 0)
+		rule(o->fp, w, n, "\u250c", "\u252c", "\u2510");
+	if (!o->headers || n == 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		const char *h = sqlite3_column_name(s, i);
+		if (box)
+			fprintf(o->fp, "\u2502 %s%*s ", h, w[i] - width(h), "");
+		else
+			fprintf(o->fp, "%s%-*s", i ? "  " : "", i == n - 1 ? 0 : w[i], h);
+	}
+	fputs(box ? "\u2502\n" : "\n", o->fp);
+	if (box) {
+		rule(o->fp, w, n, "\u251c", "\u253c", "\u2524");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		fputs(i ? "  " : "", o->fp);
+		for (int j = 0; j < w[i]; j++)
+			fputc('-', o->fp);
+	}
+	fputc('\n', o->fp);
+}
+
+/* One row of a table: CELLS (N, NULL: out of memory), numbers right-aligned where NUMERIC says. */
+static void table_row(struct output *o, const char *const *cells, const int *w, const int *numeric, int n, int box)
+{
+	for (int i = 0; i < n; i++) {
+		const char *c = cells[i];
+		int pad = w[i] - (c ? width(c) : 0);
+		fputs(box ? "\u2502 " : i ? "  " : "", o->fp);
+		if (numeric[i])
+			fprintf(o->fp, "%*s%s", pad > 0 ? pad : 0, "", c ? c : "");
+		else if (i == n - 1 && !box)
+			fputs(c ? c : "", o->fp);
+		else
+			fprintf(o->fp, "%s%*s", c ? c : "", pad > 0 ? pad : 0, "");
+		if (box)
+			fputc(' ', o->fp);
+	}
+	fputs(box ? "\u2502\n" : "\n", o->fp);
+}
+
+/*
+ * MODE_TABLE: aligned, a dashed rule under the header; MODE_BOX: drawn
+ * with box characters.  Sized by the first TABLE_SIZING_ROWS rows.
+ */
 static int run_table(struct output *o, sqlite3_stmt *s)
 {
 	int box = o->mode == MODE_BOX;
-	int n = sqlite3_column_count(s), rc;
+	int n = sqlite3_column_count(s), rc = SQLITE_DONE;
 	size_t rows = 0, cap = 0;
 	char **cells = NULL;
+	const char **line = calloc((size_t)n + 1, sizeof(*line));
 	int *w = calloc((size_t)n + 1, sizeof(int)), *numeric = calloc((size_t)n + 1, sizeof(int));
 
-	if (!w || !numeric) {
+	if (!w || !numeric || !line) {
 		free(w);
 		free(numeric);
+		free(line);
 		return SQLITE_NOMEM;
 	}
 	for (int i = 0; i < n; i++) {
 		w[i] = o->headers ? width(sqlite3_column_name(s, i)) : 0;
 		numeric[i] = 1;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (rows < TABLE_SIZING_ROWS && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (rows == cap) {
 			char **nc = realloc(cells, (cap = cap ? cap * 2 : 64) * (size_t)n * sizeof(*cells));
 			if (!nc) {
@@ -193,49 +252,23 @@ static int run_table(struct output *o, sqlite3_stmt *s)
 		}
 		rows++;
 	}
-	if (box && n > 0)
-		rule(o->fp, w, n, "\u250c", "\u252c", "\u2510");
-	if (o->headers && n > 0) {
-		for (int i = 0; i < n; i++) {
-			const char *h = sqlite3_column_name(s, i);
-			if (box)
-				fprintf(o->fp, "\u2502 %s%*s ", h, w[i] - width(h), "");
-			else
-				fprintf(o->fp, "%s%-*s", i ? "  " : "", i == n - 1 ? 0 : w[i], h);
-		}
-		fputs(box ? "\u2502\n" : "\n", o->fp);
-		if (box) {
-			rule(o->fp, w, n, "\u251c", "\u253c", "\u2524");
-		} else {
-			for (int i = 0; i < n; i++) {
-				fputs(i ? "  " : "", o->fp);
-				for (int j = 0; j < w[i]; j++)
-					fputc('-', o->fp);
-			}
-			fputc('\n', o->fp);
-		}
-	}
-	for (size_t r = 0; r < rows; r++) {
-		for (int i = 0; i < n; i++) {
-			const char *c = cells[r * (size_t)n + (size_t)i];
-			int pad = w[i] - (c ? width(c) : 0);
-			fputs(box ? "\u2502 " : i ? "  " : "", o->fp);
-			if (numeric[i])
-				fprintf(o->fp, "%*s%s", pad, "", c ? c : "");
-			else if (i == n - 1 && !box)
-				fputs(c ? c : "", o->fp);
-			else
-				fprintf(o->fp, "%s%*s", c ? c : "", pad, "");
-			if (box)
-				fputc(' ', o->fp);
-		}
-		fputs(box ? "\u2502\n" : "\n", o->fp);
-	}
-	if (box && n > 0)
-		rule(o->fp, w, n, "\u2514", "\u2534", "\u2518");
+	table_header(o, s, w, n, box);
+	for (size_t r = 0; r < rows; r++)
+		table_row(o, (const char *const *)&cells[r * (size_t)n], w, numeric, n, box);
 	for (size_t k = 0; k < rows * (size_t)n; k++)
 		free(cells[k]);
 	free(cells);
+	/* the rows past the sizing ones, as they come */
+	while (rows == TABLE_SIZING_ROWS && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			const char *v = cell(s, i);
+			line[i] = v ? v : "NULL";
+		}
+		table_row(o, line, w, numeric, n, box);
+	}
+	if (box && n > 0)
+		rule(o->fp, w, n, "\u2514", "\u2534", "\u2518");
+	free(line);
 	free(w);
 	free(numeric);
 	return rc;

@@ -97,6 +97,21 @@ is "$got" "┌─────┬───────┐
 │ 101 │ bash  │
 │ 102 │ sleep │
 └─────┴───────┘" "box mode - a table drawn with box characters"
+# a long result: sized by its first 10000 rows, the rest streamed at those widths, every row there
+long="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10003)
+ SELECT i, CASE WHEN i <= 10000 THEN 'ab' ELSE 'wider ' || i END AS t, 'z' AS last FROM n"
+got=$(R "$A" -c "$long")
+is "$(printf '%s\n' "$got" | wc -l) | $(printf '%s\n' "$got" | sed -n '1p;2p;3p;10002p;10003p;10005p')" "10005 | i      t   last
+-----  --  ----
+    1  ab  z
+10000  ab  z
+10001  wider 10001  z
+10003  wider 10003  z" "table mode, 10003 rows - sized by the first 10000 (i 5 wide, t 2), the rest streamed at those widths, every row"
+got=$(R "$A" --box -c "$long")
+is "$(printf '%s\n' "$got" | wc -l) | $(printf '%s\n' "$got" | sed -n '4p;10004p;10006p;10007p')" "10007 | │     1 │ ab │ z    │
+│ 10001 │ wider 10001 │ z    │
+│ 10003 │ wider 10003 │ z    │
+└───────┴────┴──────┘" "box mode, 10003 rows - the same widths, the box closed after the last row"
 got=$(R "$A" --csv -c "SELECT 'x,y' AS a, 'say \"hi\"' AS b")
 is "$got" 'a,b
 "x,y","say ""hi"""' "--csv - RFC 4180 quoting"
