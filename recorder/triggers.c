@@ -11,14 +11,6 @@
 #include "triggers.h"
 #include "util.h"
 
-static int field_index(const struct fr_kind_desc *k, const char *name)
-{
-	for (unsigned i = 0; i < k->nfields; i++)
-		if (!strcmp(k->fields[i].name, name))
-			return (int)i;
-	return -1;
-}
-
 /* Kind NAME with fields F0 (and F1); fills the rule or says what is missing. */
 static int bind(struct trigger_rule *r, const char *kind, const char *f0, const char *f1, char *err, size_t errlen)
 {
@@ -32,7 +24,7 @@ static int bind(struct trigger_rule *r, const char *kind, const char *f0, const 
 	r->nfields = 0;
 	r->text_field = -1;
 	for (const char *f = f0; f; f = f == f0 ? f1 : NULL) {
-		int i = field_index(k, f);
+		int i = fr_field_index(k, f);
 		if (i < 0) {
 			snprintf(err, errlen, "'%s' records have no field '%s'", kind, f);
 			return -EINVAL;
@@ -84,7 +76,7 @@ int triggers_add(struct triggers *t, const char *expr, char *err, size_t errlen)
 			 * when there is one, the exit (then in the cooldown)
 			 * when there is none.
 			 */
-			if (ck && (r->alt_field = field_index(ck, "signal")) >= 0) {
+			if (ck && (r->alt_field = fr_field_index(ck, "signal")) >= 0) {
 				r->alt_kind = ck->id;
 				t->watched |= 1ULL << ck->id;
 			}
@@ -106,7 +98,7 @@ int triggers_add(struct triggers *t, const char *expr, char *err, size_t errlen)
 		} else {
 			if (bind(r, "syscall", "args", NULL, err, errlen))
 				return -EINVAL;
-			r->text_field = field_index(fr_kind_by_id(r->kind), "name");
+			r->text_field = fr_field_index(fr_kind_by_id(r->kind), "name");
 		}
 	} else if (!strcmp(word, "security")) {
 		/* any security record, or those whose severity or kind matches the glob */

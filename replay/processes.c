@@ -444,12 +444,9 @@ struct life_source {
 /* The SQL column of field NAME of a store's kind (1 + its index), -1 when it has none. */
 static int field_col(const struct colstore *cs, const char *name)
 {
-	const struct fr_kind_desc *k = colstore_kind(cs);
+	int i = fr_field_index(colstore_kind(cs), name);
 
-	for (unsigned i = 0; i < k->nfields; i++)
-		if (!strcmp(k->fields[i].name, name))
-			return (int)i + 1;
-	return -1;
+	return i < 0 ? -1 : i + 1;
 }
 
 /* The next rows of a store source, from s->next on, read into its batch. */

@@ -153,13 +153,13 @@ void summary_calls_kept_free(struct summary_calls_kept *t)
 /* Field NAME of K into *F and its index into *I: 0, or -1 when K has none. */
 static int field(const struct fr_kind_desc *k, const char *name, const struct fr_field **f, unsigned *i)
 {
-	for (*i = 0; *i < k->nfields; (*i)++) {
-		if (!strcmp(k->fields[*i].name, name)) {
-			*f = &k->fields[*i];
-			return 0;
-		}
-	}
-	return -1;
+	int at = fr_field_index(k, name);
+
+	if (at < 0)
+		return -1;
+	*i = (unsigned)at;
+	*f = &k->fields[at];
+	return 0;
 }
 
 /* A slowest call of the kept rows (S) into T. */

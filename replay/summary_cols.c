@@ -35,12 +35,9 @@ int summary_cols_rows(const struct replay *r, const char *table, int64_t *rows)
 /* The column of field NAME of `processes`' store, -1 when it has none. */
 static int column_of(const struct colstore *cs, const char *name)
 {
-	const struct fr_kind_desc *k = colstore_kind(cs);
+	int i = fr_field_index(colstore_kind(cs), name);
 
-	for (unsigned i = 0; i < k->nfields; i++)
-		if (!strcmp(k->fields[i].name, name))
-			return (int)i + 1;
-	return -1;
+	return i < 0 ? -1 : i + 1;
 }
 
 #define BLOCK 4096

@@ -110,10 +110,9 @@ static int empty_null_column(const struct fr_kind_desc *k)
 /* The column of field NAME of K, -1 when it has none. */
 static int field_column(const struct fr_kind_desc *k, const char *name)
 {
-	for (unsigned i = 0; i < k->nfields; i++)
-		if (!strcmp(k->fields[i].name, name))
-			return (int)i + 1;
-	return -1;
+	int i = fr_field_index(k, name);
+
+	return i < 0 ? -1 : i + 1;
 }
 
 static int columns_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,

@@ -91,6 +91,14 @@ const struct fr_kind_desc *fr_kind_by_name(const char *name)
 	return NULL;
 }
 
+int fr_field_index(const struct fr_kind_desc *k, const char *name)
+{
+	for (unsigned i = 0; i < k->nfields; i++)
+		if (!strcmp(k->fields[i].name, name))
+			return (int)i;
+	return -1;
+}
+
 static unsigned fixed_width(enum fr_type t)
 {
 	switch (t) {

@@ -47,6 +47,8 @@ extern const unsigned fr_nkinds;
 const struct fr_kind_desc *fr_kind_by_id(unsigned id);
 /* Descriptor of kind NAME ("exec"), or NULL. */
 const struct fr_kind_desc *fr_kind_by_name(const char *name);
+/* The index of K's field NAME in k->fields, -1 when it has none (its SQL column in a store: the index + 1). */
+int fr_field_index(const struct fr_kind_desc *k, const char *name);
 
 /*
  * Encode REC (a struct fr_NAME) with its frame into OUT.  Returns the number
