@@ -675,17 +675,21 @@ static int none(struct replay *r, const char *what)
 	return 0;
 }
 
-/* .slow: the slowest of each kind that has a duration, ten of each, with their host (and a call's arguments). */
+/*
+ * .slow: the slowest of each kind that has a duration, ten of each, with
+ * their host (and a call's arguments); ties by rowid, one answer whatever
+ * the table (columns: colstore_top, one read of the column).
+ */
 static const struct summary_section slow_sections[] = {
 	{ .heading = "slowest system calls", .table = "syscalls",
 	  .sql = "SELECT utc(ts) AS time, host, pid, comm, name, nullif(fd_kind, '') AS fd,"
-	  " dur(latency_ns) AS latency, error, args FROM syscalls ORDER BY latency_ns DESC LIMIT 10" },
+	  " dur(latency_ns) AS latency, error, args FROM syscalls ORDER BY latency_ns DESC, rowid LIMIT 10" },
 	{ .heading = "slowest disk requests", .table = "io",
 	  .sql = "SELECT utc(ts) AS time, host, pid, comm, disk, op, rwbs, bytes, dur(queue_ns) AS queued,"
-	  " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC LIMIT 10" },
+	  " dur(service_ns) AS service FROM io ORDER BY queue_ns + service_ns DESC, rowid LIMIT 10" },
 	{ .heading = "longest run-queue delays", .table = "runq",
 	  .sql = "SELECT utc(ts) AS time, host, pid, comm, cpu, dur(delay_ns) AS delay FROM runq"
-	  " ORDER BY delay_ns DESC LIMIT 10" },
+	  " ORDER BY delay_ns DESC, rowid LIMIT 10" },
 };
 
 int dot_slow(struct replay *r, int argc, char **argv)

@@ -1442,6 +1442,90 @@ int colstore_ts_order(struct colstore *cs, const uint32_t **rows)
 	return colstore_order(cs, 1, rows);
 }
 
+/* A row of colstore_top: its value (NULL: below every value) and number. */
+struct top_item {
+	int64_t v;
+	uint32_t row;
+	uint8_t null;
+};
+
+/* Whether A comes before B in colstore_top's answer: by value (DESC: largest first), NULLs lowest, then by row. */
+static int top_before(const struct top_item *a, const struct top_item *b, int desc)
+{
+	if (a->null != b->null)
+		return desc ? b->null : a->null;
+	if (!a->null && a->v != b->v)
+		return desc ? a->v > b->v : a->v < b->v;
+	return a->row < b->row;
+}
+
+static int cmp_top(const void *a, const void *b, void *desc)
+{
+	return top_before(a, b, *(int *)desc) ? -1 : top_before(b, a, *(int *)desc) ? 1 : 0;
+}
+
+/* The heap H of K items, the one that comes last at H[0], put right from H[I] down. */
+static void top_heap_down(struct top_item *h, uint64_t k, uint64_t i, int desc)
+{
+	for (;;) {
+		uint64_t c = 2 * i + 1;
+		struct top_item t;
+		if (c >= k)
+			return;
+		if (c + 1 < k && top_before(&h[c], &h[c + 1], desc))
+			c++;
+		if (!top_before(&h[i], &h[c], desc))
+			return;
+		t = h[i];
+		h[i] = h[c];
+		h[c] = t;
+		i = c;
+	}
+}
+
+int colstore_top(const struct colstore *cs, unsigned col, int desc, uint64_t limit, uint32_t **rows, uint64_t *n)
+{
+	uint64_t k = limit < cs->rows ? limit : cs->rows, m = 0;
+	struct top_item *h = malloc((k ? k : 1) * sizeof(*h));
+	int64_t v[1024];
+	uint8_t null[1024];
+
+	*n = 0;
+	*rows = NULL;
+	if (!h || !(*rows = malloc((k ? k : 1) * sizeof(**rows)))) {
+		free(h);
+		return -ENOMEM;
+	}
+	for (uint64_t first = 0; first < cs->rows && k; first += 1024) {
+		size_t b = cs->rows - first < 1024 ? (size_t)(cs->rows - first) : 1024;
+		colstore_read(cs, col, first, b, v, null);
+		for (size_t i = 0; i < b; i++) {
+			struct top_item x = { null[i] ? 0 : v[i], (uint32_t)(first + i), null[i] };
+			if (m < k) {
+				/* filling: up from the end, the last-coming at the root */
+				uint64_t at = m++;
+				h[at] = x;
+				while (at && top_before(&h[(at - 1) / 2], &h[at], desc)) {
+					struct top_item t = h[at];
+					h[at] = h[(at - 1) / 2];
+					h[(at - 1) / 2] = t;
+					at = (at - 1) / 2;
+				}
+			} else if (top_before(&x, &h[0], desc)) {
+				h[0] = x;
+				top_heap_down(h, k, 0, desc);
+			}
+		}
+	}
+	if (m > 1)
+		qsort_r(h, m, sizeof(*h), cmp_top, &desc);
+	for (uint64_t i = 0; i < m; i++)
+		(*rows)[i] = h[i].row;
+	free(h);
+	*n = m;
+	return 0;
+}
+
 int colstore_has_ts_order(const struct colstore *cs)
 {
 	return cs->ord[1].rows && cs->ord[1].n == cs->rows;

@@ -172,6 +172,14 @@ uint64_t colstore_first_ts_at_least(const struct colstore *cs, int64_t ts);
  * rows were appended.  For a store not in ts order.  0, or -ENOMEM.
  */
 int colstore_ts_order(struct colstore *cs, const uint32_t **rows);
+/*
+ * The first LIMIT rows by integer column COL (DESC: largest first), NULLs
+ * lowest, ties by row: ORDER BY col [DESC], rowid LIMIT N in one read of
+ * the column, keeping N rows (.slow's ten slowest of 30M calls).  *ROWS:
+ * *N row numbers in that order, malloc'd, the caller's to free.  0, or
+ * -ENOMEM.
+ */
+int colstore_top(const struct colstore *cs, unsigned col, int desc, uint64_t limit, uint32_t **rows, uint64_t *n);
 /* Whether colstore_ts_order's rows are made and current (a binary search away). */
 int colstore_has_ts_order(const struct colstore *cs);
 /*

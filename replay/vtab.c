@@ -18,7 +18,10 @@
  *     bounded both ways that meets few chunks (a .timeline of a second)
  *     is read from those chunks alone, sorted, until such slices have
  *     read as many rows as the order would (slice_budget);
- *   - ORDER BY rowid, either way, with no sort.
+ *   - ORDER BY rowid, either way, with no sort;
+ *   - ORDER BY an integer column, either way (then rowid), LIMIT N, and
+ *     no other condition: the first N from one read of the column
+ *     (colstore_top; .slow), not a sort of every row.
  * The derived table `processes` (replay/processes.c) is served the same
  * way from a derived store, with the CREATE TABLE of schema/views.sql:
  * rowid = N, pid = N and ppid = N (an index each, made on first use: what
@@ -63,6 +66,8 @@ enum plan {
 	PLAN_BY_TS = 256, /* a store not in ts order read through its ts order (colstore_ts_order) */
 	PLAN_PPID = 512, /* argv: the ppid */
 	PLAN_BY_COL = 1024, /* rows through the order of column idxNum >> PLAN_COL_SHIFT (colstore_order) */
+	PLAN_TOP = 2048,    /* argv: N; the first N rows by column idxNum >> PLAN_COL_SHIFT, then rowid (colstore_top) */
+	PLAN_TOP_DESC = 4096, /* PLAN_TOP, largest first */
 };
 #define PLAN_COL_SHIFT 16
 
@@ -169,6 +174,40 @@ static void want_lookup(struct columns_vtab *t, unsigned col)
 		r->columns_wanted[r->ncolumns_wanted++] = (struct column_want){ t->cs, col };
 }
 
+/*
+ * ORDER BY an integer column, either way, then perhaps rowid, with a
+ * LIMIT and nothing else (no constraint, no OFFSET: SQLite passes the
+ * LIMIT only when no other condition may drop rows): the first N rows in
+ * one read of the column (colstore_top), not a sort of every row.  A
+ * table's ts keeps its own ways (by its order, or read backwards).
+ */
+static void top_n(struct columns_vtab *t, sqlite3_index_info *info, int *plan, int *arg)
+{
+	int limit = -1, col = info->nOrderBy ? info->aOrderBy[0].iColumn : -1;
+
+	if (*plan || (info->nOrderBy != 1 && info->nOrderBy != 2) || col < 1 || col == t->ts_col ||
+	    col == t->order_col[0] || col == t->order_col[1] || colstore_col_is_text(t->cs, (unsigned)col) ||
+	    (info->nOrderBy == 2 && (info->aOrderBy[1].iColumn != -1 || info->aOrderBy[1].desc)))
+		return;
+	for (int i = 0; i < info->nConstraint; i++) {
+		if (!info->aConstraint[i].usable)
+			continue;
+		if (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_OFFSET)
+			return;
+		if (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIMIT)
+			limit = i;
+		else
+			return; /* a condition SQLite checks: rows past the first N may be the ones it keeps */
+	}
+	if (limit < 0)
+		return;
+	*plan = PLAN_TOP | col << PLAN_COL_SHIFT | (info->aOrderBy[0].desc ? PLAN_TOP_DESC : 0);
+	info->aConstraintUsage[limit].argvIndex = ++*arg;
+	info->orderByConsumed = 1;
+	info->estimatedRows = 10;
+	info->estimatedCost = (double)colstore_rows(t->cs) / 10 + 1; /* a column read, no sort */
+}
+
 static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
 	struct columns_vtab *t = (struct columns_vtab *)vt;
@@ -258,6 +297,7 @@ static int columns_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 		if (info->aOrderBy[0].desc)
 			plan |= PLAN_DESC;
 	}
+	top_n(t, info, &plan, &arg);
 	info->idxNum = plan;
 	return SQLITE_OK;
 }
@@ -391,7 +431,14 @@ static int columns_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx, i
 		c->has_hi = 1;
 		c->hi = (plan & PLAN_HI_STRICT) ? v - 1 : v;
 	}
-	if (plan & PLAN_BY_COL) {
+	if (plan & PLAN_TOP) {
+		/* LIMIT N: at most N; a negative N or one not an integer is none */
+		uint64_t n = integer_arg(argv[arg++], &v) && v >= 0 ? (uint64_t)v : UINT64_MAX;
+		c->desc = 0; /* the list is in its order already */
+		if (colstore_top(c->cs, (unsigned)plan >> PLAN_COL_SHIFT, (plan & PLAN_TOP_DESC) != 0, n, &c->slice, &c->count))
+			return SQLITE_NOMEM;
+		c->list = c->slice;
+	} else if (plan & PLAN_BY_COL) {
 		if (colstore_order(c->cs, (unsigned)plan >> PLAN_COL_SHIFT, &c->list))
 			return SQLITE_NOMEM;
 	} else if (!c->list && (plan & PLAN_BY_TS) && c->has_lo && c->has_hi && !colstore_has_ts_order(c->cs) &&

@@ -88,6 +88,37 @@ accept4,EWOULDBLOCK,1" "would-block calls - EAGAIN of a read, EINPROGRESS of a c
 is "$sum" "$(REF calls.seg -c .summary)" ".summary - the same as SQLite's tables counted by SQL"
 is "$sum" "$(Q --db calls.db calls.seg -c .summary)" ".summary - the same as a --db FILE"
 
+# .slow and the first N by a column, read from the store (colstore_top) where SQL would sort every row
+slow=$(Q calls.seg -c .slow)
+is "$(printf '%s\n' "$slow" | SECTION "slowest system calls" | cut -d, -f3,5- | head -9)" \
+"pid,name,fd,latency,error,args
+13,read,pipe,5ms,,
+13,read,pipe,5ms,,
+13,read,tty,4ms,,
+10,read,file,900us,,
+11,fsync,file,900us,,
+12,write,file,800us,,
+10,write,socket,700us,,
+11,read,,700us,," ".slow - the slowest calls by latency, ties by rowid"
+is "$slow" "$(REF calls.seg -c .slow)" ".slow - the same as SQLite's tables"
+is "$(Q calls.seg plain.seg -c .slow)" "$(REF calls.seg plain.seg -c .slow)" ".slow, two hosts - the same as SQLite's tables"
+for q in "SELECT rowid, pid, name, latency_ns FROM syscalls ORDER BY latency_ns DESC, rowid LIMIT 6" \
+	"SELECT rowid, pid, latency_ns FROM syscalls ORDER BY latency_ns, rowid LIMIT 30" \
+	"SELECT rowid, pid, name FROM syscalls ORDER BY pid DESC, rowid LIMIT 4" \
+	"SELECT rowid, count FROM syscalls ORDER BY count DESC, rowid LIMIT 3 OFFSET 2" \
+	"SELECT rowid, ret FROM syscalls WHERE pid > 12 ORDER BY ret, rowid LIMIT 5" \
+	"SELECT rowid, count FROM syscalls ORDER BY count DESC, rowid LIMIT 0"; do
+	is "$(Q calls.seg plain.seg -c "$q")" "$(REF calls.seg plain.seg -c "$q")" "$(echo "$q" | cut -c1-80) - the same as SQLite's tables"
+done
+is "$(Q calls.seg --headers off -c "EXPLAIN QUERY PLAN SELECT * FROM syscalls ORDER BY latency_ns DESC, rowid LIMIT 10" |
+	cut -d, -f4)" "SCAN syscalls VIRTUAL TABLE INDEX $((2048 | 4096 | $(Q calls.seg --headers off -c \
+	"SELECT cid FROM pragma_table_info('syscalls') WHERE name = 'latency_ns'") << 16)):" \
+	"ORDER BY latency_ns DESC, rowid LIMIT 10 - the store's first 10 by latency (plan TOP), no sort of every row"
+ins0="INSERT INTO syscalls (host, ts, pid, tid, comm, name, args, ret, error, latency_ns, nr, reason, uid, count, span_ns, fd_kind)
+ VALUES ('alpha', 1000040000, 19, 19, 'app', 'poll', '', 0, '', 9000000, 7, 'slow', 0, 1, 0, '')"
+is "$(Q calls.seg -c "$ins0" -c "SELECT pid, name FROM syscalls ORDER BY latency_ns DESC, rowid LIMIT 1")" "pid,name
+19,poll" "a row INSERTed by hand - first by latency at once"
+
 plain=$(Q plain.seg -c .summary)
 is "$(printf '%s\n' "$plain" | grep -c -e '^== longest waits on pipes' -e '^== non-blocking calls')" 0 \
 	"a segment with neither - neither section shown, expect 0"

@@ -83,6 +83,44 @@ static int slice_is_reference(const struct colstore *cs, unsigned c_ts, int64_t 
 	return same;
 }
 
+/* A row of the reference top: value, NULL, row; DESC as the comparator's argument. */
+struct top_ref {
+	int64_t v;
+	int null;
+	uint32_t row;
+};
+
+static int cmp_top_ref(const void *a, const void *b, void *arg)
+{
+	const struct top_ref *x = a, *y = b;
+	int desc = *(int *)arg;
+
+	if (x->null != y->null)
+		return desc ? x->null - y->null : y->null - x->null;
+	if (!x->null && x->v != y->v)
+		return (x->v < y->v ? -1 : 1) * (desc ? -1 : 1);
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* 1 when ROWS (N) are the first LIMIT of CS's rows by column COL (DESC: largest first), NULLs lowest, then by row. */
+static int top_is_reference(const struct colstore *cs, unsigned col, int desc, uint64_t limit, const uint32_t *rows,
+			    uint64_t n)
+{
+	uint64_t all = colstore_rows(cs);
+	struct top_ref *ref = malloc((all ? all : 1) * sizeof(*ref));
+	int same = ref != NULL;
+
+	for (uint64_t r = 0; same && r < all; r++)
+		ref[r] = (struct top_ref){ colstore_int(cs, r, col), colstore_is_null(cs, r, col), (uint32_t)r };
+	if (same)
+		qsort_r(ref, all, sizeof(*ref), cmp_top_ref, &desc);
+	same = same && n == (limit < all ? limit : all);
+	for (uint64_t i = 0; same && i < n; i++)
+		same = rows[i] == ref[i].row;
+	free(ref);
+	return same;
+}
+
 /*
  * N rows appended to CS as a real archive has them: LANES clocks (CPUs),
  * each never going back, their rows in blocks of 1 to 500 taken from one
@@ -124,7 +162,7 @@ int main(void)
 	struct fr_syscall rec;
 	size_t len;
 
-	tap_plan(52);
+	tap_plan(62);
 	if (!cs || !c_ts || !c_pid || !c_ret || !c_lat || !c_name || !c_uid)
 		return ok(0, "colstore_new - a store for syscalls"), tap_done();
 	for (uint64_t i = 0; i < n; i++) {
@@ -323,6 +361,36 @@ int main(void)
 	bad = bad || colstore_append(ss, "h", sk->nfields, &rec);
 	ok(!bad && !colstore_has_ts_order(ss), "colstore_has_ts_order - a row appended since, expect 0");
 	colstore_free(ss);
+
+	/*
+	 * The first N by a column, either way (.slow): latencies with ties,
+	 * over several chunks, some NULL (rows of a segment without the field);
+	 * N of 0, 1, 10, past the rows.
+	 */
+	struct colstore *ts_ = colstore_new(sk);
+	uint64_t tn = 2 * COLSTORE_CHUNK_ROWS + 321;
+	bad = !ts_ || !c_lat;
+	for (uint64_t i = 0; !bad && i < tn; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ts = 1000 + i;
+		rec.latency_ns = (i * 7919) % 5003; /* values repeat: ties across chunks */
+		bad = colstore_append(ts_, "h", i % 1000 == 999 ? c_lat - 1 : sk->nfields, &rec);
+	}
+	bad = bad || !colstore_is_null(ts_, 999, c_lat) || colstore_is_null(ts_, 998, c_lat);
+	static const uint64_t limits[] = { 0, 1, 10, 5003, UINT64_MAX };
+	for (int desc = 0; desc < 2; desc++) {
+		for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+			uint32_t *tr = NULL;
+			uint64_t trn = 0;
+			int got = bad ? -1 : colstore_top(ts_, c_lat, desc, limits[i], &tr, &trn);
+			ok(got == 0 && top_is_reference(ts_, c_lat, desc, limits[i], tr, trn),
+			   "colstore_top - latency_ns %s, limit %s, ties and NULLs, expect the rows of a full sort (%llu)",
+			   desc ? "DESC" : "ASC", limits[i] == UINT64_MAX ? "none" : i == 3 ? "5003" : i == 2 ? "10" : i ? "1" : "0",
+			   (unsigned long long)trn);
+			free(tr);
+		}
+	}
+	colstore_free(ts_);
 
 	/* a derived store: two columns, texts borrowed from two stores, NULLs by mask */
 	static const struct fr_field dfields[] = { { .name = "pid", .type = FR_U32 }, { .name = "ppid", .type = FR_U32 },
