@@ -44,12 +44,15 @@ s.close()
 r, w = os.pipe()
 if os.fork() == 0:
     os.close(r)
-    # the 300 ms from when the parent waits in its read (its one sleep), so that the read
-    # lasts them: started at once, they ran ahead of a parent late to its read
+    # the 300 ms from when the parent waits in its read of the pipe, so that the read lasts
+    # them: started at once, they ran ahead of a parent late to its read; its state S alone
+    # was once a sleep before the read (281 ms recorded under make -j2).  /proc/PID/syscall:
+    # the call a blocked task is in (read is 0 on x86-64) and its first argument, the fd
     for _ in range(10000):
-        with open('/proc/%d/stat' % os.getppid()) as f:
-            if f.read().rsplit(')', 1)[1].split()[0] == 'S':
-                break
+        with open('/proc/%d/syscall' % os.getppid()) as f:
+            call = f.read().split()
+        if len(call) > 1 and call[0] == '0' and int(call[1], 16) == r:
+            break
         time.sleep(0.001)
     time.sleep(0.3); os.write(w, b'x'); os._exit(0)
 os.close(w)
