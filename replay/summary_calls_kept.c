@@ -56,8 +56,7 @@ struct kept_group {
 struct kept_groups {
 	struct kept_group *g;
 	size_t n, cap;
-	uint32_t *slot; /* open addressing: group index + 1, 0 empty */
-	size_t nslots;
+	struct summary_slots slots;
 };
 
 struct summary_calls_kept {
@@ -84,23 +83,12 @@ static uint32_t group_hash(const char *name, int name_null, const char *error)
 	return text_hash(text_hash(2166136261u ^ (uint32_t)name_null, name) * 31u, error);
 }
 
-static int groups_grow(struct kept_groups *gs)
+/* The hash of group K of the kept_groups ARG. */
+static uint32_t group_hash_of(size_t k, const void *arg)
 {
-	size_t nslots = gs->nslots ? gs->nslots * 2 : 64;
-	uint32_t *slot = calloc(nslots, sizeof(*slot));
+	const struct kept_group *g = &((const struct kept_groups *)arg)->g[k];
 
-	if (!slot)
-		return -1;
-	for (size_t k = 0; k < gs->n; k++) {
-		size_t i = group_hash(gs->g[k].name, gs->g[k].name_null, gs->g[k].error) & (nslots - 1);
-		while (slot[i])
-			i = (i + 1) & (nslots - 1);
-		slot[i] = (uint32_t)k + 1;
-	}
-	free(gs->slot);
-	gs->slot = slot;
-	gs->nslots = nslots;
-	return 0;
+	return group_hash(g->name, g->name_null, g->error);
 }
 
 /* CALLS more of (NAME, ERROR) in section SEC of T (NAME NULL: SQL's NULL); breaks T when it cannot. */
@@ -112,12 +100,13 @@ static void group_add(struct summary_calls_kept *t, int sec, const char *name, c
 
 	if (!name)
 		name = "";
-	if (strlen(name) >= TEXT_MAX || strlen(error) >= TEXT_MAX || (gs->n * 2 >= gs->nslots && groups_grow(gs))) {
+	if (strlen(name) >= TEXT_MAX || strlen(error) >= TEXT_MAX || summary_slots_room(&gs->slots, gs->n, 64, group_hash_of, gs)) {
 		t->broken = 1;
 		return;
 	}
-	for (i = group_hash(name, name_null, error) & (gs->nslots - 1); gs->slot[i]; i = (i + 1) & (gs->nslots - 1)) {
-		struct kept_group *g = &gs->g[gs->slot[i] - 1];
+	for (i = group_hash(name, name_null, error) & (gs->slots.n - 1); gs->slots.slot[i];
+	     i = summary_slots_next(&gs->slots, i)) {
+		struct kept_group *g = &gs->g[gs->slots.slot[i] - 1];
 		if (g->name_null == name_null && !strcmp(g->name, name) && !strcmp(g->error, error)) {
 			g->calls += calls;
 			return;
@@ -136,7 +125,7 @@ static void group_add(struct summary_calls_kept *t, int sec, const char *name, c
 	gs->g[gs->n] = (struct kept_group){ .name_null = name_null, .calls = calls };
 	strcpy(gs->g[gs->n].name, name);
 	strcpy(gs->g[gs->n].error, error);
-	gs->slot[i] = (uint32_t)++gs->n;
+	gs->slots.slot[i] = (uint32_t)++gs->n;
 }
 
 void summary_calls_kept_free(struct summary_calls_kept *t)
@@ -145,7 +134,7 @@ void summary_calls_kept_free(struct summary_calls_kept *t)
 		return;
 	for (int i = 0; i < 2; i++) {
 		free(t->groups[i].g);
-		free(t->groups[i].slot);
+		free(t->groups[i].slots.slot);
 	}
 	free(t);
 }

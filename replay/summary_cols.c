@@ -94,8 +94,7 @@ struct call_group {
 struct call_groups {
 	struct call_group *g;
 	size_t n, cap;
-	uint32_t *slot; /* open addressing: group index + 1, 0 empty */
-	size_t nslots;
+	struct summary_slots slots;
 };
 
 struct summary_calls {
@@ -110,23 +109,12 @@ static uint32_t group_hash(uint32_t name, uint32_t error)
 	return (name * 2654435761u) ^ (error * 2246822519u);
 }
 
-static int groups_grow(struct call_groups *gs)
+/* The hash of group K of the call_groups ARG. */
+static uint32_t group_hash_of(size_t k, const void *arg)
 {
-	size_t nslots = gs->nslots ? gs->nslots * 2 : 256;
-	uint32_t *slot = calloc(nslots, sizeof(*slot));
+	const struct call_group *g = &((const struct call_groups *)arg)->g[k];
 
-	if (!slot)
-		return -1;
-	for (size_t k = 0; k < gs->n; k++) {
-		size_t i = group_hash(gs->g[k].name, gs->g[k].error) & (nslots - 1);
-		while (slot[i])
-			i = (i + 1) & (nslots - 1);
-		slot[i] = (uint32_t)k + 1;
-	}
-	free(gs->slot);
-	gs->slot = slot;
-	gs->nslots = nslots;
-	return 0;
+	return group_hash(g->name, g->error);
 }
 
 /* CALLS more calls of (NAME, ERROR) in GS; -1 when out of memory. */
@@ -134,10 +122,10 @@ static int group_add(struct call_groups *gs, uint32_t name, uint32_t error, int6
 {
 	size_t i;
 
-	if (gs->n * 2 >= gs->nslots && groups_grow(gs))
+	if (summary_slots_room(&gs->slots, gs->n, 256, group_hash_of, gs))
 		return -1;
-	for (i = group_hash(name, error) & (gs->nslots - 1); gs->slot[i]; i = (i + 1) & (gs->nslots - 1)) {
-		struct call_group *g = &gs->g[gs->slot[i] - 1];
+	for (i = group_hash(name, error) & (gs->slots.n - 1); gs->slots.slot[i]; i = summary_slots_next(&gs->slots, i)) {
+		struct call_group *g = &gs->g[gs->slots.slot[i] - 1];
 		if (g->name == name && g->error == error) {
 			g->calls += calls;
 			return 0;
@@ -152,7 +140,7 @@ static int group_add(struct call_groups *gs, uint32_t name, uint32_t error, int6
 		gs->cap = cap;
 	}
 	gs->g[gs->n] = (struct call_group){ name, error, calls };
-	gs->slot[i] = (uint32_t)++gs->n;
+	gs->slots.slot[i] = (uint32_t)++gs->n;
 	return 0;
 }
 
@@ -162,7 +150,7 @@ static void calls_free(struct summary_calls *t)
 		return;
 	for (int i = 0; i < 2; i++) {
 		free(t->groups[i].g);
-		free(t->groups[i].slot);
+		free(t->groups[i].slots.slot);
 	}
 	free(t);
 }

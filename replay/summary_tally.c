@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "summary_tally.h"
@@ -129,4 +130,26 @@ void summary_slow_add(struct summary_slow *top, unsigned *n, const struct summar
 	for (; i > 0 && slower(c, &top[i - 1]); i--)
 		top[i] = top[i - 1];
 	top[i] = *c;
+}
+
+int summary_slots_room(struct summary_slots *s, size_t n, size_t first, uint32_t (*hash)(size_t k, const void *arg),
+		       const void *arg)
+{
+	size_t nslots = s->n ? s->n * 2 : first;
+	uint32_t *slot;
+
+	if (n * 2 < s->n)
+		return 0;
+	if (!(slot = calloc(nslots, sizeof(*slot))))
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = hash(k, arg) & (nslots - 1);
+		while (slot[i])
+			i = (i + 1) & (nslots - 1);
+		slot[i] = (uint32_t)k + 1;
+	}
+	free(s->slot);
+	s->slot = slot;
+	s->n = nslots;
+	return 0;
 }

@@ -93,4 +93,27 @@ struct summary_slow {
 /* Call C into TOP (*N of SUMMARY_SLOWEST kept) when it is among the slowest. */
 void summary_slow_add(struct summary_slow *top, unsigned *n, const struct summary_slow *c);
 
+/*
+ * The slots of a tally's (name, error) groups, open addressing: slot[i]
+ * is a group's index + 1, 0 empty; a group's first slot is its hash, its
+ * others the ones after (summary_slots_next).  The two tallies key their
+ * groups differently (a store's text numbers; the texts of a --db load,
+ * which has no dictionary), so each hashes and compares its own.
+ */
+struct summary_slots {
+	uint32_t *slot;
+	size_t n; /* a power of two */
+};
+/*
+ * Room in S for one more of its N groups: when they fill half of it,
+ * twice the slots (FIRST the first time), each group put again by
+ * HASH(K, ARG) of its index K.  0, or -1 when out of memory (S as it was).
+ */
+int summary_slots_room(struct summary_slots *s, size_t n, size_t first, uint32_t (*hash)(size_t k, const void *arg),
+		       const void *arg);
+static inline size_t summary_slots_next(const struct summary_slots *s, size_t i)
+{
+	return (i + 1) & (s->n - 1);
+}
+
 #endif
