@@ -90,7 +90,7 @@ struct columns_cursor {
 	int has_lo, has_hi;
 	int64_t lo, hi;       /* inclusive bounds of ts */
 	const uint32_t *list; /* list mode: these rows; else rows begin..end-1 */
-	uint32_t *slice;      /* the rows of a ts slice, when list is them (colstore_ts_slice) */
+	uint32_t *slice;      /* rows the cursor owns, when list is them: a ts slice, a top N */
 	uint32_t one;
 	uint64_t begin, count, k; /* k: how many positions were passed */
 	uint64_t row;
@@ -434,7 +434,6 @@ static int columns_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx, i
 	if (plan & PLAN_TOP) {
 		/* LIMIT N: at most N; a negative N or one not an integer is none */
 		uint64_t n = integer_arg(argv[arg++], &v) && v >= 0 ? (uint64_t)v : UINT64_MAX;
-		c->desc = 0; /* the list is in its order already */
 		if (colstore_top(c->cs, (unsigned)plan >> PLAN_COL_SHIFT, (plan & PLAN_TOP_DESC) != 0, n, &c->slice, &c->count))
 			return SQLITE_NOMEM;
 		c->list = c->slice;
