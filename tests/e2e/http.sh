@@ -10,46 +10,17 @@
 # default (http is opt-in: --probes=+http).
 . "$TESTS_SRCDIR/e2e/lib.sh"
 need_bpf
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+. "$TESTS_SRCDIR/e2e/nginx-lib.sh"
 if [ ! -x "$NGINX" ] || ! command -v curl >/dev/null; then
 	skip_all "needs nginx and curl (scripts/install-deps installs nginx-light and curl)"
 fi
 
-port=$(/usr/bin/python3 -c "
-import socket
-s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
 # IPv6 too, where loopback has ::1: the same server on [::1]
 v6=
 if [ "$(cat /proc/sys/net/ipv6/conf/lo/disable_ipv6 2>/dev/null)" = 0 ] && ip -6 addr show lo 2>/dev/null | grep -q '::1/128'; then
 	v6="listen [::1]:$port;"
 fi
-www=$TEST_TMP/www
-mkdir -p "$www" "$TEST_TMP/logs" "$TEST_TMP/temp"
-chmod 755 "$TEST_TMP" "$www" # the worker runs as nobody
 head -c 1234 /dev/zero | tr '\0' 'x' >"$www/file.txt"
-cat >"$TEST_TMP/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $TEST_TMP/nginx.pid;
-error_log $TEST_TMP/logs/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	sendfile on;
-	client_body_temp_path $TEST_TMP/temp;
-	server {
-		listen 127.0.0.1:$port;
-		$v6
-		root $www;
-	}
-}
-CONF
-nginx_pid=
-cleanup_nginx() {
-	[ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
-	nginx_pid=
-}
 trap 'cleanup_nginx; cleanup' EXIT
 
 dir=$TEST_TMP/rec
@@ -59,14 +30,7 @@ fi
 pass "flightrec record --probes=+http starts"
 like "$("$FLIGHTREC" status --dir "$dir")" "http/capture +attached +tp_btf/sys_exit" "status - the http probe is attached"
 
-"$NGINX" -p "$TEST_TMP" -c "$TEST_TMP/nginx.conf" 2>"$TEST_TMP/nginx.err" &
-nginx_pid=$!
-up() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; }
-wait_for 10 up; ok $? "nginx listens on 127.0.0.1:$port"
-# The master listens before it forks its worker: a connect can succeed before there is one.
-worker=
-has_worker() { worker=$(pgrep -P "$nginx_pid" | head -1); [ -n "$worker" ]; }
-wait_for 10 has_worker
+nginx_start "$v6"; ok $? "nginx listens on 127.0.0.1:$port"
 
 url=http://127.0.0.1:$port
 # Three requests on one connection (curl keeps it alive between URLs).
