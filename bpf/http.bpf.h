@@ -102,7 +102,7 @@ static __noinline int http_capture(__u64 fd, __u64 buf, __u64 len, __u64 n, __u6
 	struct sock *sk = sock_tcp_of_fd(fd);
 	struct fr_http_msg *e;
 
-	if (!sk || !sock_family(sk))
+	if (!sk || !sock_family(sk) || event_shed(SHED_HTTP)) /* overload: counted, not read */
 		return 0;
 	e = http_msg_reserve((__u64)sk, len, dir, 0);
 	if (!e)

@@ -17,6 +17,8 @@
 #ifndef FR_MAPS_BPF_H
 #define FR_MAPS_BPF_H
 
+#include "shed.bpf.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by the recorder: --ring-size */

@@ -31,8 +31,8 @@
  * no increment is ever lost between a read and a delete.  The held audit
  * rows of sc_folds (struct sc_fold) live in the same generations.
  *
- * Under overload the recorder sets `shed`: rows of --syscalls=all give way
- * to the counts, each one counted (SC_LOST_SHED), until it clears it.
+ * Under overload (bpf/shed.bpf.h) rows of --syscalls=all give way to the
+ * counts, each one counted (SHED_ROWS), until the recorder says it is over.
  *
  * With SCF_HTTP on the read/write family, the exit also looks at the first
  * bytes moved for an HTTP/1.x request or status line (bpf/http.bpf.h); that
@@ -84,9 +84,6 @@ const volatile char sc_names[SC_NR_MAX][SC_NAME_LEN] = {};
 const volatile __u8 sc_errno_flags[SC_ERRNO_SLOTS] = {};
 const volatile char sc_errno_names[SC_ERRNO_SLOTS][SC_ERRNO_LEN] = {};
 const volatile __u8 sc_fold_idx[SC_NR_MAX] = {}; /* the fold slot of each audit call */
-
-/* Set by the recorder while it sheds load (see recorder/family_syscall.c). */
-__u32 shed = 0;
 
 #define TS_COMPAT 0x0002 /* x86 thread_info.status: a 32-bit call is running */
 #define MAX_ERRNO 4095
@@ -1099,10 +1096,8 @@ static __always_inline void on_return(__u64 pt, __u32 nr, __u8 fl, long ret, __u
 	why = why_row(fl, ret, lat);
 	if (why == WHY_NONE)
 		return;
-	if (why == WHY_ALL && shed) { /* overload: the row gives way, the count stays */
-		lost(SC_LOST_SHED);
+	if (why == WHY_ALL && event_shed(SHED_ROWS)) /* overload: the row gives way, the count stays */
 		return;
-	}
 	if (t && t->aux && ret >= 0) { /* accept: the peer it returned */
 		ap_key(t, "peer");
 		ap_sockaddr(t, (const void *)t->aux, 28);

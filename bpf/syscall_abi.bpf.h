@@ -99,8 +99,7 @@ enum sc_lost_slot {
 	SC_LOST_STATS = 0, /* calls not counted: the aggregation map was full */
 	SC_LOST_START = 1, /* calls not timed nor reported: no room to note their start */
 	SC_LOST_ARGS = 2,  /* rows whose arguments were lost (shown as "(args lost)") */
-	SC_LOST_SHED = 3,  /* rows not written while shedding under overload (counted all the same) */
-	SC_LOST_SLOTS = 4,
+	SC_LOST_SLOTS = 3,
 };
 
 /*

@@ -177,6 +177,8 @@ static __noinline int http_plaintext(__u64 ssl, __u64 buf, __u64 n, __u32 dir)
 
 	if (n < HTTP_MIN_LEN || bpf_probe_read_user(&w, sizeof(w), (const void *)buf) || !http_start(w))
 		return 0;
+	if (event_shed(SHED_HTTP)) /* overload: counted, not read */
+		return 0;
 	e = http_msg_reserve(ssl, n, dir, 1);
 	if (!e)
 		return 0;

@@ -30,12 +30,9 @@
  * records, and turns the kernel's lost-event counters into drop records
  * with source "syscall".
  *
- * Under overload (the ring more than half full at a tick, or events lost
- * in it), all mode sheds its per-call rows: the BPF side keeps counting
- * and counts each row it did not write; when the ring has stayed below an
- * eighth for SHED_CALM_TICKS ticks the rows come back, and the period
- * becomes a drop record with source "shed" (a gaps row: rows reduced to
- * counts, how many, from when to when).
+ * Under overload (recorder/overload.c) all mode's per-call rows and the
+ * http family's messages give way to counts: the BPF side keeps counting
+ * every call and counts each row or message it did not write.
  *
  * The http family has no object of its own: when it is on, SCF_HTTP marks
  * the read/write family and sys_exit looks for HTTP/1.x in their first
@@ -68,7 +65,6 @@
 #include "util.h"
 
 #define BATCH 256
-#define SHED_CALM_TICKS 2
 
 struct sc_state {
 	struct syscall_bpf *skel;
@@ -78,10 +74,6 @@ struct sc_state {
 	size_t hot_bytes;              /* its size */
 	uint64_t last_swap;            /* boot ns */
 	uint64_t lost_seen[SC_LOST_SLOTS];
-	uint64_t shed_since;           /* boot ns when shedding began, 0: not shedding */
-	uint64_t shed_seen;            /* SC_LOST_SHED when it began */
-	uint64_t ring_lost_seen;       /* ring-buffer drops at the last tick */
-	int calm_ticks;                /* ticks in a row with the ring nearly empty */
 	struct sc_fold *folds;         /* ncpus held rows */
 	int ncpus;
 	struct sc_key *keys;           /* BATCH keys */
@@ -422,6 +414,10 @@ static int syscall_open(struct probes *p, void **state)
 	}
 	if (http_wanted(p->cfg)) /* it rides on sys_exit */
 		probes_add_status(p, "http/capture", HTTP_ATTACH, err, err ? "syscall/sys_exit did not attach" : NULL);
+	if (!err && st->mode == SYSCALLS_ALL)
+		overload_may_shed(&p->overload, SHED_ROWS);
+	if (!err && http_wanted(p->cfg))
+		overload_may_shed(&p->overload, SHED_HTTP);
 	if (!err && (skel->rodata->tls_note || skel->rodata->dns_note))
 		share_exit_maps(p, skel);
 	*state = st;
@@ -654,46 +650,12 @@ static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uin
 			continue;
 		for (int cpu = 0; cpu < st->ncpus; cpu++)
 			sum += vals[cpu];
-		if (slot != SC_LOST_SHED) /* a gap of its own, see shed_check() */
-			total += sum - st->lost_seen[slot];
+		total += sum - st->lost_seen[slot];
 		st->lost_seen[slot] = sum;
 	}
 	free(vals);
 	if (total)
 		probes_put_drop(p, "syscall", total, since, now);
-}
-
-/*
- * All mode under overload: shed the per-call rows when the ring is more
- * than half full or lost events since the last tick; take them back after
- * SHED_CALM_TICKS ticks with the ring below an eighth.  Runs after
- * report_lost(), so that lost_seen[SC_LOST_SHED] is current.
- */
-static void shed_check(struct probes *p, struct sc_state *st, uint64_t now)
-{
-	uint64_t pending = probes_ring_pending(p), drops = probes_ring_drops_total(p);
-	int pressed = pending > p->cfg->ring_size / 2 || drops != st->ring_lost_seen;
-
-	st->ring_lost_seen = drops;
-	if (!st->shed_since) {
-		if (!pressed)
-			return;
-		st->shed_since = now;
-		st->shed_seen = st->lost_seen[SC_LOST_SHED];
-		st->calm_ticks = 0;
-		__atomic_store_n(&st->skel->bss->shed, 1, __ATOMIC_RELAXED);
-		fprintf(stderr, "flightrec: overload: the ring is %" PRIu64 "%% full%s; per-call rows give way to counts\n",
-			pending * 100 / p->cfg->ring_size, drops ? " and lost events" : "");
-		return;
-	}
-	st->calm_ticks = pending < p->cfg->ring_size / 8 && !pressed ? st->calm_ticks + 1 : 0;
-	if (st->calm_ticks < SHED_CALM_TICKS)
-		return;
-	__atomic_store_n(&st->skel->bss->shed, 0, __ATOMIC_RELAXED);
-	fprintf(stderr, "flightrec: overload over: %" PRIu64 " per-call rows were counted only, per-call rows again\n",
-		st->lost_seen[SC_LOST_SHED] - st->shed_seen);
-	probes_put_drop(p, "shed", st->lost_seen[SC_LOST_SHED] - st->shed_seen, st->shed_since, now);
-	st->shed_since = 0;
 }
 
 static void syscall_tick(struct probes *p, void *state, uint64_t now)
@@ -709,8 +671,6 @@ static void syscall_tick(struct probes *p, void *state, uint64_t now)
 	since = st->last_swap;
 	drain_stats(p, st, now);
 	report_lost(p, st, now, since);
-	if (st->mode == SYSCALLS_ALL)
-		shed_check(p, st, now);
 }
 
 /* Before a snapshot: the audit rows held in the kernel (and the counts so far) go out now. */

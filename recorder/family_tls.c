@@ -227,6 +227,8 @@ static int tls_open(struct probes *p, void **state)
 		return err;
 	}
 	st->inflight = map_inflight(st->skel);
+	if (st->skel->rodata->http_wanted) /* its plaintext's messages */
+		overload_may_shed(&p->overload, SHED_HTTP);
 	if (at_exit) {
 		probes_add_status(p, "tls/socket", SOCKET_AT_EXIT, 0, NULL);
 	} else {

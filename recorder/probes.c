@@ -130,6 +130,11 @@ int probes_prepare_object(struct probes *p, struct bpf_object *obj)
 		return ret;
 	if ((m = bpf_object__find_map_by_name(obj, "ringbuf_drops")) && (ret = bpf_map__reuse_fd(m, p->drops_fd)))
 		return ret;
+	if ((m = bpf_object__find_map_by_name(obj, "shed_on")) && (ret = bpf_map__reuse_fd(m, p->overload.on_fd)))
+		return ret;
+	if ((m = bpf_object__find_map_by_name(obj, "shed_counts")) &&
+	    (ret = bpf_map__reuse_fd(m, p->overload.counts_fd)))
+		return ret;
 	for (int i = 0; i < p->nshared; i++)
 		if ((m = bpf_object__find_map_by_name(obj, p->shared[i].name)) &&
 		    (ret = bpf_map__reuse_fd(m, p->shared[i].fd)))
@@ -291,6 +296,7 @@ int probes_open(struct probes *p, const struct probe_config *cfg, struct sink *s
 	p->sink = sink;
 	p->events_fd = p->drops_fd = -1;
 	p->barrier_fd = p->barrier_inner_fd = -1;
+	overload_init(&p->overload);
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-p->ncpus));
@@ -301,7 +307,7 @@ int probes_open(struct probes *p, const struct probe_config *cfg, struct sink *s
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if ((ret = create_shared_maps(p, err, errlen)))
+	if ((ret = create_shared_maps(p, err, errlen)) || (ret = overload_open(&p->overload, err, errlen)))
 		return ret;
 	for (size_t i = 0; i < NFAMILIES && p->nfamilies < FAMILIES_MAX; i++) {
 		void *state = NULL;
@@ -389,6 +395,7 @@ void probes_flush(struct probes *p, uint64_t now_boot)
 	for (int i = 0; i < p->nfamilies; i++)
 		if (p->family[i]->flush)
 			p->family[i]->flush(p, p->state[i], now_boot);
+	overload_cut(p, &p->overload, now_boot);
 }
 
 void probes_tick(struct probes *p, uint64_t now_boot)
@@ -396,6 +403,7 @@ void probes_tick(struct probes *p, uint64_t now_boot)
 	for (int i = 0; i < p->nfamilies; i++)
 		if (p->family[i]->tick)
 			p->family[i]->tick(p, p->state[i], now_boot);
+	overload_tick(p, &p->overload, now_boot); /* after: all mode's tick has taken what waits in the ring */
 }
 
 void probes_stop(struct probes *p, uint64_t now_boot)
@@ -403,6 +411,7 @@ void probes_stop(struct probes *p, uint64_t now_boot)
 	for (int i = 0; i < p->nfamilies; i++)
 		if (p->family[i]->stop)
 			p->family[i]->stop(p, p->state[i], now_boot);
+	overload_cut(p, &p->overload, now_boot);
 }
 
 void probes_segment(struct probes *p)
@@ -728,6 +737,7 @@ void probes_close(struct probes *p)
 	p->barrier_fd = p->barrier_inner_fd = -1;
 	while (p->nshared > 0)
 		close(p->shared[--p->nshared].fd);
+	overload_close(&p->overload);
 	free(p->drops_seen);
 	p->drops_seen = NULL;
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "overload.h"
+
 #define PROBES_MAX 64
 #define FAMILIES_MAX 16
 #define UPROBES_MAX 16
@@ -151,6 +153,7 @@ struct probes {
 		int fd;        /* our own: dup()ed */
 	} shared[PROBES_SHARED_MAX];
 	int nshared;
+	struct overload overload; /* what gives way to counts under overload, and when */
 };
 
 /*

@@ -52,7 +52,10 @@ CREATE VIEW io AS
 -- (per CPU), the disk could not take them, a family's map was full, or the
 -- recorder was not running (from the end of its last log to its restart),
 -- or, under overload, per-call rows of --syscalls=all gave way to the
--- counts (shed: dropped is the rows not written; the counts stay exact).
+-- counts (shed: dropped is the rows not written; the counts stay exact),
+-- or the http family's messages did (shed-http: dropped is the HTTP
+-- messages not read, each end's request or response; the read and write
+-- counts stay exact).
 CREATE VIEW gaps AS
 	SELECT host,
 	       CASE WHEN since_ts > 0 THEN since_ts ELSE ts END AS start_ts,
@@ -64,6 +67,7 @@ CREATE VIEW gaps AS
 	                   WHEN 'writer' THEN 'cannot write to disk'
 	                   WHEN 'down' THEN 'recorder not running'
 	                   WHEN 'shed' THEN 'overload: per-call rows reduced to counts'
+	                   WHEN 'shed-http' THEN 'overload: HTTP messages reduced to counts'
 	                   ELSE source || ' map full' END AS reason
 	  FROM drops;
 
@@ -141,6 +145,7 @@ CREATE VIEW timeline AS
 	SELECT start_ts, host, NULL, NULL, 'gap',
 	       reason || CASE WHEN cpu IS NOT NULL THEN ' on cpu ' || cpu ELSE '' END ||
 	       CASE WHEN dropped > 0 THEN ': ' || dropped || CASE WHEN kind = 'shed' THEN ' rows counted only'
+	                                                         WHEN kind = 'shed-http' THEN ' messages counted only'
 	                                                         ELSE ' records lost' END ELSE '' END,
 	       end_ts - start_ts
 	  FROM gaps
