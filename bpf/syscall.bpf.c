@@ -72,8 +72,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before the load. */
 const volatile __u32 self_tgid = 0;       /* the recorder: never recorded */
-const volatile __u64 slow_ns = 0;         /* summary: a row for calls at least this slow; 0: none */
-const volatile __u8 error_rows = 0;       /* summary: a row for failures worth seeing */
+const volatile __u64 slow_ns = 0;         /* summary and all: a row for calls at least this slow; 0: none */
+const volatile __u8 error_rows = 0;       /* summary and all: a row for failures worth seeing */
 const volatile __u8 time_all = 0;         /* a timed call's latency from its entry, not only once it waits */
 const volatile __u8 exit_only = 0;        /* no sys_enter: sc_switch finds the call, the exit decodes (see sc_switch) */
 const volatile __u8 http_on = 0;          /* the http family: SCF_HTTP marks the read/write family */
@@ -881,11 +881,16 @@ static __always_inline __u32 errno_slot(long err)
 
 enum why { WHY_NONE, WHY_AUDIT, WHY_ALL, WHY_ERROR, WHY_SLOW };
 
-/* Why call NR (flags FL) that returned RET deserves a row; LAT is 0 when it was not timed. */
+/*
+ * Why call NR (flags FL) that returned RET deserves a row; LAT is 0 when
+ * it was not timed.  Under --syscalls=all a failure worth seeing and a
+ * slow call keep those reasons: only rows of WHY_ALL give way to counts
+ * under overload (bpf/shed.bpf.h), and a slow row says what it waited on.
+ */
 static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
 {
-	if (fl & SCF_EMIT)
-		return fl & SCF_ARGS ? WHY_AUDIT : WHY_ALL;
+	if ((fl & (SCF_EMIT | SCF_ARGS)) == (SCF_EMIT | SCF_ARGS))
+		return WHY_AUDIT;
 	if (error_rows && (unsigned long)ret >= (unsigned long)-MAX_ERRNO) {
 		__u32 s = errno_slot(-ret);
 		__u8 ef = 0;
@@ -898,7 +903,7 @@ static __always_inline int why_row(__u8 fl, long ret, __u64 lat)
 	}
 	if (slow_ns && lat >= slow_ns && !(fl & SCF_WAIT))
 		return WHY_SLOW;
-	return WHY_NONE;
+	return fl & SCF_EMIT ? WHY_ALL : WHY_NONE;
 }
 
 /* The errno name of a failed RET into OUT (SC_ERRNO_LEN bytes), "" when it did not fail. */

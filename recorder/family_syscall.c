@@ -195,6 +195,9 @@ static void configure(struct syscall_bpf *skel, const struct probe_config *cfg)
 	} else if (cfg->syscalls == SYSCALLS_ALL) {
 		base = SCF_TRACK | SCF_COUNT | SCF_EMIT;
 		ro->time_all = 1; /* a row per call: each with its whole latency */
+		/* failed and slow calls say so, keep their rows under overload, and a slow one its fd_kind */
+		ro->slow_ns = cfg->slow_syscall_ns;
+		ro->error_rows = 1;
 	}
 	for (int nr = 0; nr < SC_NR_MAX; nr++) {
 		ro->sc_flags[nr] = base;
