@@ -650,13 +650,32 @@ int probes_hot_slots(struct probes *p, struct bpf_map *hot, uint32_t nslots)
 	return bpf_map__set_max_entries(hot, (uint32_t)p->ncpus * hot_per_cpu(nslots));
 }
 
+/* Hot array FD of BYTES, mapped once and kept (struct probes_hot_map); MAP_FAILED when it cannot be. */
+static void *hot_map(struct probes *p, int fd, size_t bytes)
+{
+	struct probes_hot_map *h;
+
+	for (int i = 0; i < p->nhot_maps; i++)
+		if (p->hot_maps[i].fd == fd)
+			return p->hot_maps[i].map;
+	if (p->nhot_maps == PROBES_HOT_MAPS_MAX)
+		return MAP_FAILED;
+	h = &p->hot_maps[p->nhot_maps];
+	h->map = probes_map_array(fd, bytes, &h->len);
+	if (h->map != MAP_FAILED) {
+		h->fd = fd;
+		p->nhot_maps++;
+	}
+	return h->map;
+}
+
 void probes_drain_cached(struct probes *p, struct bpf_map *hash, struct bpf_map *hot, int gen, uint32_t nslots,
 			 size_t val_size, probes_merge_fn merge, probes_agg_fn fn, void *ctx)
 {
 	int hash_fd = bpf_map__fd(hash);
 	uint32_t first = (uint32_t)gen * nslots, n = nslots;
-	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size, map_len;
-	uint8_t *map = probes_map_array(bpf_map__fd(hot), (size_t)p->ncpus * hot_per_cpu(nslots) * hot_size, &map_len);
+	size_t hot_size = 8 + val_size, slot_size = (size_t)p->ncpus * hot_size;
+	uint8_t *map = hot_map(p, bpf_map__fd(hot), (size_t)p->ncpus * hot_per_cpu(nslots) * hot_size);
 	uint8_t *slots = calloc(n, slot_size);
 	struct hot_drain d = { calloc((size_t)n * p->ncpus, sizeof(*d.e)), 0, calloc((size_t)n * p->ncpus, 1),
 			       calloc(1, (size_t)p->ncpus * val_size), val_size, merge, fn, ctx };
@@ -694,8 +713,6 @@ void probes_drain_cached(struct probes *p, struct bpf_map *hash, struct bpf_map 
 		fn(p, ctx, &d.e[i].key, d.tmp);
 	}
 cleanup:
-	if (map != MAP_FAILED)
-		munmap(map, map_len);
 	free(slots);
 	free(d.e);
 	free(d.used);
@@ -722,6 +739,10 @@ void probes_close(struct probes *p)
 	p->ring_pos[0] = p->ring_pos[1] = NULL;
 	ring_buffer__free(p->rb);
 	p->rb = NULL;
+	while (p->nhot_maps > 0) { /* before the families close their maps */
+		struct probes_hot_map *h = &p->hot_maps[--p->nhot_maps];
+		munmap(h->map, h->len);
+	}
 	for (int i = 0; i < p->nfamilies; i++)
 		p->family[i]->close(p->state[i]);
 	p->nfamilies = 0;

@@ -22,6 +22,7 @@
 #define FAMILIES_MAX 16
 #define UPROBES_MAX 16
 #define PROBES_SHARED_MAX 8
+#define PROBES_HOT_MAPS_MAX 8
 /* Ring event kinds are below this: records below FR_KIND_MAX (64), FR_EV_* above. */
 #define PROBES_EVENT_KINDS 128
 
@@ -153,6 +154,18 @@ struct probes {
 		int fd;        /* our own: dup()ed */
 	} shared[PROBES_SHARED_MAX];
 	int nshared;
+	/*
+	 * The hot-slot arrays of probes_drain_cached(), mapped on their first
+	 * drain and kept: every drain reads all of their pages anyway, and a
+	 * mapping made and unmapped each second (with the TLB shootdown of its
+	 * munmap) was most of what the idle recorder cost beyond the drains.
+	 */
+	struct probes_hot_map {
+		int fd;
+		void *map;
+		size_t len;
+	} hot_maps[PROBES_HOT_MAPS_MAX];
+	int nhot_maps;
 	struct overload overload; /* what gives way to counts under overload, and when */
 };
 
