@@ -43,12 +43,14 @@ void status_describe(struct recorder *rc)
 
 void status_answer(struct recorder *rc, int fd, int json)
 {
-	char buf[65536], started[40], oldest[40], budget[32], used[32];
+	char buf[65536], started[40], oldest[40], budget[32], used[32], shed[40] = "";
 	uint64_t boot, real, oldest_boot = store_oldest_boot(&rc->store);
 	int ok = 0, n;
 
 	clock_pair(&boot, &real);
 	fr_format_utc((int64_t)rc->started_real, started, sizeof(started));
+	if (rc->probes.overload.since) /* under overload now: verbose records counted only, since */
+		fr_format_utc((int64_t)(rc->probes.overload.since + (real - boot)), shed, sizeof(shed));
 	if (oldest_boot)
 		fr_format_utc((int64_t)(oldest_boot + (real - boot)), oldest, sizeof(oldest));
 	else
@@ -67,12 +69,13 @@ void status_answer(struct recorder *rc, int fd, int json)
 			     ", \"disk_bytes\": %" PRIu64 ", \"disk_budget\": %" PRIu64 ", \"oldest_utc\": \"%s\""
 			     ", \"probes_ok\": %d, \"probes_failed\": %d, \"snapshots_written\": %" PRIu64
 			     ", \"snapshots_pending\": %d, \"upload_ok\": %" PRIu64 ", \"upload_failed\": %" PRIu64
-			     ", \"uploads_running\": %d, %s}\n",
+			     ", \"uploads_running\": %d, \"overload_since_utc\": %s%s%s, %s}\n",
 			     getpid(), dir, started, boot - rc->started_boot, rc->probes.events, rc->rates,
 			     rc->writer.records, rc->writer.blocks, rc->writer.bytes, rc->ringbuf_lost, rc->writer.lost,
 			     rc->probes.bad_events, rc->store.nsegs, rc->store.total, rc->o.store.max_disk, oldest, ok,
 			     rc->probes.nstatus - ok, rc->snaps.written, rc->snaps.head != NULL, rc->uploads.ok,
-			     rc->uploads.failed, uploads_running(&rc->uploads), rc->extra_json);
+			     rc->uploads.failed, uploads_running(&rc->uploads), shed[0] ? "\"" : "",
+			     shed[0] ? shed : "null", shed[0] ? "\"" : "", rc->extra_json);
 		/* one line: the manifest part is pretty-printed (strings hold no raw newline) */
 		for (char *p = buf; *p && p < buf + n - 1; p++)
 			if (*p == '\n')
@@ -94,6 +97,9 @@ void status_answer(struct recorder *rc, int fd, int json)
 			     used, budget, rc->store.nsegs, oldest, rc->snaps.written, rc->snaps.head ? "some" : "none",
 			     rc->snapdir, rc->uploads.ok, rc->uploads.failed, uploads_running(&rc->uploads), ok,
 			     rc->probes.nstatus - ok);
+		if (shed[0] && n < (int)sizeof(buf))
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+				      "overload:  since %s: the most verbose records are counted only\n", shed);
 		for (int i = 0; i < rc->probes.nstatus && n < (int)sizeof(buf); i++) {
 			const struct probe_status *st = &rc->probes.status[i];
 			char note[64];

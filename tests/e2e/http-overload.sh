@@ -46,12 +46,18 @@ sleep 0.7
 kill -STOP "$REC_PID"
 sleep 1.2
 kill -CONT "$REC_PID"
+shedding() { "$FLIGHTREC" status --json --dir "$dir" | grep -q '"overload_since_utc": "20'; }
+wait_for 10 shedding
+ok $? "status --json - overload_since_utc says when the shedding began"
+like "$("$FLIGHTREC" status --dir "$dir")" "overload: +since 20[0-9-]+T[0-9:.]+Z: the most verbose records are counted only" \
+	"status - says the recorder is under overload"
 wait "$load"
 ok $? "client - kept asking through the recorder's stop"
 n=$(cat "$TEST_TMP/load.out")
 over() { grep -q "overload over" "$TEST_TMP/recorder.log"; }
 wait_for 20 over
 ok $? "the overload ends once the ring is calm"
+like "$("$FLIGHTREC" status --json --dir "$dir")" '"overload_since_utc": null' "status --json - and then overload_since_utc is null"
 like "$(grep 'flightrec: overload' "$TEST_TMP/recorder.log" | head -1)" \
 	"overload: the ring is [0-9]+% full and lost events; HTTP messages give way to counts" \
 	"recorder log - the overload began: HTTP messages give way to counts"
