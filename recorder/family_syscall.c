@@ -641,22 +641,16 @@ static void drain_stats(struct probes *p, struct sc_state *st, uint64_t now)
 
 static void report_lost(struct probes *p, struct sc_state *st, uint64_t now, uint64_t since)
 {
-	__u64 *vals = calloc((size_t)st->ncpus, sizeof(*vals));
 	uint64_t total = 0;
 	int fd = bpf_map__fd(st->skel->maps.sc_lost);
 
-	if (!vals)
-		return;
 	for (__u32 slot = 0; slot < SC_LOST_SLOTS; slot++) {
-		uint64_t sum = 0;
-		if (bpf_map_lookup_elem(fd, &slot, vals))
+		uint64_t sum;
+		if (probes_percpu_sum(p, fd, slot, &sum))
 			continue;
-		for (int cpu = 0; cpu < st->ncpus; cpu++)
-			sum += vals[cpu];
 		total += sum - st->lost_seen[slot];
 		st->lost_seen[slot] = sum;
 	}
-	free(vals);
 	if (total)
 		probes_put_drop(p, "syscall", total, since, now);
 }

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -75,17 +74,9 @@ void overload_may_shed(struct overload *o, int slot)
 /* Each slot's count so far, all CPUs, into TOTAL. */
 static void read_counts(struct probes *p, struct overload *o, uint64_t total[SHED_SLOTS])
 {
-	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals));
-
-	for (uint32_t slot = 0; slot < SHED_SLOTS; slot++) {
-		total[slot] = o->seen[slot]; /* unreadable: nothing new */
-		if (!vals || bpf_map_lookup_elem(o->counts_fd, &slot, vals))
-			continue;
-		total[slot] = 0;
-		for (int c = 0; c < p->ncpus; c++)
-			total[slot] += vals[c];
-	}
-	free(vals);
+	for (uint32_t slot = 0; slot < SHED_SLOTS; slot++)
+		if (probes_percpu_sum(p, o->counts_fd, slot, &total[slot]))
+			total[slot] = o->seen[slot]; /* unreadable: nothing new */
 }
 
 /* "per-call rows and HTTP messages": what the open families shed, for messages. */

@@ -372,15 +372,26 @@ uint64_t probes_ring_pending(struct probes *p)
 	       __atomic_load_n((const uint64_t *)p->ring_pos[0], __ATOMIC_ACQUIRE);
 }
 
+int probes_percpu_sum(const struct probes *p, int fd, uint32_t key, uint64_t *sum)
+{
+	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals));
+	int ret = -1;
+
+	if (vals && bpf_map_lookup_elem(fd, &key, vals) == 0) {
+		*sum = 0;
+		for (int cpu = 0; cpu < p->ncpus; cpu++)
+			*sum += vals[cpu];
+		ret = 0;
+	}
+	free(vals);
+	return ret;
+}
+
 uint64_t probes_ring_drops_total(struct probes *p)
 {
-	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals)), total = 0;
-	uint32_t zero = 0;
+	uint64_t total = 0;
 
-	if (vals && bpf_map_lookup_elem(p->drops_fd, &zero, vals) == 0)
-		for (int cpu = 0; cpu < p->ncpus; cpu++)
-			total += vals[cpu];
-	free(vals);
+	probes_percpu_sum(p, p->drops_fd, 0, &total);
 	return total;
 }
 
@@ -492,15 +503,9 @@ void probes_put_drop(struct probes *p, const char *source, uint64_t count, uint6
 void probes_report_lost(struct probes *p, int map_fd, uint64_t *seen, const char *source, uint64_t since,
 			uint64_t now)
 {
-	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals)), total = 0;
-	uint32_t zero = 0;
+	uint64_t total = 0;
 
-	if (!vals)
-		return;
-	if (bpf_map_lookup_elem(map_fd, &zero, vals) == 0)
-		for (int c = 0; c < p->ncpus; c++)
-			total += vals[c];
-	free(vals);
+	probes_percpu_sum(p, map_fd, 0, &total);
 	if (total <= *seen)
 		return;
 	probes_put_drop(p, source, total - *seen, since, now);

@@ -211,6 +211,8 @@ void probes_close(struct probes *p);
 uint64_t probes_ring_pending(struct probes *p);
 /* Ring-buffer drops so far, all CPUs (the kernel's count, not what was reported). */
 uint64_t probes_ring_drops_total(struct probes *p);
+/* Slot KEY of the per-CPU array FD (u64 values), summed over the CPUs into *SUM: 0, or -1 when unreadable. */
+int probes_percpu_sum(const struct probes *p, int fd, uint32_t key, uint64_t *sum);
 
 /*
  * For families: point OBJ's "events" and "ringbuf_drops" maps at the
