@@ -101,21 +101,26 @@ static const char *wanted_words(const struct overload *o, char *buf, size_t cap)
  */
 static void put_period(struct probes *p, struct overload *o, uint64_t now, char *said, size_t cap)
 {
-	uint64_t total[SHED_SLOTS];
-	int put = 0;
+	uint64_t total[SHED_SLOTS], d[SHED_SLOTS];
+	int any = 0, last = 0;
 	size_t n = 0;
 
 	read_counts(p, o, total);
+	for (int s = 0; s < SHED_SLOTS; s++) {
+		d[s] = total[s] - o->seen[s];
+		if (o->wanted & (1u << s)) {
+			any |= d[s] != 0;
+			last = s;
+		}
+	}
 	if (said)
 		said[0] = '\0';
 	for (int s = 0; s < SHED_SLOTS; s++) {
-		uint64_t d = total[s] - o->seen[s];
-		if (!(o->wanted & (1u << s)) || (!d && (put || o->wanted >> (s + 1))))
+		if (!(o->wanted & (1u << s)) || (any ? !d[s] : s != last))
 			continue;
-		probes_put_drop(p, slots[s].source, d, o->since, now);
-		put = 1;
+		probes_put_drop(p, slots[s].source, d[s], o->since, now);
 		if (said)
-			n += (size_t)snprintf(said + n, n < cap ? cap - n : 0, "%s%" PRIu64 " %s", n ? " and " : "", d,
+			n += (size_t)snprintf(said + n, n < cap ? cap - n : 0, "%s%" PRIu64 " %s", n ? " and " : "", d[s],
 					      slots[s].what);
 	}
 	memcpy(o->seen, total, sizeof(o->seen));
