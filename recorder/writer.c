@@ -44,7 +44,10 @@ static int flush_opening(struct writer *w)
 	clock_pair(&boot, &real);
 	n = fr_block_seal(&w->openbb, boot, real, w->open_sealed, w->sealed_cap);
 	ret = n < 0 ? n : store_write(w->store, w->open_sealed, (size_t)n);
-	if (ret) {
+	if (ret) { /* reported like any other loss: by the next block's drop record */
+		if (w->lost_pending == 0)
+			w->lost_since = w->openbb.first_ts;
+		w->lost_pending += w->openbb.nrecords;
 		w->lost += w->openbb.nrecords;
 	} else {
 		w->records += w->openbb.nrecords;
@@ -84,7 +87,7 @@ static int add_loss_report(struct writer *w)
 
 int writer_flush(struct writer *w)
 {
-	uint64_t boot, real;
+	uint64_t boot, real, reported_count = w->lost_pending;
 	uint32_t reported = 0;
 	int n, ret;
 
@@ -117,8 +120,8 @@ int writer_flush(struct writer *w)
 		w->blocks++;
 		w->bytes += (uint64_t)n;
 		w->raw_bytes += w->bb.len;
-		if (reported)
-			w->lost_pending = 0;
+		if (reported) /* not what a new segment's opening block lost meanwhile (flush_opening) */
+			w->lost_pending -= reported_count;
 		w->failing = 0;
 	}
 	fr_blockbuf_reset(&w->bb);
